@@ -1,0 +1,9 @@
+//! `provenance-ls blocks`.
+
+use std::process::ExitCode;
+
+use super::BlocksArgs;
+
+pub fn run(_args: BlocksArgs) -> ExitCode {
+    super::fail("`blocks` is not implemented yet")
+}

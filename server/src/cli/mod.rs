@@ -1,0 +1,124 @@
+//! The command line: with no subcommand the binary speaks LSP on stdio.
+//! Each subcommand lives in its own file and turns library errors into
+//! messages on stderr and an exit code; nothing here knows git or LSP.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+pub mod blame;
+pub mod blocks;
+pub mod history;
+pub mod mark;
+pub mod report;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "provenance-ls",
+    version,
+    about = "Language server and CLI: which code came from an AI assistant, and whether code like it keeps churning.",
+    long_about = "With no subcommand, provenance-ls speaks the Language Server Protocol on stdin/stdout."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Speak LSP on stdin/stdout (the default).
+    Lsp,
+    /// Record that an agent just wrote a file (for agent hooks).
+    Mark(MarkArgs),
+    /// Blame a file: the commit that wrote each line, and whether an assistant did.
+    Blame(BlameArgs),
+    /// The commits that touched a line range, newest first (like `git log -L`).
+    History(HistoryArgs),
+    /// The blocks of a file (functions, classes, …) with churn, AI share and risk.
+    Blocks(BlocksArgs),
+    /// How AI-written code survives in this repository compared with human-written code.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MarkArgs {
+    /// The file the agent wrote.
+    #[arg(long)]
+    pub file: PathBuf,
+    /// The agent's name, e.g. `claude-code`, `cursor`.
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// The model, e.g. `claude-opus-4-5`.
+    #[arg(long)]
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BlameArgs {
+    pub path: PathBuf,
+    /// Revision to blame at (default HEAD).
+    #[arg(long)]
+    pub rev: Option<String>,
+    /// Print one JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    pub path: PathBuf,
+    /// 1-based inclusive line range, `A:B`.
+    #[arg(long)]
+    pub lines: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BlocksArgs {
+    pub path: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Repository or folder to report on (default: the current directory).
+    pub path: Option<PathBuf>,
+    /// Start of the range: a date (YYYY-MM-DD) or a duration (`90d`, `6 months`).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// End of the range, same forms as --since.
+    #[arg(long)]
+    pub until: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+    /// Write a self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Split figures by author, agent or directory.
+    #[arg(long, value_name = "author|agent|directory")]
+    pub by: Option<String>,
+    /// Keep bot commits (dependabot, renovate, …), excluded by default.
+    #[arg(long)]
+    pub include_bots: bool,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None | Some(Command::Lsp) => crate::lsp::run_stdio(),
+        Some(Command::Mark(args)) => mark::run(args),
+        Some(Command::Blame(args)) => blame::run(args),
+        Some(Command::History(args)) => history::run(args),
+        Some(Command::Blocks(args)) => blocks::run(args),
+        Some(Command::Report(args)) => report::run(args),
+    }
+}
+
+/// Prints an error for the user and returns the failure exit code.
+pub(crate) fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("provenance-ls: {message}");
+    ExitCode::FAILURE
+}
