@@ -1,9 +1,160 @@
-//! `provenance-ls report`.
+//! `provenance-ls report`: parses the range, runs `crate::report::build`
+//! with a progress bar on stderr (only when stderr is a terminal), and
+//! prints the JSON, writes the HTML page, or prints a summary for people.
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::report::{self, figures::DAY, GroupBy, PerClass, Report, ReportOptions};
 
 use super::ReportArgs;
 
-pub fn run(_args: ReportArgs) -> ExitCode {
-    super::fail("`report` is not implemented yet")
+pub fn run(args: ReportArgs) -> ExitCode {
+    match run_inner(args) {
+        Ok(code) => code,
+        Err(message) => super::fail(message),
+    }
+}
+
+fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let until = match &args.until {
+        Some(text) => report::parse_when(text, now).map_err(|e| e.to_string())?,
+        None => now,
+    };
+    let since = match &args.since {
+        Some(text) if text == "all" => None,
+        Some(text) => Some(report::parse_when(text, now).map_err(|e| e.to_string())?),
+        // Last 365 days, from midnight UTC so that runs on the same day share a cache.
+        None => Some((now - 365 * DAY).div_euclid(DAY) * DAY),
+    };
+    let by = match &args.by {
+        Some(text) => Some(text.parse::<GroupBy>().map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let options = ReportOptions {
+        path: args.path.clone().unwrap_or_else(|| ".".into()),
+        since,
+        until,
+        by,
+        include_bots: args.include_bots,
+        // A cache only helps a window that ends now: with --until the state
+        // at HEAD is not the state asked for.
+        use_cache: args.until.is_none() && std::env::var_os("PROVENANCE_LS_NO_CACHE").is_none(),
+        hotspots: 15,
+    };
+
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} walking history {bar:40} {pos}/{len} commits ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        // Short runs finish before the bar would show.
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    });
+    let started = std::time::Instant::now();
+    let report = report::build(&options, &mut |p| {
+        if let Some(bar) = &bar {
+            if started.elapsed() > Duration::from_millis(500) {
+                bar.set_length(p.total);
+                bar.set_position(p.done);
+            }
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+
+    if let Some(file) = &args.html {
+        std::fs::write(file, report::render_html(&report))
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    }
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        writeln!(out, "{text}")
+    } else if args.html.is_some() {
+        Ok(())
+    } else {
+        out.write_all(summary(&report).as_bytes())
+    };
+    match written {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn num(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"))
+}
+
+fn row(out: &mut String, label: &str, v: &PerClass<String>) {
+    out.push_str(&format!("  {label:<28} {:>12} {:>12} {:>12}\n", v.ai, v.human, v.unknown));
+}
+
+/// The readable terminal summary.
+pub fn summary(r: &Report) -> String {
+    let mut s = String::new();
+    let since = r.range.since.as_deref().map_or("the first commit", |t| &t[..10]);
+    s.push_str(&format!("AI vs human code in {}\n", r.repository));
+    s.push_str(&format!("from {since} to {}\n\n", &r.range.until[..10]));
+    row(&mut s, "", &PerClass { ai: "AI".into(), human: "human".into(), unknown: "unknown".into() });
+    let f = &r.figures;
+    let count = |p: &PerClass<u64>| PerClass { ai: p.ai.to_string(), human: p.human.to_string(), unknown: p.unknown.to_string() };
+    row(&mut s, "commits", &count(&f.commits));
+    row(&mut s, "lines added", &count(&f.lines_added));
+    row(&mut s, "lines deleted", &count(&f.lines_deleted));
+    let percent = |p: &PerClass<Option<f64>>| PerClass { ai: pct(p.ai), human: pct(p.human), unknown: pct(p.unknown) };
+    row(&mut s, "churn within 14 days", &percent(&f.churn14d));
+    row(
+        &mut s,
+        "rework per line added",
+        &PerClass { ai: num(f.rework_per_line.ai), human: num(f.rework_per_line.human), unknown: num(f.rework_per_line.unknown) },
+    );
+    for (i, p) in f.survival.ai.iter().enumerate() {
+        let h = &f.survival.human[i];
+        let label = format!("alive after {} day{}", p.days, if p.days == 1 { "" } else { "s" });
+        row(&mut s, &label, &PerClass { ai: pct(p.share), human: pct(h.share), unknown: String::new() });
+    }
+    s.push_str(&format!(
+        "\n  {} merge commits not counted again; {} bot commits {}.\n",
+        r.merges,
+        r.bot_commits,
+        if r.bots_included { "included" } else { "left out (--include-bots keeps them)" }
+    ));
+    if !r.hotspots.is_empty() {
+        s.push_str("\nHotspots (riskiest to maintain now)\n");
+        s.push_str(&format!("  {:>4}  {:>8}  {:>7}  {}\n", "risk", "AI share", "commits", "path"));
+        for h in r.hotspots.iter().take(10) {
+            let name = h.name.as_deref().map(|n| format!(" :: {n}")).unwrap_or_default();
+            s.push_str(&format!("  {:>4}  {:>8}  {:>7}  {}{name}\n", h.risk, pct(h.ai_share), h.commits, h.path));
+        }
+    }
+    for g in &r.groups {
+        let f = &g.figures;
+        s.push_str(&format!(
+            "\n{}: commits AI {} / human {}; lines added AI {} / human {}; churn 14d AI {} / human {}",
+            g.key,
+            f.commits.ai,
+            f.commits.human,
+            f.lines_added.ai,
+            f.lines_added.human,
+            pct(f.churn14d.ai),
+            pct(f.churn14d.human)
+        ));
+    }
+    if !r.groups.is_empty() {
+        s.push('\n');
+    }
+    s
 }

@@ -1,0 +1,68 @@
+//! Where rework concentrates: files ranked by a maintenance-risk score
+//! built from their churn, how often and by how many people they change,
+//! and their size, each with the share of their lines an assistant wrote.
+//!
+//! SEAM: when `crate::blocks::block_reports` lands (the attribution/blocks
+//! stream), `rank` should split the top files into blocks and take the risk
+//! of docs/risk.md; until then a file is one hotspot and the score is the
+//! file-level one below. Must never read git itself: it gets the tallies
+//! the walk made.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::figures::Class;
+use super::lives::PathTally;
+use super::Hotspot;
+
+/// Risk 0–100 of a file (documented in docs/report.md, "Hotspots"):
+/// 40 × churn within 14 days (share of its lines added in the range that
+/// were rewritten within 14 days) + 30 × min(1, commits / 20)
+/// + 15 × min(1, authors / 5) + 15 × min(1, lines / 1000).
+pub fn file_risk(tally: &PathTally, lines: u64) -> u8 {
+    let churn = if tally.lines_added > 0 {
+        (tally.churned as f64 / tally.lines_added as f64).min(1.0)
+    } else {
+        0.0
+    };
+    let score = 40.0 * churn
+        + 30.0 * (f64::from(tally.commits) / 20.0).min(1.0)
+        + 15.0 * (tally.authors.len() as f64 / 5.0).min(1.0)
+        + 15.0 * (lines as f64 / 1000.0).min(1.0);
+    score.round().clamp(0.0, 100.0) as u8
+}
+
+/// The `limit` riskiest files alive at the end of the range.
+pub fn rank(paths: &HashMap<String, PathTally>, alive: &BTreeMap<&str, [u64; 4]>, limit: usize) -> Vec<Hotspot> {
+    let mut spots: Vec<Hotspot> = alive
+        .iter()
+        .filter_map(|(path, counts)| {
+            let tally = paths.get(*path)?;
+            let lines: u64 = counts.iter().sum();
+            let known = counts[Class::Ai as usize] + counts[Class::Human as usize];
+            Some(Hotspot {
+                path: path.to_string(),
+                name: None,
+                risk: file_risk(tally, lines),
+                ai_share: (known > 0).then(|| {
+                    (counts[Class::Ai as usize] as f64 / known as f64 * 10_000.0).round() / 10_000.0
+                }),
+                lines,
+                commits: tally.commits,
+                authors: tally.authors.len() as u32,
+                churn14d: (tally.lines_added > 0).then(|| {
+                    (tally.churned as f64 / tally.lines_added as f64 * 10_000.0).round() / 10_000.0
+                }),
+            })
+        })
+        .filter(|h| h.commits > 0 && !generated(&h.path))
+        .collect();
+    spots.sort_by(|a, b| b.risk.cmp(&a.risk).then(b.commits.cmp(&a.commits)).then(a.path.cmp(&b.path)));
+    spots.truncate(limit);
+    spots
+}
+
+/// Lock files change with every dependency bump and nobody maintains them by hand.
+fn generated(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".lock") || matches!(name, "package-lock.json" | "pnpm-lock.yaml" | "go.sum")
+}

@@ -1,0 +1,337 @@
+//! The report's only door to git: opens the repository safely, lists the
+//! commits of the range in an order where parents come before children,
+//! and diffs trees (with rename tracking) and blobs. Every gix type stays in
+//! this file; the rest of `report` sees plain ids, paths and bytes.
+//!
+//! Never runs anything the repository asks for: the repository is opened
+//! isolated (no global or system config, no hooks), blobs are read raw from
+//! the object database (no filters, no textconv), and nothing touches the
+//! worktree or its fsmonitor.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use gix::bstr::ByteSlice;
+
+use super::ReportError;
+
+/// A 20- or 32-byte object id, kept as gix's owned id but only passed
+/// through by the rest of `report`.
+pub type CommitId = gix::ObjectId;
+pub type BlobId = gix::ObjectId;
+
+/// A commit of the range, as the report needs it.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub id: CommitId,
+    /// Parents, first parent first (all of them, in range or not).
+    pub parents: Vec<CommitId>,
+    /// Committer time, unix seconds: when the change landed.
+    pub time: i64,
+}
+
+/// One file changed between a parent tree and a commit tree.
+#[derive(Debug, Clone)]
+pub enum FileChange {
+    Added { path: String, blob: BlobId },
+    Deleted { path: String, blob: BlobId },
+    Modified { path: String, old: BlobId, new: BlobId },
+    /// A rename found by gix's similarity tracking (50 %, like git's default).
+    Renamed { from: String, old: BlobId, to: String, new: BlobId },
+}
+
+/// The commit's message and author, for attribution.
+#[derive(Debug, Clone)]
+pub struct CommitText {
+    pub message: String,
+    pub author_name: String,
+    pub author_email: String,
+}
+
+pub struct Git {
+    repo: gix::Repository,
+    resource_cache: gix::diff::blob::Platform,
+    tree_state: gix::diff::tree::State,
+    mailmap: gix::mailmap::Snapshot,
+    trees: HashMap<CommitId, gix::ObjectId>,
+}
+
+impl Git {
+    /// Opens the repository that contains `path`, isolated from global
+    /// configuration and never running hooks or filters.
+    pub fn open(path: &Path) -> Result<Git, ReportError> {
+        let repo = gix::discover_opts(path, Default::default(), gix::open::Options::isolated())
+            .map_err(|e| ReportError::NotARepository {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        let mut repo = repo;
+        repo.object_cache_size_if_unset(64 * 1024 * 1024);
+        // Attributes come from the index of HEAD only to decide binary-ness for
+        // rename similarity; the blobs themselves are never filtered.
+        let resource_cache = repo.diff_resource_cache_for_tree_diff().map_err(git)?;
+        let mailmap = repo.open_mailmap();
+        Ok(Git {
+            repo,
+            resource_cache,
+            tree_state: Default::default(),
+            mailmap,
+            trees: HashMap::new(),
+        })
+    }
+
+    pub fn git_dir(&self) -> PathBuf {
+        self.repo.git_dir().to_path_buf()
+    }
+
+    pub fn workdir(&self) -> Option<PathBuf> {
+        self.repo.workdir().map(Path::to_path_buf)
+    }
+
+    /// The commit HEAD points at, or None in a repository without commits.
+    pub fn head(&self) -> Result<Option<CommitId>, ReportError> {
+        match self.repo.head_id() {
+            Ok(id) => Ok(Some(id.detach())),
+            Err(_) if self.repo.head().map(|h| h.is_unborn()).unwrap_or(false) => Ok(None),
+            Err(e) => Err(git(e)),
+        }
+    }
+
+    /// Whether `ancestor` is reachable from `tip` (or is `tip`).
+    pub fn is_ancestor(&self, ancestor: CommitId, tip: CommitId) -> bool {
+        if ancestor == tip {
+            return true;
+        }
+        match self.repo.merge_base(ancestor, tip) {
+            Ok(base) => base.is_some_and(|b| b.detach() == ancestor),
+            Err(_) => false,
+        }
+    }
+
+    /// The commits reachable from `tip` and not from `hidden`, whose
+    /// committer time is within `since..=until`, parents before children.
+    pub fn commits(
+        &mut self,
+        tip: CommitId,
+        hidden: &[CommitId],
+        since: Option<i64>,
+        until: i64,
+    ) -> Result<Vec<CommitInfo>, ReportError> {
+        let walk = self
+            .repo
+            .rev_walk([tip])
+            .with_hidden(hidden.iter().copied())
+            .sorting(gix::revision::walk::Sorting::ByCommitTime(Default::default()))
+            .all()
+            .map_err(git)?;
+        let mut found = Vec::new();
+        for info in walk {
+            let info = info.map_err(git)?;
+            let time = info.commit_time();
+            if since.is_some_and(|s| time < s) || time > until {
+                continue;
+            }
+            found.push(CommitInfo {
+                id: info.id,
+                parents: info.parent_ids.iter().copied().collect(),
+                time,
+            });
+        }
+        Ok(topological(found))
+    }
+
+    /// Message and (mailmapped) author of a commit.
+    pub fn commit_text(&self, id: CommitId) -> Result<CommitText, ReportError> {
+        let commit = self.repo.find_commit(id).map_err(git)?;
+        let message = commit.message_raw_sloppy().to_str_lossy().into_owned();
+        let author = commit.author().map_err(git)?;
+        let author = self.mailmap.resolve(author);
+        Ok(CommitText {
+            message,
+            author_name: author.name.to_str_lossy().into_owned(),
+            author_email: author.email.to_str_lossy().into_owned(),
+        })
+    }
+
+    fn tree_of(&mut self, commit: CommitId) -> Result<gix::ObjectId, ReportError> {
+        if let Some(tree) = self.trees.get(&commit) {
+            return Ok(*tree);
+        }
+        let tree = self.repo.find_commit(commit).map_err(git)?.tree_id().map_err(git)?.detach();
+        // Only parents of commits still to come are asked for twice; the map
+        // is emptied by `forget` as commits are done.
+        self.trees.insert(commit, tree);
+        Ok(tree)
+    }
+
+    /// Drops the cached tree id of a commit no later commit needs.
+    pub fn forget(&mut self, commit: CommitId) {
+        self.trees.remove(&commit);
+    }
+
+    /// The files changed from `parent` (None: the empty tree) to `commit`,
+    /// renames tracked like git does by default; copies are not tracked, so
+    /// a copied file counts as added.
+    pub fn changes(
+        &mut self,
+        parent: Option<CommitId>,
+        commit: CommitId,
+    ) -> Result<Vec<FileChange>, ReportError> {
+        let new_tree_id = self.tree_of(commit)?;
+        let old_tree_id = match parent {
+            Some(p) => Some(self.tree_of(p)?),
+            None => None,
+        };
+        let new_tree = self.repo.find_tree(new_tree_id).map_err(git)?;
+        let old_tree = match old_tree_id {
+            Some(id) => self.repo.find_tree(id).map_err(git)?,
+            None => self.repo.empty_tree(),
+        };
+        let options = gix::diff::tree_with_rewrites::Options {
+            location: Some(gix::diff::tree::recorder::Location::Path),
+            rewrites: Some(gix::diff::Rewrites::default()),
+        };
+        let mut out = Vec::new();
+        self.resource_cache.clear_resource_cache_keep_allocation();
+        gix::diff::tree_with_rewrites(
+            gix::objs::TreeRefIter::from_bytes(&old_tree.data, old_tree.id.kind()),
+            gix::objs::TreeRefIter::from_bytes(&new_tree.data, new_tree.id.kind()),
+            &mut self.resource_cache,
+            &mut self.tree_state,
+            &self.repo.objects,
+            |change| {
+                use gix::diff::tree_with_rewrites::ChangeRef;
+                let blob = |mode: gix::objs::tree::EntryMode| mode.is_blob();
+                match change {
+                    ChangeRef::Addition { location, entry_mode, id, .. } if blob(entry_mode) => {
+                        out.push(FileChange::Added { path: path(location), blob: id })
+                    }
+                    ChangeRef::Deletion { location, entry_mode, id, .. } if blob(entry_mode) => {
+                        out.push(FileChange::Deleted { path: path(location), blob: id })
+                    }
+                    ChangeRef::Modification {
+                        location,
+                        previous_entry_mode,
+                        previous_id,
+                        entry_mode,
+                        id,
+                    } => match (blob(previous_entry_mode), blob(entry_mode)) {
+                        (true, true) => out.push(FileChange::Modified {
+                            path: path(location),
+                            old: previous_id,
+                            new: id,
+                        }),
+                        (true, false) => out.push(FileChange::Deleted {
+                            path: path(location),
+                            blob: previous_id,
+                        }),
+                        (false, true) => out.push(FileChange::Added { path: path(location), blob: id }),
+                        (false, false) => {}
+                    },
+                    ChangeRef::Rewrite {
+                        source_location,
+                        source_entry_mode,
+                        source_id,
+                        entry_mode,
+                        id,
+                        location,
+                        copy,
+                        ..
+                    } => {
+                        if copy || !blob(source_entry_mode) {
+                            if blob(entry_mode) {
+                                out.push(FileChange::Added { path: path(location), blob: id });
+                            }
+                        } else if blob(entry_mode) {
+                            out.push(FileChange::Renamed {
+                                from: path(source_location),
+                                old: source_id,
+                                to: path(location),
+                                new: id,
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+                Ok(gix::diff::tree_with_rewrites::Action::Continue(()))
+            },
+            options,
+        )
+        .map_err(git)?;
+        Ok(out)
+    }
+
+    /// The raw bytes of a blob, never filtered.
+    pub fn blob(&self, id: BlobId, out: &mut Vec<u8>) -> Result<(), ReportError> {
+        let blob = self.repo.find_blob(id).map_err(git)?;
+        out.clear();
+        out.extend_from_slice(&blob.data);
+        Ok(())
+    }
+
+    /// The blob at `path` in `commit`'s tree, if it is a file there.
+    pub fn blob_at(&mut self, commit: CommitId, file: &str) -> Result<Option<BlobId>, ReportError> {
+        let tree = self.tree_of(commit)?;
+        let tree = self.repo.find_tree(tree).map_err(git)?;
+        let entry = tree.lookup_entry_by_path(file).map_err(git)?;
+        Ok(entry.filter(|e| e.mode().is_blob()).map(|e| e.object_id()))
+    }
+
+    /// The full hex of an id.
+    pub fn hex(id: CommitId) -> String {
+        id.to_string()
+    }
+
+}
+
+fn path(location: &gix::bstr::BStr) -> String {
+    location.to_str_lossy().into_owned()
+}
+
+fn git(error: impl std::fmt::Display) -> ReportError {
+    ReportError::Git(error.to_string())
+}
+
+/// Orders commits so that every parent in the set comes before its children
+/// (Kahn's algorithm). Ready commits are taken newest-pushed first, so one
+/// line of work is followed to its end before the next starts: that keeps
+/// the number of file states held at once (one per open branch) small.
+fn topological(commits: Vec<CommitInfo>) -> Vec<CommitInfo> {
+    let index: HashMap<CommitId, usize> = commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let mut waiting = vec![0usize; commits.len()];
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); commits.len()];
+    for (i, c) in commits.iter().enumerate() {
+        let mut seen = Vec::new();
+        for p in &c.parents {
+            if let Some(&pi) = index.get(p) {
+                if !seen.contains(&pi) {
+                    seen.push(pi);
+                    waiting[i] += 1;
+                    children[pi].push(i);
+                }
+            }
+        }
+    }
+    // Roots of the range, oldest last so that it is popped first.
+    let mut ready: Vec<usize> = (0..commits.len()).filter(|&i| waiting[i] == 0).collect();
+    ready.sort_by_key(|&i| std::cmp::Reverse((commits[i].time, i)));
+    let mut order = Vec::with_capacity(commits.len());
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        // Children pushed so that the first-parent child is popped first.
+        let mut next: Vec<usize> = Vec::new();
+        for &child in &children[i] {
+            waiting[child] -= 1;
+            if waiting[child] == 0 {
+                next.push(child);
+            }
+        }
+        next.sort_by_key(|&c| {
+            let first_parent = commits[c].parents.first() == Some(&commits[i].id);
+            (!first_parent, std::cmp::Reverse(commits[c].time))
+        });
+        ready.extend(next.into_iter().rev());
+    }
+    let mut slots: Vec<Option<CommitInfo>> = commits.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
