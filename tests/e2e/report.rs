@@ -17,8 +17,16 @@ struct Repo {
 
 impl Repo {
     fn new() -> Repo {
-        let repo = Repo { dir: tempfile::tempdir().unwrap(), home: tempfile::tempdir().unwrap() };
-        repo.git(0, "Alice", "alice@example.com", &["init", "-q", "-b", "main"]);
+        let repo = Repo {
+            dir: tempfile::tempdir().unwrap(),
+            home: tempfile::tempdir().unwrap(),
+        };
+        repo.git(
+            0,
+            "Alice",
+            "alice@example.com",
+            &["init", "-q", "-b", "main"],
+        );
         repo
     }
 
@@ -42,7 +50,11 @@ impl Repo {
             .env("GIT_COMMITTER_DATE", &date)
             .output()
             .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -57,7 +69,12 @@ impl Repo {
     /// Stages everything and commits as `who` on `day`.
     fn commit(&self, day: i64, who: (&str, &str), message: &str) {
         self.git(day, who.0, who.1, &["add", "-A"]);
-        self.git(day, who.0, who.1, &["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(
+            day,
+            who.0,
+            who.1,
+            &["commit", "-q", "--allow-empty", "-m", message],
+        );
     }
 
     fn report(&self, extra: &[&str]) -> Value {
@@ -69,14 +86,21 @@ impl Repo {
             .env("HOME", self.home.path())
             .output()
             .expect("provenance-ls runs");
-        assert!(out.status.success(), "report failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "report failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("report prints JSON")
     }
 }
 
 const ALICE: (&str, &str) = ("Alice", "alice@example.com");
 const BOB: (&str, &str) = ("Bob", "bob@example.com");
-const BOT: (&str, &str) = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com");
+const BOT: (&str, &str) = (
+    "dependabot[bot]",
+    "49699333+dependabot[bot]@users.noreply.github.com",
+);
 const CLAUDE: &str = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>";
 const CODEX: &str = "\n\nCo-authored-by: Codex <noreply@openai.com>";
 
@@ -133,7 +157,12 @@ fn scripted() -> Repo {
     with_a11.push("a11".into());
     r.write("src/a.txt", &refs(&with_a11));
     r.commit(13, BOB, "C6 add a11");
-    r.git(14, BOB.0, BOB.1, &["merge", "-q", "--no-ff", "-m", "M merge feature", "feature"]);
+    r.git(
+        14,
+        BOB.0,
+        BOB.1,
+        &["merge", "-q", "--no-ff", "-m", "M merge feature", "feature"],
+    );
     // ai.txt is now y1..y4, x5..x10, z1, z2.
     let mut c7: Vec<String> = numbered("y", 1..=4);
     c7.extend(numbered("x", 9..=10));
@@ -156,30 +185,53 @@ fn scripted_history_matches_hand_computed_figures() {
     let report = r.report(&["--since", "all", "--until", "2024-04-10"]);
 
     // Commits: AI C2, S1, C7; human C1, C3, C5, C6, C8. The merge and the bot are not counted.
-    assert_eq!(report["commits"], json!({"ai": 3, "human": 5, "unknown": 0}));
+    assert_eq!(
+        report["commits"],
+        json!({"ai": 3, "human": 5, "unknown": 0})
+    );
     assert_eq!(report["merges"], 1);
     assert_eq!(report["botCommits"], 1);
     // Added: AI x1..x10 + z1, z2 = 12 (the merge brings z1, z2 again: not counted);
     // human a1..a10, b1..b4 (14) + y1..y4 (4) + a1-edited (1) + a11 (1) = 20.
     // The move of a.txt is a rename: a2..a8 are not born again.
-    assert_eq!(report["linesAdded"], json!({"ai": 12, "human": 20, "unknown": 0}));
+    assert_eq!(
+        report["linesAdded"],
+        json!({"ai": 12, "human": 20, "unknown": 0})
+    );
     // Deleted by commit: human C3 4 + 2, C5 1, C8 2 = 9; AI C7 4; the bot's b4 is left out.
-    assert_eq!(report["linesDeleted"], json!({"ai": 4, "human": 9, "unknown": 0}));
+    assert_eq!(
+        report["linesDeleted"],
+        json!({"ai": 4, "human": 9, "unknown": 0})
+    );
     // Deleted by who wrote the line: AI x1..x8 = 8; human a9, a10, b4, a1, y1, y2 = 6.
-    assert_eq!(report["linesDeletedByOrigin"], json!({"ai": 8, "human": 6, "unknown": 0}));
+    assert_eq!(
+        report["linesDeletedByOrigin"],
+        json!({"ai": 8, "human": 6, "unknown": 0})
+    );
     // Churn: every line was born by day 86 (= day 100 − 14), so all are watched 14 days.
     // AI: x1..x4 ended after 2 days → 4 / 12 = 0.3333.
     // Human: a9, a10 (3 days), b4 (5), a1 (10) → 4 / 20 = 0.2; y1, y2 lived 37 days.
-    assert_eq!(report["churn14d"], json!({"ai": 0.3333, "human": 0.2, "unknown": null}));
+    assert_eq!(
+        report["churn14d"],
+        json!({"ai": 0.3333, "human": 0.2, "unknown": null})
+    );
     // Rework: lines added in the range later ended. AI 8 / 12; human 6 / 20.
-    assert_eq!(report["reworkPerLine"], json!({"ai": 0.6667, "human": 0.3, "unknown": null}));
+    assert_eq!(
+        report["reworkPerLine"],
+        json!({"ai": 0.6667, "human": 0.3, "unknown": null})
+    );
     // Kaplan–Meier, AI (12 lives): ends after 2 days (4), 29 days (4, x5..x8 born day 1,
     // ended day 30); censored at day 100: z1, z2 after 88 days, x9, x10 after 99.
     //   S(1) = 1, at risk 12; S(7) = 1 − 4/12 = 0.6667, at risk 8; S(21) = 0.6667, at risk 8;
     //   S(90) = 0.6667 × (1 − 4/8) = 0.3333, at risk 12 − 8 − 2 = 2.
     assert_eq!(
         report["survival"]["ai"],
-        json!([point(1, 1.0, 12), point(7, 0.6667, 8), point(21, 0.6667, 8), point(90, 0.3333, 2)])
+        json!([
+            point(1, 1.0, 12),
+            point(7, 0.6667, 8),
+            point(21, 0.6667, 8),
+            point(90, 0.3333, 2)
+        ])
     );
     // Human (20 lives): ends after 3 days (2), 5 (1), 10 (1), 37 (2: y1, y2 born day 3, ended 40);
     // censored: a11 87 days, a1-edited 90, y3, y4 97, a2..a8 and b1..b3 100.
@@ -187,11 +239,24 @@ fn scripted_history_matches_hand_computed_figures() {
     //   S(90) = 0.8 (1 − 2/16) = 0.7, at risk 20 − 6 − 1 = 13.
     assert_eq!(
         report["survival"]["human"],
-        json!([point(1, 1.0, 20), point(7, 0.85, 17), point(21, 0.8, 16), point(90, 0.7, 13)])
+        json!([
+            point(1, 1.0, 20),
+            point(7, 0.85, 17),
+            point(21, 0.8, 16),
+            point(90, 0.7, 13)
+        ])
     );
-    assert_eq!(report["range"], json!({"since": null, "until": "2024-04-10T00:00:00Z"}));
+    assert_eq!(
+        report["range"],
+        json!({"since": null, "until": "2024-04-10T00:00:00Z"})
+    );
     // Hotspots: files alive now with their AI share: ai.txt holds x9, x10, y3, y4, z1, z2 → 4 of 6 AI.
-    let ai_txt = report["hotspots"].as_array().unwrap().iter().find(|h| h["path"] == "ai.txt").unwrap();
+    let ai_txt = report["hotspots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["path"] == "ai.txt")
+        .unwrap();
     assert_eq!(ai_txt["aiShare"], 0.6667);
     assert_eq!(ai_txt["lines"], 6);
 }
@@ -201,9 +266,18 @@ fn bots_are_counted_with_include_bots() {
     let r = scripted();
     let report = r.report(&["--since", "all", "--until", "2024-04-10", "--include-bots"]);
     // The bot's commit is now a human one: +5 (deps.txt) +1 (b4-bumped), −1 (b4).
-    assert_eq!(report["commits"], json!({"ai": 3, "human": 6, "unknown": 0}));
-    assert_eq!(report["linesAdded"], json!({"ai": 12, "human": 26, "unknown": 0}));
-    assert_eq!(report["linesDeleted"], json!({"ai": 4, "human": 10, "unknown": 0}));
+    assert_eq!(
+        report["commits"],
+        json!({"ai": 3, "human": 6, "unknown": 0})
+    );
+    assert_eq!(
+        report["linesAdded"],
+        json!({"ai": 12, "human": 26, "unknown": 0})
+    );
+    assert_eq!(
+        report["linesDeleted"],
+        json!({"ai": 4, "human": 10, "unknown": 0})
+    );
 }
 
 #[test]
@@ -212,11 +286,26 @@ fn lines_from_before_since_are_unknown() {
     // From day 20 (2024-01-21): only C7 and C8 are walked; the lines they delete
     // were written before the range, so their origin is unknown.
     let report = r.report(&["--since", "2024-01-21", "--until", "2024-04-10"]);
-    assert_eq!(report["commits"], json!({"ai": 1, "human": 1, "unknown": 0}));
-    assert_eq!(report["linesAdded"], json!({"ai": 0, "human": 0, "unknown": 0}));
-    assert_eq!(report["linesDeleted"], json!({"ai": 4, "human": 2, "unknown": 0}));
-    assert_eq!(report["linesDeletedByOrigin"], json!({"ai": 0, "human": 0, "unknown": 6}));
-    assert_eq!(report["churn14d"], json!({"ai": null, "human": null, "unknown": null}));
+    assert_eq!(
+        report["commits"],
+        json!({"ai": 1, "human": 1, "unknown": 0})
+    );
+    assert_eq!(
+        report["linesAdded"],
+        json!({"ai": 0, "human": 0, "unknown": 0})
+    );
+    assert_eq!(
+        report["linesDeleted"],
+        json!({"ai": 4, "human": 2, "unknown": 0})
+    );
+    assert_eq!(
+        report["linesDeletedByOrigin"],
+        json!({"ai": 0, "human": 0, "unknown": 6})
+    );
+    assert_eq!(
+        report["churn14d"],
+        json!({"ai": null, "human": null, "unknown": null})
+    );
 }
 
 #[test]
@@ -227,27 +316,50 @@ fn by_agent_splits_the_figures() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| (g["key"].as_str().unwrap().to_string(), g["commits"].clone(), g["linesAdded"].clone()))
+        .map(|g| {
+            (
+                g["key"].as_str().unwrap().to_string(),
+                g["commits"].clone(),
+                g["linesAdded"].clone(),
+            )
+        })
         .collect();
     // claude-code: C2 (+10), C7; codex: S1 (+2); human: C1, C3, C5, C6, C8 (+20).
     assert_eq!(
         groups,
         vec![
-            ("human".into(), json!({"ai": 0, "human": 5, "unknown": 0}), json!({"ai": 0, "human": 20, "unknown": 0})),
-            ("claude-code".into(), json!({"ai": 2, "human": 0, "unknown": 0}), json!({"ai": 10, "human": 0, "unknown": 0})),
-            ("codex".into(), json!({"ai": 1, "human": 0, "unknown": 0}), json!({"ai": 2, "human": 0, "unknown": 0})),
+            (
+                "human".into(),
+                json!({"ai": 0, "human": 5, "unknown": 0}),
+                json!({"ai": 0, "human": 20, "unknown": 0})
+            ),
+            (
+                "claude-code".into(),
+                json!({"ai": 2, "human": 0, "unknown": 0}),
+                json!({"ai": 10, "human": 0, "unknown": 0})
+            ),
+            (
+                "codex".into(),
+                json!({"ai": 1, "human": 0, "unknown": 0}),
+                json!({"ai": 2, "human": 0, "unknown": 0})
+            ),
         ]
     );
 }
 
 #[test]
-#[ignore = "cache lands in the next commit"]
 fn second_run_reuses_the_cache_and_walks_only_new_commits() {
     let r = scripted();
     let first = r.report(&["--since", "all"]);
     assert_eq!(first["run"]["commitsWalked"], 10);
     assert!(r.path().join(".git/provenance/cache/report").is_dir());
-    let x: Vec<String> = vec!["x9".into(), "x10".into(), "z1".into(), "z2".into(), "new".into()];
+    let x: Vec<String> = vec![
+        "x9".into(),
+        "x10".into(),
+        "z1".into(),
+        "z2".into(),
+        "new".into(),
+    ];
     r.write("ai.txt", &refs(&x));
     r.commit(50, BOB, "C9 add a line");
     let second = r.report(&["--since", "all"]);

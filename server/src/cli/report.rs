@@ -18,7 +18,9 @@ pub fn run(args: ReportArgs) -> ExitCode {
 }
 
 fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     let until = match &args.until {
         Some(text) => report::parse_when(text, now).map_err(|e| e.to_string())?,
         None => now,
@@ -48,8 +50,10 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} walking history {bar:40} {pos}/{len} commits ({eta})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} walking history {bar:40} {pos}/{len} commits ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         // Short runs finish before the bar would show.
         bar.enable_steady_tick(Duration::from_millis(200));
@@ -99,45 +103,101 @@ fn num(x: Option<f64>) -> String {
 }
 
 fn row(out: &mut String, label: &str, v: &PerClass<String>) {
-    out.push_str(&format!("  {label:<28} {:>12} {:>12} {:>12}\n", v.ai, v.human, v.unknown));
+    out.push_str(&format!(
+        "  {label:<28} {:>12} {:>12} {:>12}\n",
+        v.ai, v.human, v.unknown
+    ));
 }
 
 /// The readable terminal summary.
 pub fn summary(r: &Report) -> String {
     let mut s = String::new();
-    let since = r.range.since.as_deref().map_or("the first commit", |t| &t[..10]);
+    let since = r
+        .range
+        .since
+        .as_deref()
+        .map_or("the first commit", |t| &t[..10]);
     s.push_str(&format!("AI vs human code in {}\n", r.repository));
     s.push_str(&format!("from {since} to {}\n\n", &r.range.until[..10]));
-    row(&mut s, "", &PerClass { ai: "AI".into(), human: "human".into(), unknown: "unknown".into() });
+    row(
+        &mut s,
+        "",
+        &PerClass {
+            ai: "AI".into(),
+            human: "human".into(),
+            unknown: "unknown".into(),
+        },
+    );
     let f = &r.figures;
-    let count = |p: &PerClass<u64>| PerClass { ai: p.ai.to_string(), human: p.human.to_string(), unknown: p.unknown.to_string() };
+    let count = |p: &PerClass<u64>| PerClass {
+        ai: p.ai.to_string(),
+        human: p.human.to_string(),
+        unknown: p.unknown.to_string(),
+    };
     row(&mut s, "commits", &count(&f.commits));
     row(&mut s, "lines added", &count(&f.lines_added));
     row(&mut s, "lines deleted", &count(&f.lines_deleted));
-    let percent = |p: &PerClass<Option<f64>>| PerClass { ai: pct(p.ai), human: pct(p.human), unknown: pct(p.unknown) };
+    let percent = |p: &PerClass<Option<f64>>| PerClass {
+        ai: pct(p.ai),
+        human: pct(p.human),
+        unknown: pct(p.unknown),
+    };
     row(&mut s, "churn within 14 days", &percent(&f.churn14d));
     row(
         &mut s,
         "rework per line added",
-        &PerClass { ai: num(f.rework_per_line.ai), human: num(f.rework_per_line.human), unknown: num(f.rework_per_line.unknown) },
+        &PerClass {
+            ai: num(f.rework_per_line.ai),
+            human: num(f.rework_per_line.human),
+            unknown: num(f.rework_per_line.unknown),
+        },
     );
     for (i, p) in f.survival.ai.iter().enumerate() {
         let h = &f.survival.human[i];
-        let label = format!("alive after {} day{}", p.days, if p.days == 1 { "" } else { "s" });
-        row(&mut s, &label, &PerClass { ai: pct(p.share), human: pct(h.share), unknown: String::new() });
+        let label = format!(
+            "alive after {} day{}",
+            p.days,
+            if p.days == 1 { "" } else { "s" }
+        );
+        row(
+            &mut s,
+            &label,
+            &PerClass {
+                ai: pct(p.share),
+                human: pct(h.share),
+                unknown: String::new(),
+            },
+        );
     }
     s.push_str(&format!(
         "\n  {} merge commits not counted again; {} bot commits {}.\n",
         r.merges,
         r.bot_commits,
-        if r.bots_included { "included" } else { "left out (--include-bots keeps them)" }
+        if r.bots_included {
+            "included"
+        } else {
+            "left out (--include-bots keeps them)"
+        }
     ));
     if !r.hotspots.is_empty() {
         s.push_str("\nHotspots (riskiest to maintain now)\n");
-        s.push_str(&format!("  {:>4}  {:>8}  {:>7}  {}\n", "risk", "AI share", "commits", "path"));
+        s.push_str(&format!(
+            "  {:>4}  {:>8}  {:>7}  {}\n",
+            "risk", "AI share", "commits", "path"
+        ));
         for h in r.hotspots.iter().take(10) {
-            let name = h.name.as_deref().map(|n| format!(" :: {n}")).unwrap_or_default();
-            s.push_str(&format!("  {:>4}  {:>8}  {:>7}  {}{name}\n", h.risk, pct(h.ai_share), h.commits, h.path));
+            let name = h
+                .name
+                .as_deref()
+                .map(|n| format!(" :: {n}"))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "  {:>4}  {:>8}  {:>7}  {}{name}\n",
+                h.risk,
+                pct(h.ai_share),
+                h.commits,
+                h.path
+            ));
         }
     }
     for g in &r.groups {

@@ -36,7 +36,14 @@ mod temporary {
             return Some("aider".into());
         }
         if who.contains("copilot-swe-agent") || who.contains("devin-ai-integration") {
-            return Some(if who.contains("devin") { "devin" } else { "copilot" }.into());
+            return Some(
+                if who.contains("devin") {
+                    "devin"
+                } else {
+                    "copilot"
+                }
+                .into(),
+            );
         }
         None
     }
@@ -46,6 +53,8 @@ mod temporary {
         let agent = who.contains("copilot-swe-agent") || who.contains("devin-ai-integration");
         !agent
             && (who.contains("[bot]")
-                || ["dependabot", "renovate", "github-actions"].iter().any(|b| who.contains(b)))
+                || ["dependabot", "renovate", "github-actions"]
+                    .iter()
+                    .any(|b| who.contains(b)))
     }
 }

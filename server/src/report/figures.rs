@@ -113,7 +113,11 @@ impl Tally {
 pub fn churn_14d(tally: &ClassTally, until: i64) -> Option<f64> {
     let last_day = (until - CHURN_WINDOW).div_euclid(DAY);
     let added: u64 = tally.added_by_day.range(..=last_day).map(|(_, n)| n).sum();
-    let churned: u64 = tally.churned_by_day.range(..=last_day).map(|(_, n)| n).sum();
+    let churned: u64 = tally
+        .churned_by_day
+        .range(..=last_day)
+        .map(|(_, n)| n)
+        .sum();
     (added > 0).then(|| churned as f64 / added as f64)
 }
 
@@ -180,7 +184,12 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 pub fn rfc3339(time: i64) -> String {
     let (y, m, d) = civil(time.div_euclid(DAY));
     let s = time.rem_euclid(DAY);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
 }
 
 #[cfg(test)]
@@ -208,7 +217,15 @@ mod tests {
         let shares: Vec<_> = curve[..7].iter().map(|(s, _)| *s).collect();
         assert_eq!(
             shares,
-            [Some(1.0), Some(0.75), Some(0.75), Some(0.375), Some(0.375), Some(0.375), None]
+            [
+                Some(1.0),
+                Some(0.75),
+                Some(0.75),
+                Some(0.375),
+                Some(0.375),
+                Some(0.375),
+                None
+            ]
         );
     }
 }

@@ -32,7 +32,11 @@ pub fn file_risk(tally: &PathTally, lines: u64) -> u8 {
 }
 
 /// The `limit` riskiest files alive at the end of the range.
-pub fn rank(paths: &HashMap<String, PathTally>, alive: &BTreeMap<&str, [u64; 4]>, limit: usize) -> Vec<Hotspot> {
+pub fn rank(
+    paths: &HashMap<String, PathTally>,
+    alive: &BTreeMap<&str, [u64; 4]>,
+    limit: usize,
+) -> Vec<Hotspot> {
     let mut spots: Vec<Hotspot> = alive
         .iter()
         .filter_map(|(path, counts)| {
@@ -56,7 +60,12 @@ pub fn rank(paths: &HashMap<String, PathTally>, alive: &BTreeMap<&str, [u64; 4]>
         })
         .filter(|h| h.commits > 0 && !generated(&h.path))
         .collect();
-    spots.sort_by(|a, b| b.risk.cmp(&a.risk).then(b.commits.cmp(&a.commits)).then(a.path.cmp(&b.path)));
+    spots.sort_by(|a, b| {
+        b.risk
+            .cmp(&a.risk)
+            .then(b.commits.cmp(&a.commits))
+            .then(a.path.cmp(&b.path))
+    });
     spots.truncate(limit);
     spots
 }

@@ -3,5 +3,8 @@
 use super::Report;
 
 pub fn render_html(report: &Report) -> String {
-    format!("<pre>{}</pre>", serde_json::to_string_pretty(report).unwrap_or_default())
+    format!(
+        "<pre>{}</pre>",
+        serde_json::to_string_pretty(report).unwrap_or_default()
+    )
 }

@@ -65,6 +65,8 @@ pub struct Lives {
     pub group_names: Vec<String>,
     pub groups: Vec<Tally>,
     pub paths: HashMap<String, PathTally>,
+    /// Authors (mailmapped email) named by `PathTally::authors`.
+    pub author_keys: Vec<String>,
     /// The files of the commits at which the walk stopped.
     pub ends: Vec<(CommitId, FileLines)>,
     /// Commits processed so far (for the progress bar and the cache).
@@ -107,6 +109,12 @@ impl<'g> Walker<'g> {
             .enumerate()
             .map(|(i, n)| (n.clone(), i as u32))
             .collect();
+        let author_index = lives
+            .author_keys
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as u32))
+            .collect();
         Walker {
             git,
             rules,
@@ -114,7 +122,7 @@ impl<'g> Walker<'g> {
             open: HashMap::new(),
             ended_while_forked: HashSet::new(),
             group_index,
-            author_index: HashMap::new(),
+            author_index,
             old: Vec::new(),
             new: Vec::new(),
             side: Vec::new(),
@@ -128,7 +136,6 @@ impl<'g> Walker<'g> {
         commits: &[CommitInfo],
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Lives, ReportError> {
-        let in_range: HashSet<CommitId> = commits.iter().map(|c| c.id).collect();
         let mut children: HashMap<CommitId, u32> = HashMap::new();
         for c in commits {
             let mut seen = Vec::new();
@@ -143,14 +150,20 @@ impl<'g> Walker<'g> {
         for (id, files) in std::mem::take(&mut self.lives.ends) {
             match children.get(&id) {
                 Some(&n) => {
-                    self.open.insert(id, Open { files, children_left: n });
+                    self.open.insert(
+                        id,
+                        Open {
+                            files,
+                            children_left: n,
+                        },
+                    );
                 }
                 None => self.lives.ends.push((id, files)),
             }
         }
         let total = commits.len() as u64;
         for (done, commit) in commits.iter().enumerate() {
-            self.commit(commit, &in_range, &children)?;
+            self.commit(commit, &children)?;
             if self.open.is_empty() {
                 self.ended_while_forked.clear();
             }
@@ -202,12 +215,12 @@ impl<'g> Walker<'g> {
     fn commit(
         &mut self,
         info: &CommitInfo,
-        in_range: &HashSet<CommitId>,
         children: &HashMap<CommitId, u32>,
     ) -> Result<(), ReportError> {
         let text = self.git.commit_text(info.id)?;
         let bot = super::classify::is_bot(&text.author_name, &text.author_email);
-        let agent = super::classify::assistant(&text.message, &text.author_name, &text.author_email);
+        let agent =
+            super::classify::assistant(&text.message, &text.author_name, &text.author_email);
         let class = if bot && !self.rules.include_bots {
             Class::Bot
         } else if agent.is_some() {
@@ -223,10 +236,19 @@ impl<'g> Walker<'g> {
         } else {
             text.author_email.to_lowercase()
         };
-        let next_author = self.author_index.len() as u32;
-        let author = *self.author_index.entry(author_key).or_insert(next_author);
+        let author = match self.author_index.get(&author_key) {
+            Some(&a) => a,
+            None => {
+                let a = self.lives.author_keys.len() as u32;
+                self.lives.author_keys.push(author_key.clone());
+                self.author_index.insert(author_key, a);
+                a
+            }
+        };
         let commit_group = match self.rules.by {
-            Some(GroupBy::Author) => Some(self.group_of(&format!("{} <{}>", text.author_name, text.author_email))),
+            Some(GroupBy::Author) => {
+                Some(self.group_of(&format!("{} <{}>", text.author_name, text.author_email)))
+            }
             Some(GroupBy::Agent) => Some(self.group_of(match (&agent, class) {
                 (Some(a), _) => a,
                 (None, Class::Bot) => "bot",
@@ -239,9 +261,11 @@ impl<'g> Walker<'g> {
         self.lives.origins.push(info.time);
         let merge = info.parents.len() > 1;
         let first = info.parents.first().copied();
+        // A parent outside the range has no state: its files are read lazily
+        // (unknown origin). A parent from the cached run does.
         let mut files = match first {
-            Some(p) if in_range.contains(&p) => self.take_state(&p),
-            _ => FileLines::new(),
+            Some(p) => self.take_state(&p),
+            None => FileLines::new(),
         };
         // The other parents' states, read for inheritance; released below.
         let side_parent = info.parents.get(1).copied();
@@ -254,8 +278,12 @@ impl<'g> Walker<'g> {
             let (path, old_path, old_blob, new_blob) = match change {
                 FileChange::Added { path, blob } => (path, None, None, Some(blob)),
                 FileChange::Deleted { path, blob } => (path.clone(), Some(path), Some(blob), None),
-                FileChange::Modified { path, old, new } => (path.clone(), Some(path), Some(old), Some(new)),
-                FileChange::Renamed { from, old, to, new } => (to, Some(from), Some(old), Some(new)),
+                FileChange::Modified { path, old, new } => {
+                    (path.clone(), Some(path), Some(old), Some(new))
+                }
+                FileChange::Renamed { from, old, to, new } => {
+                    (to, Some(from), Some(old), Some(new))
+                }
             };
             let group = match self.rules.by {
                 Some(GroupBy::Directory) => {
@@ -339,13 +367,21 @@ impl<'g> Walker<'g> {
                     }
                 }
                 for j in a.clone() {
-                    let from_side = inherited
-                        .as_ref()
-                        .and_then(|(map, lines)| map.get(j as usize).copied().flatten().and_then(|i| lines.get(i as usize).copied()));
+                    let from_side = inherited.as_ref().and_then(|(map, lines)| {
+                        map.get(j as usize)
+                            .copied()
+                            .flatten()
+                            .and_then(|i| lines.get(i as usize).copied())
+                    });
                     match from_side {
                         Some(line) => after.push(line),
                         None => {
-                            let line = Line { origin, seq, class, group: group.unwrap_or(0) };
+                            let line = Line {
+                                origin,
+                                seq,
+                                class,
+                                group: group.unwrap_or(0),
+                            };
                             seq = seq.wrapping_add(1);
                             self.born(line, info.time, &path);
                             added_here += 1;
@@ -393,7 +429,8 @@ impl<'g> Walker<'g> {
             match self.rules.by {
                 Some(GroupBy::Directory) => {
                     for g in dirs_touched {
-                        self.lives.groups[g as usize].class(class).commits += u64::from(counts_commit);
+                        self.lives.groups[g as usize].class(class).commits +=
+                            u64::from(counts_commit);
                     }
                 }
                 Some(_) => {
@@ -408,14 +445,15 @@ impl<'g> Walker<'g> {
         }
 
         for p in info.parents.iter().skip(1) {
-            if in_range.contains(p) {
-                self.release(p);
-            }
+            self.release(p);
         }
         if children.get(&info.id).copied().unwrap_or(0) > 0 {
             self.open.insert(
                 info.id,
-                Open { files, children_left: children[&info.id] },
+                Open {
+                    files,
+                    children_left: children[&info.id],
+                },
             );
         } else {
             self.lives.ends.push((info.id, files));
@@ -431,9 +469,15 @@ impl<'g> Walker<'g> {
         }
         self.lives.total.class(line.class).born(time);
         if self.rules.by.is_some() {
-            self.lives.groups[line.group as usize].class(line.class).born(time);
+            self.lives.groups[line.group as usize]
+                .class(line.class)
+                .born(time);
         }
-        self.lives.paths.entry(path.to_string()).or_default().lines_added += 1;
+        self.lives
+            .paths
+            .entry(path.to_string())
+            .or_default()
+            .lines_added += 1;
     }
 
     /// Ends a line's life at `at`; false if it had already ended on another
@@ -448,7 +492,9 @@ impl<'g> Walker<'g> {
         let born = (line.origin != UNKNOWN).then(|| self.lives.origins[line.origin as usize]);
         self.lives.total.class(line.class).ended(born, at);
         if self.rules.by.is_some() {
-            self.lives.groups[line.group as usize].class(line.class).ended(born, at);
+            self.lives.groups[line.group as usize]
+                .class(line.class)
+                .ended(born, at);
         }
         if born.is_some_and(|b| at - b <= super::figures::CHURN_WINDOW) {
             if let Some(t) = self.lives.paths.get_mut(path) {
@@ -476,7 +522,12 @@ impl<'g> Walker<'g> {
             None => 0,
         };
         (0..count as u32)
-            .map(|i| Line { origin: UNKNOWN, seq: salt.wrapping_add(i.wrapping_mul(0x9E37_79B9)), class: Class::Unknown, group })
+            .map(|i| Line {
+                origin: UNKNOWN,
+                seq: salt.wrapping_add(i.wrapping_mul(0x9E37_79B9)),
+                class: Class::Unknown,
+                group,
+            })
             .collect()
     }
 }

@@ -84,7 +84,9 @@ pub struct ReportOptions {
 /// Parses `--since`/`--until`: `YYYY-MM-DD` (UTC midnight), an RFC 3339
 /// time, or a duration back from `now` (`90d`, `6 months`, `1y`).
 pub fn parse_when(text: &str, now: i64) -> Result<i64, ReportError> {
-    let bad = || ReportError::BadWhen { what: text.to_string() };
+    let bad = || ReportError::BadWhen {
+        what: text.to_string(),
+    };
     let t = text.trim();
     if let Some((y, rest)) = t.split_once('-') {
         if let Some((m, d)) = rest.split_once('-') {
@@ -95,7 +97,9 @@ pub fn parse_when(text: &str, now: i64) -> Result<i64, ReportError> {
             }
         }
         if let Ok(time) = humantime::parse_rfc3339_weak(t) {
-            let secs = time.duration_since(std::time::UNIX_EPOCH).map_err(|_| bad())?;
+            let secs = time
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_err(|_| bad())?;
             return Ok(secs.as_secs() as i64);
         }
     }
@@ -121,7 +125,11 @@ pub struct PerClass<T> {
 
 impl<T> PerClass<T> {
     fn from_fn(mut f: impl FnMut(Class) -> T) -> PerClass<T> {
-        PerClass { ai: f(Class::Ai), human: f(Class::Human), unknown: f(Class::Unknown) }
+        PerClass {
+            ai: f(Class::Ai),
+            human: f(Class::Human),
+            unknown: f(Class::Unknown),
+        }
     }
 }
 
@@ -234,12 +242,26 @@ pub struct RunInfo {
 
 /// Builds the report: walks the commits of the range once (or only those
 /// new since the cached run) and computes every figure.
-pub fn build(options: &ReportOptions, progress: &mut dyn FnMut(Progress)) -> Result<Report, ReportError> {
+pub fn build(
+    options: &ReportOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, ReportError> {
     let mut git = walk::Git::open(&options.path)?;
     let head = git.head()?.ok_or(ReportError::NoCommits)?;
-    let rules = Rules { include_bots: options.include_bots, by: options.by };
-    let key = cache::Key { since: options.since, until_given: false, include_bots: options.include_bots, by: options.by };
-    let cache_dir = git.git_dir().join("provenance").join("cache").join("report");
+    let rules = Rules {
+        include_bots: options.include_bots,
+        by: options.by,
+    };
+    let key = cache::Key {
+        since: options.since,
+        include_bots: options.include_bots,
+        by: options.by,
+    };
+    let cache_dir = git
+        .git_dir()
+        .join("provenance")
+        .join("cache")
+        .join("report");
     // The cache holds the state at an earlier HEAD; it is reused only when
     // that HEAD is an ancestor of this one and nothing after `until` is asked.
     let now_tip = head;
@@ -258,15 +280,20 @@ pub fn build(options: &ReportOptions, progress: &mut dyn FnMut(Progress)) -> Res
     let commits = git.commits(head, &hidden, options.since, options.until)?;
     let walked = commits.len() as u64;
     let walker = Walker::new(&mut git, rules, lives);
-    let lives = walker.walk(&commits, &mut |done, total| progress(Progress { done, total }))?;
-    if options.use_cache && commits.last().is_none_or(|c| c.id == head) {
-        // Only a state that ends at HEAD can be resumed from.
-        if lives.ends.len() == 1 && lives.ends[0].0 == head {
-            let _ = cache::store(&cache_dir, &key, head, &lives);
+    let lives = walker.walk(&commits, &mut |done, total| {
+        progress(Progress { done, total })
+    })?;
+    // Only a state that ends at HEAD alone can be resumed from; a cache
+    // that cannot be written only costs the next run time.
+    if options.use_cache && walked > 0 && lives.ends.len() == 1 && lives.ends[0].0 == head {
+        if let Err(e) = cache::store(&cache_dir, &key, head, &lives) {
+            tracing::debug!("report cache not written: {e}");
         }
     }
     let workdir = git.workdir().unwrap_or_else(|| git.git_dir());
-    Ok(assemble(options, &workdir, head, &lives, walked, from_cache))
+    Ok(assemble(
+        options, &workdir, head, &lives, walked, from_cache,
+    ))
 }
 
 fn assemble(
@@ -298,12 +325,20 @@ fn assemble(
                 let days = lives::whole_days(lives.origins[line.origin as usize], until);
                 figures::bump(&mut censored[line.class as usize], days);
                 if options.by.is_some() {
-                    figures::bump(&mut group_censored[line.group as usize][line.class as usize], days);
+                    figures::bump(
+                        &mut group_censored[line.group as usize][line.class as usize],
+                        days,
+                    );
                 }
             }
         }
     }
-    let figures = figures_of(&lives.total, &censored, until, &SURVIVAL_DAYS.map(|d| d as u32));
+    let figures = figures_of(
+        &lives.total,
+        &censored,
+        until,
+        &SURVIVAL_DAYS.map(|d| d as u32),
+    );
     let curve_days: Vec<u32> = (0..=365).collect();
     let curve = figures_of(&lives.total, &censored, until, &curve_days).survival;
     let groups = lives
@@ -315,13 +350,18 @@ fn assemble(
             key: key.clone(),
             figures: figures_of(tally, censored, until, &SURVIVAL_DAYS.map(|d| d as u32)),
         })
-        .filter(|g| g.figures.commits != PerClass::default() || g.figures.lines_added != PerClass::default())
+        .filter(|g| {
+            g.figures.commits != PerClass::default() || g.figures.lines_added != PerClass::default()
+        })
         .collect();
     Report {
         schema: SCHEMA.to_string(),
         repository: workdir.display().to_string(),
         head: Some(walk::Git::hex(head)),
-        range: Range { since: options.since.map(figures::rfc3339), until: figures::rfc3339(until) },
+        range: Range {
+            since: options.since.map(figures::rfc3339),
+            until: figures::rfc3339(until),
+        },
         merges: lives.total.merges,
         bot_commits: lives.bot_commits,
         bots_included: options.include_bots,
@@ -331,7 +371,10 @@ fn assemble(
         hotspots: hotspots::rank(&lives.paths, &alive_by_path, options.hotspots),
         by: options.by,
         groups,
-        run: RunInfo { commits_walked: walked, commits_from_cache: from_cache },
+        run: RunInfo {
+            commits_walked: walked,
+            commits_from_cache: from_cache,
+        },
     }
 }
 
@@ -342,7 +385,11 @@ fn figures_of(tally: &Tally, censored: &[Vec<u64>; 4], until: i64, days: &[u32])
         days.iter()
             .map(|&d| {
                 let (share, at_risk) = curve[(d as usize).min(MAX_DAYS)];
-                SurvivalPoint { days: d, share: share.map(round4), at_risk }
+                SurvivalPoint {
+                    days: d,
+                    share: share.map(round4),
+                    at_risk,
+                }
             })
             .collect()
     };
@@ -353,7 +400,10 @@ fn figures_of(tally: &Tally, censored: &[Vec<u64>; 4], until: i64, days: &[u32])
         lines_deleted: PerClass::from_fn(|c| tally.get(c).lines_deleted),
         lines_deleted_by_origin: PerClass::from_fn(|c| tally.get(c).lines_ended),
         churn14d: PerClass::from_fn(|c| figures::churn_14d(tally.get(c), until).map(round4)),
-        survival: Survival { ai: survival_of(Class::Ai), human: survival_of(Class::Human) },
+        survival: Survival {
+            ai: survival_of(Class::Ai),
+            human: survival_of(Class::Human),
+        },
         rework_per_line: PerClass::from_fn(|c| {
             let t = tally.get(c);
             figures::rework_per_line(t, ended_of_added(t)).map(round4)

@@ -33,11 +33,26 @@ pub struct CommitInfo {
 /// One file changed between a parent tree and a commit tree.
 #[derive(Debug, Clone)]
 pub enum FileChange {
-    Added { path: String, blob: BlobId },
-    Deleted { path: String, blob: BlobId },
-    Modified { path: String, old: BlobId, new: BlobId },
+    Added {
+        path: String,
+        blob: BlobId,
+    },
+    Deleted {
+        path: String,
+        blob: BlobId,
+    },
+    Modified {
+        path: String,
+        old: BlobId,
+        new: BlobId,
+    },
     /// A rename found by gix's similarity tracking (50 %, like git's default).
-    Renamed { from: String, old: BlobId, to: String, new: BlobId },
+    Renamed {
+        from: String,
+        old: BlobId,
+        to: String,
+        new: BlobId,
+    },
 }
 
 /// The commit's message and author, for attribution.
@@ -121,7 +136,9 @@ impl Git {
             .repo
             .rev_walk([tip])
             .with_hidden(hidden.iter().copied())
-            .sorting(gix::revision::walk::Sorting::ByCommitTime(Default::default()))
+            .sorting(gix::revision::walk::Sorting::ByCommitTime(
+                Default::default(),
+            ))
             .all()
             .map_err(git)?;
         let mut found = Vec::new();
@@ -157,7 +174,13 @@ impl Git {
         if let Some(tree) = self.trees.get(&commit) {
             return Ok(*tree);
         }
-        let tree = self.repo.find_commit(commit).map_err(git)?.tree_id().map_err(git)?.detach();
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .map_err(git)?
+            .tree_id()
+            .map_err(git)?
+            .detach();
         // Only parents of commits still to come are asked for twice; the map
         // is emptied by `forget` as commits are done.
         self.trees.insert(commit, tree);
@@ -203,12 +226,24 @@ impl Git {
                 use gix::diff::tree_with_rewrites::ChangeRef;
                 let blob = |mode: gix::objs::tree::EntryMode| mode.is_blob();
                 match change {
-                    ChangeRef::Addition { location, entry_mode, id, .. } if blob(entry_mode) => {
-                        out.push(FileChange::Added { path: path(location), blob: id })
-                    }
-                    ChangeRef::Deletion { location, entry_mode, id, .. } if blob(entry_mode) => {
-                        out.push(FileChange::Deleted { path: path(location), blob: id })
-                    }
+                    ChangeRef::Addition {
+                        location,
+                        entry_mode,
+                        id,
+                        ..
+                    } if blob(entry_mode) => out.push(FileChange::Added {
+                        path: path(location),
+                        blob: id,
+                    }),
+                    ChangeRef::Deletion {
+                        location,
+                        entry_mode,
+                        id,
+                        ..
+                    } if blob(entry_mode) => out.push(FileChange::Deleted {
+                        path: path(location),
+                        blob: id,
+                    }),
                     ChangeRef::Modification {
                         location,
                         previous_entry_mode,
@@ -225,7 +260,10 @@ impl Git {
                             path: path(location),
                             blob: previous_id,
                         }),
-                        (false, true) => out.push(FileChange::Added { path: path(location), blob: id }),
+                        (false, true) => out.push(FileChange::Added {
+                            path: path(location),
+                            blob: id,
+                        }),
                         (false, false) => {}
                     },
                     ChangeRef::Rewrite {
@@ -240,7 +278,10 @@ impl Git {
                     } => {
                         if copy || !blob(source_entry_mode) {
                             if blob(entry_mode) {
-                                out.push(FileChange::Added { path: path(location), blob: id });
+                                out.push(FileChange::Added {
+                                    path: path(location),
+                                    blob: id,
+                                });
                             }
                         } else if blob(entry_mode) {
                             out.push(FileChange::Renamed {
@@ -281,7 +322,6 @@ impl Git {
     pub fn hex(id: CommitId) -> String {
         id.to_string()
     }
-
 }
 
 fn path(location: &gix::bstr::BStr) -> String {
@@ -297,7 +337,8 @@ fn git(error: impl std::fmt::Display) -> ReportError {
 /// line of work is followed to its end before the next starts: that keeps
 /// the number of file states held at once (one per open branch) small.
 fn topological(commits: Vec<CommitInfo>) -> Vec<CommitInfo> {
-    let index: HashMap<CommitId, usize> = commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let index: HashMap<CommitId, usize> =
+        commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let mut waiting = vec![0usize; commits.len()];
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); commits.len()];
     for (i, c) in commits.iter().enumerate() {
