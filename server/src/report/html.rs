@@ -1,10 +1,359 @@
-//! The self-contained HTML page of a report.
+//! The report as one self-contained HTML page: inline CSS and inline SVG
+//! charts drawn here (survival curves, churn by month), a figures table and
+//! the hotspot table. Must never reference anything outside the page: no
+//! scripts, fonts, images or links that load.
 
-use super::Report;
+use std::fmt::Write;
+
+use super::{Figures, MonthChurn, PerClass, Report, SurvivalPoint};
+
+const AI: &str = "#7c3aed";
+const HUMAN: &str = "#0891b2";
+const UNKNOWN: &str = "#94a3b8";
+const GRID: &str = "#e5e7eb";
+const MUTED: &str = "#6b7280";
 
 pub fn render_html(report: &Report) -> String {
-    format!(
-        "<pre>{}</pre>",
-        serde_json::to_string_pretty(report).unwrap_or_default()
-    )
+    let mut page = String::with_capacity(64 * 1024);
+    let name = report.repository.rsplit(['/', '\\']).find(|s| !s.is_empty()).unwrap_or(&report.repository);
+    let since = report.range.since.as_deref().map_or("first commit", |s| &s[..10]);
+    let until = &report.range.until[..10];
+    let head = report.head.as_deref().map_or("", |h| &h[..h.len().min(10)]);
+    let _ = write!(
+        page,
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>AI vs human code — {title}</title>
+<style>{CSS}</style></head><body><main>
+<header><h1>How AI-written code survives in <span class="repo">{title}</span></h1>
+<p class="sub">{since} → {until} · HEAD {head} · {walked} commits walked{cached} · made by <code>provenance-ls report</code></p></header>
+"#,
+        title = esc(name),
+        walked = report.run.commits_walked,
+        cached = if report.run.commits_from_cache > 0 {
+            format!(" (+{} from cache)", report.run.commits_from_cache)
+        } else {
+            String::new()
+        },
+    );
+    cards(&mut page, &report.figures);
+    page.push_str(r#"<section class="grid2">"#);
+    let _ = write!(
+        page,
+        r#"<figure><figcaption><b>Survival of added lines</b><span>share of lines still alive N days after they were written (Kaplan–Meier)</span></figcaption>{}</figure>"#,
+        survival_chart(&report.survival_curve.ai, &report.survival_curve.human)
+    );
+    let _ = write!(
+        page,
+        r#"<figure><figcaption><b>Churn within 14 days, by month written</b><span>share of the month's added lines replaced or deleted within 14 days</span></figcaption>{}</figure>"#,
+        churn_chart(&report.churn_by_month)
+    );
+    page.push_str("</section>");
+    figures_table(&mut page, &report.figures);
+    hotspots(&mut page, report);
+    let _ = write!(
+        page,
+        r#"<footer>{merges} merge commits were not counted again (their changes come from their own commits); {bots} bot commits {bot_note}.
+Lines written before the range are “unknown”. How each figure is computed: docs/report.md. Schema {schema}.</footer>
+</main></body></html>
+"#,
+        merges = report.merges,
+        bots = report.bot_commits,
+        bot_note = if report.bots_included { "are included" } else { "are left out" },
+        schema = esc(&report.schema),
+    );
+    page
+}
+
+const CSS: &str = r#"
+*{box-sizing:border-box}
+body{margin:0;background:#f8fafc;color:#111827;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1120px;margin:0 auto;padding:28px 28px 40px}
+h1{font-size:26px;margin:0 0 4px;letter-spacing:-.01em}
+h2{font-size:17px;margin:28px 0 10px}
+.repo{color:#7c3aed}
+.sub{color:#6b7280;margin:0 0 20px}
+code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef2f7;padding:1px 5px;border-radius:4px}
+.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:14px;margin-bottom:18px}
+.card{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:14px 16px}
+.card .label{color:#6b7280;font-size:12.5px;text-transform:uppercase;letter-spacing:.04em}
+.card .pair{display:flex;gap:18px;margin-top:6px;align-items:baseline}
+.card .v{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums}
+.card .k{font-size:12px;color:#6b7280;display:block}
+.ai{color:#7c3aed}.human{color:#0891b2}
+.grid2{display:grid;grid-template-columns:1fr 1fr;gap:14px}
+figure{margin:0;background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:14px 16px}
+figcaption b{display:block;font-size:15px}
+figcaption span{display:block;color:#6b7280;font-size:12.5px;margin-bottom:6px}
+svg{display:block;width:100%;height:auto}
+table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #e5e7eb;border-radius:12px;overflow:hidden}
+th,td{padding:8px 12px;text-align:right;border-bottom:1px solid #f1f5f9;font-variant-numeric:tabular-nums}
+th{background:#f8fafc;color:#374151;font-weight:600;font-size:13px}
+td:first-child,th:first-child{text-align:left}
+td.path{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
+.bar{display:inline-block;width:90px;height:8px;background:#e0f2fe;border-radius:4px;vertical-align:middle;margin-right:8px;overflow:hidden}
+.bar i{display:block;height:100%;background:#7c3aed}
+.risk{display:inline-block;min-width:36px;padding:1px 8px;border-radius:10px;font-weight:600;text-align:center}
+.r0{background:#dcfce7;color:#166534}.r1{background:#fef9c3;color:#854d0e}.r2{background:#fee2e2;color:#991b1b}
+.legend{display:flex;gap:16px;font-size:12.5px;color:#374151;margin-top:4px}
+.legend i{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:6px;vertical-align:-1px}
+footer{color:#6b7280;font-size:12.5px;margin-top:26px}
+"#;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn cards(page: &mut String, f: &Figures) {
+    let share = |a: u64, h: u64| if a + h == 0 { None } else { Some(a as f64 / (a + h) as f64) };
+    let at = |s: &[SurvivalPoint], days: u32| s.iter().find(|p| p.days == days).and_then(|p| p.share);
+    let card = |label: &str, ai: String, human: String| {
+        format!(
+            r#"<div class="card"><div class="label">{label}</div><div class="pair"><div><span class="v ai">{ai}</span><span class="k">AI</span></div><div><span class="v human">{human}</span><span class="k">human</span></div></div></div>"#
+        )
+    };
+    page.push_str(r#"<section class="cards">"#);
+    page.push_str(&format!(
+        r#"<div class="card"><div class="label">Lines added by assistants</div><div class="pair"><div><span class="v ai">{}</span><span class="k">of {} lines added</span></div></div></div>"#,
+        pct(share(f.lines_added.ai, f.lines_added.human)),
+        f.lines_added.ai + f.lines_added.human + f.lines_added.unknown
+    ));
+    page.push_str(&card("Churn within 14 days", pct(f.churn14d.ai), pct(f.churn14d.human)));
+    page.push_str(&card("Alive after 90 days", pct(at(&f.survival.ai, 90)), pct(at(&f.survival.human, 90))));
+    let num = |x: Option<f64>| x.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"));
+    page.push_str(&card("Rework per line added", num(f.rework_per_line.ai), num(f.rework_per_line.human)));
+    page.push_str("</section>");
+}
+
+/// Survival curves as step lines, x in days on a square-root scale so the
+/// first weeks (where most churn happens) get room, y from 0 to 100 %.
+fn survival_chart(ai: &[SurvivalPoint], human: &[SurvivalPoint]) -> String {
+    let (w, h) = (520.0, 300.0);
+    let (l, r, t, b) = (44.0, 14.0, 12.0, 34.0);
+    let last = |s: &[SurvivalPoint]| s.iter().rposition(|p| p.share.is_some()).unwrap_or(0);
+    let max_day = last(ai).max(last(human)).max(30) as f64;
+    let x = |d: f64| l + (d / max_day).sqrt() * (w - l - r);
+    let y = |s: f64| t + (1.0 - s) * (h - t - b);
+    let mut svg = format!(r#"<svg viewBox="0 0 {w} {h}" role="img" aria-label="survival curves">"#);
+    for i in 0..=4 {
+        let s = i as f64 / 4.0;
+        let _ = write!(
+            svg,
+            r#"<line x1="{l}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="{GRID}"/><text x="{}" y="{:.1}" font-size="11" fill="{MUTED}" text-anchor="end">{}%</text>"#,
+            w - r,
+            l - 6.0,
+            y(s) + 4.0,
+            (s * 100.0) as u32,
+            y = y(s)
+        );
+    }
+    for d in [0.0, 1.0, 7.0, 21.0, 90.0, 180.0, 365.0] {
+        if d > max_day {
+            continue;
+        }
+        let label = if d == 0.0 { "0".to_string() } else { format!("{d}d") };
+        let _ = write!(
+            svg,
+            r#"<line x1="{x:.1}" x2="{x:.1}" y1="{t}" y2="{}" stroke="{GRID}"/><text x="{x:.1}" y="{}" font-size="11" fill="{MUTED}" text-anchor="middle">{label}</text>"#,
+            h - b,
+            h - b + 16.0,
+            x = x(d)
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<text x="{}" y="{}" font-size="11" fill="{MUTED}" text-anchor="middle">days since the line was written</text>"#,
+        (l + w - r) / 2.0,
+        h - 4.0
+    );
+    for (points, colour, label) in [(human, HUMAN, "human"), (ai, AI, "AI")] {
+        let mut d = String::new();
+        let mut prev: Option<f64> = None;
+        for p in points {
+            let Some(s) = p.share else { break };
+            let px = x(f64::from(p.days));
+            match prev {
+                None => {
+                    let _ = write!(d, "M{px:.1},{:.1}", y(s));
+                }
+                Some(ps) => {
+                    let _ = write!(d, " L{px:.1},{:.1} L{px:.1},{:.1}", y(ps), y(s));
+                }
+            }
+            prev = Some(s);
+        }
+        if !d.is_empty() {
+            let _ = write!(
+                svg,
+                r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.5" stroke-linejoin="round"><title>{label}</title></path>"#
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg.push_str(&legend(&[("AI", AI), ("human", HUMAN)]));
+    svg
+}
+
+fn legend(items: &[(&str, &str)]) -> String {
+    let mut s = String::from(r#"<div class="legend">"#);
+    for (label, colour) in items {
+        let _ = write!(s, r#"<span><i style="background:{colour}"></i>{label}</span>"#);
+    }
+    s.push_str("</div>");
+    s
+}
+
+/// Grouped bars per month: churn share of AI lines and of human lines.
+fn churn_chart(months: &[MonthChurn]) -> String {
+    let (w, h) = (520.0, 300.0);
+    let (l, r, t, b) = (44.0, 10.0, 12.0, 34.0);
+    let shown: Vec<&MonthChurn> = months.iter().rev().take(18).collect::<Vec<_>>().into_iter().rev().collect();
+    let top = shown
+        .iter()
+        .flat_map(|m| [m.churn14d.ai, m.churn14d.human])
+        .flatten()
+        .fold(0.1f64, f64::max);
+    // Quarter ticks on whole percents.
+    let top = (top / 0.04).ceil() * 0.04;
+    let y = |s: f64| t + (1.0 - s / top) * (h - t - b);
+    let mut svg = format!(r#"<svg viewBox="0 0 {w} {h}" role="img" aria-label="churn by month">"#);
+    for i in 0..=4 {
+        let s = top * i as f64 / 4.0;
+        let _ = write!(
+            svg,
+            r#"<line x1="{l}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="{GRID}"/><text x="{}" y="{:.1}" font-size="11" fill="{MUTED}" text-anchor="end">{:.0}%</text>"#,
+            w - r,
+            l - 6.0,
+            y(s) + 4.0,
+            s * 100.0,
+            y = y(s)
+        );
+    }
+    if shown.is_empty() {
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" font-size="13" fill="{MUTED}" text-anchor="middle">no lines added in the range</text>"#,
+            w / 2.0,
+            h / 2.0
+        );
+    }
+    let slot = (w - l - r) / shown.len().max(1) as f64;
+    let bar = (slot * 0.36).min(22.0);
+    for (i, m) in shown.iter().enumerate() {
+        let cx = l + slot * (i as f64 + 0.5);
+        let opacity = if m.partial { "0.45" } else { "1" };
+        for (k, (value, colour, who)) in [(m.churn14d.ai, AI, "AI"), (m.churn14d.human, HUMAN, "human")].iter().enumerate() {
+            let Some(v) = value else { continue };
+            let bx = cx - bar + k as f64 * bar;
+            let _ = write!(
+                svg,
+                r#"<rect x="{bx:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="2" fill="{colour}" opacity="{opacity}"><title>{} {who}: {:.1}% of {} lines</title></rect>"#,
+                y(*v),
+                bar - 1.0,
+                (h - b) - y(*v),
+                m.month,
+                v * 100.0,
+                if k == 0 { m.lines_added.ai } else { m.lines_added.human }
+            );
+        }
+        let every = shown.len().div_ceil(7).max(1);
+        if i % every == 0 {
+            let _ = write!(
+                svg,
+                r#"<text x="{cx:.1}" y="{}" font-size="11" fill="{MUTED}" text-anchor="middle">{}</text>"#,
+                h - b + 16.0,
+                short_month(&m.month, i == 0)
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    let mut l = legend(&[("AI", AI), ("human", HUMAN)]);
+    if shown.iter().any(|m| m.partial) {
+        l = l.replace("</div>", r#"<span style="color:#6b7280">faded: month not yet watched 14 days</span></div>"#);
+    }
+    svg.push_str(&l);
+    svg
+}
+
+/// `Mar`, or `Jan 2026` for the first month shown and for Januaries.
+fn short_month(month: &str, first: bool) -> String {
+    const NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (y, m) = month.split_once('-').unwrap_or((month, "1"));
+    let m: usize = m.parse().unwrap_or(1);
+    let name = NAMES[(m.max(1) - 1).min(11)];
+    if first || m == 1 {
+        format!("{name} {y}")
+    } else {
+        name.to_string()
+    }
+}
+
+fn figures_table(page: &mut String, f: &Figures) {
+    page.push_str("<h2>All figures</h2><table><thead><tr><th></th>");
+    let _ = write!(
+        page,
+        r#"<th class="ai">AI</th><th class="human">human</th><th style="color:{UNKNOWN}">unknown</th></tr></thead><tbody>"#
+    );
+    let row = |page: &mut String, label: &str, v: PerClass<String>| {
+        let _ = write!(page, "<tr><td>{label}</td><td>{}</td><td>{}</td><td>{}</td></tr>", v.ai, v.human, v.unknown);
+    };
+    let n = |p: &PerClass<u64>| PerClass { ai: p.ai.to_string(), human: p.human.to_string(), unknown: p.unknown.to_string() };
+    let pcts = |p: &PerClass<Option<f64>>| PerClass { ai: pct(p.ai), human: pct(p.human), unknown: pct(p.unknown) };
+    row(page, "commits", n(&f.commits));
+    row(page, "lines added", n(&f.lines_added));
+    row(page, "lines deleted (by the deleting commit)", n(&f.lines_deleted));
+    row(page, "lines deleted (by who wrote them)", n(&f.lines_deleted_by_origin));
+    row(page, "churn within 14 days", pcts(&f.churn14d));
+    let num = |x: Option<f64>| x.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"));
+    row(
+        page,
+        "rework per line added",
+        PerClass { ai: num(f.rework_per_line.ai), human: num(f.rework_per_line.human), unknown: num(f.rework_per_line.unknown) },
+    );
+    for (a, h) in f.survival.ai.iter().zip(&f.survival.human) {
+        row(
+            page,
+            &format!("alive after {} day{}", a.days, if a.days == 1 { "" } else { "s" }),
+            PerClass { ai: pct(a.share), human: pct(h.share), unknown: "–".into() },
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+fn hotspots(page: &mut String, report: &Report) {
+    page.push_str("<h2>Hotspots: the riskiest code to maintain now</h2>");
+    if report.hotspots.is_empty() {
+        page.push_str(r#"<p class="sub">No file changed in the range.</p>"#);
+        return;
+    }
+    page.push_str(
+        "<table><thead><tr><th>file</th><th>risk</th><th>AI share of its lines</th><th>commits</th><th>authors</th><th>churn 14d</th><th>lines</th></tr></thead><tbody>",
+    );
+    for h in &report.hotspots {
+        let class = match h.risk {
+            0..=33 => "r0",
+            34..=66 => "r1",
+            _ => "r2",
+        };
+        let share = h.ai_share.unwrap_or(0.0);
+        let name = h.name.as_deref().map(|n| format!(" <b>{}</b>", esc(n))).unwrap_or_default();
+        let _ = write!(
+            page,
+            r#"<tr><td class="path">{}{name}</td><td><span class="risk {class}">{}</span></td><td><span class="bar"><i style="width:{:.0}%"></i></span>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            esc(&h.path),
+            h.risk,
+            share * 100.0,
+            pct(h.ai_share),
+            h.commits,
+            h.authors,
+            pct(h.churn14d),
+            h.lines
+        );
+    }
+    page.push_str("</tbody></table>");
 }
