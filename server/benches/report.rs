@@ -64,7 +64,13 @@ const ASSISTANTS: [&str; 3] = [
     "Co-authored-by: Codex <noreply@openai.com>",
     "Co-authored-by: Copilot <223556219+Copilot@users.noreply.github.com>",
 ];
-const DIRS: [&str; 5] = ["server/src", "server/src/history", "client/src", "docs", "tests"];
+const DIRS: [&str; 5] = [
+    "server/src",
+    "server/src/history",
+    "client/src",
+    "docs",
+    "tests",
+];
 
 /// Writes a fast-import stream of `commits` commits ending around `end`.
 fn generate(commits: usize, end: i64, out: &mut impl Write) -> std::io::Result<()> {
@@ -75,7 +81,11 @@ fn generate(commits: usize, end: i64, out: &mut impl Write) -> std::io::Result<(
     let mut counter = 0usize;
     let mut fresh = |rng: &mut Rng| {
         counter += 1;
-        format!("    let v{counter} = compute({}, {});", rng.below(1000), counter)
+        format!(
+            "    let v{counter} = compute({}, {});",
+            rng.below(1000),
+            counter
+        )
     };
     let mut mark = 0usize;
     let mut main_mark = 0usize;
@@ -85,7 +95,10 @@ fn generate(commits: usize, end: i64, out: &mut impl Write) -> std::io::Result<(
         let ai = rng.chance(0.3);
         let bot = !ai && rng.chance(0.02);
         let (name, email) = if bot {
-            ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
+            (
+                "dependabot[bot]",
+                "49699333+dependabot[bot]@users.noreply.github.com",
+            )
         } else {
             PEOPLE[rng.below(PEOPLE.len())]
         };
@@ -101,7 +114,10 @@ fn generate(commits: usize, end: i64, out: &mut impl Write) -> std::io::Result<(
         };
         if branch.is_none() && i > 50 && !files.is_empty() && rng.chance(0.02) {
             let fi = rng.below(files.len());
-            let copy = File { path: files[fi].path.clone(), lines: files[fi].lines.clone() };
+            let copy = File {
+                path: files[fi].path.clone(),
+                lines: files[fi].lines.clone(),
+            };
             branch = Some((fi, main_mark, copy, 3));
         }
         let mut changed: Vec<(String, Option<String>)> = Vec::new(); // (path, content or None = delete)
@@ -112,7 +128,10 @@ fn generate(commits: usize, end: i64, out: &mut impl Write) -> std::io::Result<(
             *left -= 1;
             mark += 1;
             writeln!(out, "commit refs/heads/feature\nmark :{mark}")?;
-            writeln!(out, "author {name} <{email}> {time} +0000\ncommitter {name} <{email}> {time} +0000")?;
+            writeln!(
+                out,
+                "author {name} <{email}> {time} +0000\ncommitter {name} <{email}> {time} +0000"
+            )?;
             writeln!(out, "data {}\n{message}", message.len())?;
             writeln!(out, "from :{side_mark}")?;
             write_file(out, &file.path, &render(&file.lines))?;
@@ -124,13 +143,20 @@ fn generate(commits: usize, end: i64, out: &mut impl Write) -> std::io::Result<(
             // A clean merge: it only brings the branch's file.
         } else if bot {
             let lines: Vec<Line> = (0..5)
-                .map(|k| Line { text: format!("dep-{k} = \"1.{}.{}\"", i, k), ai: false, born: i })
+                .map(|k| Line {
+                    text: format!("dep-{k} = \"1.{}.{}\"", i, k),
+                    ai: false,
+                    born: i,
+                })
                 .collect();
             changed.push(("deps.toml".into(), Some(render(&lines))));
         } else if files.len() < 20 || rng.chance(0.03) {
             let dir = DIRS[rng.below(DIRS.len())];
             let path = format!("{dir}/module_{}.rs", files.len());
-            let mut f = File { path: path.clone(), lines: Vec::new() };
+            let mut f = File {
+                path: path.clone(),
+                lines: Vec::new(),
+            };
             let n = 20 + rng.below(60);
             for _ in 0..n {
                 let text = fresh(&mut rng);
@@ -158,8 +184,15 @@ fn generate(commits: usize, end: i64, out: &mut impl Write) -> std::io::Result<(
         }
         mark += 1;
         writeln!(out, "commit refs/heads/main\nmark :{mark}")?;
-        writeln!(out, "author {name} <{email}> {time} +0000\ncommitter {name} <{email}> {time} +0000")?;
-        let message = if side_done { "Merge branch 'feature'".to_string() } else { message };
+        writeln!(
+            out,
+            "author {name} <{email}> {time} +0000\ncommitter {name} <{email}> {time} +0000"
+        )?;
+        let message = if side_done {
+            "Merge branch 'feature'".to_string()
+        } else {
+            message
+        };
         writeln!(out, "data {}\n{message}", message.len())?;
         if main_mark > 0 {
             writeln!(out, "from :{main_mark}")?;
@@ -186,7 +219,11 @@ fn generate(commits: usize, end: i64, out: &mut impl Write) -> std::io::Result<(
 }
 
 fn write_file(out: &mut impl Write, path: &str, content: &str) -> std::io::Result<()> {
-    writeln!(out, "M 100644 inline {path}\ndata {}\n{content}", content.len())
+    writeln!(
+        out,
+        "M 100644 inline {path}\ndata {}\n{content}",
+        content.len()
+    )
 }
 
 fn render(lines: &[Line]) -> String {
@@ -200,16 +237,35 @@ fn render(lines: &[Line]) -> String {
 
 /// One edit of a file: insert, delete or replace a few lines. Young AI
 /// lines are picked more often for rewriting than others.
-fn edit(rng: &mut Rng, file: &mut File, ai: bool, now: usize, fresh: &mut impl FnMut(&mut Rng) -> String) {
+fn edit(
+    rng: &mut Rng,
+    file: &mut File,
+    ai: bool,
+    now: usize,
+    fresh: &mut impl FnMut(&mut Rng) -> String,
+) {
     let len = file.lines.len();
-    let young_ai: Vec<usize> = (0..len).filter(|&k| file.lines[k].ai && now - file.lines[k].born < 40).collect();
-    let at = if !young_ai.is_empty() && rng.chance(0.35) { young_ai[rng.below(young_ai.len())] } else { rng.below(len + 1) };
+    let young_ai: Vec<usize> = (0..len)
+        .filter(|&k| file.lines[k].ai && now - file.lines[k].born < 40)
+        .collect();
+    let at = if !young_ai.is_empty() && rng.chance(0.35) {
+        young_ai[rng.below(young_ai.len())]
+    } else {
+        rng.below(len + 1)
+    };
     let n = 1 + rng.below(6);
     match rng.below(3) {
         0 => {
             for k in 0..n {
                 let text = fresh(rng);
-                file.lines.insert((at + k).min(file.lines.len()), Line { text, ai, born: now });
+                file.lines.insert(
+                    (at + k).min(file.lines.len()),
+                    Line {
+                        text,
+                        ai,
+                        born: now,
+                    },
+                );
             }
         }
         1 if len > 10 => {
@@ -219,10 +275,18 @@ fn edit(rng: &mut Rng, file: &mut File, ai: bool, now: usize, fresh: &mut impl F
         _ => {
             let end = (at + n).min(len);
             for k in at.min(end)..end {
-                file.lines[k] = Line { text: fresh(rng), ai, born: now };
+                file.lines[k] = Line {
+                    text: fresh(rng),
+                    ai,
+                    born: now,
+                };
             }
             if at >= len {
-                file.lines.push(Line { text: fresh(rng), ai, born: now });
+                file.lines.push(Line {
+                    text: fresh(rng),
+                    ai,
+                    born: now,
+                });
             }
         }
     }
@@ -230,14 +294,20 @@ fn edit(rng: &mut Rng, file: &mut File, ai: bool, now: usize, fresh: &mut impl F
 
 fn git(dir: &Path) -> Command {
     let mut c = Command::new("git");
-    c.current_dir(dir).env("GIT_CONFIG_NOSYSTEM", "1").env("HOME", dir);
+    c.current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir);
     c
 }
 
 /// Makes a repository at `dir` with `commits` generated commits.
 fn make_repo(dir: &Path, commits: usize, end: i64) {
     std::fs::create_dir_all(dir).expect("dir");
-    assert!(git(dir).args(["init", "-q", "-b", "main"]).status().expect("git").success());
+    assert!(git(dir)
+        .args(["init", "-q", "-b", "main"])
+        .status()
+        .expect("git")
+        .success());
     let mut child = git(dir)
         .args(["fast-import", "--quiet"])
         .stdin(Stdio::piped())
@@ -248,13 +318,25 @@ fn make_repo(dir: &Path, commits: usize, end: i64) {
         generate(commits, end, &mut stdin).expect("stream");
     }
     assert!(child.wait().expect("fast-import").success());
-    assert!(git(dir).args(["reset", "-q", "--hard", "main"]).status().expect("git").success());
+    assert!(git(dir)
+        .args(["reset", "-q", "--hard", "main"])
+        .status()
+        .expect("git")
+        .success());
 }
 
 fn time(mut command: Command) -> Duration {
     let started = Instant::now();
-    let out = command.stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("runs");
-    assert!(out.status.success(), "{command:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     started.elapsed()
 }
 
@@ -264,10 +346,16 @@ fn best_of(n: usize, mut make: impl FnMut() -> Command) -> Duration {
 
 fn compare(label: &str, repo: &Path, rows: &mut Vec<String>) {
     let bin = env!("CARGO_BIN_EXE_provenance-ls");
-    let commits = String::from_utf8(git(repo).args(["rev-list", "--count", "HEAD"]).output().expect("git").stdout)
-        .expect("utf8")
-        .trim()
-        .to_string();
+    let commits = String::from_utf8(
+        git(repo)
+            .args(["rev-list", "--count", "HEAD"])
+            .output()
+            .expect("git")
+            .stdout,
+    )
+    .expect("utf8")
+    .trim()
+    .to_string();
     let numstat = best_of(3, || {
         let mut c = git(repo);
         c.args(["log", "--numstat", "--no-color", "--format=%H"]);
@@ -275,7 +363,9 @@ fn compare(label: &str, repo: &Path, rows: &mut Vec<String>) {
     });
     let report = best_of(3, || {
         let mut c = Command::new(bin);
-        c.args(["report", "--since", "all", "--json"]).arg(repo).env("PROVENANCE_LS_NO_CACHE", "1");
+        c.args(["report", "--since", "all", "--json"])
+            .arg(repo)
+            .env("PROVENANCE_LS_NO_CACHE", "1");
         c
     });
     // The cached second run: first run fills the cache, the timed run reuses it.
@@ -300,9 +390,19 @@ fn compare(label: &str, repo: &Path, rows: &mut Vec<String>) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
-    let commits: usize = value("--commits").and_then(|v| v.parse().ok()).unwrap_or(20_000);
-    let end = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64;
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let commits: usize = value("--commits")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let end = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
     if let Some(dir) = value("--generate") {
         make_repo(Path::new(&dir), commits, end);
         println!("generated {commits} commits in {dir}");
@@ -312,16 +412,24 @@ fn main() {
     let generated: PathBuf = scratch.path().join("generated");
     let started = Instant::now();
     make_repo(&generated, commits, end);
-    eprintln!("generated {commits} commits in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "generated {commits} commits in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let mut rows = vec![
-        "| history | commits | git log --numstat | provenance-ls report | ratio | report, cached |".to_string(),
+        "| history | commits | git log --numstat | provenance-ls report | ratio | report, cached |"
+            .to_string(),
         "|---|---:|---:|---:|---:|---:|".to_string(),
     ];
     compare("generated", &generated, &mut rows);
     // This repository, cloned so that the cache lands in the clone.
     let own = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let clone = scratch.path().join("own");
-    let cloned = git(scratch.path()).args(["clone", "-q", "--no-local"]).arg(&own).arg(&clone).status();
+    let cloned = git(scratch.path())
+        .args(["clone", "-q", "--no-local"])
+        .arg(&own)
+        .arg(&clone)
+        .status();
     if cloned.is_ok_and(|s| s.success()) {
         compare("provenance-ls itself", &clone, &mut rows);
     }

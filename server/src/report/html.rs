@@ -15,8 +15,16 @@ const MUTED: &str = "#6b7280";
 
 pub fn render_html(report: &Report) -> String {
     let mut page = String::with_capacity(64 * 1024);
-    let name = report.repository.rsplit(['/', '\\']).find(|s| !s.is_empty()).unwrap_or(&report.repository);
-    let since = report.range.since.as_deref().map_or("first commit", |s| &s[..10]);
+    let name = report
+        .repository
+        .rsplit(['/', '\\'])
+        .find(|s| !s.is_empty())
+        .unwrap_or(&report.repository);
+    let since = report
+        .range
+        .since
+        .as_deref()
+        .map_or("first commit", |s| &s[..10]);
     let until = &report.range.until[..10];
     let head = report.head.as_deref().map_or("", |h| &h[..h.len().min(10)]);
     let _ = write!(
@@ -60,7 +68,11 @@ Lines written before the range are “unknown”. How each figure is computed: d
 "#,
         merges = report.merges,
         bots = report.bot_commits,
-        bot_note = if report.bots_included { "are included" } else { "are left out" },
+        bot_note = if report.bots_included {
+            "are included"
+        } else {
+            "are left out"
+        },
         schema = esc(&report.schema),
     );
     page
@@ -102,7 +114,10 @@ footer{color:#6b7280;font-size:12.5px;margin-top:26px}
 "#;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -110,8 +125,15 @@ fn pct(x: Option<f64>) -> String {
 }
 
 fn cards(page: &mut String, f: &Figures) {
-    let share = |a: u64, h: u64| if a + h == 0 { None } else { Some(a as f64 / (a + h) as f64) };
-    let at = |s: &[SurvivalPoint], days: u32| s.iter().find(|p| p.days == days).and_then(|p| p.share);
+    let share = |a: u64, h: u64| {
+        if a + h == 0 {
+            None
+        } else {
+            Some(a as f64 / (a + h) as f64)
+        }
+    };
+    let at =
+        |s: &[SurvivalPoint], days: u32| s.iter().find(|p| p.days == days).and_then(|p| p.share);
     let card = |label: &str, ai: String, human: String| {
         format!(
             r#"<div class="card"><div class="label">{label}</div><div class="pair"><div><span class="v ai">{ai}</span><span class="k">AI</span></div><div><span class="v human">{human}</span><span class="k">human</span></div></div></div>"#
@@ -123,10 +145,22 @@ fn cards(page: &mut String, f: &Figures) {
         pct(share(f.lines_added.ai, f.lines_added.human)),
         f.lines_added.ai + f.lines_added.human + f.lines_added.unknown
     ));
-    page.push_str(&card("Churn within 14 days", pct(f.churn14d.ai), pct(f.churn14d.human)));
-    page.push_str(&card("Alive after 90 days", pct(at(&f.survival.ai, 90)), pct(at(&f.survival.human, 90))));
+    page.push_str(&card(
+        "Churn within 14 days",
+        pct(f.churn14d.ai),
+        pct(f.churn14d.human),
+    ));
+    page.push_str(&card(
+        "Alive after 90 days",
+        pct(at(&f.survival.ai, 90)),
+        pct(at(&f.survival.human, 90)),
+    ));
     let num = |x: Option<f64>| x.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"));
-    page.push_str(&card("Rework per line added", num(f.rework_per_line.ai), num(f.rework_per_line.human)));
+    page.push_str(&card(
+        "Rework per line added",
+        num(f.rework_per_line.ai),
+        num(f.rework_per_line.human),
+    ));
     page.push_str("</section>");
 }
 
@@ -156,7 +190,11 @@ fn survival_chart(ai: &[SurvivalPoint], human: &[SurvivalPoint]) -> String {
         if d > max_day {
             continue;
         }
-        let label = if d == 0.0 { "0".to_string() } else { format!("{d}d") };
+        let label = if d == 0.0 {
+            "0".to_string()
+        } else {
+            format!("{d}d")
+        };
         let _ = write!(
             svg,
             r#"<line x1="{x:.1}" x2="{x:.1}" y1="{t}" y2="{}" stroke="{GRID}"/><text x="{x:.1}" y="{}" font-size="11" fill="{MUTED}" text-anchor="middle">{label}</text>"#,
@@ -202,7 +240,10 @@ fn survival_chart(ai: &[SurvivalPoint], human: &[SurvivalPoint]) -> String {
 fn legend(items: &[(&str, &str)]) -> String {
     let mut s = String::from(r#"<div class="legend">"#);
     for (label, colour) in items {
-        let _ = write!(s, r#"<span><i style="background:{colour}"></i>{label}</span>"#);
+        let _ = write!(
+            s,
+            r#"<span><i style="background:{colour}"></i>{label}</span>"#
+        );
     }
     s.push_str("</div>");
     s
@@ -212,7 +253,14 @@ fn legend(items: &[(&str, &str)]) -> String {
 fn churn_chart(months: &[MonthChurn]) -> String {
     let (w, h) = (520.0, 300.0);
     let (l, r, t, b) = (44.0, 10.0, 12.0, 34.0);
-    let shown: Vec<&MonthChurn> = months.iter().rev().take(18).collect::<Vec<_>>().into_iter().rev().collect();
+    let shown: Vec<&MonthChurn> = months
+        .iter()
+        .rev()
+        .take(18)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let top = shown
         .iter()
         .flat_map(|m| [m.churn14d.ai, m.churn14d.human])
@@ -247,7 +295,13 @@ fn churn_chart(months: &[MonthChurn]) -> String {
     for (i, m) in shown.iter().enumerate() {
         let cx = l + slot * (i as f64 + 0.5);
         let opacity = if m.partial { "0.45" } else { "1" };
-        for (k, (value, colour, who)) in [(m.churn14d.ai, AI, "AI"), (m.churn14d.human, HUMAN, "human")].iter().enumerate() {
+        for (k, (value, colour, who)) in [
+            (m.churn14d.ai, AI, "AI"),
+            (m.churn14d.human, HUMAN, "human"),
+        ]
+        .iter()
+        .enumerate()
+        {
             let Some(v) = value else { continue };
             let bx = cx - bar + k as f64 * bar;
             let _ = write!(
@@ -258,7 +312,11 @@ fn churn_chart(months: &[MonthChurn]) -> String {
                 (h - b) - y(*v),
                 m.month,
                 v * 100.0,
-                if k == 0 { m.lines_added.ai } else { m.lines_added.human }
+                if k == 0 {
+                    m.lines_added.ai
+                } else {
+                    m.lines_added.human
+                }
             );
         }
         let every = shown.len().div_ceil(7).max(1);
@@ -274,7 +332,10 @@ fn churn_chart(months: &[MonthChurn]) -> String {
     svg.push_str("</svg>");
     let mut l = legend(&[("AI", AI), ("human", HUMAN)]);
     if shown.iter().any(|m| m.partial) {
-        l = l.replace("</div>", r#"<span style="color:#6b7280">faded: month not yet watched 14 days</span></div>"#);
+        l = l.replace(
+            "</div>",
+            r#"<span style="color:#6b7280">faded: month not yet watched 14 days</span></div>"#,
+        );
     }
     svg.push_str(&l);
     svg
@@ -282,7 +343,9 @@ fn churn_chart(months: &[MonthChurn]) -> String {
 
 /// `Mar`, or `Jan 2026` for the first month shown and for Januaries.
 fn short_month(month: &str, first: bool) -> String {
-    const NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let (y, m) = month.split_once('-').unwrap_or((month, "1"));
     let m: usize = m.parse().unwrap_or(1);
     let name = NAMES[(m.max(1) - 1).min(11)];
@@ -300,26 +363,58 @@ fn figures_table(page: &mut String, f: &Figures) {
         r#"<th class="ai">AI</th><th class="human">human</th><th style="color:{UNKNOWN}">unknown</th></tr></thead><tbody>"#
     );
     let row = |page: &mut String, label: &str, v: PerClass<String>| {
-        let _ = write!(page, "<tr><td>{label}</td><td>{}</td><td>{}</td><td>{}</td></tr>", v.ai, v.human, v.unknown);
+        let _ = write!(
+            page,
+            "<tr><td>{label}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            v.ai, v.human, v.unknown
+        );
     };
-    let n = |p: &PerClass<u64>| PerClass { ai: p.ai.to_string(), human: p.human.to_string(), unknown: p.unknown.to_string() };
-    let pcts = |p: &PerClass<Option<f64>>| PerClass { ai: pct(p.ai), human: pct(p.human), unknown: pct(p.unknown) };
+    let n = |p: &PerClass<u64>| PerClass {
+        ai: p.ai.to_string(),
+        human: p.human.to_string(),
+        unknown: p.unknown.to_string(),
+    };
+    let pcts = |p: &PerClass<Option<f64>>| PerClass {
+        ai: pct(p.ai),
+        human: pct(p.human),
+        unknown: pct(p.unknown),
+    };
     row(page, "commits", n(&f.commits));
     row(page, "lines added", n(&f.lines_added));
-    row(page, "lines deleted (by the deleting commit)", n(&f.lines_deleted));
-    row(page, "lines deleted (by who wrote them)", n(&f.lines_deleted_by_origin));
+    row(
+        page,
+        "lines deleted (by the deleting commit)",
+        n(&f.lines_deleted),
+    );
+    row(
+        page,
+        "lines deleted (by who wrote them)",
+        n(&f.lines_deleted_by_origin),
+    );
     row(page, "churn within 14 days", pcts(&f.churn14d));
     let num = |x: Option<f64>| x.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"));
     row(
         page,
         "rework per line added",
-        PerClass { ai: num(f.rework_per_line.ai), human: num(f.rework_per_line.human), unknown: num(f.rework_per_line.unknown) },
+        PerClass {
+            ai: num(f.rework_per_line.ai),
+            human: num(f.rework_per_line.human),
+            unknown: num(f.rework_per_line.unknown),
+        },
     );
     for (a, h) in f.survival.ai.iter().zip(&f.survival.human) {
         row(
             page,
-            &format!("alive after {} day{}", a.days, if a.days == 1 { "" } else { "s" }),
-            PerClass { ai: pct(a.share), human: pct(h.share), unknown: "–".into() },
+            &format!(
+                "alive after {} day{}",
+                a.days,
+                if a.days == 1 { "" } else { "s" }
+            ),
+            PerClass {
+                ai: pct(a.share),
+                human: pct(h.share),
+                unknown: "–".into(),
+            },
         );
     }
     page.push_str("</tbody></table>");
@@ -341,7 +436,11 @@ fn hotspots(page: &mut String, report: &Report) {
             _ => "r2",
         };
         let share = h.ai_share.unwrap_or(0.0);
-        let name = h.name.as_deref().map(|n| format!(" <b>{}</b>", esc(n))).unwrap_or_default();
+        let name = h
+            .name
+            .as_deref()
+            .map(|n| format!(" <b>{}</b>", esc(n)))
+            .unwrap_or_default();
         let _ = write!(
             page,
             r#"<tr><td class="path">{}{name}</td><td><span class="risk {class}">{}</span></td><td><span class="bar"><i style="width:{:.0}%"></i></span>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,

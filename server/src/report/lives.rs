@@ -328,7 +328,7 @@ impl<'g> Walker<'g> {
                 Rc::new(self.unknown_lines_n(input.before.len(), old_blob, &path))
             };
             // For merges: which new lines are unchanged from the second parent.
-            let mut inherited: Option<(Vec<Option<u32>>, Rc<Vec<Line>>)> = None;
+            let mut inherited: Option<Inherited> = None;
             if merge {
                 if let (Some(sp), Some(nb)) = (side_parent, new_blob) {
                     if let Some(side_blob) = self.git.blob_at(sp, &path)? {
@@ -531,6 +531,10 @@ impl<'g> Walker<'g> {
             .collect()
     }
 }
+
+/// For a merge: which new lines are unchanged from the second parent, and
+/// that parent's lines (whose origins they keep).
+type Inherited = (Vec<Option<u32>>, Rc<Vec<Line>>);
 
 #[derive(Default)]
 struct CommitCounts {

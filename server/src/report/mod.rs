@@ -413,7 +413,9 @@ fn figures_of(tally: &Tally, censored: &[Vec<u64>; 4], until: i64, days: &[u32])
 
 fn churn_by_month(tally: &Tally, until: i64) -> Vec<MonthChurn> {
     let last_day = (until - figures::CHURN_WINDOW).div_euclid(DAY);
-    let mut months: BTreeMap<(i64, u32), (PerClass<u64>, PerClass<u64>, bool)> = BTreeMap::new();
+    // (added, churned, not yet watched 14 days) per (year, month)
+    type Month = (PerClass<u64>, PerClass<u64>, bool);
+    let mut months: BTreeMap<(i64, u32), Month> = BTreeMap::new();
     for class in Class::REPORTED {
         let c = tally.get(class);
         for (&day, &n) in &c.added_by_day {
