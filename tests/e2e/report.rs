@@ -375,3 +375,38 @@ fn second_run_reuses_the_cache_and_walks_only_new_commits() {
     }
     assert_eq!(cached, fresh);
 }
+
+#[test]
+fn lines_added_and_deleted_agree_with_git_log_numstat() {
+    let r = scripted();
+    // The oracle: git's own count over non-merge commits (git log shows no diff for merges),
+    // with the same diff algorithm; bots included so that every commit counts.
+    let numstat = r.git(
+        0,
+        "x",
+        "x@example.com",
+        &[
+            "log",
+            "--numstat",
+            "--format=",
+            "--diff-algorithm=histogram",
+        ],
+    );
+    let (mut added, mut deleted) = (0u64, 0u64);
+    for line in numstat.lines().filter(|l| !l.is_empty()) {
+        let mut cols = line.split_whitespace();
+        added += cols.next().unwrap().parse::<u64>().unwrap();
+        deleted += cols.next().unwrap().parse::<u64>().unwrap();
+    }
+    let report = r.report(&["--since", "all", "--until", "2024-04-10", "--include-bots"]);
+    let sum = |v: &Value| {
+        ["ai", "human", "unknown"]
+            .iter()
+            .map(|k| v[k].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(
+        (sum(&report["linesAdded"]), sum(&report["linesDeleted"])),
+        (added, deleted)
+    );
+}

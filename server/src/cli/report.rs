@@ -47,30 +47,29 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
         hotspots: 15,
     };
 
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} walking history {bar:40} {pos}/{len} commits ({eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        // Short runs finish before the bar would show.
-        bar.enable_steady_tick(Duration::from_millis(200));
-        bar
-    });
+    // The bar appears only on long runs, and only when a person watches stderr.
+    let watched = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
+    let mut bar: Option<indicatif::ProgressBar> = None;
     let report = report::build(&options, &mut |p| {
-        if let Some(bar) = &bar {
-            if started.elapsed() > Duration::from_millis(500) {
-                bar.set_length(p.total);
-                bar.set_position(p.done);
-            }
+        if bar.is_none() && watched && started.elapsed() > Duration::from_millis(500) {
+            let b = indicatif::ProgressBar::new(p.total);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "walking history {bar:40} {pos}/{len} commits ({eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar = Some(b);
+        }
+        if let Some(b) = &bar {
+            b.set_length(p.total);
+            b.set_position(p.done);
         }
     })
     .map_err(|e| e.to_string())?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
+    if let Some(b) = bar {
+        b.finish_and_clear();
     }
 
     if let Some(file) = &args.html {
