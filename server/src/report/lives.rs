@@ -592,3 +592,29 @@ pub fn directory(path: &str) -> &str {
 pub fn whole_days(from: i64, to: i64) -> usize {
     super::figures::days_bucket(to - from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unchanged_lines_map_to_their_side_line() {
+        // side: a b c d; new: a X c d e → a←0, c←2, d←3; X and e are new.
+        let map = unchanged_from(b"a\nb\nc\nd\n", b"a\nX\nc\nd\ne\n");
+        assert_eq!(map, [Some(0), None, Some(2), Some(3), None]);
+    }
+
+    #[test]
+    fn directories_are_top_level() {
+        let table = [("src/a/b.rs", "src"), ("README.md", "."), ("docs/x.md", "docs")];
+        for (path, dir) in table {
+            assert_eq!(directory(path), dir, "{path}");
+        }
+    }
+
+    #[test]
+    fn binary_files_have_no_lines() {
+        assert!(text_of(b"PNG\0\x01\x02").is_empty());
+        assert_eq!(text_of(b"a\nb\n"), b"a\nb\n");
+    }
+}

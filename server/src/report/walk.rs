@@ -359,7 +359,8 @@ fn topological(commits: Vec<CommitInfo>) -> Vec<CommitInfo> {
     let mut order = Vec::with_capacity(commits.len());
     while let Some(i) = ready.pop() {
         order.push(i);
-        // Children pushed so that the first-parent child is popped first.
+        // Children pushed so that first-parent children are popped first,
+        // oldest first.
         let mut next: Vec<usize> = Vec::new();
         for &child in &children[i] {
             waiting[child] -= 1;
@@ -369,10 +370,38 @@ fn topological(commits: Vec<CommitInfo>) -> Vec<CommitInfo> {
         }
         next.sort_by_key(|&c| {
             let first_parent = commits[c].parents.first() == Some(&commits[i].id);
-            (!first_parent, std::cmp::Reverse(commits[c].time))
+            (!first_parent, commits[c].time)
         });
         ready.extend(next.into_iter().rev());
     }
     let mut slots: Vec<Option<CommitInfo>> = commits.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u8) -> CommitId {
+        CommitId::from_bytes_or_panic(&[n; 20])
+    }
+
+    fn commit(n: u8, parents: &[u8], time: i64) -> CommitInfo {
+        CommitInfo { id: id(n), parents: parents.iter().map(|&p| id(p)).collect(), time }
+    }
+
+    #[test]
+    fn parents_come_first_and_a_branch_is_followed_to_its_end() {
+        // 1 ─ 2 ─ 4 ─ 5(merge of 3)      given newest first, as the walk gives them
+        //  └─ 3 ─┘
+        let given = vec![
+            commit(5, &[4, 3], 50),
+            commit(4, &[2], 40),
+            commit(3, &[1], 30),
+            commit(2, &[1], 20),
+            commit(1, &[], 10),
+        ];
+        let order: Vec<CommitId> = topological(given).into_iter().map(|c| c.id).collect();
+        assert_eq!(order, [id(1), id(2), id(4), id(3), id(5)]);
+    }
 }
