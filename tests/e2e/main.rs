@@ -2,3 +2,7 @@
 //! git repositories built by each test.
 
 mod support;
+
+mod lsp_bad_input;
+mod lsp_persistence;
+mod lsp_regions;
