@@ -1,1 +1,3 @@
 //! End-to-end tests: the real binary over stdio.
+
+mod mark;
