@@ -77,7 +77,7 @@ struct HookEdit {
 
 impl HookEdit {
     /// Claude Code `PostToolUse`: `tool_input.file_path` (`notebook_path`
-    /// for NotebookEdit), `cwd`. Cursor `afterFileEdit`: `file_path`,
+    /// for NotebookEdit, `tool_response.filePath` as a last resort), `cwd`. Cursor `afterFileEdit`: `file_path`,
     /// `workspace_roots`, `model`. A relative path is taken relative to the
     /// hook's `cwd`, else the first workspace root, else our own folder.
     fn from_json(json: &Value) -> Result<HookEdit, String> {
@@ -86,6 +86,7 @@ impl HookEdit {
         let file = text(tool_input.and_then(|t| t.get("file_path")))
             .or_else(|| text(tool_input.and_then(|t| t.get("notebook_path"))))
             .or_else(|| text(json.get("file_path")))
+            .or_else(|| text(json.get("tool_response").and_then(|t| t.get("filePath"))))
             .filter(|p| !p.is_empty())
             .ok_or("the hook input names no file (expected tool_input.file_path or file_path)")?;
         let mut file = PathBuf::from(file);
@@ -134,6 +135,11 @@ mod tests {
                    "workspace_roots":["/repo"],"model":"gpt-5","file_path":"/repo/src/b.ts",
                    "edits":[{"old_string":"a","new_string":"b"}]}"#,
                 Ok(("/repo/src/b.ts", Some("cursor"), Some("gpt-5"))),
+            ),
+            (
+                "only the tool response names the file",
+                r#"{"hook_event_name":"PostToolUse","tool_input":{},"tool_response":{"filePath":"/repo/e.rs"}}"#,
+                Ok(("/repo/e.rs", Some("claude-code"), None)),
             ),
             (
                 "relative path against cwd",
