@@ -53,6 +53,27 @@ fn frame_offsets(bytes: &[u8]) -> Vec<usize> {
         .collect()
 }
 
+/// Rewrites the journal in `dir` through `harm`, which gets the bytes and
+/// the offsets of its frames (header first); returns the damaged bytes.
+fn damage(dir: &Path, harm: impl FnOnce(&mut Vec<u8>, &[usize])) -> Vec<u8> {
+    let path = dir.join(JOURNAL_FILE);
+    let mut bytes = fs::read(&path).unwrap();
+    let offsets = frame_offsets(&bytes);
+    harm(&mut bytes, &offsets);
+    fs::write(&path, &bytes).unwrap();
+    bytes
+}
+
+/// Appends event `n` after a repair, closes, and replays: the repaired
+/// journal must read back cleanly with the new event last.
+fn append_and_replay(mut journal: Journal, dir: &Path, n: u32) -> Vec<u32> {
+    journal.append(&event(n)).unwrap();
+    drop(journal);
+    let (_journal, recovery) = reopen(dir);
+    assert!(recovery.problems.is_empty(), "{:?}", recovery.problems);
+    numbers(&recovery)
+}
+
 #[test]
 fn round_trip() {
     let dir = tempfile::tempdir().unwrap();
@@ -103,11 +124,11 @@ fn records_appended_but_not_synced_are_written_on_close() {
 fn torn_tail_is_reported_kept_and_appending_continues() {
     let dir = tempfile::tempdir().unwrap();
     write_events(dir.path(), 3);
-    let path = dir.path().join(JOURNAL_FILE);
-    let whole = fs::read(&path).unwrap();
-    let last = *frame_offsets(&whole).last().unwrap();
-    let torn = &whole[..whole.len() - 3];
-    fs::write(&path, torn).unwrap();
+    let mut last = 0;
+    let torn = damage(dir.path(), |bytes, offsets| {
+        last = *offsets.last().unwrap();
+        bytes.truncate(bytes.len() - 3);
+    });
 
     let (mut journal, recovery) = reopen(dir.path());
     assert_eq!(numbers(&recovery), [0, 1]);
@@ -127,26 +148,21 @@ fn torn_tail_is_reported_kept_and_appending_continues() {
         "evidence kept byte for byte"
     );
 
-    journal.append(&event(9)).unwrap();
-    journal.sync().unwrap();
-    drop(journal);
-    let (_journal, recovery) = reopen(dir.path());
-    assert_eq!(numbers(&recovery), [0, 1, 9]);
-    assert!(recovery.problems.is_empty());
+    assert_eq!(append_and_replay(journal, dir.path(), 9), [0, 1, 9]);
 }
 
 #[test]
 fn flipped_byte_in_the_middle_loses_only_that_frame() {
     let dir = tempfile::tempdir().unwrap();
     write_events(dir.path(), 3);
-    let path = dir.path().join(JOURNAL_FILE);
-    let mut bytes = fs::read(&path).unwrap();
-    let offsets = frame_offsets(&bytes);
-    // offsets[0] is the header; offsets[2] is event 1.
-    bytes[offsets[2] + frame::HEADER_LEN + 2] ^= 0x20;
-    fs::write(&path, &bytes).unwrap();
+    let mut offsets = Vec::new();
+    damage(dir.path(), |bytes, at| {
+        // at[0] is the header; at[2] is event 1.
+        bytes[at[2] + frame::HEADER_LEN + 2] ^= 0x20;
+        offsets = at.to_vec();
+    });
 
-    let (_journal, recovery) = reopen(dir.path());
+    let (journal, recovery) = reopen(dir.path());
     assert_eq!(numbers(&recovery), [0, 2]);
     assert_eq!(
         recovery.problems,
@@ -156,36 +172,29 @@ fn flipped_byte_in_the_middle_loses_only_that_frame() {
             bytes_skipped: (offsets[3] - offsets[2]) as u64,
         }]
     );
+    assert_eq!(append_and_replay(journal, dir.path(), 3), [0, 2, 3]);
 }
 
 #[test]
 fn garbage_appended_is_skipped() {
     let dir = tempfile::tempdir().unwrap();
     write_events(dir.path(), 2);
-    let path = dir.path().join(JOURNAL_FILE);
-    let mut bytes = fs::read(&path).unwrap();
-    bytes.extend_from_slice(b"{\"not\":\"a frame\"}\n\0\0\0");
-    fs::write(&path, &bytes).unwrap();
+    damage(dir.path(), |bytes, _| {
+        bytes.extend_from_slice(b"{\"not\":\"a frame\"}\n\0\0\0");
+    });
 
-    let (mut journal, recovery) = reopen(dir.path());
+    let (journal, recovery) = reopen(dir.path());
     assert_eq!(numbers(&recovery), [0, 1]);
     assert_eq!(kinds(&recovery), [ProblemKind::Corrupt]);
-    journal.append(&event(2)).unwrap();
-    drop(journal);
-    let (_journal, recovery) = reopen(dir.path());
-    assert_eq!(numbers(&recovery), [0, 1, 2]);
-    assert!(recovery.problems.is_empty());
+    assert_eq!(append_and_replay(journal, dir.path(), 2), [0, 1, 2]);
 }
 
 #[test]
 fn each_repair_keeps_its_own_evidence() {
     let dir = tempfile::tempdir().unwrap();
     write_events(dir.path(), 1);
-    let path = dir.path().join(JOURNAL_FILE);
     for n in 1..=2 {
-        let mut bytes = fs::read(&path).unwrap();
-        bytes.extend_from_slice(b"junk");
-        fs::write(&path, &bytes).unwrap();
+        damage(dir.path(), |bytes, _| bytes.extend_from_slice(b"junk"));
         let (_journal, recovery) = reopen(dir.path());
         let want = dir.path().join(format!("journal.corrupt-{n}"));
         assert_eq!(recovery.set_aside, Some(want));
