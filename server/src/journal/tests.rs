@@ -130,7 +130,7 @@ fn torn_tail_is_reported_kept_and_appending_continues() {
         bytes.truncate(bytes.len() - 3);
     });
 
-    let (mut journal, recovery) = reopen(dir.path());
+    let (journal, recovery) = reopen(dir.path());
     assert_eq!(numbers(&recovery), [0, 1]);
     assert_eq!(
         recovery.problems,
