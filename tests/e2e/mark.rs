@@ -168,6 +168,43 @@ fn mark_works_while_a_server_holds_the_journal() {
 }
 
 #[test]
+fn marks_from_many_processes_at_once_are_all_kept() {
+    let repo = Repo::new();
+    let files: Vec<PathBuf> = (0..8)
+        .map(|n| {
+            let file = repo.root.join(format!("src/f{n}.rs"));
+            fs::write(&file, "").unwrap();
+            file
+        })
+        .collect();
+    let children: Vec<_> = files
+        .iter()
+        .map(|file| {
+            Command::new(BIN)
+                .args(["mark", "--file", file.to_str().unwrap(), "--agent", "swarm"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut marked: Vec<PathBuf> = read_marks(&repo.marks_dir())
+        .into_iter()
+        .map(|m| m.path)
+        .collect();
+    marked.sort();
+    assert_eq!(marked, files);
+}
+
+#[test]
 fn claude_code_hook_input_on_stdin() {
     let repo = Repo::new();
     let input = serde_json::json!({
