@@ -92,6 +92,22 @@ pub struct Problem {
     pub bytes_skipped: u64,
 }
 
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.kind {
+            ProblemKind::TornTail => "torn last frame",
+            ProblemKind::Corrupt => "damaged bytes",
+            ProblemKind::Undecodable => "unreadable record",
+            ProblemKind::MissingHeader => "missing header",
+        };
+        write!(
+            f,
+            "{what} at byte {} ({} bytes skipped)",
+            self.offset, self.bytes_skipped
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProblemKind {
     /// The file ends inside a frame: a write was cut short (crash, power loss).

@@ -140,6 +140,8 @@ fn torn_tail_is_reported_kept_and_appending_continues() {
             bytes_skipped: (torn.len() - last) as u64,
         }]
     );
+    expect_test::expect!["torn last frame at byte 138 (37 bytes skipped)"]
+        .assert_eq(&recovery.problems[0].to_string());
     let kept = recovery.set_aside.clone().unwrap();
     assert_eq!(kept, dir.path().join("journal.corrupt-1"));
     assert_eq!(
