@@ -2,3 +2,5 @@
 //! git repositories built by each test.
 
 mod support;
+
+mod mark;
