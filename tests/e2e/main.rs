@@ -6,3 +6,4 @@ mod support;
 mod lsp_bad_input;
 mod lsp_persistence;
 mod lsp_regions;
+mod mark;
