@@ -28,7 +28,7 @@ pub struct Attribution {
 /// A stretch of a document with known provenance. `start..end` are char
 /// offsets in the document's current text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "StoredRegion")]
 pub struct Region {
     pub id: u64,
     pub start: usize,
@@ -50,6 +50,49 @@ pub struct Region {
     /// Spans (relative to `start`) of text typed into the region later.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rewritten: Vec<Range<usize>>,
+}
+
+/// A region as read back: `retained` is recomputed from the spans rather
+/// than trusted, so a JSON round trip cannot change it by one ulp and
+/// replay stays exactly equal to live.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredRegion {
+    id: u64,
+    start: usize,
+    end: usize,
+    source: Source,
+    #[serde(default)]
+    agent: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    inserted_at: u64,
+    reviewed: bool,
+    modified: bool,
+    inserted_len: usize,
+    #[serde(default)]
+    rewritten: Vec<Range<usize>>,
+}
+
+impl From<StoredRegion> for Region {
+    fn from(s: StoredRegion) -> Region {
+        let mut region = Region {
+            id: s.id,
+            start: s.start,
+            end: s.end,
+            source: s.source,
+            agent: s.agent,
+            model: s.model,
+            inserted_at: s.inserted_at,
+            reviewed: s.reviewed,
+            modified: s.modified,
+            retained: 1.0,
+            inserted_len: s.inserted_len,
+            rewritten: s.rewritten,
+        };
+        region.update_retained();
+        region
+    }
 }
 
 impl Region {
