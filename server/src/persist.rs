@@ -13,6 +13,9 @@ use crate::provenance::{
     Attribution, Change, DocumentState, Hint, Record, Source, Thresholds, Workspace,
 };
 
+// Sequence numbers: a compacted journal restarts each document at 1, and the
+// live workspace continues from the highest number it replayed.
+
 /// A workspace folder with its journal and the documents its journal knows.
 struct Folder {
     root: PathBuf,
@@ -86,12 +89,8 @@ impl Tracker {
                             dir.display()
                         )));
                     }
-                    folder.known = replay(&recovery.records, self.live.thresholds());
-                    let snapshot: Vec<Record> = folder
-                        .known
-                        .iter()
-                        .map(|(doc, state)| Record::snapshot(doc, state))
-                        .collect();
+                    folder.known = replay(&mut self.live, &recovery.records);
+                    let snapshot = compacted(&folder.known);
                     if let Err(e) = journal.compact(&snapshot) {
                         notices.push(Notice(format!("journal {}: compaction failed: {e}", dir.display())));
                     }
@@ -134,7 +133,7 @@ impl Tracker {
         let known = folder.and_then(|i| self.folders[i].known.remove(doc));
         let records = match known {
             Some(known) => {
-                let attribution = if known.text() == text {
+                let attribution = if known.text == text {
                     None
                 } else {
                     Some(self.disk_attribution(path, now_ms))
@@ -147,7 +146,14 @@ impl Tracker {
         self.write(folder, records);
     }
 
-    pub fn change(&mut self, doc: &str, path: Option<&Path>, version: i32, changes: &[Change], now_ms: u64) {
+    pub fn change(
+        &mut self,
+        doc: &str,
+        path: Option<&Path>,
+        version: i32,
+        changes: &[Change],
+        now_ms: u64,
+    ) {
         let records = self.live.change(doc, version, changes, now_ms);
         self.write(self.folder_index(path), records);
     }
@@ -160,7 +166,10 @@ impl Tracker {
     /// The attribution of text that changed on disk: the agent of a recent
     /// mark naming the file, else `external`.
     pub fn disk_attribution(&self, path: Option<&Path>, now_ms: u64) -> Attribution {
-        let mark = path.and_then(|p| journal::recent_mark_for_file(p, now_ms, self.mark_window_ms));
+        let mark = path.and_then(|p| {
+            let dir = journal::marks_dir_for_file(p)?;
+            journal::recent_mark(&dir, p, now_ms, self.mark_window_ms)
+        });
         match mark {
             Some(mark) => Attribution {
                 source: Source::Agent,
@@ -187,15 +196,15 @@ impl Tracker {
         let Some(known) = self.folders[folder].known.remove(doc) else {
             return;
         };
-        if known.text() == text {
+        if known.text == text {
             self.folders[folder].known.insert(doc.to_string(), known);
             return;
         }
         let attribution = self.disk_attribution(Some(path), now_ms);
         let version = known.version;
-        let mut records = self
-            .live
-            .open_with_known(doc, version, text, known, now_ms, Some(attribution));
+        let mut records =
+            self.live
+                .open_with_known(doc, version, text, known, now_ms, Some(attribution));
         let state = self.live.document(doc).cloned();
         records.extend(self.live.close(doc));
         if let Some(state) = state {
@@ -204,7 +213,12 @@ impl Tracker {
         self.write(Some(folder), records);
     }
 
-    pub fn mark_reviewed(&mut self, doc: &str, path: Option<&Path>, chars: std::ops::Range<usize>) -> usize {
+    pub fn mark_reviewed(
+        &mut self,
+        doc: &str,
+        path: Option<&Path>,
+        chars: std::ops::Range<usize>,
+    ) -> usize {
         let (count, records) = self.live.mark_reviewed(doc, chars);
         self.write(self.folder_index(path), records);
         count
@@ -231,7 +245,10 @@ impl Tracker {
             if let Some(journal) = folder.journal.as_mut() {
                 if journal.is_dirty() {
                     if let Err(e) = journal.sync() {
-                        notices.push(Notice(format!("journal sync failed in {}: {e}", folder.root.display())));
+                        notices.push(Notice(format!(
+                            "journal sync failed in {}: {e}",
+                            folder.root.display()
+                        )));
                     }
                 }
             }
@@ -266,16 +283,52 @@ impl Tracker {
     }
 }
 
-/// Replays records into the last known state of each document.
-fn replay(records: &[Record], thresholds: &Thresholds) -> HashMap<String, DocumentState> {
-    let mut scratch = Workspace::new(thresholds.clone());
+/// Replays records into the last known state of each document: its state
+/// when it was last closed, or when the journal ends for documents that were
+/// open (a crash). Replaying into the live workspace keeps its per-document
+/// sequence numbers ahead of everything the journal holds, so later records
+/// are never mistaken for ones already applied.
+fn replay(live: &mut Workspace, records: &[Record]) -> HashMap<String, DocumentState> {
+    let mut known = HashMap::new();
     for record in records {
-        scratch.apply_record(record);
+        if let Record::Closed { doc, .. } = record {
+            if let Some(state) = live.document(doc) {
+                known.insert(doc.clone(), state.clone());
+            }
+        }
+        live.apply_record(record);
     }
-    scratch
-        .documents()
-        .map(|(doc, state)| (doc.to_string(), state.clone()))
-        .collect()
+    let open: Vec<String> = live.documents().map(|(doc, _)| doc.to_string()).collect();
+    for doc in open {
+        if let Some(state) = live.document(&doc) {
+            known.insert(doc.clone(), state.clone());
+        }
+        // Not open in this session: its records were written long ago.
+        let _ = live.close(&doc);
+    }
+    known
+}
+
+/// The journal after compaction: each known document as a snapshot, closed.
+/// Sequence numbers restart low; later records carry higher ones.
+fn compacted(known: &HashMap<String, DocumentState>) -> Vec<Record> {
+    let mut records = Vec::with_capacity(known.len() * 2);
+    let mut docs: Vec<_> = known.iter().collect();
+    docs.sort_by(|a, b| a.0.cmp(b.0));
+    for (doc, state) in docs {
+        records.push(Record::Snapshot {
+            doc: doc.clone(),
+            seq: 1,
+            version: state.version,
+            text: state.text.to_string(),
+            regions: state.regions.clone(),
+        });
+        records.push(Record::Closed {
+            doc: doc.clone(),
+            seq: 2,
+        });
+    }
+    records
 }
 
 /// A file-system-safe name for a folder, used under a journal override.

@@ -55,8 +55,14 @@ fn edits_and_requests_for_unopened_documents_are_refused_cleanly() {
     let other = file_uri(&repo.file("never-opened.txt"));
     client.change(&other, 2, ((0, 0), (0, 0)), "x");
     client.edit_source(&other, 2, "pasted", None);
-    let response = client.request_raw("provenance/regions", json!({"textDocument": {"uri": other}}));
-    assert!(response["error"]["message"].as_str().unwrap().contains("not open"));
+    let response = client.request_raw(
+        "provenance/regions",
+        json!({"textDocument": {"uri": other}}),
+    );
+    assert!(response["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not open"));
     assert!(client.is_running());
 }
 
@@ -95,7 +101,10 @@ fn a_folder_that_is_not_a_git_repository_still_works() {
     client.change(&uri, 2, ((1, 0), (1, 0)), "a\nb\nc\n");
     assert_eq!(client.regions(&uri)["regions"][0]["source"], "completion");
     // The journal goes to the per-user data directory, not into the folder.
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 1, "{names:?}");
     client.shutdown();
 }

@@ -25,7 +25,13 @@ fn summary(regions: &Value) -> Vec<(String, Value, Value)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["source"].as_str().unwrap().to_string(), r["range"].clone(), r["agent"].clone()))
+        .map(|r| {
+            (
+                r["source"].as_str().unwrap().to_string(),
+                r["range"].clone(),
+                r["agent"].clone(),
+            )
+        })
         .collect()
 }
 
@@ -42,7 +48,10 @@ fn a_restart_keeps_every_region() {
     let before = client.regions(&uri);
     assert_eq!(before["regions"].as_array().unwrap().len(), 2);
     let text = format!("// one\n// two\n// three\nfn main() {{\n}}\n{BLOCK}");
-    client.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
     client.shutdown();
 
     let mut client = server(&repo);
@@ -95,8 +104,11 @@ fn a_file_changed_while_the_server_was_away_is_re_anchored() {
     assert_eq!(completion.len(), 1);
     assert_eq!(completion[0]["range"]["start"]["line"], 4);
     // The two new lines came from outside the editor, and no mark names them.
-    assert!(regions["regions"].as_array().unwrap().iter().any(|r| r["source"] == "external"
-        && r["range"]["start"]["line"] == 0));
+    assert!(regions["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["source"] == "external" && r["range"]["start"]["line"] == 0));
 }
 
 #[test]
@@ -106,16 +118,31 @@ fn mark_then_an_on_disk_write_becomes_an_agent_region() {
     let uri = file_uri(&path);
     let mut client = server(&repo);
     client.open(&uri, "rust", 1, "fn main() {\n}\n");
-    client.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
 
     // The agent writes the file, and its hook runs `provenance-ls mark`.
     std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
     let out = run_binary(
         &repo.path(),
         &repo.home(),
-        &["mark", "--file", path.to_str().unwrap(), "--agent", "claude-code", "--model", "opus"],
+        &[
+            "mark",
+            "--file",
+            path.to_str().unwrap(),
+            "--agent",
+            "claude-code",
+            "--model",
+            "opus",
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     client.notify(
         "workspace/didChangeWatchedFiles",
         json!({"changes": [{"uri": uri, "type": 2}]}),
@@ -137,7 +164,10 @@ fn an_on_disk_write_without_a_mark_is_external() {
     let uri = file_uri(&path);
     let mut client = server(&repo);
     client.open(&uri, "rust", 1, "fn main() {\n}\n");
-    client.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
     std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
     client.notify(
         "workspace/didChangeWatchedFiles",
@@ -182,6 +212,13 @@ fn each_workspace_folder_keeps_its_own_journal_and_outside_files_get_none() {
             .sum();
         assert!(size > 0, "{} holds no journal", dir.display());
     }
-    let names: Vec<_> = std::fs::read_dir(outside.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(names.len(), 1, "nothing written beside a file outside the workspace: {names:?}");
+    let names: Vec<_> = std::fs::read_dir(outside.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names.len(),
+        1,
+        "nothing written beside a file outside the workspace: {names:?}"
+    );
 }

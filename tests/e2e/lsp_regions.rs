@@ -32,8 +32,14 @@ fn sources(regions: &Value) -> Vec<String> {
 fn range_of(region: &Value) -> ((u64, u64), (u64, u64)) {
     let r = &region["range"];
     (
-        (r["start"]["line"].as_u64().unwrap(), r["start"]["character"].as_u64().unwrap()),
-        (r["end"]["line"].as_u64().unwrap(), r["end"]["character"].as_u64().unwrap()),
+        (
+            r["start"]["line"].as_u64().unwrap(),
+            r["start"]["character"].as_u64().unwrap(),
+        ),
+        (
+            r["end"]["line"].as_u64().unwrap(),
+            r["end"]["character"].as_u64().unwrap(),
+        ),
     )
 }
 
@@ -67,7 +73,12 @@ fn a_hint_after_its_change_still_applies() {
 fn typing_makes_no_region_and_an_unhinted_block_is_bulk() {
     let (_repo, mut client, uri) = start(json!({}));
     for (i, ch) in "let".chars().enumerate() {
-        client.change(&uri, 2 + i as i32, ((1, i as u32), (1, i as u32)), &ch.to_string());
+        client.change(
+            &uri,
+            2 + i as i32,
+            ((1, i as u32), (1, i as u32)),
+            &ch.to_string(),
+        );
     }
     assert_eq!(sources(&client.regions(&uri)), Vec::<String>::new());
     client.change(&uri, 10, ((2, 0), (2, 0)), BLOCK);
@@ -123,7 +134,10 @@ fn utf8_is_negotiated_when_offered() {
     client.edit_source(&uri, 2, "completion", None);
     // After the emoji (4 bytes) and the space: byte 5.
     client.change(&uri, 2, ((0, 5), (0, 5)), "one\ntwo\nthree");
-    assert_eq!(range_of(&client.regions(&uri)["regions"][0]), ((0, 5), (2, 5)));
+    assert_eq!(
+        range_of(&client.regions(&uri)["regions"][0]),
+        ((0, 5), (2, 5))
+    );
 }
 
 #[test]
@@ -139,7 +153,10 @@ fn utf16_is_the_default_and_crlf_lines_end_before_the_break() {
     // A position past the end of line 0 clamps to its end, before "\r\n".
     client.edit_source(&uri, 2, "pasted", None);
     client.change(&uri, 2, ((0, 99), (0, 99)), "x\r\ny\r\nz");
-    assert_eq!(range_of(&client.regions(&uri)["regions"][0]), ((0, 2), (2, 1)));
+    assert_eq!(
+        range_of(&client.regions(&uri)["regions"][0]),
+        ((0, 2), (2, 1))
+    );
 }
 
 #[test]
@@ -164,13 +181,20 @@ fn a_burst_of_edits_with_requests_in_flight_applies_in_order() {
         }
         if i % 100 == 0 {
             // A request in flight between notifications.
-            client.send(&json!({"jsonrpc": "2.0", "id": 100_000 + i, "method": "provenance/regions",
-                "params": {"textDocument": {"uri": uri}}}));
+            client.send(
+                &json!({"jsonrpc": "2.0", "id": 100_000 + i, "method": "provenance/regions",
+                "params": {"textDocument": {"uri": uri}}}),
+            );
         }
     }
     let regions = client.regions(&uri);
     assert_eq!(regions["version"], 3001);
-    let got: Vec<_> = regions["regions"].as_array().unwrap().iter().map(range_of).collect();
+    let got: Vec<_> = regions["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(range_of)
+        .collect();
     assert_eq!(got, expected);
 }
 
@@ -205,7 +229,10 @@ fn unreviewed_completion_publishes_a_hint_diagnostic_until_reviewed() {
                "context": {"diagnostics": [diagnostic]}}),
     );
     let action = &actions[0];
-    assert!(action["title"].as_str().unwrap().starts_with("Mark as reviewed"));
+    assert!(action["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Mark as reviewed"));
     let command = &action["command"];
     let marked = client.request(
         "workspace/executeCommand",

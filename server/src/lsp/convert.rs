@@ -4,7 +4,7 @@
 use ropey::Rope;
 use tower_lsp_server::ls_types::{Position, Range, Uri};
 
-use crate::provenance::{DocumentState, Region};
+use crate::provenance::{DocumentState, Region, Source};
 use crate::text::{self, PositionEncoding, TextPosition};
 
 use super::protocol::{DocumentRegions, RegionInfo};
@@ -35,10 +35,10 @@ pub fn lsp_range(rope: &Rope, chars: std::ops::Range<usize>, encoding: PositionE
 
 pub fn region_info(rope: &Rope, region: &Region, encoding: PositionEncoding) -> RegionInfo {
     RegionInfo {
-        range: lsp_range(rope, region.range.clone(), encoding),
-        source: region.attribution.source.as_str().to_string(),
-        agent: region.attribution.agent.clone(),
-        model: region.attribution.model.clone(),
+        range: lsp_range(rope, region.start..region.end, encoding),
+        source: source_name(region.source).to_string(),
+        agent: region.agent.clone(),
+        model: region.model.clone(),
         inserted_at: region.inserted_at,
         reviewed: region.reviewed,
         modified: region.modified,
@@ -46,7 +46,22 @@ pub fn region_info(rope: &Rope, region: &Region, encoding: PositionEncoding) -> 
     }
 }
 
-pub fn document_regions(uri: &Uri, state: &DocumentState, encoding: PositionEncoding) -> DocumentRegions {
+/// The protocol's name of a source (its serde name).
+pub fn source_name(source: Source) -> &'static str {
+    match source {
+        Source::Pasted => "pasted",
+        Source::Completion => "completion",
+        Source::Agent => "agent",
+        Source::Bulk => "bulk",
+        Source::External => "external",
+    }
+}
+
+pub fn document_regions(
+    uri: &Uri,
+    state: &DocumentState,
+    encoding: PositionEncoding,
+) -> DocumentRegions {
     DocumentRegions {
         uri: uri.clone(),
         version: state.version,

@@ -3,8 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::ls_types::{
-    notification::Notification, Range, TextDocumentIdentifier, Uri,
-    VersionedTextDocumentIdentifier,
+    notification::Notification, Range, TextDocumentIdentifier, Uri, VersionedTextDocumentIdentifier,
 };
 
 /// Request `provenance/regions`.

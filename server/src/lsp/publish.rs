@@ -57,9 +57,9 @@ fn collect(state: &ServerState, uri: &Uri) -> Option<(DocumentRegions, Vec<Diagn
             .regions
             .iter()
             .filter(|r| !r.reviewed)
-            .filter(|r| matches!(r.attribution.source, Source::Completion | Source::Agent))
+            .filter(|r| matches!(r.source, Source::Completion | Source::Agent))
             .map(|r| Diagnostic {
-                range: lsp_range(&document.text, r.range.clone(), encoding),
+                range: lsp_range(&document.text, r.start..r.end, encoding),
                 severity: Some(settings.diagnostics.severity.to_lsp()),
                 source: Some("provenance".into()),
                 code: Some(NumberOrString::String("unreviewed-ai".into())),
@@ -74,11 +74,11 @@ fn collect(state: &ServerState, uri: &Uri) -> Option<(DocumentRegions, Vec<Diagn
 }
 
 fn unreviewed_message(region: &crate::provenance::Region) -> String {
-    let what = match region.attribution.source {
+    let what = match region.source {
         Source::Completion => "accepted completion",
         _ => "agent edit",
     };
-    match &region.attribution.agent {
+    match &region.agent {
         Some(agent) => format!("Unreviewed {what} ({agent})"),
         None => format!("Unreviewed {what}"),
     }

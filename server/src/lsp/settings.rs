@@ -114,7 +114,8 @@ impl Settings {
         if inner.is_null() {
             return Ok(Settings::default());
         }
-        serde_json::from_value(inner.clone()).map_err(|e| format!("invalid provenance settings: {e}"))
+        serde_json::from_value(inner.clone())
+            .map_err(|e| format!("invalid provenance settings: {e}"))
     }
 }
 
@@ -125,12 +126,17 @@ mod tests {
 
     #[test]
     fn reads_nested_and_flat_forms_and_keeps_defaults() {
-        let nested = Settings::from_value(&json!({"provenance": {"diagnostics": {"severity": "warning"}}})).unwrap();
+        let nested =
+            Settings::from_value(&json!({"provenance": {"diagnostics": {"severity": "warning"}}}))
+                .unwrap();
         assert_eq!(nested.diagnostics.severity, Severity::Warning);
         assert!(nested.diagnostics.enabled);
         let flat = Settings::from_value(&json!({"hints": {"enabled": false}})).unwrap();
         assert!(!flat.hints.enabled);
-        assert_eq!(Settings::from_value(&Value::Null).unwrap(), Settings::default());
+        assert_eq!(
+            Settings::from_value(&Value::Null).unwrap(),
+            Settings::default()
+        );
         assert!(Settings::from_value(&json!({"diagnostics": {"severity": "loud"}})).is_err());
     }
 }

@@ -47,7 +47,10 @@ impl ServerState {
     }
 
     pub fn encoding(&self) -> PositionEncoding {
-        self.encoding.get().copied().unwrap_or(PositionEncoding::Utf16)
+        self.encoding
+            .get()
+            .copied()
+            .unwrap_or(PositionEncoding::Utf16)
     }
 
     pub fn set_encoding(&self, encoding: PositionEncoding) {
@@ -63,7 +66,10 @@ impl ServerState {
     }
 
     pub fn settings(&self) -> Settings {
-        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn set_settings(&self, settings: Settings) {

@@ -53,6 +53,8 @@ pub enum HintSource {
     Pasted,
     Completion,
     Agent,
+    /// Written by another program (a reload from disk without a mark).
+    External,
     Typed,
     Undo,
     Reload,
@@ -67,6 +69,7 @@ impl HintSource {
             HintSource::Pasted => Some(Source::Pasted),
             HintSource::Completion => Some(Source::Completion),
             HintSource::Agent => Some(Source::Agent),
+            HintSource::External => Some(Source::External),
             HintSource::Typed
             | HintSource::Undo
             | HintSource::Reload

@@ -16,15 +16,14 @@ pub fn handle(state: &ServerState, params: CodeActionParams) -> Result<Option<Co
     let encoding = state.encoding();
     let wanted = char_range(&document.text, params.range, encoding);
     let unreviewed: Vec<_> = document
-        .regions
-        .iter()
-        .filter(|r| !r.reviewed && r.range.start <= wanted.end && wanted.start <= r.range.end)
+        .regions_at(wanted)
+        .filter(|r| !r.reviewed)
         .collect();
     if unreviewed.is_empty() {
         return Ok(None);
     }
-    let start = unreviewed.iter().map(|r| r.range.start).min().unwrap_or(0);
-    let end = unreviewed.iter().map(|r| r.range.end).max().unwrap_or(0);
+    let start = unreviewed.iter().map(|r| r.start).min().unwrap_or(0);
+    let end = unreviewed.iter().map(|r| r.end).max().unwrap_or(0);
     let range = lsp_range(&document.text, start..end, encoding);
     let args = MarkReviewedArgs {
         uri: uri.clone(),

@@ -3,7 +3,7 @@ use tower_lsp_server::ls_types::*;
 use super::now_ms;
 use crate::lsp::convert::to_text_position;
 use crate::lsp::state::{document_key, ServerState};
-use crate::text::TextEdit;
+use crate::text::{changes_from_edits, TextEdit};
 
 /// Applied synchronously, with no `.await`: this keeps edits in the order
 /// the client sent them even though handlers run concurrently.
@@ -22,16 +22,18 @@ pub fn handle(state: &ServerState, params: DidChangeTextDocumentParams) {
         .collect();
     let encoding = state.encoding();
     let mut tracker = state.tracker();
-    if tracker.document(&key).is_none() {
-        tracing::warn!("didChange for {} which is not open: ignored", uri.as_str());
-        return;
-    }
-    tracker.change_lsp(
+    let changes = match tracker.document(&key) {
+        Some(document) => changes_from_edits(&document.text, &edits, encoding),
+        None => {
+            tracing::warn!("didChange for {} which is not open: ignored", uri.as_str());
+            return;
+        }
+    };
+    tracker.change(
         &key,
         path.as_deref(),
         params.text_document.version,
-        &edits,
-        encoding,
+        &changes,
         now_ms(),
     );
     drop(tracker);

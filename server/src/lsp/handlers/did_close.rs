@@ -8,5 +8,8 @@ pub async fn handle(state: &ServerState, params: DidCloseTextDocumentParams) {
     state.tracker().close(&key, path.as_deref());
     state.closed(&uri);
     // Regions of a closed document are no longer shown.
-    state.client.publish_diagnostics(uri, Vec::new(), None).await;
+    state
+        .client
+        .publish_diagnostics(uri, Vec::new(), None)
+        .await;
 }

@@ -7,7 +7,9 @@ use crate::provenance::{Hint, HintSource, Source};
 /// hint and the change it names are seen in the order they were sent.
 pub fn handle(state: &ServerState, params: EditSourceParams) {
     let uri = params.text_document.uri;
-    let Some(source) = HintSource::from_name(&params.source) else {
+    let parsed =
+        serde_json::from_value::<HintSource>(serde_json::Value::String(params.source.clone()));
+    let Ok(source) = parsed else {
         tracing::warn!(
             "provenance/editSource: unknown source {:?} for {}: ignored",
             params.source,
@@ -37,7 +39,13 @@ pub fn handle(state: &ServerState, params: EditSourceParams) {
             model: params.model,
         }
     };
-    tracker.hint(&key, path.as_deref(), params.text_document.version, hint, now);
+    tracker.hint(
+        &key,
+        path.as_deref(),
+        params.text_document.version,
+        hint,
+        now,
+    );
     drop(tracker);
     state.mark_dirty(&uri);
 }

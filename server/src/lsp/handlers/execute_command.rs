@@ -29,7 +29,12 @@ pub fn mark_reviewed(state: &ServerState, uri: &Uri, range: Range) -> Result<usi
     let mut tracker = state.tracker();
     let chars = match tracker.document(&key) {
         Some(document) => char_range(&document.text, range, state.encoding()),
-        None => return Err(Error::invalid_params(format!("{} is not open", uri.as_str()))),
+        None => {
+            return Err(Error::invalid_params(format!(
+                "{} is not open",
+                uri.as_str()
+            )))
+        }
     };
     let marked = tracker.mark_reviewed(&key, path.as_deref(), chars);
     drop(tracker);

@@ -16,11 +16,15 @@ pub fn handle(state: &ServerState, params: HoverParams) -> Result<Option<Hover>>
         return Ok(None);
     };
     let encoding = state.encoding();
-    let offset = text::char_offset(&document.text, to_text_position(position.position), encoding);
+    let offset = text::char_offset(
+        &document.text,
+        to_text_position(position.position),
+        encoding,
+    );
     let Some(region) = document
         .regions
         .iter()
-        .find(|r| r.range.start <= offset && offset < r.range.end.max(r.range.start + 1))
+        .find(|r| r.start <= offset && offset < r.end.max(r.start + 1))
     else {
         return Ok(None);
     };
@@ -29,21 +33,27 @@ pub fn handle(state: &ServerState, params: HoverParams) -> Result<Option<Hover>>
             kind: MarkupKind::Markdown,
             value: describe_region(region, now_ms()),
         }),
-        range: Some(lsp_range(&document.text, region.range.clone(), encoding)),
+        range: Some(lsp_range(
+            &document.text,
+            region.start..region.end,
+            encoding,
+        )),
     }))
 }
 
 /// What inserted the region, when, whether it changed since, how much is retained.
 pub fn describe_region(region: &Region, now_ms: u64) -> String {
-    let attribution = &region.attribution;
-    let what = match attribution.source {
+    let what = match region.source {
         Source::Pasted => "Pasted".to_string(),
         Source::Completion => "Accepted inline completion".to_string(),
         Source::Agent => "Written by an agent".to_string(),
-        Source::Bulk => "Inserted in one block, source unknown (possibly an AI assistant, possibly a paste)".to_string(),
+        Source::Bulk => {
+            "Inserted in one block, source unknown (possibly an AI assistant, possibly a paste)"
+                .to_string()
+        }
         Source::External => "Changed on disk outside the editor".to_string(),
     };
-    let by = match (&attribution.agent, &attribution.model) {
+    let by = match (&region.agent, &region.model) {
         (Some(agent), Some(model)) => format!(" · {agent} ({model})"),
         (Some(agent), None) => format!(" · {agent}"),
         (None, Some(model)) => format!(" · {model}"),
@@ -54,7 +64,11 @@ pub fn describe_region(region: &Region, now_ms: u64) -> String {
     } else {
         "unchanged since".to_string()
     };
-    let reviewed = if region.reviewed { "reviewed" } else { "not reviewed" };
+    let reviewed = if region.reviewed {
+        "reviewed"
+    } else {
+        "not reviewed"
+    };
     format!(
         "**{what}**{by}\n\n{} · {changed} · {reviewed}",
         relative_time(now_ms.saturating_sub(region.inserted_at) / 1000)

@@ -80,8 +80,15 @@ fn negotiate_encoding(params: &InitializeParams) -> PositionEncoding {
     let Some(offered) = offered else {
         return PositionEncoding::Utf16;
     };
-    for preferred in [PositionEncoding::Utf8, PositionEncoding::Utf32, PositionEncoding::Utf16] {
-        if offered.iter().any(|kind| kind.as_str() == preferred.as_lsp_name()) {
+    for preferred in [
+        PositionEncoding::Utf8,
+        PositionEncoding::Utf32,
+        PositionEncoding::Utf16,
+    ] {
+        if offered
+            .iter()
+            .any(|kind| kind.as_str() == preferred.as_lsp_name())
+        {
             return preferred;
         }
     }

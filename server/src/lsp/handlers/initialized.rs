@@ -26,6 +26,8 @@ pub async fn handle(state: &ServerState, _params: InitializedParams) {
     )
     .await;
     if !matches!(answer, Ok(Ok(()))) {
-        tracing::info!("client did not accept file watching; disk writes are seen on the next open");
+        tracing::info!(
+            "client did not accept file watching; disk writes are seen on the next open"
+        );
     }
 }
