@@ -1,1 +1,2 @@
 //! End-to-end tests: the real binary over stdio.
+mod history;
