@@ -8,7 +8,7 @@ use std::process::Command;
 /// A repository made by the test, with a home of its own so the user's git
 /// config can't interfere, and a clock that moves one minute per commit.
 struct Repo {
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     root: PathBuf,
     home: PathBuf,
     clock: std::cell::Cell<i64>,
@@ -21,7 +21,18 @@ impl Repo {
         let home = dir.path().join("home");
         std::fs::create_dir_all(&root).unwrap();
         std::fs::create_dir_all(&home).unwrap();
-        let repo = Repo { _dir: dir, root, home, clock: std::cell::Cell::new(1_700_000_000) };
+        if std::env::var_os("PROVENANCE_KEEP_TEST_REPOS").is_some() {
+            eprintln!("keeping {}", dir.path().display());
+            std::mem::forget(dir);
+            return Repo::new_in(root, home);
+        }
+        let mut repo = Repo::new_in(root, home);
+        repo._dir = Some(dir);
+        repo
+    }
+
+    fn new_in(root: PathBuf, home: PathBuf) -> Repo {
+        let repo = Repo { _dir: None, root, home, clock: std::cell::Cell::new(1_700_000_000) };
         repo.git(&["init", "-q", "-b", "main"]);
         repo.git(&["config", "user.name", "Ada Lovelace"]);
         repo.git(&["config", "user.email", "ada@example.com"]);

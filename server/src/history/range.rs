@@ -59,6 +59,9 @@ pub(crate) fn line_log(
     let mut out = Vec::new();
     for commit in order {
         let Some(tracked) = pending.remove(&commit) else { continue };
+        if std::env::var_os("PROVENANCE_LS_DEBUG_RANGES").is_some() {
+            eprintln!("{} {:?}", &commit.to_string()[..7], tracked);
+        }
         let parents = walker.objects.commit(commit)?.parents.clone();
         if parents.len() <= 1 {
             let parent = parents.first().copied();
@@ -204,13 +207,20 @@ fn difference(a: &Ranges, b: &Ranges) -> Ranges {
     for &(start, end) in a {
         let mut pieces = vec![(start, end)];
         for &(bs, be) in b {
-            if bs >= be {
-                continue;
-            }
+            // An empty range (a pure deletion) strictly inside splits the
+            // range there, so the part after it shifts with the deletion (git does the same).
             pieces = pieces
                 .into_iter()
                 .flat_map(|(s, e)| {
                     let mut v = Vec::new();
+                    if bs == be {
+                        if s < bs && bs < e {
+                            v.extend([(s, bs), (bs, e)]);
+                        } else {
+                            v.push((s, e));
+                        }
+                        return v;
+                    }
                     if s < bs.min(e) {
                         v.push((s, bs.min(e)));
                     }
@@ -293,7 +303,8 @@ mod tests {
     #[test]
     fn range_arithmetic() {
         assert_eq!(union(&vec![(0, 2)], &vec![(2, 4), (6, 6), (7, 9)]), vec![(0, 4), (7, 9)]);
-        assert_eq!(difference(&vec![(0, 10)], &vec![(2, 4), (5, 5)]), vec![(0, 2), (4, 10)]);
+        assert_eq!(difference(&vec![(0, 10)], &vec![(2, 4), (5, 5)]), vec![(0, 2), (4, 5), (5, 10)]);
+        assert_eq!(difference(&vec![(3, 10)], &vec![(3, 3), (10, 10)]), vec![(3, 10)]);
         let hunks = vec![Hunk { before: 1..1, after: 1..3 }, Hunk { before: 5..8, after: 7..8 }];
         assert_eq!(shift(&vec![(0, 1), (3, 5), (9, 10)], &hunks), vec![(0, 1), (1, 3), (9, 10)]);
     }
