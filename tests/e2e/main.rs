@@ -3,6 +3,7 @@
 
 mod support;
 
+mod history;
 mod lsp_bad_input;
 mod lsp_persistence;
 mod lsp_regions;
