@@ -20,3 +20,8 @@
 //!     pub fn commit_assistant(&self, commit: &str) -> Option<Assistant>;
 //! }
 //! ```
+
+mod assistants;
+mod trailers;
+
+pub use assistants::{commit_assistant, identity_assistant, is_bot, Assistant};
