@@ -1,1 +1,4 @@
 //! End-to-end tests: the real binary over stdio.
+
+mod attribution;
+mod blocks;

@@ -20,8 +20,34 @@
 //!     pub fn commit_assistant(&self, commit: &str) -> Option<Assistant>;
 //! }
 //! ```
+//!
+//! `load(repo)` takes a `crate::history::Repo` once that module exists;
+//! until then [`AttributionIndex::load_at`] takes the repository's path.
+//! docs/assistants.md says which marks count and in which order.
 
+use std::path::PathBuf;
+
+pub mod agent_trace;
 mod assistants;
+pub mod git_ai;
+mod index;
+mod notes;
 mod trailers;
 
+pub use agent_trace::{
+    AgentTraceRecord, Contributor, Conversation, LineAuthor, Tool, TraceFile, TraceRange, Vcs,
+};
 pub use assistants::{commit_assistant, identity_assistant, is_bot, Assistant};
+pub use index::{AttributionIndex, AGENT_TRACE_FILE};
+pub use notes::{write_provenance_note, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
+
+/// What can go wrong reading or writing attribution.
+#[derive(Debug, thiserror::Error)]
+pub enum AttributionError {
+    #[error("no git repository at {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("git: {0}")]
+    Git(String),
+    #[error("cannot encode the record: {0}")]
+    Json(#[source] serde_json::Error),
+}
