@@ -200,6 +200,18 @@ pub fn commit_assistant(message: &str, author_name: &str, author_email: &str) ->
     Some(first)
 }
 
+/// Trailer keys by which a human says they looked at a commit.
+const REVIEW_KEYS: &[&str] = &["reviewed-by", "approved-by", "acked-by", "reviewed-on"];
+
+/// Whether the message's trailers say a human reviewed the commit (`Reviewed-by:`, `Approved-by:`, …).
+pub fn message_says_reviewed(message: &str) -> bool {
+    trailers(message).iter().any(|t| {
+        REVIEW_KEYS
+            .iter()
+            .any(|key| t.key.eq_ignore_ascii_case(key))
+    })
+}
+
 /// dependabot, renovate, github-actions, … (not assistants: excluded from reports)
 pub fn is_bot(author_name: &str, author_email: &str) -> bool {
     if identity_assistant(author_name, author_email).is_some() {
@@ -306,6 +318,20 @@ mod tests {
                 .unwrap_or_default();
             assert_eq!(&got, expected, "message {message:?} by {name} <{email}>");
         }
+    }
+
+    #[test]
+    fn review_trailers() {
+        assert!(super::message_says_reviewed(
+            "Fix\n\nReviewed-by: Ada <ada@example.com>"
+        ));
+        assert!(super::message_says_reviewed(
+            "Fix\n\nreviewed-on: https://review.example/1"
+        ));
+        assert!(!super::message_says_reviewed(
+            "Fix\n\nThis was reviewed-by nobody"
+        ));
+        assert!(!super::message_says_reviewed("Reviewed-by: title only"));
     }
 
     #[test]

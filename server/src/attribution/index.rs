@@ -15,7 +15,7 @@ use gix::ObjectId;
 use super::agent_trace::{content_hash, parse_records, AgentTraceRecord, LineAuthor};
 use super::git_ai::{parse_note, GitAiNote};
 use super::notes::{self, NotesReader, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
-use super::{commit_assistant, Assistant};
+use super::{commit_assistant, message_says_reviewed, Assistant};
 
 /// Where the Agent Trace reference implementation appends its records.
 pub const AGENT_TRACE_FILE: &str = ".agent-trace/traces.jsonl";
@@ -42,6 +42,8 @@ struct Inner {
 #[derive(Clone)]
 struct CommitEntry {
     parents: Vec<ObjectId>,
+    /// A `Reviewed-by:`-style trailer says a human looked at it.
+    reviewed: bool,
     /// From the author and trailers alone.
     marked_assistant: Option<Assistant>,
     /// `marked_assistant`, else the first assistant the commit's notes name.
@@ -92,6 +94,19 @@ impl AttributionIndex {
     }
 }
 
+impl AttributionIndex {
+    /// Whether `commit`'s trailers say a human reviewed it (`Reviewed-by:`, …).
+    pub fn commit_reviewed(&self, commit: &str) -> bool {
+        let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
+            return false;
+        };
+        ObjectId::from_hex(commit.as_bytes())
+            .ok()
+            .and_then(|id| inner.commit_entry(id))
+            .is_some_and(|entry| entry.reviewed)
+    }
+}
+
 impl Inner {
     fn commit_entry(&mut self, id: ObjectId) -> Option<CommitEntry> {
         if let Some(entry) = self.commits.get(&id) {
@@ -116,6 +131,7 @@ impl Inner {
             });
         let entry = CommitEntry {
             parents: facts.parents,
+            reviewed: message_says_reviewed(&facts.message),
             marked_assistant,
             assistant,
             git_ai,

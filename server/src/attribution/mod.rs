@@ -37,7 +37,9 @@ mod trailers;
 pub use agent_trace::{
     AgentTraceRecord, Contributor, Conversation, LineAuthor, Tool, TraceFile, TraceRange, Vcs,
 };
-pub use assistants::{commit_assistant, identity_assistant, is_bot, Assistant};
+pub use assistants::{
+    commit_assistant, identity_assistant, is_bot, message_says_reviewed, Assistant,
+};
 pub use index::{AttributionIndex, AGENT_TRACE_FILE};
 pub use notes::{write_provenance_note, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
 
