@@ -3,65 +3,23 @@
 //! fan-out tree, Agent Trace files, and attribution that survives amend and
 //! rebase through content hashes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+use crate::support::git::Repo;
 
 use provenance_ls::attribution::{
     write_provenance_note, AgentTraceRecord, Assistant, AttributionIndex, Contributor,
     Conversation, Tool, TraceFile, TraceRange,
 };
 
-struct Repo {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
+/// git's output without the trailing newline.
+fn git(repo: &Repo, args: &[&str]) -> String {
+    repo.git(args).trim().to_string()
 }
 
-impl Repo {
-    fn new() -> Repo {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().to_path_buf();
-        let repo = Repo { _dir: dir, path };
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo.git(&["config", "user.name", "Jane Doe"]);
-        repo.git(&["config", "user.email", "jane@example.com"]);
-        repo.git(&["config", "commit.gpgsign", "false"]);
-        repo
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(&self.path)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .expect("utf-8")
-            .trim()
-            .to_string()
-    }
-
-    fn write(&self, path: &str, text: &str) {
-        let full = self.path.join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(full, text).unwrap();
-    }
-
-    fn commit(&self, message: &str) -> String {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-        self.git(&["rev-parse", "HEAD"])
-    }
-
-    fn index(&self) -> AttributionIndex {
-        AttributionIndex::load_at(&self.path)
-    }
+fn index(repo: &Repo) -> AttributionIndex {
+    AttributionIndex::load_at(&repo.path())
 }
 
 fn numbered(lines: std::ops::RangeInclusive<u32>) -> String {
@@ -118,13 +76,13 @@ fn ai_lines(index: &AttributionIndex, commit: &str, path: &str, n: u32) -> Strin
 
 #[test]
 fn provenance_note_round_trips_through_git_notes() {
-    let repo = Repo::new();
+    let mut repo = Repo::new();
     repo.write("src/lib.rs", &numbered(1..=6));
     let commit = repo.commit("Add lib");
 
-    let count = write_provenance_note(&repo.path, &commit, &record("src/lib.rs", 2, 3)).unwrap();
+    let count = write_provenance_note(&repo.path(), &commit, &record("src/lib.rs", 2, 3)).unwrap();
     assert_eq!(count, 1);
-    let shown = repo.git(&["notes", "--ref=provenance", "show", &commit]);
+    let shown = git(&repo, &["notes", "--ref=provenance", "show", &commit]);
     let back: AgentTraceRecord = serde_json::from_str(&shown).expect("git reads our note");
     let hash = back.files[0].conversations[0].ranges[0]
         .content_hash
@@ -133,17 +91,17 @@ fn provenance_note_round_trips_through_git_notes() {
 
     // A second record on the same commit is appended as another JSON line.
     assert_eq!(
-        write_provenance_note(&repo.path, &commit, &record("src/lib.rs", 5, 5)).unwrap(),
+        write_provenance_note(&repo.path(), &commit, &record("src/lib.rs", 5, 5)).unwrap(),
         2
     );
     assert_eq!(
-        repo.git(&["notes", "--ref=provenance", "show", &commit])
+        git(&repo, &["notes", "--ref=provenance", "show", &commit])
             .lines()
             .count(),
         2
     );
 
-    let index = repo.index();
+    let index = index(&repo);
     assert_eq!(ai_lines(&index, &commit, "src/lib.rs", 6), ".AA.A.");
     assert_eq!(index.line_assistant(&commit, "src/lib.rs", 2), claude());
     assert_eq!(index.commit_assistant(&commit), claude());
@@ -151,45 +109,48 @@ fn provenance_note_round_trips_through_git_notes() {
 
 #[test]
 fn attribution_follows_amend_and_rebase_by_content() {
-    let repo = Repo::new();
+    let mut repo = Repo::new();
     repo.write("src/lib.rs", &numbered(1..=4));
     repo.commit("Base");
-    repo.git(&["checkout", "-q", "-b", "feature"]);
+    git(&repo, &["checkout", "-q", "-b", "feature"]);
     repo.write(
         "src/lib.rs",
         &format!("{}fn generated() {{\n    42\n}}\n", numbered(1..=4)),
     );
     let original = repo.commit("Add generated");
-    write_provenance_note(&repo.path, &original, &record("src/lib.rs", 5, 7)).unwrap();
+    write_provenance_note(&repo.path(), &original, &record("src/lib.rs", 5, 7)).unwrap();
 
     // Amend: a new commit id with no note of its own.
-    repo.git(&["commit", "-q", "--amend", "-m", "Add generated code"]);
-    let amended = repo.git(&["rev-parse", "HEAD"]);
+    git(
+        &repo,
+        &["commit", "-q", "--amend", "-m", "Add generated code"],
+    );
+    let amended = git(&repo, &["rev-parse", "HEAD"]);
     assert_ne!(amended, original);
     assert_eq!(
-        ai_lines(&repo.index(), &amended, "src/lib.rs", 7),
+        ai_lines(&index(&repo), &amended, "src/lib.rs", 7),
         "....AAA"
     );
 
     // Rebase onto a main that grew lines at the top: the lines move down.
-    repo.git(&["checkout", "-q", "main"]);
+    git(&repo, &["checkout", "-q", "main"]);
     repo.write(
         "src/lib.rs",
         &format!("// header\n// more\n{}", numbered(1..=4)),
     );
     repo.commit("Add header");
-    repo.git(&["checkout", "-q", "feature"]);
-    repo.git(&["rebase", "-q", "main"]);
-    let rebased = repo.git(&["rev-parse", "HEAD"]);
+    git(&repo, &["checkout", "-q", "feature"]);
+    git(&repo, &["rebase", "-q", "main"]);
+    let rebased = git(&repo, &["rev-parse", "HEAD"]);
     assert_eq!(
-        ai_lines(&repo.index(), &rebased, "src/lib.rs", 9),
+        ai_lines(&index(&repo), &rebased, "src/lib.rs", 9),
         "......AAA"
     );
 }
 
 #[test]
 fn git_ai_notes_in_a_fan_out_tree_and_human_lines_win() {
-    let repo = Repo::new();
+    let mut repo = Repo::new();
     repo.write("src/main.rs", &numbered(1..=6));
     let commit = repo.commit("Add main\n\nCo-authored-by: Claude <noreply@anthropic.com>");
     let note = "src/main.rs\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 1-2\n  h_31dce776f88375 3-4\n---\n\
@@ -197,23 +158,26 @@ fn git_ai_notes_in_a_fan_out_tree_and_human_lines_win() {
         \"sessions\":{\"s_c9883b05a2487d\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"1\",\"model\":\"gpt-5\"}}}}\n";
     // Lay the notes tree out with fan-out by hand, as git does for large notes trees.
     let blob = {
-        let path = repo.path.join("note.txt");
+        let path = repo.path().join("note.txt");
         std::fs::write(&path, note).unwrap();
-        let blob = repo.git(&["hash-object", "-w", "note.txt"]);
+        let blob = git(&repo, &["hash-object", "-w", "note.txt"]);
         std::fs::remove_file(path).unwrap();
         blob
     };
     let (fan, rest) = commit.split_at(2);
-    let inner = mktree(&repo.path, &format!("100644 blob {blob}\t{rest}\n"));
-    let root = mktree(&repo.path, &format!("040000 tree {inner}\t{fan}\n"));
-    let notes_commit = repo.git(&["commit-tree", &root, "-m", "Notes added by git-ai"]);
-    repo.git(&["update-ref", "refs/notes/ai", &notes_commit]);
+    let inner = mktree(&repo.path(), &format!("100644 blob {blob}\t{rest}\n"));
+    let root = mktree(&repo.path(), &format!("040000 tree {inner}\t{fan}\n"));
+    let notes_commit = git(
+        &repo,
+        &["commit-tree", &root, "-m", "Notes added by git-ai"],
+    );
+    git(&repo, &["update-ref", "refs/notes/ai", &notes_commit]);
     assert_eq!(
-        repo.git(&["notes", "--ref=ai", "show", &commit]),
+        git(&repo, &["notes", "--ref=ai", "show", &commit]),
         note.trim_end()
     );
 
-    let index = repo.index();
+    let index = index(&repo);
     assert_eq!(
         index.line_assistant(&commit, "src/main.rs", 1),
         Some(Assistant::new("cursor", Some("gpt-5".into())))
@@ -229,7 +193,7 @@ fn git_ai_notes_in_a_fan_out_tree_and_human_lines_win() {
 
 #[test]
 fn agent_trace_file_matches_the_commit_or_its_parent() {
-    let repo = Repo::new();
+    let mut repo = Repo::new();
     repo.write("a.py", &numbered(1..=3));
     let base = repo.commit("Base");
     repo.write("a.py", &numbered(1..=5));
@@ -249,7 +213,7 @@ fn agent_trace_file_matches_the_commit_or_its_parent() {
     );
     let commit = repo.commit("Grow a.py");
 
-    let index = repo.index();
+    let index = index(&repo);
     assert_eq!(ai_lines(&index, &commit, "a.py", 5), "...AA");
     assert_eq!(
         index.line_assistant(&commit, "a.py", 4).map(|a| a.agent),

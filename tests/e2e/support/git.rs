@@ -89,7 +89,15 @@ impl Repo {
     pub fn commit_as(&mut self, name: &str, email: &str, message: &str) -> String {
         self.git(&["add", "-A"]);
         let author = format!("{name} <{email}>");
-        self.git(&["commit", "-q", "--allow-empty", "--author", &author, "-m", message]);
+        self.git(&[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "--author",
+            &author,
+            "-m",
+            message,
+        ]);
         self.clock += 3600;
         self.git(&["rev-parse", "HEAD"]).trim().to_string()
     }

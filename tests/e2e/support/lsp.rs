@@ -74,7 +74,8 @@ impl Client {
                         } else {
                             Value::Null
                         };
-                        let reply = json!({"jsonrpc": "2.0", "id": message["id"], "result": result});
+                        let reply =
+                            json!({"jsonrpc": "2.0", "id": message["id"], "result": result});
                         let _ = write_frame(&mut *stdin.lock().unwrap(), &reply);
                     }
                     if tx.send(message).is_err() {
@@ -147,14 +148,17 @@ impl Client {
             match self.incoming.recv_timeout(left) {
                 Ok(message) if pred(&message) => return Some(message),
                 Ok(message) => self.backlog.push_back(message),
-                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => return None,
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {
+                    return None
+                }
             }
         }
     }
 
     /// Waits for a notification `method` whose params satisfy `pred`.
     pub fn wait_notification(&mut self, method: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        let found = self.wait_for(|m| m["method"] == method && m.get("id").is_none() && pred(&m["params"]));
+        let found =
+            self.wait_for(|m| m["method"] == method && m.get("id").is_none() && pred(&m["params"]));
         match found {
             Some(message) => message["params"].clone(),
             None => panic!("no {method} notification\nserver log:\n{}", self.log()),
@@ -179,7 +183,12 @@ impl Client {
         self.changes(uri, version, vec![(range, text)]);
     }
 
-    pub fn changes(&mut self, uri: &str, version: i32, edits: Vec<(((u32, u32), (u32, u32)), &str)>) {
+    pub fn changes(
+        &mut self,
+        uri: &str,
+        version: i32,
+        edits: Vec<(((u32, u32), (u32, u32)), &str)>,
+    ) {
         let changes: Vec<Value> = edits
             .into_iter()
             .map(|(((sl, sc), (el, ec)), text)| {
