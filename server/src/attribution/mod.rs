@@ -53,3 +53,18 @@ pub enum AttributionError {
     #[error("cannot encode the record: {0}")]
     Json(#[source] serde_json::Error),
 }
+
+#[cfg(test)]
+mod tests {
+    proptest::proptest! {
+        /// The readers of other tools' formats never panic on what they find.
+        #[test]
+        fn readers_never_panic(text in "(---\n|  |[a-z0-9_:]{1,8}|[-,{}\"\\[\\]:]| |\n|Co-authored-by: |<|>|@){0,60}") {
+            let _ = super::git_ai::parse_note(&text);
+            let _ = super::agent_trace::parse_records(&text);
+            let _ = super::commit_assistant(&text, &text, &text);
+            let _ = super::is_bot(&text, &text);
+            let _ = super::message_says_reviewed(&text);
+        }
+    }
+}

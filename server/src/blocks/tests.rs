@@ -326,3 +326,19 @@ end
         expect![[r#""#]],
     );
 }
+
+proptest::proptest! {
+    /// Whatever the text, blocks stay inside it and are well-formed, in every language.
+    #[test]
+    fn blocks_stay_inside_the_text(
+        text in "(def |fn |class |func |impl |function |[a-z]{1,6}|[{}()\\[\\]:;=<>\"'/*#`]| |\t|\n|    ){0,80}",
+        extension in proptest::sample::select(vec!["rs", "py", "js", "ts", "tsx", "go", "c", "rb", "txt"]),
+    ) {
+        let lines = text.lines().count().max(1) as u32;
+        for block in split_blocks(Path::new(&format!("f.{extension}")), &text) {
+            proptest::prop_assert!(block.start_line <= block.end_line, "{block:?}");
+            proptest::prop_assert!(block.end_line < lines.max(block.start_line + 1), "{block:?} in {lines} lines");
+            proptest::prop_assert!(!block.name.is_empty());
+        }
+    }
+}
