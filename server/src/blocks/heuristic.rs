@@ -147,8 +147,11 @@ fn header(line: &str) -> Option<(&str, &'static str, String)> {
         .map_or(0, |i| i + 1);
     let name = &before[name_start..];
     let type_part = before[..name_start].trim();
+    // Shell: `name() {` has no type before the name.
+    let shell_function =
+        type_part.is_empty() && trimmed[open..].replace(' ', "").starts_with("(){");
     if name.is_empty()
-        || type_part.is_empty()
+        || (type_part.is_empty() && !shell_function)
         || name.starts_with(|c: char| c.is_ascii_digit())
         || NOT_DEFINITIONS.contains(&name)
         || NOT_DEFINITIONS

@@ -298,6 +298,87 @@ public class Main {
 }
 
 #[test]
+fn heuristic_more_languages() {
+    check(
+        "shape.cpp",
+        r#"namespace geo {
+class Shape {
+public:
+    virtual double area() const = 0;
+    std::string name() const {
+        return "shape";
+    }
+};
+}
+
+double Circle::area() const {
+    return 3.14 * r * r;
+}
+
+template <typename T>
+T max_of(T a, T b) { return a > b ? a : b; }
+"#,
+        expect![[r#"
+            0-8 module namespace geo
+            1-7 class class geo.Shape
+            4-6 method geo.Shape.name
+            10-12 function Circle::area
+            15-15 function max_of
+        "#]],
+    );
+    check(
+        "deploy.sh",
+        r#"#!/bin/sh
+build() {
+  make all
+}
+
+function deploy {
+  scp out host:
+}
+"#,
+        expect![[r#"
+            1-3 function build
+            5-7 function deploy
+        "#]],
+    );
+    check(
+        "init.lua",
+        r#"local M = {}
+
+function M.setup(opts)
+  M.opts = opts
+end
+
+local function helper()
+  return 1
+end
+
+return M
+"#,
+        expect![[r#"
+            2-4 function M.setup
+            6-8 function helper
+        "#]],
+    );
+    check(
+        "Svc.kt",
+        r#"class Svc(private val repo: Repo) {
+    fun load(id: String): User {
+        return repo.find(id)
+    }
+
+    suspend fun save(u: User) = repo.save(u)
+}
+"#,
+        expect![[r#"
+            0-6 class class Svc
+            1-3 method Svc.load
+        "#]],
+    );
+}
+
+#[test]
 fn heuristic_indentation_languages() {
     check(
         "task.rb",
