@@ -5,4 +5,7 @@ mod support;
 
 mod attribution;
 mod blocks;
+mod lsp_bad_input;
+mod lsp_persistence;
+mod lsp_regions;
 mod mark;
