@@ -3,6 +3,8 @@
 
 mod support;
 
+mod attribution;
+mod blocks;
 mod history;
 mod lsp_bad_input;
 mod lsp_persistence;
