@@ -346,7 +346,8 @@ fn best_of(n: usize, mut make: impl FnMut() -> Command) -> Duration {
 
 fn compare(label: &str, repo: &Path, rows: &mut Vec<String>) {
     // PROVENANCE_LS_BIN: time a copy (the shared target directory may be rebuilt meanwhile).
-    let bin = std::env::var("PROVENANCE_LS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_provenance-ls").to_string());
+    let bin = std::env::var("PROVENANCE_LS_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_provenance-ls").to_string());
     let bin = bin.as_str();
     let commits = String::from_utf8(
         git(repo)

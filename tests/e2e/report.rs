@@ -410,3 +410,53 @@ fn lines_added_and_deleted_agree_with_git_log_numstat() {
         (added, deleted)
     );
 }
+
+#[test]
+fn git_ai_notes_decide_line_by_line() {
+    let r = Repo::new();
+    r.write("main.rs", &["l1", "l2", "l3", "l4", "l5", "l6"]);
+    r.commit(0, ALICE, "Add main.rs");
+    let commit = r
+        .git(0, ALICE.0, ALICE.1, &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    // git-ai says a cursor session wrote lines 1-2; the commit itself names no assistant.
+    let note = "main.rs\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 1-2\n---\n\
+        {\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\
+        \"sessions\":{\"s_c9883b05a2487d\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"1\",\"model\":\"gpt-5\"}}}}\n";
+    std::fs::write(r.home.path().join("note.txt"), note).unwrap();
+    let note_file = r.home.path().join("note.txt");
+    r.git(
+        0,
+        ALICE.0,
+        ALICE.1,
+        &[
+            "notes",
+            "--ref=ai",
+            "add",
+            "-F",
+            note_file.to_str().unwrap(),
+            &commit,
+        ],
+    );
+    let report = r.report(&["--since", "all", "--until", "2024-04-10", "--by", "agent"]);
+    // The commit is an assistant's by its note; its lines are split by the note: 2 AI, 4 human.
+    assert_eq!(
+        report["commits"],
+        json!({"ai": 1, "human": 0, "unknown": 0})
+    );
+    assert_eq!(
+        report["linesAdded"],
+        json!({"ai": 2, "human": 4, "unknown": 0})
+    );
+    let cursor = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == "cursor")
+        .unwrap();
+    assert_eq!(
+        cursor["linesAdded"],
+        json!({"ai": 2, "human": 0, "unknown": 0})
+    );
+}

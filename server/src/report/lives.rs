@@ -88,6 +88,7 @@ pub struct Rules {
 
 pub struct Walker<'g> {
     git: &'g mut Git,
+    sources: super::classify::LineSources,
     rules: Rules,
     lives: Lives,
     open: HashMap<CommitId, Open>,
@@ -102,7 +103,12 @@ pub struct Walker<'g> {
 
 impl<'g> Walker<'g> {
     /// Resumes from `lives` (empty for a first run).
-    pub fn new(git: &'g mut Git, rules: Rules, lives: Lives) -> Walker<'g> {
+    pub fn new(
+        git: &'g mut Git,
+        sources: super::classify::LineSources,
+        rules: Rules,
+        lives: Lives,
+    ) -> Walker<'g> {
         let group_index = lives
             .group_names
             .iter()
@@ -117,6 +123,7 @@ impl<'g> Walker<'g> {
             .collect();
         Walker {
             git,
+            sources,
             rules,
             lives,
             open: HashMap::new(),
@@ -219,8 +226,14 @@ impl<'g> Walker<'g> {
     ) -> Result<(), ReportError> {
         let text = self.git.commit_text(info.id)?;
         let bot = super::classify::is_bot(&text.author_name, &text.author_email);
+        // Full hex only when line-level sources are read (they key by it).
+        let hex = self.sources.active().then(|| Git::hex(info.id));
         let agent =
-            super::classify::assistant(&text.message, &text.author_name, &text.author_email);
+            super::classify::assistant(&text.message, &text.author_name, &text.author_email)
+                .or_else(|| {
+                    hex.as_deref()
+                        .and_then(|h| self.sources.commit_assistant(h))
+                });
         let class = if bot && !self.rules.include_bots {
             Class::Bot
         } else if agent.is_some() {
@@ -376,6 +389,12 @@ impl<'g> Walker<'g> {
                     match from_side {
                         Some(line) => after.push(line),
                         None => {
+                            let (class, group) = match (&hex, class) {
+                                (Some(h), Class::Ai | Class::Human) => {
+                                    self.line_class(h, &path, j + 1, class, group)
+                                }
+                                _ => (class, group),
+                            };
                             let line = Line {
                                 origin,
                                 seq,
@@ -461,6 +480,37 @@ impl<'g> Walker<'g> {
         }
         self.lives.processed += 1;
         Ok(())
+    }
+
+    /// Line-level sources win over the commit: an added line an assistant
+    /// wrote is AI even in a person's commit, and the reverse.
+    fn line_class(
+        &mut self,
+        commit: &str,
+        path: &str,
+        line: u32,
+        class: Class,
+        group: Option<u32>,
+    ) -> (Class, Option<u32>) {
+        match self.sources.line(commit, path, line) {
+            Some(Some(agent)) => {
+                let group = if self.rules.by == Some(GroupBy::Agent) {
+                    Some(self.group_of(&agent))
+                } else {
+                    group
+                };
+                (Class::Ai, group)
+            }
+            Some(None) => {
+                let group = if self.rules.by == Some(GroupBy::Agent) {
+                    Some(self.group_of("human"))
+                } else {
+                    group
+                };
+                (Class::Human, group)
+            }
+            None => (class, group),
+        }
     }
 
     fn born(&mut self, line: Line, time: i64, path: &str) {
@@ -606,7 +656,11 @@ mod tests {
 
     #[test]
     fn directories_are_top_level() {
-        let table = [("src/a/b.rs", "src"), ("README.md", "."), ("docs/x.md", "docs")];
+        let table = [
+            ("src/a/b.rs", "src"),
+            ("README.md", "."),
+            ("docs/x.md", "docs"),
+        ];
         for (path, dir) in table {
             assert_eq!(directory(path), dir, "{path}");
         }

@@ -279,7 +279,9 @@ pub fn build(
     };
     let commits = git.commits(head, &hidden, options.since, options.until)?;
     let walked = commits.len() as u64;
-    let walker = Walker::new(&mut git, rules, lives);
+    let workdir = git.workdir().unwrap_or_else(|| git.git_dir());
+    let sources = classify::LineSources::load(&workdir, git.has_line_sources());
+    let walker = Walker::new(&mut git, sources, rules, lives);
     let lives = walker.walk(&commits, &mut |done, total| {
         progress(Progress { done, total })
     })?;
@@ -290,7 +292,6 @@ pub fn build(
             tracing::debug!("report cache not written: {e}");
         }
     }
-    let workdir = git.workdir().unwrap_or_else(|| git.git_dir());
     Ok(assemble(
         options, &workdir, head, &lives, walked, from_cache,
     ))

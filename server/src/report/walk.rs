@@ -103,6 +103,18 @@ impl Git {
         self.repo.workdir().map(Path::to_path_buf)
     }
 
+    /// Whether the repository holds any line-level attribution: git-ai or
+    /// provenance-ls notes, or an Agent Trace file.
+    pub fn has_line_sources(&self) -> bool {
+        let has_ref = |name: &str| self.repo.try_find_reference(name).ok().flatten().is_some();
+        has_ref(crate::attribution::GIT_AI_NOTES_REF)
+            || has_ref(crate::attribution::PROVENANCE_NOTES_REF)
+            || self
+                .repo
+                .workdir()
+                .is_some_and(|w| w.join(crate::attribution::AGENT_TRACE_FILE).is_file())
+    }
+
     /// The commit HEAD points at, or None in a repository without commits.
     pub fn head(&self) -> Result<Option<CommitId>, ReportError> {
         match self.repo.head_id() {
@@ -387,7 +399,11 @@ mod tests {
     }
 
     fn commit(n: u8, parents: &[u8], time: i64) -> CommitInfo {
-        CommitInfo { id: id(n), parents: parents.iter().map(|&p| id(p)).collect(), time }
+        CommitInfo {
+            id: id(n),
+            parents: parents.iter().map(|&p| id(p)).collect(),
+            time,
+        }
     }
 
     #[test]
