@@ -159,6 +159,20 @@ pub fn store(dir: &Path, key: &Key, tip: CommitId, lives: &Lives) -> std::io::Re
 
     std::fs::create_dir_all(dir)?;
     let file = key.file(dir);
+    // States for an older default window (yesterday's `--since`) are never read again.
+    if let Some(suffix) = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.split_once('.'))
+        .map(|(_, s)| s.to_string())
+    {
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("since-") && name.ends_with(&suffix) && entry.path() != file {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
     let tmp = file.with_extension("tmp");
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(&w)?;

@@ -35,12 +35,15 @@ pub fn render_html(report: &Report) -> String {
 <title>AI vs human code — {title}</title>
 <style>{CSS}</style></head><body><main>
 <header><h1>How AI-written code survives in <span class="repo">{title}</span></h1>
-<p class="sub">{since} → {until} · HEAD {head} · {walked} commits walked{cached} · made by <code>provenance-ls report</code></p></header>
+<p class="sub">{since} → {until} · HEAD {head} · {commits} commits{cached} · made by <code>provenance-ls report</code></p></header>
 "#,
         title = esc(name),
-        walked = report.run.commits_walked,
+        commits = report.run.commits_walked + report.run.commits_from_cache,
         cached = if report.run.commits_from_cache > 0 {
-            format!(" (+{} from cache)", report.run.commits_from_cache)
+            format!(
+                " ({} read now, the rest from the cache)",
+                report.run.commits_walked
+            )
         } else {
             String::new()
         },
@@ -231,6 +234,14 @@ fn survival_chart(ai: &[SurvivalPoint], human: &[SurvivalPoint]) -> String {
                 r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.5" stroke-linejoin="round"><title>{label}</title></path>"#
             );
         }
+    }
+    if last(ai).max(last(human)) == 0 {
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" font-size="13" fill="{MUTED}" text-anchor="middle">No added line has been watched for a whole day yet.</text>"#,
+            (l + w - r) / 2.0,
+            (t + h - b) / 2.0
+        );
     }
     svg.push_str("</svg>");
     svg.push_str(&legend(&[("AI", AI), ("human", HUMAN)]));
