@@ -27,7 +27,7 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
     };
     let since = match &args.since {
         Some(text) if text == "all" => None,
-        Some(text) => Some(report::parse_when(text, now).map_err(|e| e.to_string())?),
+        Some(text) => Some(report::parse_since(text, now).map_err(|e| e.to_string())?),
         // Last 365 days, from midnight UTC so that runs on the same day share a cache.
         None => Some((now - 365 * DAY).div_euclid(DAY) * DAY),
     };

@@ -81,6 +81,19 @@ pub struct ReportOptions {
     pub hotspots: usize,
 }
 
+/// Parses `--since`: as `parse_when`, but a duration back from now starts
+/// at that day's UTC midnight, so that runs on the same day ask for the same
+/// range (and share a cache).
+pub fn parse_since(text: &str, now: i64) -> Result<i64, ReportError> {
+    let when = parse_when(text, now)?;
+    let is_duration = !text.trim().contains('-');
+    Ok(if is_duration {
+        when.div_euclid(DAY) * DAY
+    } else {
+        when
+    })
+}
+
 /// Parses `--since`/`--until`: `YYYY-MM-DD` (UTC midnight), an RFC 3339
 /// time, or a duration back from `now` (`90d`, `6 months`, `1y`).
 pub fn parse_when(text: &str, now: i64) -> Result<i64, ReportError> {
@@ -460,4 +473,31 @@ fn ratio(a: u64, b: u64) -> Option<f64> {
 
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_reads_dates_times_and_durations() {
+        let now = 1_764_166_400 + 3_600; // 2025-11-26T15:13:20Z
+        let table: [(&str, Option<i64>); 6] = [
+            ("2025-01-01", Some(1_735_689_600)),
+            ("2025-01-01T10:00:00Z", Some(1_735_725_600)),
+            ("90d", Some(now - 90 * DAY)),
+            ("6 months", Some(now - 6 * 2_630_016)), // humantime: a month is 30.44 days
+            ("1y", Some(now - 31_557_600)),
+            ("soon", None),
+        ];
+        for (text, expected) in table {
+            assert_eq!(parse_when(text, now).ok(), expected, "{text}");
+        }
+        // A duration in --since starts at midnight UTC.
+        assert_eq!(parse_since("90d", now).unwrap() % DAY, 0);
+        assert_eq!(
+            parse_since("2025-01-01T10:00:00Z", now).unwrap(),
+            1_735_725_600
+        );
+    }
 }
