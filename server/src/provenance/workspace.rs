@@ -147,6 +147,7 @@ impl Workspace {
         }
         let snapshot = self.snapshot_record(doc);
         self.documents.remove(doc);
+        self.pending_hints.remove(doc);
         vec![
             snapshot,
             Record::Closed {
