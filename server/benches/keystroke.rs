@@ -3,7 +3,9 @@
 //! Run: `cargo bench -p provenance-ls --bench keystroke` (see docs/performance.md).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use provenance_ls::provenance::{Attribution, Change, Record, Region, Source, Thresholds, Workspace};
+use provenance_ls::provenance::{
+    Attribution, Change, Record, Region, Source, Thresholds, Workspace,
+};
 
 const LINES: usize = 10_000;
 const REGIONS: usize = 1_000;

@@ -56,7 +56,11 @@ impl DocumentState {
     }
 
     /// `region`'s range as client positions in `enc`.
-    pub fn positions(&self, region: &Region, enc: PositionEncoding) -> (TextPosition, TextPosition) {
+    pub fn positions(
+        &self,
+        region: &Region,
+        enc: PositionEncoding,
+    ) -> (TextPosition, TextPosition) {
         (
             position(&self.text, region.start, enc),
             position(&self.text, region.end, enc),

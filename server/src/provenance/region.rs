@@ -315,18 +315,18 @@ fn delete_spans(spans: &[Range<usize>], cut: &Range<usize>) -> Vec<Range<usize>>
 
 /// Spans after inserting `len` rewritten chars at `at` (relative offsets).
 fn insert_span(spans: &[Range<usize>], at: usize, len: usize) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = spans
-        .iter()
-        .flat_map(|s| {
-            if s.end <= at {
-                vec![s.clone()]
-            } else if s.start >= at {
-                vec![s.start + len..s.end + len]
-            } else {
-                vec![s.start..at, at + len..s.end + len]
-            }
-        })
-        .collect();
+    let mut out = Vec::with_capacity(spans.len() + 2);
+    for s in spans {
+        if s.end <= at {
+            out.push(s.clone());
+        } else if s.start >= at {
+            out.push(s.start + len..s.end + len);
+        } else {
+            // the new text splits this span; `normalize` joins the parts again
+            out.push(s.start..at);
+            out.push(at + len..s.end + len);
+        }
+    }
     out.push(at..at + len);
     normalize(&mut out);
     out
