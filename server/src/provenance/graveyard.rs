@@ -20,7 +20,7 @@ pub(crate) struct Buried {
     pub pieces: Vec<Region>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Graveyard {
     entries: VecDeque<Buried>,
 }

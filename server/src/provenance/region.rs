@@ -242,15 +242,7 @@ pub(crate) fn apply_step(regions: &mut Vec<Region>, step: StepShape) -> Vec<Regi
 
 fn delete(regions: &mut Vec<Region>, range: Range<usize>) -> Vec<Region> {
     let first = regions.partition_point(|r| r.end <= range.start);
-    let shift = |x: usize| {
-        if x <= range.start {
-            x
-        } else if x >= range.end {
-            x - range.len()
-        } else {
-            range.start
-        }
-    };
+    let shift = |x: usize| after_delete(x, &range);
     let mut pieces = Vec::new();
     let mut emptied = false;
     for region in &mut regions[first..] {
@@ -295,17 +287,20 @@ fn insert(regions: &mut [Region], at: usize, len: usize) {
     }
 }
 
+/// Where offset `x` ends up once `cut` is deleted.
+fn after_delete(x: usize, cut: &Range<usize>) -> usize {
+    if x <= cut.start {
+        x
+    } else if x >= cut.end {
+        x - cut.len()
+    } else {
+        cut.start
+    }
+}
+
 /// Spans after deleting `cut` (relative offsets).
 fn delete_spans(spans: &[Range<usize>], cut: &Range<usize>) -> Vec<Range<usize>> {
-    let shift = |x: usize| {
-        if x <= cut.start {
-            x
-        } else if x >= cut.end {
-            x - cut.len()
-        } else {
-            cut.start
-        }
-    };
+    let shift = |x: usize| after_delete(x, cut);
     spans
         .iter()
         .map(|s| shift(s.start)..shift(s.end))

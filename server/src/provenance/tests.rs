@@ -455,3 +455,58 @@ fn replay_skips_records_already_applied() {
         run.records.last().map_or(0, Record::seq) + 1
     );
 }
+
+#[test]
+fn replay_drops_regions_a_damaged_journal_puts_past_the_end() {
+    let attribution = Attribution {
+        source: Source::Agent,
+        agent: None,
+        model: None,
+    };
+    let mut ws = Workspace::new(Thresholds::default());
+    ws.apply_record(&Record::Snapshot {
+        doc: "a".into(),
+        seq: 1,
+        version: 0,
+        text: "abc".into(),
+        regions: vec![
+            Region::new(1, 0..2, &attribution, 0),
+            Region::new(2, 1..3, &attribution, 0),
+            Region::new(3, 2..9, &attribution, 0),
+        ],
+    });
+    let ids: Vec<u64> = ws
+        .document("a")
+        .expect("open")
+        .regions
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, vec![1]);
+}
+
+#[test]
+fn lsp_edits_in_utf16_land_on_the_right_chars() {
+    use crate::text::{changes_from_edits, PositionEncoding, TextEdit, TextPosition};
+    let mut ws = Workspace::new(Thresholds::default());
+    ws.open("a", 0, "😀x\r\n", 0);
+    ws.hint("a", 1, Hint::new(HintSource::Completion), 0);
+    let edits = [TextEdit {
+        range: Some((TextPosition::new(0, 2), TextPosition::new(0, 2))),
+        text: "é😀".into(),
+    }];
+    let state = ws.document("a").expect("open");
+    let changes = changes_from_edits(&state.text, &edits, PositionEncoding::Utf16);
+    ws.change("a", 1, &changes, 0);
+    let state = ws.document("a").expect("open");
+    assert_eq!(state.text.to_string(), "😀é😀x\r\n");
+    let region = &state.regions[0];
+    assert_eq!(
+        state.positions(region, PositionEncoding::Utf16),
+        (TextPosition::new(0, 2), TextPosition::new(0, 5))
+    );
+    assert_eq!(
+        state.positions(region, PositionEncoding::Utf8),
+        (TextPosition::new(0, 4), TextPosition::new(0, 10))
+    );
+}

@@ -15,8 +15,9 @@ use std::ops::Range;
 /// Hints kept per document while their version has not arrived yet.
 const PENDING_HINTS: usize = 16;
 
-/// All open documents plus the memory that spans them.
-#[derive(Debug, Default)]
+/// All open documents plus the memory that spans them. Cloning is cheap
+/// (ropes share their text), so readers can take a snapshot.
+#[derive(Debug, Clone, Default)]
 pub struct Workspace {
     thresholds: Thresholds,
     documents: HashMap<String, Document>,
@@ -27,7 +28,7 @@ pub struct Workspace {
     next_id: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Document {
     state: DocumentState,
     /// The last few change batches, newest last.
@@ -36,7 +37,7 @@ struct Document {
 
 /// What one change batch inserted, tracked through later edits so that a
 /// late hint can still reclassify it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Batch {
     version: i32,
     inserted_at: u64,
@@ -250,6 +251,7 @@ impl Workspace {
                 self.bump_ids(regions);
                 let mut state = DocumentState::new(text, *version);
                 state.regions = regions.clone();
+                keep_valid_regions(&mut state);
                 self.install(doc, state);
             }
             Record::Edit {
@@ -269,12 +271,14 @@ impl Workspace {
                         upsert(&mut state.regions, region.clone());
                     }
                     state.version = *version;
+                    keep_valid_regions(state);
                 }
             }
             Record::Regions { regions, .. } => {
                 self.bump_ids(regions);
                 if let Some(document) = self.documents.get_mut(doc) {
                     document.state.regions = regions.clone();
+                    keep_valid_regions(&mut document.state);
                 }
             }
             Record::Closed { .. } => {
@@ -662,4 +666,20 @@ impl Workspace {
 fn bulk_span(t: &Thresholds, text: &Rope, range: &Range<usize>) -> bool {
     let line_breaks = text.char_to_line(range.end) - text.char_to_line(range.start);
     range.len() >= t.bulk_min_chars || line_breaks >= t.bulk_min_line_breaks
+}
+
+/// Drops regions a record from a damaged or foreign journal could leave past
+/// the end, empty or overlapping. Records written by this code never do, so
+/// for them this changes nothing.
+fn keep_valid_regions(state: &mut DocumentState) {
+    let len = state.text.len_chars();
+    state.regions.sort_by_key(|r| r.start);
+    let mut end = 0;
+    state.regions.retain(|r| {
+        let valid = r.start < r.end && r.end <= len && r.start >= end;
+        if valid {
+            end = r.end;
+        }
+        valid
+    });
 }
