@@ -394,17 +394,37 @@ fn review_disk_and_reopen() {
             r#"open "zz"; hint completion; insert "abcd" at 0:0; review 0:5-0:5"#,
             "completion 0:0-0:4",
         ),
-        // changed on disk by an agent: the differing lines
+        // changed on disk by an agent, then reloaded by the editor (full text)
         (
-            r#"open "a\nb\n"; disk "a\nB\nc\n" agent(claude)"#,
-            "agent 1:0-3:0 claude",
+            r#"open "a\nb\n"; disk "a\nB\nc\n" agent(claude); full "a\nB\nc\n""#,
+            "agent 1:0-2:1 claude",
         ),
-        (r#"open "a\nb\n"; disk "a\nB\nc\n""#, "none"),
-        // regions shift with a reload from disk
+        // ... or as minimal edits (VS Code)
         (
-            r#"open "a\n"; hint completion; insert "zzz\n" at 1:0; disk "new\na\nzzz\n""#,
+            r#"open "a\nb\n"; disk "a\nb\nfn x() {}\n" agent(claude); insert "fn x() {}\n" at 2:0"#,
+            "agent 2:0-3:0 claude",
+        ),
+        // a reload with nobody known behind it is not authorship, however large
+        (
+            r#"open "a\n"; disk "a\n1\n2\n3\n4\n"; insert "1\n2\n3\n4\n" at 1:0"#,
+            "none",
+        ),
+        // the buffer is the truth: until the editor reloads, nothing changes
+        (
+            r#"open "a\n"; disk "zzz\n" agent(x); type "q" at 0:0"#,
+            "none",
+        ),
+        (
+            r#"open "a\n"; disk "a\nb\nc\nd\ne\n" agent(x); insert "b\nc\nd\ne\n" at 1:0 & insert "!" at 0:0"#,
+            "bulk 1:0-5:0",
+        ),
+        // regions shift with the reload
+        (
+            r#"open "a\n"; hint completion; insert "zzz\n" at 1:0; disk "new\na\nzzz\n"; full "new\na\nzzz\n""#,
             "completion 2:0-3:0",
         ),
+        // a save (same text on disk) changes nothing
+        (r#"open "a\n"; disk "a\n" agent(x); full "a\n""#, "none"),
         // reopened: known regions carried onto the new text, new lines external
         (
             r#"open "a\n"; hint completion(c); insert "fn x() {}\n" at 1:0; close; reopen "top\na\nfn x() {}\n" external"#,
