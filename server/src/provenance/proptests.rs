@@ -182,14 +182,22 @@ fn run_ops(ops: &[Op]) -> Run {
                 text,
                 agent,
             } => {
+                // the file changes on disk, then the editor reloads it
                 let state = ws.document(DOCS[doc]).expect("open");
                 let new = spliced(state, keep, &text);
+                let change = Change {
+                    range: 0..state.text.len_chars(),
+                    text: new.clone(),
+                };
+                let version = state.version + 1;
                 let attribution = agent.then(|| Attribution {
                     source: Source::Agent,
                     agent: Some("claude-code".into()),
                     model: None,
                 });
-                ws.replace_from_disk(DOCS[doc], &new, now, attribution)
+                let mut out = ws.replace_from_disk(DOCS[doc], &new, now, attribution);
+                out.extend(ws.change(DOCS[doc], version, &[change], now));
+                out
             }
             Op::CloseReopen { doc } => {
                 let known = ws.document(DOCS[doc]).expect("open").clone();
