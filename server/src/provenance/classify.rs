@@ -1,5 +1,7 @@
 //! Who wrote an inserted piece of text: the rules of docs/classification.md.
 //! Pure decisions over plain values; the workspace gathers the facts.
+//! Must never look at documents itself or decide anything the docs page
+//! does not state.
 
 use super::region::{Attribution, Source};
 use serde::{Deserialize, Serialize};

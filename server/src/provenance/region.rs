@@ -1,5 +1,6 @@
 //! Regions and how one edit step moves them. This is the mechanical part:
 //! the same function runs live and on replay, so both agree by construction.
+//! Must never classify or look at text: it moves ranges, nothing else.
 
 use serde::{Deserialize, Serialize};
 use std::ops::Range;

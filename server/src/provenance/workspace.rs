@@ -1,6 +1,7 @@
 //! The workspace: open documents, their recent change batches (for hints
 //! that arrive late), pending hints (for hints that arrive early) and the
-//! graveyard of deleted text shared by all documents.
+//! graveyard of deleted text shared by all documents. Every mutation returns
+//! the records that replay it; must never read the clock or do IO.
 
 use super::classify::{decide, Decision, Facts, Hint, Said, Thresholds};
 use super::diff::{self, Grain, Step};
