@@ -530,3 +530,26 @@ fn lsp_edits_in_utf16_land_on_the_right_chars() {
         (TextPosition::new(0, 4), TextPosition::new(0, 10))
     );
 }
+
+#[test]
+fn move_and_hint_window_edges() {
+    let moved = |text: &str| {
+        run(&format!(
+            r#"open "x\n"; hint completion; insert "{text}" at 0:0; delete 0:0-0:{n}; insert "{text}" at 1:0"#,
+            n = text.chars().count()
+        ))
+    };
+    // just under `moveMinChars` (16): moved elsewhere, it is typed
+    assert_eq!(moved("abcdefghijklmno"), "none");
+    assert_eq!(moved("abcdefghijklmnop"), "completion 1:0-1:16");
+
+    // a late hint finds the batch among the last `hintWindow` (8) batches
+    let late_hint = |typed_after: usize| {
+        let typing = "; type \"x\" at 3:0".repeat(typed_after);
+        run(&format!(
+            r#"open ""; insert "a\nb\nc\n" at 0:0{typing}; hint completion v1"#
+        ))
+    };
+    assert_eq!(late_hint(7), "completion 0:0-3:0");
+    assert_eq!(late_hint(8), "bulk 0:0-3:0");
+}
