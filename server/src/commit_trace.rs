@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use crate::attribution::{AgentTraceRecord, Contributor, Conversation, Tool, TraceFile, TraceRange, Vcs};
+use crate::attribution::{
+    AgentTraceRecord, Contributor, Conversation, Tool, TraceFile, TraceRange, Vcs,
+};
 use crate::history::History;
 use crate::provenance::{DocumentState, Source};
 
@@ -40,7 +42,11 @@ pub fn commit_traces(
             if before.contains(line) {
                 continue;
             }
-            if let Some(who) = written.iter().find(|(text, _)| text == line).map(|(_, who)| who.clone()) {
+            if let Some(who) = written
+                .iter()
+                .find(|(text, _)| text == line)
+                .map(|(_, who)| who.clone())
+            {
                 found
                     .entry(who)
                     .or_default()
@@ -60,7 +66,9 @@ pub fn commit_traces(
 fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String>))> {
     let mut lines = Vec::new();
     for region in &state.regions {
-        if !matches!(region.source, Source::Completion | Source::Agent) || region.start >= region.end {
+        if !matches!(region.source, Source::Completion | Source::Agent)
+            || region.start >= region.end
+        {
             continue;
         }
         let who = (
@@ -123,7 +131,9 @@ fn record(
             version: None,
         }),
         files,
-        metadata: Some(serde_json::json!({"dev.provenance-ls": {"writer": concat!("provenance-ls ", env!("CARGO_PKG_VERSION"))}})),
+        metadata: Some(
+            serde_json::json!({"dev.provenance-ls": {"writer": concat!("provenance-ls ", env!("CARGO_PKG_VERSION"))}}),
+        ),
     }
 }
 

@@ -184,10 +184,16 @@ impl Tracker {
         }
     }
 
-    /// A file changed on disk while not open: re-anchor what its journal knows.
-    /// Open documents are left to the editor, which reloads them.
+    /// A file changed on disk. Not open: re-anchor what its journal knows.
+    /// Open: the editor reloads it, and the change batch that brings the
+    /// buffer to the disk text is attributed to the writer.
     pub fn disk_changed(&mut self, doc: &str, path: &Path, text: &str, now_ms: u64) {
         if self.live.document(doc).is_some() {
+            let attribution = self.disk_attribution(Some(path), now_ms);
+            let records = self
+                .live
+                .replace_from_disk(doc, text, now_ms, Some(attribution));
+            self.write(self.folder_index(Some(path)), records);
             return;
         }
         let Some(folder) = self.folder_index(Some(path)) else {
