@@ -1,12 +1,17 @@
 //! Provenance travels with commits: when HEAD moves to a new commit, the
 //! committed lines that came from assistant regions (`completion`, `agent`)
 //! are written as Agent Trace 0.1.0 records on `refs/notes/provenance`.
-//! A line counts when the commit's version of the file holds it, its parent's
-//! does not, and an assistant region of the document holds the same text.
+//! A line counts when the commit adds it (a line diff against the first
+//! parent) and an assistant region of the document holds the same text.
 //! No LSP, no tokio; git is reached through `history` and `attribution`.
 
 use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
 use std::path::Path;
+
+use imara_diff::intern::InternedInput;
+use imara_diff::sources::lines_with_terminator;
+use imara_diff::Algorithm;
 
 use crate::attribution::{
     AgentTraceRecord, Contributor, Conversation, Tool, TraceFile, TraceRange, Vcs,
@@ -34,12 +39,12 @@ pub fn commit_traces(
         let parent = history
             .file_text(path, Some(&format!("{commit}~1")))
             .unwrap_or_default();
-        let before: HashSet<&str> = parent.lines().collect();
+        let added = added_lines(&parent, &committed);
         let Ok(relative) = history.repo().relative_path(path) else {
             continue;
         };
         for (index, line) in committed.lines().enumerate() {
-            if before.contains(line) {
+            if !added.contains(&(index as u32)) {
                 continue;
             }
             if let Some(who) = written
@@ -60,6 +65,20 @@ pub fn commit_traces(
         .into_iter()
         .map(|((agent, model), files)| record(commit, &agent, model, files, now))
         .collect()
+}
+
+/// 0-based lines of `new` that a line diff from `old` adds.
+fn added_lines(old: &str, new: &str) -> HashSet<u32> {
+    let input = InternedInput::new(lines_with_terminator(old), lines_with_terminator(new));
+    let mut added = HashSet::new();
+    imara_diff::diff(
+        Algorithm::Histogram,
+        &input,
+        |_: Range<u32>, after: Range<u32>| {
+            added.extend(after);
+        },
+    );
+    added
 }
 
 /// The non-blank lines of assistant regions, with who wrote them.

@@ -240,6 +240,21 @@ impl Tracker {
         self.write(folder, records);
     }
 
+    /// Every document under `root` the server knows, open or not, with its path.
+    pub fn documents_in(&self, root: &Path) -> Vec<(PathBuf, DocumentState)> {
+        let open = self.live.documents().map(|(doc, state)| (doc, state));
+        let known = self
+            .folders
+            .iter()
+            .filter(|f| f.root == root)
+            .flat_map(|f| f.known.iter().map(|(doc, state)| (doc.as_str(), state)));
+        open.chain(known)
+            .map(|(doc, state)| (PathBuf::from(doc), state))
+            .filter(|(path, _)| path.is_absolute() && path.starts_with(root))
+            .map(|(path, state)| (path, state.clone()))
+            .collect()
+    }
+
     pub fn document(&self, doc: &str) -> Option<&DocumentState> {
         self.live.document(doc)
     }
