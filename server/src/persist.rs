@@ -242,7 +242,7 @@ impl Tracker {
 
     /// Every document under `root` the server knows, open or not, with its path.
     pub fn documents_in(&self, root: &Path) -> Vec<(PathBuf, DocumentState)> {
-        let open = self.live.documents().map(|(doc, state)| (doc, state));
+        let open = self.live.documents();
         let known = self
             .folders
             .iter()
