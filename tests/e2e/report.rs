@@ -460,3 +460,43 @@ fn git_ai_notes_decide_line_by_line() {
         json!({"ai": 2, "human": 0, "unknown": 0})
     );
 }
+
+#[test]
+fn the_riskiest_files_are_split_into_blocks() {
+    let r = Repo::new();
+    let calm = ["fn calm() {", "    1", "}"];
+    let hot = |v: u32| {
+        [
+            "fn hot() {".to_string(),
+            format!("    {v}"),
+            "}".to_string(),
+        ]
+    };
+    let file = |v: u32| -> Vec<String> {
+        calm.iter()
+            .map(|s| s.to_string())
+            .chain([String::new()])
+            .chain(hot(v))
+            .collect()
+    };
+    r.write("src/lib.rs", &refs(&file(0)));
+    r.commit(0, ALICE, "Add lib");
+    // An assistant rewrites `hot` three times; `calm` stays as Alice wrote it.
+    for day in 1..=3 {
+        r.write("src/lib.rs", &refs(&file(day as u32)));
+        r.commit(day, ALICE, &format!("Tune hot{CLAUDE}"));
+    }
+    let report = r.report(&["--since", "all", "--until", "2024-04-10"]);
+    let blocks = report["blockHotspots"].as_array().unwrap();
+    let find = |name: &str| {
+        blocks
+            .iter()
+            .find(|b| b["name"] == name)
+            .unwrap_or_else(|| panic!("{name}: {blocks:?}"))
+    };
+    assert_eq!(find("hot")["path"], "src/lib.rs");
+    // Its body line is the assistant's, its braces Alice's: 1 of 3 lines.
+    assert!((find("hot")["aiShare"].as_f64().unwrap() - 1.0 / 3.0).abs() < 0.001);
+    assert_eq!(find("calm")["aiShare"], 0.0);
+    assert!(find("hot")["risk"].as_u64().unwrap() >= find("calm")["risk"].as_u64().unwrap());
+}

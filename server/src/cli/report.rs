@@ -199,6 +199,23 @@ pub fn summary(r: &Report) -> String {
             ));
         }
     }
+    if !r.block_hotspots.is_empty() {
+        s.push_str("\nRiskiest blocks in those files\n");
+        s.push_str(&format!(
+            "  {:>4}  {:>8}  {:>7}  {}\n",
+            "risk", "AI share", "commits", "block"
+        ));
+        for h in r.block_hotspots.iter().take(10) {
+            let name = h.name.as_deref().unwrap_or("");
+            s.push_str(&format!(
+                "  {:>4}  {:>8}  {:>7}  {} :: {name}\n",
+                h.risk,
+                pct(h.ai_share),
+                h.commits,
+                h.path
+            ));
+        }
+    }
     for g in &r.groups {
         let f = &g.figures;
         s.push_str(&format!(

@@ -2,13 +2,14 @@
 //! built from their churn, how often and by how many people they change,
 //! and their size, each with the share of their lines an assistant wrote.
 //!
-//! SEAM: when `crate::blocks::block_reports` lands (the attribution/blocks
-//! stream), `rank` should split the top files into blocks and take the risk
-//! of docs/risk.md; until then a file is one hotspot and the score is the
-//! file-level one below. Must never read git itself: it gets the tallies
-//! the walk made.
+//! Files are ranked from the tallies the walk made (the file score below);
+//! the riskiest few are then split into blocks (functions, classes, …) by
+//! `crate::blocks::block_reports`, which scores each with the risk of
+//! docs/risk.md from the block's own history. Must never read git itself
+//! beyond those two calls.
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
 use super::figures::Class;
 use super::lives::PathTally;
@@ -74,4 +75,66 @@ pub fn rank(
 fn generated(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.ends_with(".lock") || matches!(name, "package-lock.json" | "pnpm-lock.yaml" | "go.sum")
+}
+
+/// How many of the riskiest files are split into blocks: each costs a blame
+/// and a line-range history per block.
+pub const FILES_SPLIT_INTO_BLOCKS: usize = 5;
+/// How many blocks are listed.
+pub const BLOCKS_LISTED: usize = 15;
+
+/// The riskiest blocks of `files` (paths relative to `workdir`, with their
+/// text at HEAD), by the block risk of docs/risk.md as of `now`.
+pub fn blocks(workdir: &Path, files: &[(String, String)], now: i64) -> Vec<Hotspot> {
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let history = match crate::history::History::discover(workdir, None) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::debug!("report: no block hotspots: {e}");
+            return Vec::new();
+        }
+    };
+    let attribution = crate::attribution::AttributionIndex::load_at(workdir);
+    let mut spots = Vec::new();
+    for (path, text) in files {
+        let reports = match crate::blocks::block_reports(
+            &history,
+            &attribution,
+            &workdir.join(path),
+            text,
+            now,
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!("report: no blocks for {path}: {e}");
+                continue;
+            }
+        };
+        for r in reports {
+            spots.push(Hotspot {
+                path: path.clone(),
+                name: Some(r.block.name.clone()),
+                risk: r.risk.score,
+                ai_share: Some(round4(r.ai_share)),
+                lines: u64::from(r.block.end_line.saturating_sub(r.block.start_line) + 1),
+                commits: r.commits,
+                authors: r.authors,
+                churn14d: Some(round4(r.churn_14d)),
+            });
+        }
+    }
+    spots.sort_by(|a, b| {
+        b.risk
+            .cmp(&a.risk)
+            .then(b.commits.cmp(&a.commits))
+            .then(a.path.cmp(&b.path))
+    });
+    spots.truncate(BLOCKS_LISTED);
+    spots
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
 }

@@ -432,15 +432,24 @@ fn figures_table(page: &mut String, f: &Figures) {
 }
 
 fn hotspots(page: &mut String, report: &Report) {
-    page.push_str("<h2>Hotspots: the riskiest code to maintain now</h2>");
+    page.push_str("<h2>Hotspots: the riskiest files to maintain now</h2>");
     if report.hotspots.is_empty() {
         page.push_str(r#"<p class="sub">No file changed in the range.</p>"#);
-        return;
+    } else {
+        hotspot_table(page, "file", &report.hotspots);
     }
-    page.push_str(
-        "<table><thead><tr><th>file</th><th>risk</th><th>AI share of its lines</th><th>commits</th><th>authors</th><th>churn 14d</th><th>lines</th></tr></thead><tbody>",
+    if !report.block_hotspots.is_empty() {
+        page.push_str("<h2>The riskiest blocks in those files</h2>");
+        hotspot_table(page, "block", &report.block_hotspots);
+    }
+}
+
+fn hotspot_table(page: &mut String, what: &str, spots: &[super::Hotspot]) {
+    let _ = write!(
+        page,
+        "<table><thead><tr><th>{what}</th><th>risk</th><th>AI share of its lines</th><th>commits</th><th>authors</th><th>churn 14d</th><th>lines</th></tr></thead><tbody>"
     );
-    for h in &report.hotspots {
+    for h in spots {
         let class = match h.risk {
             0..=33 => "r0",
             34..=66 => "r1",

@@ -238,6 +238,8 @@ pub struct Report {
     pub survival_curve: Survival,
     pub churn_by_month: Vec<MonthChurn>,
     pub hotspots: Vec<Hotspot>,
+    /// The riskiest blocks of the riskiest files (`name` set).
+    pub block_hotspots: Vec<Hotspot>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<GroupBy>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
@@ -305,9 +307,25 @@ pub fn build(
             tracing::debug!("report cache not written: {e}");
         }
     }
-    Ok(assemble(
-        options, &workdir, head, &lives, walked, from_cache,
-    ))
+    let mut report = assemble(options, &workdir, head, &lives, walked, from_cache);
+    // The riskiest files, split into blocks with the risk of docs/risk.md.
+    let mut texts = Vec::new();
+    for spot in report
+        .hotspots
+        .iter()
+        .take(hotspots::FILES_SPLIT_INTO_BLOCKS)
+    {
+        let mut bytes = Vec::new();
+        if let Ok(Some(blob)) = git.blob_at(head, &spot.path) {
+            if git.blob(blob, &mut bytes).is_ok() {
+                if let Ok(text) = String::from_utf8(bytes) {
+                    texts.push((spot.path.clone(), text));
+                }
+            }
+        }
+    }
+    report.block_hotspots = hotspots::blocks(&workdir, &texts, options.until);
+    Ok(report)
 }
 
 fn assemble(
@@ -383,6 +401,7 @@ fn assemble(
         survival_curve: curve,
         churn_by_month: churn_by_month(&lives.total, until),
         hotspots: hotspots::rank(&lives.paths, &alive_by_path, options.hotspots),
+        block_hotspots: Vec::new(),
         by: options.by,
         groups,
         run: RunInfo {
