@@ -325,23 +325,56 @@ fn make_repo(dir: &Path, commits: usize, end: i64) {
         .success());
 }
 
-fn time(mut command: Command) -> Duration {
+/// CPU seconds (user + system) used by this process's waited-for children,
+/// from /proc (Linux); zero elsewhere. On a shared machine CPU time moves far
+/// less than wall time.
+fn children_cpu() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses): cutime, cstime are 16 and 17.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i - 3)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(16) + ticks(17)) / 100.0
+}
+
+#[derive(Clone, Copy)]
+struct Run {
+    wall: Duration,
+    cpu: f64,
+}
+
+fn time(mut command: Command) -> Run {
+    let cpu = children_cpu();
     let started = Instant::now();
     let out = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
         .expect("runs");
+    let wall = started.elapsed();
     assert!(
         out.status.success(),
         "{command:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    started.elapsed()
+    Run {
+        wall,
+        cpu: children_cpu() - cpu,
+    }
 }
 
-fn best_of(n: usize, mut make: impl FnMut() -> Command) -> Duration {
-    (0..n).map(|_| time(make())).min().expect("n > 0")
+fn best(runs: &[Run]) -> Run {
+    Run {
+        wall: runs.iter().map(|r| r.wall).min().expect("runs"),
+        cpu: runs.iter().map(|r| r.cpu).fold(f64::INFINITY, f64::min),
+    }
 }
 
 fn compare(label: &str, repo: &Path, rows: &mut Vec<String>) {
@@ -359,35 +392,44 @@ fn compare(label: &str, repo: &Path, rows: &mut Vec<String>) {
     .expect("utf8")
     .trim()
     .to_string();
-    let numstat = best_of(3, || {
+    let numstat = || {
         let mut c = git(repo);
         c.args(["log", "--numstat", "--no-color", "--format=%H"]);
         c
-    });
-    let report = best_of(3, || {
-        let mut c = Command::new(bin);
-        c.args(["report", "--since", "all", "--json"])
-            .arg(repo)
-            .env("PROVENANCE_LS_NO_CACHE", "1");
-        c
-    });
-    // The cached second run: first run fills the cache, the timed run reuses it.
-    let _ = time({
+    };
+    let report = |cache: bool, blocks: bool| {
         let mut c = Command::new(bin);
         c.args(["report", "--since", "all", "--json"]).arg(repo);
+        if !cache {
+            c.env("PROVENANCE_LS_NO_CACHE", "1");
+        }
+        if !blocks {
+            c.env("PROVENANCE_LS_NO_BLOCKS", "1");
+        }
         c
-    });
-    let cached = best_of(3, || {
-        let mut c = Command::new(bin);
-        c.args(["report", "--since", "all", "--json"]).arg(repo);
-        c
-    });
+    };
+    // Interleaved, best of five each, so that load from elsewhere hits both alike.
+    let (mut ours, mut theirs, mut full) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..5 {
+        theirs.push(time(numstat()));
+        ours.push(time(report(false, false)));
+        full.push(time(report(false, true)));
+    }
+    // The cached second run: the first run fills the cache, the timed runs reuse it.
+    let _ = time(report(true, true));
+    let cached: Vec<Run> = (0..3).map(|_| time(report(true, true))).collect();
+    let (n, r, f, c) = (best(&theirs), best(&ours), best(&full), best(&cached));
     rows.push(format!(
-        "| {label} | {commits} | {:.2} s | {:.2} s | {:.2} | {:.3} s |",
-        numstat.as_secs_f64(),
-        report.as_secs_f64(),
-        report.as_secs_f64() / numstat.as_secs_f64(),
-        cached.as_secs_f64()
+        "| {label} | {commits} | {:.2} s / {:.2} s | {:.2} s / {:.2} s | {:.2} / {:.2} | {:.2} s / {:.2} s | {:.3} s |",
+        n.wall.as_secs_f64(),
+        n.cpu,
+        r.wall.as_secs_f64(),
+        r.cpu,
+        r.wall.as_secs_f64() / n.wall.as_secs_f64(),
+        if n.cpu > 0.0 { r.cpu / n.cpu } else { f64::NAN },
+        f.wall.as_secs_f64(),
+        f.cpu,
+        c.wall.as_secs_f64()
     ));
 }
 
@@ -420,9 +462,9 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     let mut rows = vec![
-        "| history | commits | git log --numstat | provenance-ls report | ratio | report, cached |"
+        "| history | commits | git log --numstat (wall / CPU) | report, walk only (wall / CPU) | ratio (wall / CPU) | report with block hotspots (wall / CPU) | report, cached (wall) |"
             .to_string(),
-        "|---|---:|---:|---:|---:|---:|".to_string(),
+        "|---|---:|---:|---:|---:|---:|---:|".to_string(),
     ];
     compare("generated", &generated, &mut rows);
     // This repository, cloned so that the cache lands in the clone.

@@ -45,6 +45,8 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
         // at HEAD is not the state asked for.
         use_cache: args.until.is_none() && std::env::var_os("PROVENANCE_LS_NO_CACHE").is_none(),
         hotspots: 15,
+        // For benchmarks that time the history walk alone.
+        block_hotspots: std::env::var_os("PROVENANCE_LS_NO_BLOCKS").is_none(),
     };
 
     // The bar appears only on long runs, and only when a person watches stderr.

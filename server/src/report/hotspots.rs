@@ -85,11 +85,18 @@ pub const BLOCKS_LISTED: usize = 15;
 
 /// The riskiest blocks of `files` (paths relative to `workdir`, with their
 /// text at HEAD), by the block risk of docs/risk.md as of `now`.
-pub fn blocks(workdir: &Path, files: &[(String, String)], now: i64) -> Vec<Hotspot> {
+/// `history_cache` is the history engine's disk cache (`<git-dir>/provenance/cache`), so
+/// that a second run does not blame again what did not change.
+pub fn blocks(
+    workdir: &Path,
+    history_cache: Option<std::path::PathBuf>,
+    files: &[(String, String)],
+    now: i64,
+) -> Vec<Hotspot> {
     if files.is_empty() {
         return Vec::new();
     }
-    let history = match crate::history::History::discover(workdir, None) {
+    let history = match crate::history::History::discover(workdir, history_cache) {
         Ok(h) => h,
         Err(e) => {
             tracing::debug!("report: no block hotspots: {e}");

@@ -79,6 +79,8 @@ pub struct ReportOptions {
     pub use_cache: bool,
     /// How many hotspots to list.
     pub hotspots: usize,
+    /// Split the riskiest files into blocks (a blame and a line history per block).
+    pub block_hotspots: bool,
 }
 
 /// Parses `--since`: as `parse_when`, but a duration back from now starts
@@ -310,11 +312,12 @@ pub fn build(
     let mut report = assemble(options, &workdir, head, &lives, walked, from_cache);
     // The riskiest files, split into blocks with the risk of docs/risk.md.
     let mut texts = Vec::new();
-    for spot in report
-        .hotspots
-        .iter()
-        .take(hotspots::FILES_SPLIT_INTO_BLOCKS)
-    {
+    let split = if options.block_hotspots {
+        hotspots::FILES_SPLIT_INTO_BLOCKS
+    } else {
+        0
+    };
+    for spot in report.hotspots.iter().take(split) {
         let mut bytes = Vec::new();
         if let Ok(Some(blob)) = git.blob_at(head, &spot.path) {
             if git.blob(blob, &mut bytes).is_ok() {
@@ -324,7 +327,10 @@ pub fn build(
             }
         }
     }
-    report.block_hotspots = hotspots::blocks(&workdir, &texts, options.until);
+    let history_cache = options
+        .use_cache
+        .then(|| git.git_dir().join("provenance").join("cache"));
+    report.block_hotspots = hotspots::blocks(&workdir, history_cache, &texts, options.until);
     Ok(report)
 }
 
