@@ -106,7 +106,8 @@ table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #e5e7
 th,td{padding:8px 12px;text-align:right;border-bottom:1px solid #f1f5f9;font-variant-numeric:tabular-nums}
 th{background:#f8fafc;color:#374151;font-weight:600;font-size:13px}
 td:first-child,th:first-child{text-align:left}
-td.path{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
+td,th{white-space:nowrap}
+td.path{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all;white-space:normal;width:45%}
 .bar{display:inline-block;width:90px;height:8px;background:#e0f2fe;border-radius:4px;vertical-align:middle;margin-right:8px;overflow:hidden}
 .bar i{display:block;height:100%;background:#7c3aed}
 .risk{display:inline-block;min-width:36px;padding:1px 8px;border-radius:10px;font-weight:600;text-align:center}
