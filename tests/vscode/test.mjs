@@ -261,16 +261,23 @@ class Workbench {
   /** Asks the stub provider for a suggestion and accepts it with Tab. */
   async acceptStubCompletion() {
     const { page } = this;
+    const accepted = this.editorLines().filter({ hasText: 'stub completion' });
+    const before = await accepted.count();
     // Alt+\ does not reach VS Code from headless chromium here; the palette does.
     await this.runCommand('Trigger Inline Suggestion');
+    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').first();
     try {
-      await page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').first().waitFor({ timeout: 10000 });
+      await ghost.waitFor({ timeout: 10000 });
     } catch (err) {
       fs.writeFileSync(path.join(OUT, 'no-ghost-text.html'), await page.locator('.editor-group-container.active').innerHTML());
       throw err;
     }
+    // Tab must reach the editor, not the closing palette.
+    await page.locator('.editor-group-container.active .monaco-editor.focused').waitFor({ timeout: 5000 });
     await page.keyboard.press('Tab');
-    await this.editorLines().filter({ hasText: 'stub completion' }).first().waitFor({ timeout: 5000 });
+    // Ghost text also renders inside .view-line: wait for it to go, then for the real text.
+    await ghost.waitFor({ state: 'detached', timeout: 5000 });
+    await until('the accepted text', async () => (await accepted.count()) === before + 1, 5000);
   }
 }
 
