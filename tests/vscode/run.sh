@@ -44,8 +44,9 @@ say "building the .vsix"
     npm24 ci --no-audit --no-fund --loglevel=error
     echo "$lock" >node_modules/.lock-stamp
   fi
+  npm24 test   # the table of edit reasons, without an editor
   npm24 run package
-) >"$OUT/../vscode-build.log" 2>&1 || { cat "$OUT/../vscode-build.log" >&2; fail_setup "building the .vsix failed"; }
+) >"$OUT/../vscode-build.log" 2>&1 || { cat "$OUT/../vscode-build.log" >&2; fail_setup "building or unit-testing the extension failed"; }
 VSCE="$REPO/editors/vscode/node_modules/@vscode/vsce/vsce"
 STUB_VSIX="$REPO/target/provenance-test-stub.vsix"
 (

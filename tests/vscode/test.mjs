@@ -397,6 +397,31 @@ async function main() {
       });
     });
 
+    await test('Mark region reviewed marks the completion under the cursor reviewed', async () => {
+      const line = wb.editorLines().filter({ hasText: 'stub completion' }).first();
+      await line.locator('span > span', { hasText: 'total_with_tax' }).first().click();
+      await wb.runCommand('Provenance: Mark region reviewed');
+      await wb.regionsUntil('the first completion region reviewed', (d) => {
+        const first = (d.text ?? '').split('\n').findIndex((l) => l.includes('stub completion'));
+        const here = d.regions?.regions?.filter((r) => covers(r, first)) ?? [];
+        return here.length > 0 && here.every((r) => r.reviewed);
+      });
+    });
+
+    await test('Show churn history of this block opens the history beside the editor', async () => {
+      const token = wb.editorLines().filter({ hasText: 'item.quantity' }).first().locator('span > span', { hasText: 'result' }).first();
+      await token.click();
+      await wb.runCommand('Provenance: Show churn history of this block');
+      const latest = commits[commits.length - 1];
+      await until('the history document', async () => {
+        const texts = await page.locator('.monaco-editor .view-lines').allInnerTexts();
+        return texts.some((t) => t.includes(latest.hash.slice(0, 7)) || t.includes(latest.summary));
+      }, 15000, 300);
+      // Back to one editor group for the hover.
+      await page.keyboard.press('Control+W');
+      await page.locator('.tabs-container .tab[aria-label*="app.py"]').first().click();
+    });
+
     await test('hovering a committed line shows its churn history', async () => {
       await page.keyboard.press('Escape');
       const token = wb.editorLines().filter({ hasText: 'item.quantity' }).first().locator('span > span', { hasText: 'result' }).first();
