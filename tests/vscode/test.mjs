@@ -132,7 +132,7 @@ function writeSettings(userDataDir, extra = {}) {
     'editor.minimap.enabled': false,
     'files.autoSave': 'off',
     'provenance.server.path': SERVER,
-    'provenance.server.extraEnv': { RUST_LOG: 'provenance_ls=debug' },
+    'provenance.server.extraEnv': { PROVENANCE_LOG: 'debug' },
     'provenanceTest.outputDir': OUT,
     ...extra,
   };

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
-import { SECTION, Settings } from './config';
+import { SECTION, serverSettings, type ClientSettings } from './config';
 
 const BINARY = process.platform === 'win32' ? 'provenance-ls.exe' : 'provenance-ls';
 
@@ -27,7 +27,7 @@ function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
 }
 
-export function findServer(settings: Settings, extensionPath: string): ServerLookup {
+export function findServer(settings: ClientSettings, extensionPath: string): ServerLookup {
   const configured = settings.server.path.trim();
   if (configured) {
     const p = expandHome(configured);
@@ -53,7 +53,7 @@ export function findServer(settings: Settings, extensionPath: string): ServerLoo
 
 export function createClient(
   serverPath: string,
-  settings: Settings,
+  settings: ClientSettings,
   outputChannel: vscode.OutputChannel,
 ): LanguageClient {
   const run = {
@@ -67,7 +67,7 @@ export function createClient(
     // Provenance is about any text file on disk, whatever its language.
     documentSelector: [{ scheme: 'file' }],
     outputChannel,
-    initializationOptions: settings,
+    initializationOptions: serverSettings(),
     synchronize: { configurationSection: SECTION },
     markdown: { isTrusted: false, supportHtml: false },
   };

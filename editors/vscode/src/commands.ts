@@ -129,7 +129,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     vscode.commands.registerCommand('provenance.showBlockHistory', () => showBlockHistory(ctx, docs)),
     vscode.commands.registerCommand('provenance.toggleDecorations', async () => {
       const c = vscode.workspace.getConfiguration(SECTION);
-      await c.update('decorations.enable', !c.get<boolean>('decorations.enable', true), vscode.ConfigurationTarget.Global);
+      await c.update('decorations.enabled', !c.get<boolean>('decorations.enabled', true), vscode.ConfigurationTarget.Global);
     }),
     vscode.commands.registerCommand('provenance.showServerLog', () => ctx.output.show(true)),
     vscode.commands.registerCommand('provenance.restartServer', () => ctx.restart()),

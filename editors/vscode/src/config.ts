@@ -1,36 +1,33 @@
-// Reads the `provenance.*` settings. Everything here is plain data: the
-// server receives the same object as its settings (initializationOptions,
-// then workspace/didChangeConfiguration), so names match package.json.
+// Reads the `provenance.*` settings. The server gets the whole section as it
+// is (initializationOptions at start, workspace/didChangeConfiguration after),
+// so the names in package.json are the server's (docs/configuration.md); the
+// client reads only the few that are its own.
 import * as vscode from 'vscode';
 
 export const SECTION = 'provenance';
 
-export type Severity = 'error' | 'warning' | 'information' | 'hint';
-
-/** The settings as the server sees them (package.json's `provenance.*`). */
-export interface Settings {
+/** What the client itself acts on. */
+export interface ClientSettings {
   server: { path: string; extraEnv: Record<string, string> };
-  diagnostics: { enable: boolean; severity: Severity };
-  hints: { enable: boolean };
-  decorations: { enable: boolean };
+  decorations: { enabled: boolean };
   editSource: { useProposedApi: boolean };
 }
 
-export function readSettings(): Settings {
+export function readSettings(): ClientSettings {
   const c = vscode.workspace.getConfiguration(SECTION);
   return {
     server: {
       path: c.get<string>('server.path', ''),
       extraEnv: c.get<Record<string, string>>('server.extraEnv', {}),
     },
-    diagnostics: {
-      enable: c.get<boolean>('diagnostics.enable', true),
-      severity: c.get<Severity>('diagnostics.severity', 'information'),
-    },
-    hints: { enable: c.get<boolean>('hints.enable', true) },
-    decorations: { enable: c.get<boolean>('decorations.enable', true) },
+    decorations: { enabled: c.get<boolean>('decorations.enabled', true) },
     editSource: { useProposedApi: c.get<boolean>('editSource.useProposedApi', true) },
   };
+}
+
+/** The `provenance` section as plain JSON: the same object didChangeConfiguration carries. */
+export function serverSettings(): unknown {
+  return JSON.parse(JSON.stringify(vscode.workspace.getConfiguration().get(SECTION) ?? {}));
 }
 
 /** Settings whose change needs a server restart rather than a notification. */

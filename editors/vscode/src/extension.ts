@@ -14,7 +14,7 @@ let client: LanguageClient | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('Provenance');
   const settings = readSettings();
-  const painter = new RegionPainter(context.extensionUri, settings.decorations.enable);
+  const painter = new RegionPainter(context.extensionUri, settings.decorations.enabled);
 
   const send = (params: proto.EditSourceParams): void => {
     if (client?.isRunning()) void client.sendNotification(proto.editSource, params);
@@ -83,7 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       const s = readSettings();
-      painter.setEnabled(s.decorations.enable);
+      painter.setEnabled(s.decorations.enabled);
       sources.setUseProposed(s.editSource.useProposedApi);
       if (needsRestart(e)) await restart();
     }),
