@@ -413,13 +413,17 @@ async function main() {
       await token.click();
       await wb.runCommand('Provenance: Show churn history of this block');
       const latest = commits[commits.length - 1];
-      await until('the history document', async () => {
-        const texts = await page.locator('.monaco-editor .view-lines').allInnerTexts();
-        return texts.some((t) => t.includes(latest.hash.slice(0, 7)) || t.includes(latest.summary));
-      }, 15000, 300);
-      // Back to one editor group for the hover.
-      await page.keyboard.press('Control+W');
-      await page.locator('.tabs-container .tab[aria-label*="app.py"]').first().click();
+      try {
+        await until('the history document', async () => {
+          const texts = await page.locator('.monaco-editor .view-lines').allInnerTexts();
+          return texts.some((t) => t.includes(latest.hash.slice(0, 7)) || t.includes(latest.summary));
+        }, 15000, 300);
+      } finally {
+        // Back to app.py alone for the next test.
+        await page.locator('.tab', { hasText: '.md' }).first().click().catch(() => undefined);
+        await page.keyboard.press('Control+W').catch(() => undefined);
+        await page.locator('.tabs-container .tab[aria-label*="app.py"]').first().click();
+      }
     });
 
     await test('hovering a committed line shows its churn history', async () => {

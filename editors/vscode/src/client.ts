@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { LanguageClient, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { SECTION, serverSettings, type ClientSettings } from './config';
 
 const BINARY = process.platform === 'win32' ? 'provenance-ls.exe' : 'provenance-ls';
@@ -58,8 +58,8 @@ export function createClient(
 ): LanguageClient {
   const run = {
     command: serverPath,
+    // No `transport`: TransportKind.stdio would append `--stdio`, which the server refuses.
     args: ['lsp'],
-    transport: TransportKind.stdio,
     options: { env: { ...process.env, ...settings.server.extraEnv } },
   };
   const serverOptions: ServerOptions = { run, debug: run };

@@ -5,13 +5,6 @@
 import * as vscode from 'vscode';
 import type { Region, RegionsResult } from './protocol';
 
-function describe(r: Region): string {
-  const who = [r.agent, r.model].filter(Boolean).join(', ');
-  const what = r.source === 'completion' ? 'accepted inline completion' : r.source === 'pasted' ? 'pasted' : `written by ${r.source}`;
-  const retained = Number.isFinite(r.retained) ? `, ${Math.round(r.retained * 100)}% retained` : '';
-  return `Provenance: ${what}${who ? ` (${who})` : ''}${r.modified ? ', edited since' : ''}${retained} — ${r.reviewed ? 'reviewed' : 'not reviewed yet'}`;
-}
-
 export function toRange(r: Region['range']): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 }
@@ -106,7 +99,8 @@ export class RegionPainter implements vscode.Disposable {
     const options = (reviewed: boolean): vscode.DecorationOptions[] =>
       regions
         .filter((r) => r.reviewed === reviewed)
-        .map((r) => ({ range: toRange(r.range), hoverMessage: describe(r) }));
+        // No hover message here: the server's own hover describes the region.
+        .map((r) => ({ range: toRange(r.range) }));
     editor.setDecorations(this.unreviewed, options(false));
     editor.setDecorations(this.reviewed, options(true));
   }
