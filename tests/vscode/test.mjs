@@ -258,22 +258,32 @@ class Workbench {
     }
   }
 
+  ghostText() {
+    return this.page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').first();
+  }
+
+  /** Asks the stub provider for a suggestion and waits for its ghost text, with the editor focused. */
+  async showStubSuggestion() {
+    const { page } = this;
+    // Alt+\ does not reach VS Code from headless chromium here; the palette does.
+    await this.runCommand('Trigger Inline Suggestion');
+    try {
+      await this.ghostText().waitFor({ timeout: 10000 });
+    } catch (err) {
+      fs.writeFileSync(path.join(OUT, 'no-ghost-text.html'), await page.locator('.editor-group-container.active').innerHTML());
+      throw err;
+    }
+    // Keys must reach the editor, not the closing palette.
+    await page.locator('.editor-group-container.active .monaco-editor.focused').waitFor({ timeout: 5000 });
+  }
+
   /** Asks the stub provider for a suggestion and accepts it with Tab. */
   async acceptStubCompletion() {
     const { page } = this;
     const accepted = this.editorLines().filter({ hasText: 'stub completion' });
     const before = await accepted.count();
-    // Alt+\ does not reach VS Code from headless chromium here; the palette does.
-    await this.runCommand('Trigger Inline Suggestion');
-    const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text').first();
-    try {
-      await ghost.waitFor({ timeout: 10000 });
-    } catch (err) {
-      fs.writeFileSync(path.join(OUT, 'no-ghost-text.html'), await page.locator('.editor-group-container.active').innerHTML());
-      throw err;
-    }
-    // Tab must reach the editor, not the closing palette.
-    await page.locator('.editor-group-container.active .monaco-editor.focused').waitFor({ timeout: 5000 });
+    await this.showStubSuggestion();
+    const ghost = this.ghostText();
     await page.keyboard.press('Tab');
     // Ghost text also renders inside .view-line: wait for it to go, then for the real text.
     await ghost.waitFor({ state: 'detached', timeout: 5000 });
@@ -380,6 +390,29 @@ async function main() {
         const line = lineOfLast(d.text ?? '', 'stub completion');
         // The stable tier cannot name the provider, so no agent proves which tier spoke.
         return d.regions?.regions?.some((r) => covers(r, line) && r.source === 'completion' && r.agent !== STUB_ID);
+      });
+    });
+
+    await test('with the proposed API turned off, accepting the next word reports a completion (stable tier)', async () => {
+      await wb.focusEditor();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.press('Enter');
+      await wb.showStubSuggestion();
+      // Right after the ghost text shows, the context that routes Ctrl+Right to
+      // the accept may still be settling: press until the cursor moves past the word.
+      const column = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first();
+      await until('the next word accepted', async () => {
+        await page.keyboard.press('Control+ArrowRight');
+        await sleep(300);
+        return /Col (?!1\b)\d+/.test(await column.innerText());
+      }, 5000, 0);
+      // The rest of the suggestion stays as ghost text on the line until dismissed.
+      await page.keyboard.press('Escape');
+      await wb.ghostText().waitFor({ state: 'detached', timeout: 5000 });
+      await wb.editorLines().filter({ hasText: /^total_with_tax\s*$/ }).first().waitFor({ timeout: 5000 });
+      await wb.regionsUntil('a completion region on the partly accepted line', (d) => {
+        const line = (d.text ?? '').split('\n').findLastIndex((l) => /^total_with_tax\s*$/.test(l));
+        return line >= 0 && d.regions?.regions?.some((r) => covers(r, line) && r.source === 'completion' && r.agent !== STUB_ID);
       });
     });
 
