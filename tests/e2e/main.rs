@@ -3,7 +3,11 @@
 
 mod support;
 
+mod attribution;
+mod blocks;
+mod history;
 mod lsp_bad_input;
+mod lsp_history;
 mod lsp_persistence;
 mod lsp_regions;
 mod mark;
