@@ -222,7 +222,8 @@ class Workbench {
   }
 
   async focusEditor() {
-    await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').click({ position: { x: 5, y: 5 } });
+    // On a line, not the top of the text area: a code lens may sit there.
+    await this.editorLines().first().click();
   }
 
   async runCommand(title) {

@@ -50,14 +50,19 @@ async function markRegionReviewed(ctx: CommandContext): Promise<void> {
 
 function blockMarkdown(b: proto.Block): string {
   const pct = Math.round(b.aiShare * 100);
-  return [
-    `# ${b.name}`,
+  // The range ends at column 0 of the line after the block.
+  const last = b.range.end.character === 0 ? b.range.end.line : b.range.end.line + 1;
+  const lines = [
+    `# ${b.kind ? `${b.kind} ` : ''}${b.name}`,
     '',
-    `Lines ${b.range.start.line + 1}–${b.range.end.line + 1} · ${b.commits} commit(s) · rewritten ${b.rewrites90d} time(s) in 90 days · ` +
-      `${b.churn14d} line(s) churned in 14 days · ${pct}% AI-written · ${b.ageDays} day(s) old`,
-    '',
-    `Authors: ${b.authors.join(', ') || '—'}`,
-  ].join('\n');
+    `Lines ${b.range.start.line + 1}–${last} · ${b.commits} commit(s) · rewritten ${b.rewrites90d} time(s) in 90 days · ` +
+      `churn ${Number(b.churn14d).toFixed(2)} in 14 days · ${pct}% AI-written · ${b.authors} author(s) · ${b.ageDays} day(s) old`,
+  ];
+  if (b.risk) {
+    lines.push('', `Risk ${b.risk.score} (${b.risk.level})`);
+    for (const f of b.risk.factors ?? []) lines.push(`- ${f.name}: ${f.value} × ${f.weight}`);
+  }
+  return lines.join('\n');
 }
 
 function hoverMarkdown(contents: unknown): string {

@@ -37,15 +37,25 @@ export interface RegionsResult {
   regions: Region[];
 }
 
+export interface RiskFactor {
+  name: string;
+  value: number;
+  weight: number;
+}
+
+/** One block of `provenance/blocks`; `range` covers whole lines, ending at column 0 of the next. */
 export interface Block {
   range: Range;
   name: string;
+  kind: string;
   commits: number;
   rewrites90d: number;
   churn14d: number;
   aiShare: number;
-  authors: string[];
+  /** How many distinct authors. */
+  authors: number;
   ageDays: number;
+  risk?: { score: number; level: string; factors: RiskFactor[] };
 }
 
 export const editSource = new NotificationType<EditSourceParams>('provenance/editSource');
