@@ -3,8 +3,8 @@
 # Node 24 (code-server requires it), code-server, playwright-core, and from
 # Debian chromium, the Kerberos headers and a C++ toolchain for code-server's
 # native modules. A second run finds the stamps and returns at once.
-# Prints the paths it set up as shell assignments on stdout's last lines when
-# sourced by run.sh.
+# Progress goes to stderr; stdout gets only the paths it set up, as shell
+# assignments for run.sh to eval: NODE24, CODE_SERVER, PLAYWRIGHT_DIR.
 set -euo pipefail
 REPO="${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}"
 TOOLS="$REPO/.tools"
@@ -48,7 +48,8 @@ if [ ! -f "$CS_DIR/.installed" ]; then
   mkdir -p "$CS_DIR"
   # As root npm drops to nobody for scripts unless told; node-gyp must build
   # against Node 24's headers, not the system Node's named in ~/.npmrc.
-  npm_config_unsafe_perm=true npm_config_nodedir="$NODE_PKG" \
+  # JOBS=max: node-gyp builds each native module with every core.
+  JOBS=max npm_config_unsafe_perm=true npm_config_nodedir="$NODE_PKG" \
     npm24 install --prefix "$CS_DIR" --no-save --no-package-lock --no-audit --no-fund \
     "code-server@$CODE_SERVER_VERSION" >&2
   touch "$CS_DIR/.installed"
