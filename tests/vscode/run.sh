@@ -6,6 +6,8 @@
 #
 #   PROVENANCE_LS   server binary (default: $CARGO_TARGET_DIR or target, /debug/provenance-ls)
 #   UPDATE_DOCS=1   also write the hover screenshot to docs/vscode-hover.png
+#   ONLY=REGEX      run only the tests whose names match (the first one opens the workbench)
+#   KEEP=FILE       debugging: leave code-server and chromium (CDP on port 9333) up until FILE exists
 #
 # Output (logs, screenshots, the generated repository): target/vscode-tests/.
 # Ends with "N passed, M failed"; exits non-zero on any failure.
