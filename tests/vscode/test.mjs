@@ -478,6 +478,15 @@ async function main() {
       if (process.env.DOCS_SCREENSHOT) fs.copyFileSync(shot, process.env.DOCS_SCREENSHOT);
       log(`hover screenshot: ${shot}`);
     });
+
+    await test('a server path that does not exist gets a message naming the setting; fixing it brings the server back', async () => {
+      const stable = { 'provenance.editSource.useProposedApi': false };
+      writeSettings(userDataDir, { ...stable, 'provenance.server.path': path.join(OUT, 'no-such-provenance-ls') });
+      await page.locator('.notifications-toasts .notification-toast', { hasText: 'provenance.server.path is set to' }).first().waitFor({ timeout: 20000 });
+      await until('the server to be stopped', async () => (await wb.dump()).regions == null, 10000, 300);
+      writeSettings(userDataDir, stable);
+      await wb.regionsUntil('the server back, with the regions it journaled', (d) => (d.regions?.regions?.length ?? 0) > 0, 20000);
+    });
   } finally {
     if (process.env.KEEP) {
       // Debugging: leave everything up until the file named by KEEP exists.

@@ -43,9 +43,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const lookup = findServer(s, context.extensionPath);
     if (!lookup.found) {
       output.appendLine(lookup.message);
-      const choice = await vscode.window.showErrorMessage(lookup.message, 'Open Settings', 'Show Log');
-      if (choice === 'Open Settings') await vscode.commands.executeCommand('workbench.action.openSettings', 'provenance.server.path');
-      if (choice === 'Show Log') output.show();
+      // Not awaited: the message stays until dismissed, and a restart must not wait for that.
+      void vscode.window.showErrorMessage(lookup.message, 'Open Settings', 'Show Log').then((choice) => {
+        if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'provenance.server.path');
+        if (choice === 'Show Log') output.show();
+      });
       return;
     }
     output.appendLine(`starting ${lookup.path} (from ${lookup.from})`);
@@ -69,10 +71,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     painter.clear();
     if (c) await c.stop().catch(() => undefined);
   };
-  const restart = async (): Promise<void> => {
-    await stop();
-    await start();
+  // Starts and stops run one at a time: settings often change in bursts
+  // (two settings files, a sync), and two live clients would fight over the
+  // server's commands and journal.
+  let lifecycle: Promise<void> = Promise.resolve();
+  const serially = (step: () => Promise<void>): Promise<void> => {
+    lifecycle = lifecycle.then(step, step);
+    return lifecycle;
   };
+  const restart = (): Promise<void> =>
+    serially(async () => {
+      await stop();
+      await start();
+    });
 
   context.subscriptions.push(
     output,
@@ -87,9 +98,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       sources.setUseProposed(s.editSource.useProposedApi);
       if (needsRestart(e)) await restart();
     }),
-    { dispose: () => void stop() },
+    { dispose: () => void serially(stop) },
   );
-  await start();
+  await serially(start);
 }
 
 export async function deactivate(): Promise<void> {
