@@ -72,6 +72,11 @@ impl AttributionIndex {
         }
     }
 
+    /// Line-level attribution loaded once per repository (notes and trace files).
+    pub fn load(repo: &crate::history::Repo) -> AttributionIndex {
+        AttributionIndex::load_at(repo.workdir())
+    }
+
     /// `line` is 1-based in the file as of `commit`.
     pub fn line_assistant(&self, commit: &str, path: &str, line: u32) -> Option<Assistant> {
         let mut inner = self.inner.as_ref()?.lock().ok()?;
