@@ -252,3 +252,14 @@ fn mktree(dir: &Path, listing: &str) -> String {
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
+
+#[test]
+fn provenance_note_is_written_without_a_configured_identity() {
+    let mut repo = Repo::new();
+    repo.write("a.rs", "fn a() {}\n");
+    let commit = repo.commit("Add a");
+    git(&repo, &["config", "--unset", "user.name"]);
+    git(&repo, &["config", "--unset", "user.email"]);
+    write_provenance_note(&repo.path(), &commit, &record("a.rs", 1, 1)).unwrap();
+    assert!(git(&repo, &["notes", "--ref=provenance", "show", &commit]).contains("claude-code"));
+}

@@ -208,6 +208,18 @@ impl Inner {
     }
 
     fn compute_verdicts(&mut self, id: ObjectId, path: &str) -> Vec<Option<LineAuthor>> {
+        let Some(entry) = self.commit_entry(id) else {
+            return Vec::new();
+        };
+        // Most commits of most files have no line-level source: answer without reading the file.
+        let mentions_path = |record: &AgentTraceRecord| record.files.iter().any(|f| f.path == path);
+        let git_ai_mentions = entry
+            .git_ai
+            .as_ref()
+            .is_some_and(|note| note.files.iter().any(|f| f.path == path));
+        if !git_ai_mentions && !self.pool().iter().any(|p| mentions_path(&p.record)) {
+            return Vec::new();
+        }
         let text = notes::file_at(&self.repo, id, path)
             .ok()
             .flatten()
@@ -215,9 +227,6 @@ impl Inner {
             .unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         let mut verdicts: Vec<Option<LineAuthor>> = vec![None; lines.len()];
-        let Some(entry) = self.commit_entry(id) else {
-            return verdicts;
-        };
         let own_revisions: Vec<String> = std::iter::once(id)
             .chain(entry.parents.iter().copied())
             .map(|id| id.to_string())
