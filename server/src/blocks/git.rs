@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::stats::{BlockCommit, BlockHistorySource, LineOrigin};
+use super::stats::{BlockHistorySource, LineOrigin};
 use super::BlocksError;
 use crate::attribution::AttributionIndex;
 use crate::history::{self, BlameLine, HistoryError, RangeCommit, Repo};
@@ -16,22 +16,6 @@ use crate::history::{self, BlameLine, HistoryError, RangeCommit, Repo};
 impl From<HistoryError> for BlocksError {
     fn from(error: HistoryError) -> BlocksError {
         BlocksError::History(error.to_string())
-    }
-}
-
-impl From<RangeCommit> for BlockCommit {
-    fn from(c: RangeCommit) -> BlockCommit {
-        BlockCommit {
-            commit: c.commit,
-            author: c.author,
-            author_email: c.author_email,
-            time: c.time,
-            summary: c.summary,
-            message: c.message,
-            lines_added: c.lines_added,
-            lines_deleted: c.lines_deleted,
-            path: c.path,
-        }
     }
 }
 
@@ -114,7 +98,7 @@ impl BlockHistorySource for GitHistory<'_> {
         path: &Path,
         start: u32,
         end: u32,
-    ) -> Result<Vec<BlockCommit>, BlocksError> {
+    ) -> Result<Vec<RangeCommit>, BlocksError> {
         let mapped = self
             .head_lines
             .iter()
@@ -125,10 +109,7 @@ impl BlockHistorySource for GitHistory<'_> {
             // Nothing of the block is at HEAD: no history yet.
             return Ok(Vec::new());
         };
-        Ok(history::range_history(self.repo, path, first, last, None)?
-            .into_iter()
-            .map(BlockCommit::from)
-            .collect())
+        Ok(history::range_history(self.repo, path, first, last, None)?)
     }
 
     fn line_origins(&self, _path: &Path, text: &str) -> Result<Vec<LineOrigin>, BlocksError> {

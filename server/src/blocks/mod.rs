@@ -36,7 +36,7 @@ mod syntax;
 
 pub use git::GitHistory;
 pub use risk::{assess, Risk, RiskFactor, RiskInputs, RiskLevel, HIGH_FROM, MEDIUM_FROM};
-pub use stats::{block_stats, BlockCommit, BlockHistorySource, BlockStats, LineOrigin};
+pub use stats::{block_stats, BlockHistorySource, BlockStats, LineOrigin};
 
 /// A block of a file a reader sees.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
