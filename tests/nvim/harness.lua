@@ -24,6 +24,13 @@ local function resume(...)
   end
 end
 
+--- Makes {co} the coroutine that sleep and wait_for resume (for scripts
+--- that drive Neovim without H.run).
+---@param co thread
+function H._set_current(co)
+  current = co
+end
+
 --- Lets Neovim run for {ms} milliseconds.
 function H.sleep(ms)
   vim.defer_fn(function()

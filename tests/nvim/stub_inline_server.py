@@ -3,7 +3,9 @@
 offers one fixed inline completion at the cursor, so the tests can accept a
 real `textDocument/inlineCompletion` item without a model.
 
-The text comes from the environment variable STUB_COMPLETION (default below).
+The text comes from the file named by STUB_COMPLETION_FILE when set (read at
+each request, so a test can change it), else from STUB_COMPLETION, else the
+default below.
 """
 import json
 import os
@@ -44,7 +46,11 @@ def answer(request):
         }
     if method == "textDocument/inlineCompletion":
         position = request["params"]["position"]
-        return {"items": [{"insertText": TEXT, "range": {"start": position, "end": position}}]}
+        text = TEXT
+        if os.environ.get("STUB_COMPLETION_FILE"):
+            with open(os.environ["STUB_COMPLETION_FILE"], encoding="utf-8") as f:
+                text = f.read()
+        return {"items": [{"insertText": text, "range": {"start": position, "end": position}}]}
     return None
 
 
