@@ -350,4 +350,19 @@ H.test(':checkhealth provenance reports OK', function()
   vim.cmd('bwipeout!')
 end)
 
+H.test('the vimdoc has valid, unique tags', function()
+  local dir = vim.fn.tempname() .. '-doc'
+  vim.fn.mkdir(dir, 'p')
+  local doc = vim.api.nvim_get_runtime_file('doc/provenance.txt', false)[1]
+  H.ok(doc, 'doc/provenance.txt on the runtimepath')
+  vim.fn.writefile(vim.fn.readfile(doc), dir .. '/provenance.txt')
+  vim.v.errmsg = ''
+  vim.cmd('silent helptags ' .. vim.fn.fnameescape(dir))
+  H.eq('', vim.v.errmsg, 'helptags error')
+  local tags = table.concat(vim.fn.readfile(dir .. '/tags'), '\n')
+  for _, tag in ipairs({ 'provenance.txt', 'provenance-setup', ':ProvenanceReview', 'hl-ProvenanceAI' }) do
+    H.ok(tags:find(tag, 1, true), 'tag ' .. tag)
+  end
+end)
+
 H.run()
