@@ -16,6 +16,11 @@ vim.o.showmode = false
 vim.o.report = 10000
 vim.o.swapfile = false
 vim.o.shortmess = vim.o.shortmess .. 'F'
+-- Notifications would interleave with the results on stderr; keep them.
+local notifications = {}
+vim.notify = function(msg, level)
+  notifications[#notifications + 1] = { msg = msg, level = level }
+end
 
 -- As a user would: the documented setup, plus the documented accept mapping.
 local provenance = require('provenance')
@@ -254,6 +259,7 @@ H.test(':ProvenanceReview marks the region under the cursor reviewed', function(
   api.nvim_win_set_cursor(0, { first + 2, 0 })
   vim.cmd('ProvenanceReview')
   wait_region(client, bufnr, { source = 'completion', reviewed = true }, first, first + 2)
+  H.eq('provenance: 1 region marked reviewed', notifications[#notifications].msg, 'notification')
   H.wait_for('ProvenanceAIReviewed over the reviewed code', function()
     return vim.tbl_contains(highlights_at(bufnr, first + 1), 'ProvenanceAIReviewed')
   end)
@@ -338,7 +344,7 @@ end)
 H.test(':checkhealth provenance reports OK', function()
   local root = H.repo({ ['src/lib.rs'] = LIB_RS })
   open(root, 'src/lib.rs')
-  vim.cmd('checkhealth provenance')
+  vim.cmd('silent checkhealth provenance')
   local report = H.wait_for('the health report', function()
     local text = table.concat(api.nvim_buf_get_lines(0, 0, -1, false), '\n')
     return text:find('provenance: setup', 1, true) and text

@@ -54,12 +54,14 @@ local function check_setup()
       "require('provenance').setup()",
     })
   end
-  if vim.lsp.is_enabled and vim.lsp.is_enabled('provenance') then
-    health.ok("vim.lsp.enable('provenance') is on")
-  elseif options.client_name ~= 'provenance' then
+  if options.client_name ~= 'provenance' then
     health.info(('the server is expected as client `%s`'):format(options.client_name))
+  elseif not vim.lsp.is_enabled then
+    health.info(options.lsp and "setup() called vim.lsp.enable('provenance')" or 'lsp = false: enable the server yourself')
+  elseif vim.lsp.is_enabled('provenance') then
+    health.ok("vim.lsp.enable('provenance') is on")
   else
-    health.warn("the `provenance` config is not enabled", { "vim.lsp.enable('provenance')" })
+    health.warn('the `provenance` config is not enabled', { "vim.lsp.enable('provenance')" })
   end
   local clients = vim.lsp.get_clients({ name = options.client_name })
   if #clients == 0 then

@@ -187,8 +187,15 @@ function M.on_regions(client_id, result)
   if type(result) ~= 'table' or not result.uri then
     return
   end
-  local bufnr = vim.uri_to_bufnr(result.uri)
-  if not vim.api.nvim_buf_is_loaded(bufnr) then
+  -- Only buffers the client has open: vim.uri_to_bufnr would create one.
+  local client = vim.lsp.get_client_by_id(client_id)
+  local bufnr
+  for b in pairs(client and client.attached_buffers or {}) do
+    if vim.api.nvim_buf_is_loaded(b) and vim.uri_from_bufnr(b) == result.uri then
+      bufnr = b
+    end
+  end
+  if not bufnr then
     return
   end
   if result.version and result.version ~= vim.lsp.util.buf_versions[bufnr] then
