@@ -207,6 +207,21 @@ H.test('a put from a register (p) makes a pasted region', function()
   wait_region(client, bufnr, { source = 'pasted' }, first, first + 2)
 end)
 
+H.test('a put over a Visual selection, with a count, makes a pasted region', function()
+  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
+  local bufnr, client = open(root, 'src/lib.rs')
+  vim.fn.setreg('b', { '    let put_twice = 5;' }, 'l')
+  api.nvim_win_set_cursor(0, { 2, 0 })
+  H.type('V"b2p')
+  H.eq({
+    'pub fn answer() -> u32 {',
+    '    let put_twice = 5;',
+    '    let put_twice = 5;',
+    '}',
+  }, api.nvim_buf_get_lines(bufnr, 0, -1, false), 'buffer after the put')
+  wait_region(client, bufnr, { source = 'pasted' }, 1, 2)
+end)
+
 H.test('accepting an inline completion makes a completion region named after its client', function()
   local root = H.repo({ ['src/lib.rs'] = LIB_RS })
   local bufnr, client = open(root, 'src/lib.rs')
