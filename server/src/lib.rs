@@ -10,6 +10,7 @@ pub mod cli;
 pub mod history;
 pub mod journal;
 pub mod lsp;
+pub mod persist;
 pub mod provenance;
 pub mod report;
 pub mod text;

@@ -1,1 +1,12 @@
-//! End-to-end tests: the real binary over stdio.
+//! End-to-end tests: the real `provenance-ls` binary over stdio, with real
+//! git repositories built by each test.
+
+mod support;
+
+mod attribution;
+mod blocks;
+mod history;
+mod lsp_bad_input;
+mod lsp_persistence;
+mod lsp_regions;
+mod mark;

@@ -20,3 +20,51 @@
 //!     pub fn commit_assistant(&self, commit: &str) -> Option<Assistant>;
 //! }
 //! ```
+//!
+//! `load(repo)` takes a `crate::history::Repo` once that module exists;
+//! until then [`AttributionIndex::load_at`] takes the repository's path.
+//! docs/assistants.md says which marks count and in which order.
+
+use std::path::PathBuf;
+
+pub mod agent_trace;
+mod assistants;
+pub mod git_ai;
+mod index;
+mod notes;
+mod trailers;
+
+pub use agent_trace::{
+    AgentTraceRecord, Contributor, Conversation, LineAuthor, Tool, TraceFile, TraceRange, Vcs,
+};
+pub use assistants::{
+    commit_assistant, identity_assistant, is_bot, message_says_reviewed, Assistant,
+};
+pub use index::{AttributionIndex, AGENT_TRACE_FILE};
+pub use notes::{write_provenance_note, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
+
+/// What can go wrong reading or writing attribution.
+#[derive(Debug, thiserror::Error)]
+pub enum AttributionError {
+    #[error("no git repository at {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("git: {0}")]
+    Git(String),
+    #[error("cannot encode the record: {0}")]
+    Json(#[source] serde_json::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    proptest::proptest! {
+        /// The readers of other tools' formats never panic on what they find.
+        #[test]
+        fn readers_never_panic(text in "(---\n|  |[a-z0-9_:]{1,8}|[-,{}\"\\[\\]:]| |\n|Co-authored-by: |<|>|@){0,60}") {
+            let _ = super::git_ai::parse_note(&text);
+            let _ = super::agent_trace::parse_records(&text);
+            let _ = super::commit_assistant(&text, &text, &text);
+            let _ = super::is_bot(&text, &text);
+            let _ = super::message_says_reviewed(&text);
+        }
+    }
+}

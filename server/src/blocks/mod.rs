@@ -15,3 +15,132 @@
 //! /// serde: {range, name, commits, rewrites90d, churn14d, aiShare, authors, ageDays, risk}
 //! pub fn block_reports(repo: &crate::history::Repo, path: &Path, text: &str, now: i64) -> Result<Vec<BlockReport>, BlocksError>;
 //! ```
+//!
+//! Blocks are top-level items and the members of containers (methods of an
+//! impl, class, trait or namespace), never closures or functions nested in a
+//! function body; a container and its members are both listed. Names follow
+//! the code: `parse`, `impl Display for Span`, `Span::len`, `class Cache`,
+//! `Cache.get`, `type Server` / `Server.Serve` (Go). `block_reports` takes a
+//! `crate::history::Repo` once that module exists; until then
+//! [`block_reports_with`] takes any [`BlockHistorySource`].
+
+use std::path::Path;
+
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+mod heuristic;
+mod risk;
+mod stats;
+mod syntax;
+
+pub use risk::{assess, Risk, RiskFactor, RiskInputs, RiskLevel, HIGH_FROM, MEDIUM_FROM};
+pub use stats::{block_stats, BlockCommit, BlockHistorySource, BlockStats, LineOrigin};
+
+/// A block of a file a reader sees.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Block {
+    /// As in the code: `Span::len`, `impl Display for Span`, `class Cache`, `Cache.get`.
+    pub name: String,
+    /// `function`, `method`, `impl`, `class`, `struct`, `enum`, `trait`, `interface`, `module`, `type`, `macro`, `union`.
+    pub kind: String,
+    /// 0-based, inclusive.
+    pub start_line: u32,
+    pub end_line: u32,
+}
+
+/// A block with its history and risk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockReport {
+    pub block: Block,
+    pub commits: u32,
+    pub rewrites_90d: u32,
+    pub churn_14d: f64,
+    pub ai_share: f64,
+    pub authors: u32,
+    pub age_days: u32,
+    pub risk: Risk,
+}
+
+/// serde: {range, name, commits, rewrites90d, churn14d, aiShare, authors, ageDays, risk}
+/// `range` is an LSP range of whole lines: from the block's first line,
+/// character 0, to the start of the line after its last (no column
+/// arithmetic, so it holds in every position encoding).
+impl Serialize for BlockReport {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let range = serde_json::json!({
+            "start": {"line": self.block.start_line, "character": 0},
+            "end": {"line": self.block.end_line + 1, "character": 0},
+        });
+        let mut s = serializer.serialize_struct("BlockReport", 10)?;
+        s.serialize_field("range", &range)?;
+        s.serialize_field("name", &self.block.name)?;
+        s.serialize_field("kind", &self.block.kind)?;
+        s.serialize_field("commits", &self.commits)?;
+        s.serialize_field("rewrites90d", &self.rewrites_90d)?;
+        s.serialize_field("churn14d", &self.churn_14d)?;
+        s.serialize_field("aiShare", &self.ai_share)?;
+        s.serialize_field("authors", &self.authors)?;
+        s.serialize_field("ageDays", &self.age_days)?;
+        s.serialize_field("risk", &self.risk)?;
+        s.end()
+    }
+}
+
+/// What can go wrong building block reports.
+#[derive(Debug, thiserror::Error)]
+pub enum BlocksError {
+    #[error("history: {0}")]
+    History(String),
+}
+
+/// The blocks of `text`, by `path`'s extension: a grammar when there is one, the heuristic otherwise.
+pub fn split_blocks(path: &Path, text: &str) -> Vec<Block> {
+    let grammar = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(syntax::Grammar::for_extension);
+    grammar
+        .and_then(|g| syntax::split(g, text))
+        .unwrap_or_else(|| heuristic::split(text))
+}
+
+/// Reports for every block of `text` (the current text of `path`), with
+/// history from `source`. `now` is Unix seconds.
+pub fn block_reports_with(
+    source: &impl BlockHistorySource,
+    path: &Path,
+    text: &str,
+    now: i64,
+) -> Result<Vec<BlockReport>, BlocksError> {
+    let blocks = split_blocks(path, text);
+    if blocks.is_empty() {
+        return Ok(Vec::new());
+    }
+    let origins = source.line_origins(path, text)?;
+    blocks
+        .into_iter()
+        .map(|block| {
+            let commits = source.range_history(path, block.start_line + 1, block.end_line + 1)?;
+            let lines = origins
+                .get(
+                    block.start_line as usize
+                        ..=(block.end_line as usize).min(origins.len().saturating_sub(1)),
+                )
+                .unwrap_or_default();
+            let stats = block_stats(&commits, lines, now);
+            Ok(BlockReport {
+                block,
+                commits: stats.commits,
+                rewrites_90d: stats.rewrites_90d,
+                churn_14d: stats.churn_14d,
+                ai_share: stats.ai_share,
+                authors: stats.authors,
+                age_days: stats.age_days,
+                risk: assess(&stats.risk_inputs),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,9 +1,79 @@
-//! `provenance-ls history`.
+//! `provenance-ls history`: the commits that changed a line range, newest
+//! first, like `git log -L`. Owns the output format; never touches git itself.
 
 use std::process::ExitCode;
 
+use crate::history::{History, HistoryError};
+
 use super::HistoryArgs;
 
-pub fn run(_args: HistoryArgs) -> ExitCode {
-    super::fail("`history` is not implemented yet")
+/// INTEGRATION POINT (attribution stream): the assistant behind `commit`,
+/// if any. Until `crate::attribution` is wired in, none.
+fn assistant_for(_history: &History, _commit: &str) -> Option<(String,)> {
+    None
+}
+
+pub fn run(args: HistoryArgs) -> ExitCode {
+    let Some((start, end)) = parse_lines(&args.lines) else {
+        return super::fail(format!("--lines wants A:B (1-based, inclusive), got {:?}", args.lines));
+    };
+    match history(&args, start, end) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => super::fail(err),
+    }
+}
+
+fn parse_lines(text: &str) -> Option<(u32, u32)> {
+    let (a, b) = text.split_once(':').or_else(|| text.split_once(','))?;
+    let (a, b) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+    (a >= 1 && a <= b).then_some((a, b))
+}
+
+fn history(args: &HistoryArgs, start: u32, end: u32) -> Result<(), HistoryError> {
+    if args.path.is_dir() {
+        return Err(HistoryError::Directory { path: args.path.clone() });
+    }
+    let history = History::discover(&args.path, super::blame::cache_dir())?;
+    let commits = history.range_history(&args.path, start, end, None)?;
+    if args.json {
+        let items: Vec<_> = commits
+            .iter()
+            .map(|c| {
+                let assistant = assistant_for(&history, &c.commit);
+                serde_json::json!({
+                    "commit": c.commit,
+                    "author": c.author,
+                    "time": c.time,
+                    "summary": c.summary,
+                    "ai": assistant.is_some(),
+                    "agent": assistant.map(|(agent,)| agent),
+                    "linesChanged": c.lines_added + c.lines_deleted,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(items));
+    } else {
+        for c in &commits {
+            println!(
+                "{} {} +{} -{} {}",
+                &c.commit[..8],
+                c.author,
+                c.lines_added,
+                c.lines_deleted,
+                c.summary
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn line_ranges() {
+        let table = [("3:7", Some((3, 7))), ("1,1", Some((1, 1))), ("0:2", None), ("5:2", None), ("x", None)];
+        for (text, expected) in table {
+            assert_eq!(super::parse_lines(text), expected, "{text}");
+        }
+    }
 }

@@ -44,8 +44,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct MarkArgs {
     /// The file the agent wrote.
-    #[arg(long)]
-    pub file: PathBuf,
+    #[arg(long, required_unless_present = "stdin_json")]
+    pub file: Option<PathBuf>,
+    /// Read the file (and the agent and model, when given) from a hook's JSON
+    /// on stdin: Claude Code `tool_input.file_path`, Cursor `file_path`.
+    #[arg(long, conflicts_with = "file")]
+    pub stdin_json: bool,
     /// The agent's name, e.g. `claude-code`, `cursor`.
     #[arg(long)]
     pub agent: Option<String>,

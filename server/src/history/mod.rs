@@ -24,3 +24,360 @@
 //! pub fn range_history(repo: &Repo, path: &Path, start: u32, end: u32, rev: Option<&str>)
 //!     -> Result<Vec<RangeCommit>, HistoryError>;
 //! ```
+//!
+//! Beyond the contract, [`History`] bundles a repository with a
+//! [`BlameCache`] (memory, plus disk when given a directory); the free
+//! functions use one process-wide memory cache.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+mod blame;
+mod cache;
+mod diff;
+mod range;
+mod rename;
+mod repo;
+
+pub use cache::BlameCache;
+pub use repo::Repo;
+
+use gix::ObjectId;
+
+/// Files larger than this are not blamed (git would, slowly; an editor can't use it).
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("{path} does not exist")]
+    NotFound { path: PathBuf },
+    #[error("{path} is not inside a git repository")]
+    NotARepository { path: PathBuf },
+    #[error("could not open the git repository at {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("the repository at {git_dir} has no working tree")]
+    Bare { git_dir: PathBuf },
+    #[error("{path} is outside the repository's working tree")]
+    OutsideWorktree { path: PathBuf },
+    #[error("{path} is a directory")]
+    Directory { path: PathBuf },
+    #[error("{path} is a submodule; blame a file inside it from its own checkout")]
+    Submodule { path: PathBuf },
+    #[error("{path} is not in the repository at {rev}")]
+    NotInRevision { path: PathBuf, rev: String },
+    #[error("unknown revision {rev}: {message}")]
+    UnknownRevision { rev: String, message: String },
+    #[error("the repository has no commits yet (branch {branch} is unborn)")]
+    Unborn { branch: String },
+    #[error("{path} is a binary file")]
+    Binary { path: PathBuf },
+    #[error("{path} is too large to blame ({size} bytes, limit {limit})")]
+    TooLarge { path: PathBuf, size: usize, limit: usize },
+    #[error("line range {start}:{end} is not within {path} ({lines} lines)")]
+    InvalidRange { path: PathBuf, start: u32, end: u32, lines: u32 },
+    #[error("reading {path}: {message}")]
+    Io { path: PathBuf, message: String },
+    #[error("reading git objects: {0}")]
+    Objects(String),
+}
+
+/// Who wrote one line of a file, and where that line was when they did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlameLine {
+    /// 1-based line in the blamed file.
+    pub line: u32,
+    /// 40-hex commit; `None` for lines not committed yet.
+    pub commit: Option<String>,
+    /// 1-based line in `path` as of `commit`.
+    pub original_line: u32,
+    /// The file's path in `commit` (after following renames).
+    pub path: String,
+    pub author: String,
+    pub author_email: String,
+    /// Author time, unix seconds.
+    pub time: i64,
+    pub summary: String,
+}
+
+/// A commit that changed a line range, as `git log -L` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeCommit {
+    pub commit: String,
+    pub author: String,
+    pub author_email: String,
+    /// Author time, unix seconds.
+    pub time: i64,
+    pub summary: String,
+    pub message: String,
+    /// Lines added by the hunks of this commit's diff (against its first
+    /// parent) that touch the tracked range, counted whole, as `git log -L`
+    /// prints them.
+    pub lines_added: u32,
+    /// Lines deleted by those hunks.
+    pub lines_deleted: u32,
+    /// The file's path in this commit.
+    pub path: String,
+}
+
+/// One blamed line in compact form: indexes into [`FileBlame`]'s tables and
+/// the 0-based line in that commit's version of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LineOrigin {
+    pub commit: u32,
+    pub path: u32,
+    pub line: u32,
+}
+
+/// The blame of a whole file at one commit: what the caches hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FileBlame {
+    pub commits: Vec<ObjectId>,
+    pub paths: Vec<Arc<str>>,
+    pub lines: Vec<LineOrigin>,
+}
+
+/// A repository and the caches that make repeated history questions cheap.
+pub struct History {
+    repo: Repo,
+    cache: Arc<BlameCache>,
+}
+
+impl History {
+    /// `cache` is shared between all `History` values that should share results.
+    pub fn new(repo: Repo, cache: Arc<BlameCache>) -> History {
+        History { repo, cache }
+    }
+
+    /// Discovers the repository holding `path`, with a memory cache and,
+    /// when `cache_dir` is given (the caller passes `<journal dir>/cache`), a disk cache.
+    pub fn discover(path: &Path, cache_dir: Option<PathBuf>) -> Result<History, HistoryError> {
+        Ok(History::new(Repo::discover(path)?, Arc::new(BlameCache::new(cache_dir))))
+    }
+
+    pub fn repo(&self) -> &Repo {
+        &self.repo
+    }
+
+    /// Blame of `path` as committed at `rev` (default HEAD).
+    pub fn blame(&self, path: &Path, rev: Option<&str>) -> Result<Vec<BlameLine>, HistoryError> {
+        let relative = self.repo.relative_path(path)?;
+        let mut objects = self.repo.objects()?;
+        let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
+        let blame = self.file_blame(&mut objects, commit, &relative, path)?;
+        let lines = (0..blame.lines.len()).map(|i| (i, Some(i))).collect::<Vec<_>>();
+        self.render(&mut objects, &blame, &lines, &relative)
+    }
+
+    /// Blame of an open buffer: lines that differ from HEAD have no commit;
+    /// the others carry HEAD's blame. Without commits or with a file new
+    /// since HEAD, every line is uncommitted.
+    pub fn blame_buffer(&self, path: &Path, buffer: &str) -> Result<Vec<BlameLine>, HistoryError> {
+        let relative = self.repo.relative_path(path)?;
+        check_content(path, buffer.as_bytes())?;
+        let mut objects = self.repo.objects()?;
+        let head = match objects.head() {
+            Ok(head) => Some(head),
+            Err(HistoryError::Unborn { .. }) => None,
+            Err(err) => return Err(err),
+        };
+        let committed = match head {
+            Some(head) => match self.file_blame(&mut objects, head, &relative, path) {
+                Ok(blame) => Some((head, blame)),
+                Err(HistoryError::NotInRevision { .. }) => None,
+                Err(err) => return Err(err),
+            },
+            None => None,
+        };
+        let Some((head, blame)) = committed else {
+            let count = blame::Walker::new(&mut objects).buffer(buffer.as_bytes().to_vec()).lines.len();
+            let lines: Vec<_> = (0..count as usize).map(|i| (i, None)).collect();
+            return self.render(&mut objects, &FileBlame::default(), &lines, &relative);
+        };
+        let tree = objects.commit(head)?.tree;
+        let Some((_, blob)) = objects.entry(tree, &relative)? else {
+            return Err(HistoryError::NotInRevision { path: path.into(), rev: head.to_string() });
+        };
+        let mut walker = blame::Walker::new(&mut objects);
+        let old = walker.blob(blob)?;
+        let new = walker.buffer(buffer.as_bytes().to_vec());
+        let hunks = walker.interner.diff(&old.lines, &old.data, &new.lines, &new.data, true);
+        let mut mapping = Vec::with_capacity(new.lines.len() as usize);
+        let (mut t, mut p) = (0u32, 0u32);
+        for h in hunks.iter().chain(std::iter::once(&diff::Hunk {
+            before: old.lines.len()..old.lines.len(),
+            after: new.lines.len()..new.lines.len(),
+        })) {
+            while t < h.after.start {
+                mapping.push((t as usize, Some(p as usize)));
+                t += 1;
+                p += 1;
+            }
+            while t < h.after.end {
+                mapping.push((t as usize, None));
+                t += 1;
+            }
+            p = h.before.end;
+        }
+        drop(walker);
+        self.render(&mut objects, &blame, &mapping, &relative)
+    }
+
+    /// The commits that changed lines `start..=end` (1-based) of `path` at
+    /// `rev` (default HEAD), newest first, following the range back through
+    /// history and renames as `git log -L start,end:path` does.
+    pub fn range_history(
+        &self,
+        path: &Path,
+        start: u32,
+        end: u32,
+        rev: Option<&str>,
+    ) -> Result<Vec<RangeCommit>, HistoryError> {
+        let relative = self.repo.relative_path(path)?;
+        let mut objects = self.repo.objects()?;
+        let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
+        let found = range::line_log(&mut objects, commit, &relative, start, end, path)?;
+        let mut out = Vec::with_capacity(found.len());
+        for change in found {
+            let facts = self.cache.facts(&mut objects, change.commit)?;
+            out.push(RangeCommit {
+                commit: change.commit.to_string(),
+                author: facts.author.clone(),
+                author_email: facts.author_email.clone(),
+                time: facts.author_time,
+                summary: facts.summary.clone(),
+                message: facts.message.clone(),
+                lines_added: change.added,
+                lines_deleted: change.deleted,
+                path: change.path,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The text of `path` as committed at `rev` (default HEAD), read raw (no filters).
+    pub fn file_text(&self, path: &Path, rev: Option<&str>) -> Result<String, HistoryError> {
+        let relative = self.repo.relative_path(path)?;
+        let mut objects = self.repo.objects()?;
+        let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
+        let tree = objects.commit(commit)?.tree;
+        match objects.entry(tree, &relative)? {
+            Some((repo::EntryKind::File | repo::EntryKind::Link, blob)) => {
+                Ok(String::from_utf8_lossy(&objects.blob(blob)?).into_owned())
+            }
+            _ => Err(HistoryError::NotInRevision { path: path.into(), rev: commit.to_string() }),
+        }
+    }
+
+    /// The whole-file blame at `commit`, from the cache or computed (and then cached).
+    fn file_blame(
+        &self,
+        objects: &mut repo::Objects,
+        commit: ObjectId,
+        relative: &str,
+        shown: &Path,
+    ) -> Result<Arc<FileBlame>, HistoryError> {
+        if let Some(hit) = self.cache.get(commit, relative) {
+            return Ok(hit);
+        }
+        let tree = objects.commit(commit)?.tree;
+        match objects.entry(tree, relative)? {
+            Some((repo::EntryKind::File | repo::EntryKind::Link, blob)) => {
+                let data = objects.blob(blob)?;
+                check_content(shown, &data)?;
+            }
+            Some((repo::EntryKind::Tree, _)) => return Err(HistoryError::Directory { path: shown.into() }),
+            Some((repo::EntryKind::Submodule, _)) => return Err(HistoryError::Submodule { path: shown.into() }),
+            None => return Err(HistoryError::NotInRevision { path: shown.into(), rev: commit.to_string() }),
+        }
+        let cache = self.cache.clone();
+        let mut known = |c: ObjectId, p: &str| cache.get(c, p);
+        let blame = blame::Walker::new(objects).blame(commit, relative, &mut known)?;
+        let blame = Arc::new(blame);
+        self.cache.put(objects, commit, relative, blame.clone())?;
+        Ok(blame)
+    }
+
+    /// `lines`: (0-based line in the shown file, 0-based line in `blame` or None if uncommitted).
+    fn render(
+        &self,
+        objects: &mut repo::Objects,
+        blame: &FileBlame,
+        lines: &[(usize, Option<usize>)],
+        relative: &str,
+    ) -> Result<Vec<BlameLine>, HistoryError> {
+        let mut facts = Vec::with_capacity(blame.commits.len());
+        for &commit in &blame.commits {
+            facts.push(self.cache.facts(objects, commit)?);
+        }
+        Ok(lines
+            .iter()
+            .map(|&(shown, origin)| match origin {
+                Some(index) => {
+                    let o = blame.lines[index];
+                    let f = &facts[o.commit as usize];
+                    BlameLine {
+                        line: shown as u32 + 1,
+                        commit: Some(blame.commits[o.commit as usize].to_string()),
+                        original_line: o.line + 1,
+                        path: blame.paths[o.path as usize].to_string(),
+                        author: f.author.clone(),
+                        author_email: f.author_email.clone(),
+                        time: f.author_time,
+                        summary: f.summary.clone(),
+                    }
+                }
+                None => BlameLine {
+                    line: shown as u32 + 1,
+                    commit: None,
+                    original_line: shown as u32 + 1,
+                    path: relative.to_owned(),
+                    author: "Not Committed Yet".into(),
+                    author_email: "not.committed.yet".into(),
+                    time: 0,
+                    summary: String::new(),
+                },
+            })
+            .collect())
+    }
+}
+
+fn check_content(path: &Path, data: &[u8]) -> Result<(), HistoryError> {
+    if data.len() > MAX_FILE_BYTES {
+        return Err(HistoryError::TooLarge { path: path.into(), size: data.len(), limit: MAX_FILE_BYTES });
+    }
+    // git's own test for binary content: a NUL in the first 8000 bytes.
+    if data[..data.len().min(8000)].contains(&0) {
+        return Err(HistoryError::Binary { path: path.into() });
+    }
+    Ok(())
+}
+
+/// The memory cache shared by the free functions below.
+fn process_cache() -> Arc<BlameCache> {
+    static CACHE: OnceLock<Arc<BlameCache>> = OnceLock::new();
+    CACHE.get_or_init(|| Arc::new(BlameCache::new(None))).clone()
+}
+
+fn with_history<T>(repo: &Repo, f: impl FnOnce(&History) -> T) -> T {
+    let history = History { repo: repo.clone(), cache: process_cache() };
+    f(&history)
+}
+
+pub fn blame(repo: &Repo, path: &Path, rev: Option<&str>) -> Result<Vec<BlameLine>, HistoryError> {
+    with_history(repo, |h| h.blame(path, rev))
+}
+
+pub fn blame_buffer(repo: &Repo, path: &Path, buffer: &str) -> Result<Vec<BlameLine>, HistoryError> {
+    with_history(repo, |h| h.blame_buffer(path, buffer))
+}
+
+/// Newest first; lines 1-based inclusive, at `rev` (default HEAD).
+pub fn range_history(
+    repo: &Repo,
+    path: &Path,
+    start: u32,
+    end: u32,
+    rev: Option<&str>,
+) -> Result<Vec<RangeCommit>, HistoryError> {
+    with_history(repo, |h| h.range_history(path, start, end, rev))
+}

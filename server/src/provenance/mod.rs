@@ -1,3 +1,135 @@
 //! The provenance map: per document, the regions that were pasted, accepted
 //! from a completion, written by an agent, bulk-inserted or changed on disk,
 //! shifting with every later edit. Pure: no LSP, no tokio, no IO.
+//!
+//! Owns: [`Workspace`] (all open documents and the cross-document memory:
+//! recently deleted text, pending hints), the classification rules
+//! (docs/classification.md) and the [`Record`]s the journal persists.
+//!
+//! Invariants: regions are sorted by start, non-empty, non-overlapping and
+//! inside their document; `retained` is in 0..=1. Replaying the records a
+//! workspace returned, from an empty workspace, rebuilds the same documents:
+//! records carry decisions (steps and resulting regions), never hints or
+//! clock readings. Must never: read the clock (callers pass `now_ms`), do IO,
+//! or see an LSP type (positions arrive as char offsets, see `crate::text`).
+
+mod classify;
+mod diff;
+mod graveyard;
+mod region;
+mod workspace;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod script;
+#[cfg(test)]
+mod tests;
+
+pub use crate::text::Change;
+pub use classify::{Hint, HintSource, Thresholds};
+pub use diff::Step;
+pub use region::{Attribution, Region, Source};
+pub use workspace::Workspace;
+
+use ropey::Rope;
+use serde::{Deserialize, Serialize};
+
+/// One document as the provenance map knows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentState {
+    #[serde(with = "rope_as_string")]
+    pub text: Rope,
+    pub version: i32,
+    /// Sorted by start, non-overlapping.
+    pub regions: Vec<Region>,
+}
+
+impl DocumentState {
+    pub fn new(text: &str, version: i32) -> DocumentState {
+        DocumentState {
+            text: Rope::from_str(text),
+            version,
+            regions: Vec::new(),
+        }
+    }
+
+    /// The regions overlapping (or, for an empty range, touching) `range`.
+    pub fn regions_at(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = &Region> {
+        self.regions.iter().filter(move |r| touches(r, &range))
+    }
+}
+
+fn touches(region: &Region, range: &std::ops::Range<usize>) -> bool {
+    if range.is_empty() {
+        region.start <= range.start && range.start <= region.end
+    } else {
+        region.overlaps(range)
+    }
+}
+
+/// What the journal persists. Replaying records in order from an empty
+/// workspace rebuilds every document; a record whose `(doc, seq)` was
+/// already applied is skipped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Record {
+    /// The whole state of a document (open, reload from disk, close, on demand).
+    Snapshot {
+        doc: String,
+        seq: u64,
+        version: i32,
+        text: String,
+        regions: Vec<Region>,
+    },
+    /// One change batch: apply `steps` in order (regions shift with them),
+    /// then insert or replace (by id) each of `regions` — what was decided.
+    Edit {
+        doc: String,
+        seq: u64,
+        version: i32,
+        steps: Vec<Step>,
+        regions: Vec<Region>,
+    },
+    /// The document's regions after a reclassification or a review.
+    Regions {
+        doc: String,
+        seq: u64,
+        regions: Vec<Region>,
+    },
+    /// The document was closed.
+    Closed { doc: String, seq: u64 },
+}
+
+impl Record {
+    pub fn doc(&self) -> &str {
+        match self {
+            Record::Snapshot { doc, .. }
+            | Record::Edit { doc, .. }
+            | Record::Regions { doc, .. }
+            | Record::Closed { doc, .. } => doc,
+        }
+    }
+
+    pub fn seq(&self) -> u64 {
+        match self {
+            Record::Snapshot { seq, .. }
+            | Record::Edit { seq, .. }
+            | Record::Regions { seq, .. }
+            | Record::Closed { seq, .. } => *seq,
+        }
+    }
+}
+
+mod rope_as_string {
+    use ropey::Rope;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(rope: &Rope, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(rope)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Rope, D::Error> {
+        String::deserialize(deserializer).map(|s| Rope::from_str(&s))
+    }
+}

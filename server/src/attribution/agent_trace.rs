@@ -1,0 +1,255 @@
+//! Agent Trace records (RFC 0.1.0, cursor/agent-trace): the JSON shape, the
+//! JSON Lines reader, and the `content_hash` provenance-ls writes into every
+//! range. Owns parsing and hashing only; it never touches git.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::Assistant;
+
+/// One Agent Trace record: which lines of which files a contributor wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentTraceRecord {
+    /// `"0.1.0"`, or `"1.0"` / X.Y as some writers put it.
+    pub version: String,
+    /// A UUID.
+    pub id: String,
+    /// RFC 3339.
+    pub timestamp: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcs: Option<Vcs>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<Tool>,
+    pub files: Vec<TraceFile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Vcs {
+    /// `git`, `jj`, `hg`, `svn`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// HEAD when the edit happened: usually the parent of the commit that carries the lines.
+    pub revision: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceFile {
+    /// Relative to the repository root, `/`-separated.
+    pub path: String,
+    pub conversations: Vec<Conversation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contributor: Option<Contributor>,
+    pub ranges: Vec<TraceRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related: Option<Vec<serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contributor {
+    /// `human`, `ai`, `mixed` or `unknown`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Like `anthropic/claude-opus-4-5-20251101`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
+}
+
+/// 1-based inclusive lines of the file at the recorded revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceRange {
+    pub start_line: u32,
+    pub end_line: u32,
+    /// provenance-ls writes `sha256:<hex>` of the range's lines (see [`content_hash`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contributor: Option<Contributor>,
+}
+
+/// Who wrote a line according to a line-level source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineAuthor {
+    Assistant(Assistant),
+    /// Said to be a human's: wins over a commit-level assistant.
+    Human,
+}
+
+/// Whether this reader understands `version`: `0.1.0`, or `X.Y` with major 0 or 1.
+pub fn supported_version(version: &str) -> bool {
+    let mut parts = version.split('.');
+    let major = parts.next().and_then(|p| p.parse::<u32>().ok());
+    let rest_ok = parts.all(|p| p.parse::<u32>().is_ok());
+    matches!(major, Some(0 | 1)) && rest_ok && version.contains('.')
+}
+
+/// Records in `text`: one JSON object, a JSON array, or JSON Lines. Lines
+/// that do not parse or carry an unknown version are skipped, not fatal: one
+/// bad writer must not hide everyone else's records.
+pub fn parse_records(text: &str) -> Vec<AgentTraceRecord> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('[') {
+        if let Ok(records) = serde_json::from_str::<Vec<AgentTraceRecord>>(trimmed) {
+            return records
+                .into_iter()
+                .filter(|r| supported_version(&r.version))
+                .collect();
+        }
+    }
+    if let Ok(record) = serde_json::from_str::<AgentTraceRecord>(trimmed) {
+        return if supported_version(&record.version) {
+            vec![record]
+        } else {
+            Vec::new()
+        };
+    }
+    trimmed
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .filter_map(|line| match serde_json::from_str::<AgentTraceRecord>(line) {
+            Ok(record) if supported_version(&record.version) => Some(record),
+            Ok(record) => {
+                tracing::debug!(version = %record.version, "skipping Agent Trace record of unknown version");
+                None
+            }
+            Err(error) => {
+                tracing::debug!(%error, "skipping unreadable Agent Trace line");
+                None
+            }
+        })
+        .collect()
+}
+
+/// `sha256:<hex>` of the lines, each without its line ending, joined by `\n`.
+/// Line endings are left out so a checkout with CRLF still matches.
+pub fn content_hash<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
+    let mut hasher = Sha256::new();
+    for (i, line) in lines.into_iter().enumerate() {
+        if i > 0 {
+            hasher.update(b"\n");
+        }
+        hasher.update(line.trim_end_matches(['\r', '\n']).as_bytes());
+    }
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(7 + digest.len() * 2);
+    hex.push_str("sha256:");
+    for byte in digest {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
+
+impl AgentTraceRecord {
+    /// Who a range says wrote its lines: the range's contributor, else the
+    /// conversation's; `ai` and `mixed` count as the assistant (the tool's
+    /// name), `human` as a human, `unknown` or none as nothing.
+    pub fn author_of(&self, conversation: &Conversation, range: &TraceRange) -> Option<LineAuthor> {
+        let contributor = range
+            .contributor
+            .as_ref()
+            .or(conversation.contributor.as_ref())?;
+        match contributor.kind.as_str() {
+            "human" => Some(LineAuthor::Human),
+            "ai" | "mixed" => Some(LineAuthor::Assistant(Assistant::new(
+                self.agent_name(contributor),
+                contributor.model_id.clone(),
+            ))),
+            _ => None,
+        }
+    }
+
+    fn agent_name(&self, contributor: &Contributor) -> String {
+        if let Some(tool) = &self.tool {
+            return normalize_agent(&tool.name);
+        }
+        // No tool: the model's vendor is the best name left (`anthropic/…` → anthropic).
+        contributor
+            .model_id
+            .as_deref()
+            .and_then(|model| model.split('/').next())
+            .map(normalize_agent)
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+}
+
+/// Tool names as other tools spell them → the agent names of docs/assistants.md.
+pub fn normalize_agent(name: &str) -> String {
+    let lower = name.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "claude" | "claude code" | "claude_code" => "claude-code".to_string(),
+        "github copilot" | "github-copilot" => "copilot".to_string(),
+        _ => lower.replace(' ', "-"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = r#"{"version":"0.1.0","id":"3f1c2e9a-0000-4000-8000-000000000001","timestamp":"2026-01-05T10:00:00Z","vcs":{"type":"git","revision":"a1b2c3"},"tool":{"name":"cursor","version":"2.0"},"files":[{"path":"src/lib.rs","conversations":[{"contributor":{"type":"ai","model_id":"anthropic/claude-opus-4-5-20251101"},"ranges":[{"start_line":3,"end_line":5},{"start_line":9,"end_line":9,"contributor":{"type":"human"}}]}]}]}"#;
+
+    #[test]
+    fn reads_one_record_json_lines_and_arrays() {
+        assert_eq!(parse_records(RECORD).len(), 1);
+        let lines = format!("{RECORD}\nnot json\n\n{}\n", RECORD.replace("0.1.0", "1.0"));
+        assert_eq!(parse_records(&lines).len(), 2);
+        assert_eq!(parse_records(&format!("[{RECORD}]")).len(), 1);
+        assert!(parse_records(&RECORD.replace("0.1.0", "7.0")).is_empty());
+    }
+
+    #[test]
+    fn versions() {
+        for (version, ok) in [
+            ("0.1.0", true),
+            ("1.0", true),
+            ("1.2", true),
+            ("2.0", false),
+            ("1", false),
+            ("x.y", false),
+        ] {
+            assert_eq!(supported_version(version), ok, "{version}");
+        }
+    }
+
+    #[test]
+    fn range_contributor_overrides_conversation() {
+        let record = &parse_records(RECORD)[0];
+        let conversation = &record.files[0].conversations[0];
+        assert_eq!(
+            record.author_of(conversation, &conversation.ranges[0]),
+            Some(LineAuthor::Assistant(Assistant::new(
+                "cursor",
+                Some("anthropic/claude-opus-4-5-20251101".into())
+            )))
+        );
+        assert_eq!(
+            record.author_of(conversation, &conversation.ranges[1]),
+            Some(LineAuthor::Human)
+        );
+    }
+
+    #[test]
+    fn content_hash_ignores_line_endings() {
+        assert_eq!(content_hash(["a", "b"]), content_hash(["a\r", "b\r\n"]));
+        assert_ne!(content_hash(["a", "b"]), content_hash(["ab"]));
+        // The same digest as `printf 'fn main() {}' | sha256sum`.
+        assert_eq!(
+            content_hash(["fn main() {}"]),
+            "sha256:ef32637cb9c3ec2e3968c9cbdf26a5e9c172be94f88af533e14bd43f892d5297"
+        );
+    }
+}

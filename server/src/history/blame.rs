@@ -1,0 +1,301 @@
+//! The blame walk, following git's `blame.c`: every (commit, path) "origin"
+//! holds the lines it is suspected of; walking newest-committed first, an
+//! origin hands each line to the first parent that has it unchanged (the
+//! whole file at once when a parent has the identical blob, following
+//! whole-file renames when the path is missing in a parent), and keeps the
+//! rest. Results already known for an origin (the cache) answer its lines
+//! directly, which is what makes blame after a new commit cheap.
+//! Must never decide how results are stored or shown.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use gix::ObjectId;
+
+use super::diff::{LineInterner, Lines};
+use super::repo::{EntryKind, Objects};
+use super::{rename, FileBlame, HistoryError, LineOrigin};
+
+/// Lines `final_start..final_start+len` of the blamed file are, in this
+/// origin's blob, lines `start..start+len` (0-based).
+#[derive(Debug, Clone, Copy)]
+struct Suspect {
+    final_start: u32,
+    start: u32,
+    len: u32,
+}
+
+struct Origin {
+    commit: ObjectId,
+    path: Arc<str>,
+    blob: ObjectId,
+    suspects: Vec<Suspect>,
+}
+
+/// A blob's contents and lines, shared between the diffs it takes part in.
+pub(crate) struct Blob {
+    pub data: Vec<u8>,
+    pub lines: Lines,
+}
+
+/// Per-request state: objects, interned lines, loaded blobs.
+pub(crate) struct Walker<'a> {
+    pub objects: &'a mut Objects,
+    pub interner: LineInterner,
+    blobs: HashMap<ObjectId, Rc<Blob>>,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(objects: &'a mut Objects) -> Self {
+        Walker { objects, interner: LineInterner::default(), blobs: HashMap::new() }
+    }
+
+    pub fn blob(&mut self, id: ObjectId) -> Result<Rc<Blob>, HistoryError> {
+        if let Some(blob) = self.blobs.get(&id) {
+            return Ok(blob.clone());
+        }
+        let data = self.objects.blob(id)?;
+        let lines = self.interner.lines(&data);
+        let blob = Rc::new(Blob { data, lines });
+        self.blobs.insert(id, blob.clone());
+        Ok(blob)
+    }
+
+    pub fn buffer(&mut self, data: Vec<u8>) -> Blob {
+        let lines = self.interner.lines(&data);
+        Blob { data, lines }
+    }
+
+    /// The blob of `path` in `parent`, following a whole-file rename when the
+    /// path is not a file there (git's `find_origin` then `find_rename`).
+    pub fn find_origin(
+        &mut self,
+        commit: ObjectId,
+        parent: ObjectId,
+        path: &str,
+        blob: ObjectId,
+    ) -> Result<Option<(Arc<str>, ObjectId)>, HistoryError> {
+        let parent_tree = self.objects.commit(parent)?.tree;
+        match self.objects.entry(parent_tree, path)? {
+            Some((EntryKind::File | EntryKind::Link, id)) => return Ok(Some((Arc::from(path), id))),
+            _ => {}
+        }
+        let tree = self.objects.commit(commit)?.tree;
+        let deleted = self.objects.deleted_files(parent_tree, tree)?;
+        if deleted.is_empty() {
+            return Ok(None);
+        }
+        let target = self.blob(blob)?;
+        let found = rename::find_source(path, blob, &target.data, &deleted, |id| {
+            self.blob(id).map(|b| b.data.clone())
+        })?;
+        Ok(found.map(|(p, id)| (Arc::from(p.as_str()), id)))
+    }
+
+    /// Blames every line of `path` at `commit`. `known` answers origins
+    /// whose whole blame is already known (the cache).
+    pub fn blame(
+        &mut self,
+        commit: ObjectId,
+        path: &str,
+        known: &mut dyn FnMut(ObjectId, &str) -> Option<Arc<FileBlame>>,
+    ) -> Result<FileBlame, HistoryError> {
+        let tree = self.objects.commit(commit)?.tree;
+        let blob = match self.objects.entry(tree, path)? {
+            Some((EntryKind::File | EntryKind::Link, id)) => id,
+            Some((EntryKind::Tree, _)) => return Err(HistoryError::Directory { path: path.into() }),
+            Some((EntryKind::Submodule, _)) => return Err(HistoryError::Submodule { path: path.into() }),
+            None => {
+                return Err(HistoryError::NotInRevision { path: path.into(), rev: commit.to_string() });
+            }
+        };
+        let len = self.blob(blob)?.lines.len();
+        let mut state = State::default();
+        let start = state.origin(commit, Arc::from(path), blob);
+        state.origins[start].suspects.push(Suspect { final_start: 0, start: 0, len });
+        state.result = vec![None; len as usize];
+        state.enqueue(start, self.objects.commit(commit)?.time);
+
+        while let Some((_, _, index)) = state.queue.pop() {
+            let suspects = std::mem::take(&mut state.origins[index].suspects);
+            if suspects.is_empty() {
+                continue;
+            }
+            let (commit, path, blob) = {
+                let o = &state.origins[index];
+                (o.commit, o.path.clone(), o.blob)
+            };
+            if index != start {
+                if let Some(done) = known(commit, &path) {
+                    for s in &suspects {
+                        for k in 0..s.len {
+                            let line = &done.lines[(s.start + k) as usize];
+                            state.result[(s.final_start + k) as usize] =
+                                Some((done.commits[line.commit as usize], done.paths[line.path as usize].clone(), line.line));
+                        }
+                    }
+                    continue;
+                }
+            }
+            let remaining = self.pass_blame(&mut state, commit, &path, blob, suspects)?;
+            for s in remaining {
+                for k in 0..s.len {
+                    state.result[(s.final_start + k) as usize] = Some((commit, path.clone(), s.start + k));
+                }
+            }
+        }
+        Ok(state.into_file_blame())
+    }
+
+    /// Hands suspects to parents; returns those this commit is guilty of.
+    fn pass_blame(
+        &mut self,
+        state: &mut State,
+        commit: ObjectId,
+        path: &Arc<str>,
+        blob: ObjectId,
+        mut suspects: Vec<Suspect>,
+    ) -> Result<Vec<Suspect>, HistoryError> {
+        let parents = self.objects.commit(commit)?.parents.clone();
+        let mut scapegoats: Vec<Option<(ObjectId, Arc<str>, ObjectId)>> = Vec::with_capacity(parents.len());
+        for &parent in &parents {
+            let Some((ppath, pblob)) = self.find_origin(commit, parent, path, blob)? else {
+                scapegoats.push(None);
+                continue;
+            };
+            if pblob == blob {
+                let index = state.origin(parent, ppath, pblob);
+                state.origins[index].suspects.extend(suspects);
+                let time = self.objects.commit(parent)?.time;
+                state.enqueue(index, time);
+                return Ok(Vec::new());
+            }
+            let same = scapegoats.iter().flatten().any(|(_, _, b)| *b == pblob);
+            scapegoats.push(if same { None } else { Some((parent, ppath, pblob)) });
+        }
+        let target = self.blob(blob)?;
+        for (parent, ppath, pblob) in scapegoats.into_iter().flatten() {
+            let old = self.blob(pblob)?;
+            let hunks = self.interner.diff(&old.lines, &old.data, &target.lines, &target.data, true);
+            // Unchanged stretches: (start in target, start in parent, length).
+            let mut common = Vec::with_capacity(hunks.len() + 1);
+            let (mut t, mut p) = (0u32, 0u32);
+            for h in &hunks {
+                if h.after.start > t {
+                    common.push((t, p, h.after.start - t));
+                }
+                t = h.after.end;
+                p = h.before.end;
+            }
+            if target.lines.len() > t {
+                common.push((t, p, target.lines.len() - t));
+            }
+            let mut passed = Vec::new();
+            let mut kept = Vec::new();
+            for s in suspects {
+                split(s, &common, &mut passed, &mut kept);
+            }
+            suspects = kept;
+            if !passed.is_empty() {
+                let index = state.origin(parent, ppath, pblob);
+                state.origins[index].suspects.extend(passed);
+                let time = self.objects.commit(parent)?.time;
+                state.enqueue(index, time);
+            }
+            if suspects.is_empty() {
+                break;
+            }
+        }
+        Ok(suspects)
+    }
+}
+
+/// Splits `s` into the parts lying in unchanged stretches (moved to the
+/// parent's line numbers) and the rest.
+fn split(s: Suspect, common: &[(u32, u32, u32)], passed: &mut Vec<Suspect>, kept: &mut Vec<Suspect>) {
+    let end = s.start + s.len;
+    let mut pos = s.start;
+    let first = common.partition_point(|&(t, _, len)| t + len <= s.start);
+    for &(t, p, len) in &common[first..] {
+        if t >= end {
+            break;
+        }
+        let from = pos.max(t);
+        let to = end.min(t + len);
+        if from > pos {
+            kept.push(Suspect { final_start: s.final_start + (pos - s.start), start: pos, len: from - pos });
+        }
+        if to > from {
+            passed.push(Suspect { final_start: s.final_start + (from - s.start), start: p + (from - t), len: to - from });
+        }
+        pos = to.max(pos);
+    }
+    if pos < end {
+        kept.push(Suspect { final_start: s.final_start + (pos - s.start), start: pos, len: end - pos });
+    }
+}
+
+#[derive(Default)]
+struct State {
+    origins: Vec<Origin>,
+    index: HashMap<(ObjectId, Arc<str>), usize>,
+    /// Newest commit first; among equal times, first queued first (git's prio-queue is stable).
+    queue: BinaryHeap<(i64, Reverse<u64>, usize)>,
+    sequence: u64,
+    result: Vec<Option<(ObjectId, Arc<str>, u32)>>,
+}
+
+impl State {
+    fn origin(&mut self, commit: ObjectId, path: Arc<str>, blob: ObjectId) -> usize {
+        if let Some(&index) = self.index.get(&(commit, path.clone())) {
+            return index;
+        }
+        let index = self.origins.len();
+        self.origins.push(Origin { commit, path: path.clone(), blob, suspects: Vec::new() });
+        self.index.insert((commit, path), index);
+        index
+    }
+
+    fn enqueue(&mut self, index: usize, time: i64) {
+        self.sequence += 1;
+        self.queue.push((time, Reverse(self.sequence), index));
+    }
+
+    fn into_file_blame(self) -> FileBlame {
+        let mut blame = FileBlame::default();
+        let mut commits: HashMap<ObjectId, u32> = HashMap::new();
+        let mut paths: HashMap<Arc<str>, u32> = HashMap::new();
+        for entry in self.result {
+            let (commit, path, line) = entry.expect("every line is blamed on some commit");
+            let commit = *commits.entry(commit).or_insert_with(|| {
+                blame.commits.push(commit);
+                blame.commits.len() as u32 - 1
+            });
+            let path = *paths.entry(path.clone()).or_insert_with(|| {
+                blame.paths.push(path);
+                blame.paths.len() as u32 - 1
+            });
+            blame.lines.push(LineOrigin { commit, path, line });
+        }
+        blame
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_passes_unchanged_parts() {
+        let mut passed = Vec::new();
+        let mut kept = Vec::new();
+        // target lines 0..3 = parent 0..3, 5..10 = parent 4..9
+        split(Suspect { final_start: 10, start: 1, len: 6 }, &[(0, 0, 3), (5, 4, 5)], &mut passed, &mut kept);
+        let passed: Vec<_> = passed.iter().map(|s| (s.final_start, s.start, s.len)).collect();
+        let kept: Vec<_> = kept.iter().map(|s| (s.final_start, s.start, s.len)).collect();
+        assert_eq!(passed, vec![(10, 1, 2), (14, 4, 2)]);
+        assert_eq!(kept, vec![(12, 3, 2)]);
+    }
+}

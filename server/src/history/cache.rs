@@ -1,0 +1,170 @@
+//! Remembered blame results, keyed by (commit, path): a commit id fixes the
+//! whole history behind it, so a file's blame at a commit never changes.
+//! In memory (bounded, least recently used goes first) and optionally on
+//! disk as one small JSON file per entry. Also remembers commit facts
+//! (author, time, summary). Must never compute blame itself.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use gix::ObjectId;
+
+use super::repo::{CommitFacts, Objects};
+use super::{FileBlame, HistoryError, LineOrigin};
+
+/// Whole-file blames kept in memory.
+const MEMORY_ENTRIES: usize = 256;
+/// Commit facts kept in memory.
+const MEMORY_FACTS: usize = 65_536;
+/// Bump when the disk format or the blame algorithm's answers change.
+const DISK_VERSION: u32 = 1;
+
+pub struct BlameCache {
+    dir: Option<PathBuf>,
+    memory: Mutex<Memory>,
+}
+
+#[derive(Default)]
+struct Memory {
+    tick: u64,
+    blames: HashMap<(ObjectId, String), (u64, Arc<FileBlame>)>,
+    facts: HashMap<ObjectId, Arc<CommitFacts>>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DiskBlame {
+    version: u32,
+    commit: String,
+    path: String,
+    commits: Vec<(String, CommitFacts)>,
+    paths: Vec<String>,
+    /// (commit index, path index, 0-based line) per line.
+    lines: Vec<(u32, u32, u32)>,
+}
+
+impl BlameCache {
+    /// `dir`: where to keep results across runs (the caller passes
+    /// `<journal dir>/cache`); `None` keeps them in memory only.
+    pub fn new(dir: Option<PathBuf>) -> BlameCache {
+        BlameCache { dir, memory: Mutex::new(Memory::default()) }
+    }
+
+    pub(crate) fn get(&self, commit: ObjectId, path: &str) -> Option<Arc<FileBlame>> {
+        {
+            let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
+            memory.tick += 1;
+            let tick = memory.tick;
+            if let Some(entry) = memory.blames.get_mut(&(commit, path.to_owned())) {
+                entry.0 = tick;
+                return Some(entry.1.clone());
+            }
+        }
+        let disk = self.read_disk(commit, path)?;
+        let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, facts) in disk.1 {
+            memory.facts.entry(id).or_insert_with(|| Arc::new(facts));
+        }
+        let blame = Arc::new(disk.0);
+        memory.insert_blame(commit, path, blame.clone());
+        Some(blame)
+    }
+
+    pub(crate) fn put(
+        &self,
+        objects: &mut Objects,
+        commit: ObjectId,
+        path: &str,
+        blame: Arc<FileBlame>,
+    ) -> Result<(), HistoryError> {
+        self.memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert_blame(commit, path, blame.clone());
+        if self.dir.is_some() {
+            let mut commits = Vec::with_capacity(blame.commits.len());
+            for &id in &blame.commits {
+                commits.push((id.to_string(), (*self.facts(objects, id)?).clone()));
+            }
+            let record = DiskBlame {
+                version: DISK_VERSION,
+                commit: commit.to_string(),
+                path: path.to_owned(),
+                commits,
+                paths: blame.paths.iter().map(|p| p.to_string()).collect(),
+                lines: blame.lines.iter().map(|l| (l.commit, l.path, l.line)).collect(),
+            };
+            // A cache that can't be written is only slower: ignore failures.
+            let _ = self.write_disk(commit, path, &record);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn facts(&self, objects: &mut Objects, commit: ObjectId) -> Result<Arc<CommitFacts>, HistoryError> {
+        if let Some(facts) = self.memory.lock().unwrap_or_else(|e| e.into_inner()).facts.get(&commit) {
+            return Ok(facts.clone());
+        }
+        let facts = Arc::new(objects.commit_facts(commit)?);
+        let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
+        if memory.facts.len() >= MEMORY_FACTS {
+            memory.facts.clear();
+        }
+        memory.facts.insert(commit, facts.clone());
+        Ok(facts)
+    }
+
+    fn file_for(&self, commit: ObjectId, path: &str) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?;
+        let hex = commit.to_string();
+        Some(dir.join("blame").join(&hex[..2]).join(format!("{}-{:08x}.json", &hex[2..], crc32fast::hash(path.as_bytes()))))
+    }
+
+    fn read_disk(&self, commit: ObjectId, path: &str) -> Option<(FileBlame, Vec<(ObjectId, CommitFacts)>)> {
+        let file = self.file_for(commit, path)?;
+        let bytes = std::fs::read(file).ok()?;
+        let record: DiskBlame = serde_json::from_slice(&bytes).ok()?;
+        if record.version != DISK_VERSION || record.path != path || record.commit != commit.to_string() {
+            return None;
+        }
+        let mut commits = Vec::with_capacity(record.commits.len());
+        let mut facts = Vec::with_capacity(record.commits.len());
+        for (hex, f) in record.commits {
+            let id = ObjectId::from_hex(hex.as_bytes()).ok()?;
+            commits.push(id);
+            facts.push((id, f));
+        }
+        let lines = record
+            .lines
+            .iter()
+            .map(|&(commit, path, line)| LineOrigin { commit, path, line })
+            .collect::<Vec<_>>();
+        if lines.iter().any(|l| l.commit as usize >= commits.len() || l.path as usize >= record.paths.len()) {
+            return None;
+        }
+        let paths = record.paths.into_iter().map(Arc::from).collect();
+        Some((FileBlame { commits, paths, lines }, facts))
+    }
+
+    fn write_disk(&self, commit: ObjectId, path: &str, record: &DiskBlame) -> std::io::Result<()> {
+        let Some(file) = self.file_for(commit, path) else { return Ok(()) };
+        let parent = file.parent().expect("cache files live in a folder");
+        std::fs::create_dir_all(parent)?;
+        // Write then rename, so a reader never sees half a file.
+        let temp = file.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&temp, serde_json::to_vec(record)?)?;
+        std::fs::rename(&temp, &file)
+    }
+}
+
+impl Memory {
+    fn insert_blame(&mut self, commit: ObjectId, path: &str, blame: Arc<FileBlame>) {
+        self.tick += 1;
+        let tick = self.tick;
+        if self.blames.len() >= MEMORY_ENTRIES {
+            if let Some(oldest) = self.blames.iter().min_by_key(|(_, (t, _))| *t).map(|(k, _)| k.clone()) {
+                self.blames.remove(&oldest);
+            }
+        }
+        self.blames.insert((commit, path.to_owned()), (tick, blame));
+    }
+}

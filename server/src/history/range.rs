@@ -1,0 +1,320 @@
+//! Range history, following git's `line-log.c` (`git log -L A,B:path`):
+//! commits are visited in git's topological (graph) order; each carries
+//! line ranges per path; a commit is listed when a hunk of its diff
+//! touches its ranges; ranges move to the parent through the diff (the
+//! touched hunks' parent sides replace the lines they cover, the rest shift
+//! with the hunks above). A merge whose range one parent left untouched
+//! hands everything to that parent and is not listed. Renames are followed.
+//! Must never know about the caches or how results are shown.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use gix::ObjectId;
+
+use super::blame::Walker;
+use super::diff::Hunk;
+use super::repo::{EntryKind, Objects};
+use super::HistoryError;
+
+/// A listed commit with the size of its touching hunks.
+#[derive(Debug, Clone)]
+pub(crate) struct RangeChange {
+    pub commit: ObjectId,
+    pub path: String,
+    pub added: u32,
+    pub deleted: u32,
+}
+
+/// 0-based half-open line ranges, sorted, merged, none empty.
+type Ranges = Vec<(u32, u32)>;
+
+/// Tracked ranges per path.
+type Tracked = Vec<(String, Ranges)>;
+
+pub(crate) fn line_log(
+    objects: &mut Objects,
+    tip: ObjectId,
+    path: &str,
+    start: u32,
+    end: u32,
+    shown: &Path,
+) -> Result<Vec<RangeChange>, HistoryError> {
+    let mut walker = Walker::new(objects);
+    let tree = walker.objects.commit(tip)?.tree;
+    let blob = match walker.objects.entry(tree, path)? {
+        Some((EntryKind::File | EntryKind::Link, id)) => id,
+        Some((EntryKind::Tree, _)) => return Err(HistoryError::Directory { path: shown.into() }),
+        Some((EntryKind::Submodule, _)) => return Err(HistoryError::Submodule { path: shown.into() }),
+        None => return Err(HistoryError::NotInRevision { path: shown.into(), rev: tip.to_string() }),
+    };
+    let lines = walker.blob(blob)?.lines.len();
+    if start == 0 || start > end || end > lines {
+        return Err(HistoryError::InvalidRange { path: shown.into(), start, end, lines });
+    }
+
+    let order = topo_order(walker.objects, tip)?;
+    let mut pending: HashMap<ObjectId, Tracked> = HashMap::new();
+    pending.insert(tip, vec![(path.to_owned(), vec![(start - 1, end)])]);
+    let mut out = Vec::new();
+    for commit in order {
+        let Some(tracked) = pending.remove(&commit) else { continue };
+        if std::env::var_os("PROVENANCE_LS_DEBUG_RANGES").is_some() {
+            eprintln!("{} {:?}", &commit.to_string()[..7], tracked);
+        }
+        let parents = walker.objects.commit(commit)?.parents.clone();
+        if parents.len() <= 1 {
+            let parent = parents.first().copied();
+            let step = map_to_parent(&mut walker, commit, parent, &tracked)?;
+            if let Some(parent) = parent {
+                add(&mut pending, parent, step.ranges);
+            }
+            if step.changed {
+                out.push(RangeChange { commit, path: step.path, added: step.added, deleted: step.deleted });
+            }
+            continue;
+        }
+        let mut steps = Vec::with_capacity(parents.len());
+        let mut taken_by_one = false;
+        for &parent in &parents {
+            let step = map_to_parent(&mut walker, commit, Some(parent), &tracked)?;
+            if !step.changed {
+                // This parent can take all the blame; git follows no other path.
+                add(&mut pending, parent, step.ranges);
+                taken_by_one = true;
+                break;
+            }
+            steps.push((parent, step));
+        }
+        if taken_by_one {
+            continue;
+        }
+        let first = &steps[0].1;
+        out.push(RangeChange { commit, path: first.path.clone(), added: first.added, deleted: first.deleted });
+        for (parent, step) in steps {
+            add(&mut pending, parent, step.ranges);
+        }
+    }
+    Ok(out)
+}
+
+fn add(pending: &mut HashMap<ObjectId, Tracked>, parent: ObjectId, ranges: Tracked) {
+    let slot = pending.entry(parent).or_default();
+    for (path, r) in ranges {
+        if r.is_empty() {
+            continue;
+        }
+        match slot.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, existing)) => *existing = union(existing, &r),
+            None => slot.push((path, r)),
+        }
+    }
+    if slot.is_empty() {
+        pending.remove(&parent);
+    }
+}
+
+struct Step {
+    changed: bool,
+    ranges: Tracked,
+    /// The first tracked path, as named in the child commit.
+    path: String,
+    added: u32,
+    deleted: u32,
+}
+
+fn map_to_parent(
+    walker: &mut Walker<'_>,
+    commit: ObjectId,
+    parent: Option<ObjectId>,
+    tracked: &Tracked,
+) -> Result<Step, HistoryError> {
+    let tree = walker.objects.commit(commit)?.tree;
+    let mut step = Step {
+        changed: false,
+        ranges: Vec::new(),
+        path: tracked.first().map(|(p, _)| p.clone()).unwrap_or_default(),
+        added: 0,
+        deleted: 0,
+    };
+    for (path, ranges) in tracked {
+        let Some((EntryKind::File | EntryKind::Link, blob)) = walker.objects.entry(tree, path)? else {
+            step.ranges.push((path.clone(), ranges.clone()));
+            continue;
+        };
+        let before = match parent {
+            None => None,
+            Some(parent) => walker.find_origin(commit, parent, path, blob)?,
+        };
+        if let Some((_, pblob)) = &before {
+            if *pblob == blob {
+                step.ranges.push((before.as_ref().unwrap().0.to_string(), ranges.clone()));
+                continue;
+            }
+        }
+        let target = walker.blob(blob)?;
+        let hunks = match &before {
+            Some((_, pblob)) => {
+                let old = walker.blob(*pblob)?;
+                walker.interner.diff(&old.lines, &old.data, &target.lines, &target.data, false)
+            }
+            None => vec![Hunk { before: 0..0, after: 0..target.lines.len() }],
+        };
+        let touched = touched(&hunks, ranges);
+        if !touched.is_empty() {
+            step.changed = true;
+            for h in &touched {
+                step.added += h.after.len() as u32;
+                step.deleted += h.before.len() as u32;
+            }
+        }
+        let parent_path = before.map(|(p, _)| p.to_string()).unwrap_or_else(|| path.clone());
+        let touched_targets: Ranges = touched.iter().map(|h| (h.after.start, h.after.end)).collect();
+        let kept = difference(ranges, &touched_targets);
+        let shifted = shift(&kept, &hunks);
+        let touched_parents: Ranges = touched.iter().map(|h| (h.before.start, h.before.end)).collect();
+        step.ranges.push((parent_path, union(&shifted, &touched_parents)));
+    }
+    Ok(step)
+}
+
+/// The hunks whose new side overlaps the ranges, with git's exact test
+/// (`diff_ranges_filter_touched`): a pure deletion counts only strictly inside a range.
+fn touched(hunks: &[Hunk], ranges: &Ranges) -> Vec<Hunk> {
+    let mut out = Vec::new();
+    if ranges.is_empty() {
+        return out;
+    }
+    let mut j = 0;
+    for h in hunks {
+        while h.after.start > ranges[j].1 {
+            j += 1;
+            if j == ranges.len() {
+                return out;
+            }
+        }
+        let (a_start, a_end) = (h.after.start, h.after.end);
+        let (b_start, b_end) = ranges[j];
+        if !(a_end <= b_start || b_end <= a_start) {
+            out.push(h.clone());
+        }
+    }
+    out
+}
+
+fn difference(a: &Ranges, b: &Ranges) -> Ranges {
+    let mut out = Vec::new();
+    for &(start, end) in a {
+        let mut pieces = vec![(start, end)];
+        for &(bs, be) in b {
+            // An empty range (a pure deletion) strictly inside splits the
+            // range there, so the part after it shifts with the deletion (git does the same).
+            pieces = pieces
+                .into_iter()
+                .flat_map(|(s, e)| {
+                    let mut v = Vec::new();
+                    if bs == be {
+                        if s < bs && bs < e {
+                            v.extend([(s, bs), (bs, e)]);
+                        } else {
+                            v.push((s, e));
+                        }
+                        return v;
+                    }
+                    if s < bs.min(e) {
+                        v.push((s, bs.min(e)));
+                    }
+                    if be.max(s) < e {
+                        v.push((be.max(s), e));
+                    }
+                    v
+                })
+                .collect();
+        }
+        out.extend(pieces);
+    }
+    out
+}
+
+/// git's `range_set_shift_diff`: move each range by the size change of every
+/// hunk starting at or before it.
+fn shift(ranges: &Ranges, hunks: &[Hunk]) -> Ranges {
+    let mut out = Vec::with_capacity(ranges.len());
+    let mut offset: i64 = 0;
+    let mut j = 0;
+    for &(start, end) in ranges {
+        while j < hunks.len() && start >= hunks[j].after.start {
+            offset += hunks[j].before.len() as i64 - hunks[j].after.len() as i64;
+            j += 1;
+        }
+        out.push(((start as i64 + offset) as u32, (end as i64 + offset) as u32));
+    }
+    out
+}
+
+/// Sorted, merged union; adjacent ranges merge, empty ones vanish (git's `sort_and_merge_range_set`).
+fn union(a: &Ranges, b: &Ranges) -> Ranges {
+    let mut all: Ranges = a.iter().chain(b.iter()).copied().filter(|(s, e)| s < e).collect();
+    all.sort();
+    let mut out: Ranges = Vec::with_capacity(all.len());
+    for (s, e) in all {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// git's `--topo-order` (graph order): children before parents, and after a
+/// merge its later parents' lines of history first (a LIFO of ready commits).
+fn topo_order(objects: &mut Objects, tip: ObjectId) -> Result<Vec<ObjectId>, HistoryError> {
+    let all = objects.ancestry(tip)?;
+    let mut indegree: HashMap<ObjectId, u32> = all.iter().map(|&c| (c, 1)).collect();
+    for &c in &all {
+        for p in objects.commit(c)?.parents.clone() {
+            if let Some(d) = indegree.get_mut(&p) {
+                *d += 1;
+            }
+        }
+    }
+    let mut stack = vec![tip];
+    let mut out = Vec::with_capacity(all.len());
+    while let Some(c) = stack.pop() {
+        for p in objects.commit(c)?.parents.clone() {
+            let Some(d) = indegree.get_mut(&p) else { continue };
+            if *d == 0 {
+                continue;
+            }
+            *d -= 1;
+            if *d == 1 {
+                stack.push(p);
+            }
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_arithmetic() {
+        assert_eq!(union(&vec![(0, 2)], &vec![(2, 4), (6, 6), (7, 9)]), vec![(0, 4), (7, 9)]);
+        assert_eq!(difference(&vec![(0, 10)], &vec![(2, 4), (5, 5)]), vec![(0, 2), (4, 5), (5, 10)]);
+        assert_eq!(difference(&vec![(3, 10)], &vec![(3, 3), (10, 10)]), vec![(3, 10)]);
+        let hunks = vec![Hunk { before: 1..1, after: 1..3 }, Hunk { before: 5..8, after: 7..8 }];
+        assert_eq!(shift(&vec![(0, 1), (3, 5), (9, 10)], &hunks), vec![(0, 1), (1, 3), (9, 10)]);
+    }
+
+    #[test]
+    fn deletion_touches_only_inside() {
+        let at = |s: u32| vec![Hunk { before: 0..1, after: s..s }];
+        let r = vec![(3, 6)];
+        assert!(touched(&at(3), &r).is_empty());
+        assert_eq!(touched(&at(4), &r).len(), 1);
+        assert!(touched(&at(6), &r).is_empty());
+    }
+}

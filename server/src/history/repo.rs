@@ -1,0 +1,369 @@
+//! Opening a repository so that nothing it configures can run, and reading
+//! its objects raw. Owns every call into gix's object database for this
+//! module; must never use gix's filter pipeline, diff drivers, hooks,
+//! fsmonitor, credential helpers or transports, and never spawn `git`.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use gix::objs::FindExt;
+use gix::ObjectId;
+
+use super::HistoryError;
+
+/// A repository opened so that it can't make us run anything.
+///
+/// gix itself never runs hooks, fsmonitor or filters unless asked; on top of
+/// that we open it *isolated*: only the repository's own config is read (no
+/// system/global/XDG config, no includes, no environment overrides), and gix
+/// may not run the `git` binary to find its installation config. All content
+/// is read as raw blobs, so `.gitattributes` filters and textconv never apply.
+#[derive(Clone)]
+pub struct Repo {
+    repo: gix::ThreadSafeRepository,
+    workdir: PathBuf,
+    git_dir: PathBuf,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo")
+            .field("workdir", &self.workdir)
+            .field("git_dir", &self.git_dir)
+            .finish()
+    }
+}
+
+impl Repo {
+    /// Finds the repository containing `path` (a file or a folder) by walking up.
+    pub fn discover(path: &Path) -> Result<Repo, HistoryError> {
+        let start = if path.is_dir() {
+            path.to_path_buf()
+        } else {
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."))
+        };
+        let start = start.canonicalize().map_err(|_| HistoryError::NotFound {
+            path: path.to_path_buf(),
+        })?;
+        let repo = gix::ThreadSafeRepository::discover_opts(
+            &start,
+            gix::discover::upwards::Options::default(),
+            gix::sec::trust::Mapping {
+                full: safe_open_options(),
+                reduced: safe_open_options(),
+            },
+        )
+        .map_err(|err| {
+            let message = err.to_string();
+            if message.contains("not a git repository") || message.contains("Could not find") {
+                HistoryError::NotARepository { path: start.clone() }
+            } else {
+                HistoryError::Open { path: start.clone(), message }
+            }
+        })?;
+        let git_dir = repo.git_dir().to_path_buf();
+        let workdir = match repo.work_dir() {
+            Some(dir) => dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
+            None => return Err(HistoryError::Bare { git_dir }),
+        };
+        Ok(Repo { repo, workdir, git_dir })
+    }
+
+    /// The root of the working tree.
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    /// The `.git` directory (or the worktree's git dir).
+    pub fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
+    /// `path` (absolute, or relative to the current directory) as a
+    /// slash-separated path relative to the working tree root.
+    pub fn relative_path(&self, path: &Path) -> Result<String, HistoryError> {
+        let absolute = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map_err(|err| HistoryError::Io { path: path.to_path_buf(), message: err.to_string() })?
+                .join(path)
+        };
+        // Canonicalize the parent only: the file itself may be deleted or
+        // a symlink we must not follow out of the repository.
+        let resolved = match (absolute.parent(), absolute.file_name()) {
+            (Some(parent), Some(name)) => parent
+                .canonicalize()
+                .map(|p| p.join(name))
+                .unwrap_or_else(|_| absolute.clone()),
+            _ => absolute.clone(),
+        };
+        let relative = resolved
+            .strip_prefix(&self.workdir)
+            .map_err(|_| HistoryError::OutsideWorktree { path: path.to_path_buf() })?;
+        let mut out = String::new();
+        for component in relative.components() {
+            if !out.is_empty() {
+                out.push('/');
+            }
+            out.push_str(&component.as_os_str().to_string_lossy());
+        }
+        if out.is_empty() {
+            return Err(HistoryError::Directory { path: path.to_path_buf() });
+        }
+        Ok(out)
+    }
+
+    /// A reader over this repository's objects for one request.
+    pub(crate) fn objects(&self) -> Result<Objects, HistoryError> {
+        let mut repo = self.repo.to_thread_local();
+        repo.object_cache_size_if_unset(16 * 1024 * 1024);
+        let shallow = match repo.shallow_commits() {
+            Ok(Some(commits)) => commits.iter().copied().collect(),
+            Ok(None) => HashSet::new(),
+            Err(err) => return Err(HistoryError::Objects(err.to_string())),
+        };
+        Ok(Objects {
+            repo,
+            buf: Vec::new(),
+            buf2: Vec::new(),
+            commits: HashMap::new(),
+            shallow,
+        })
+    }
+}
+
+fn safe_open_options() -> gix::open::Options {
+    gix::open::Options::isolated()
+        // Belt and braces: even though we never ask gix for these, make sure
+        // a repository-local config can't switch them on for us.
+        .config_overrides(["core.fsmonitor=false"])
+}
+
+/// What blame and range history need from a commit.
+#[derive(Debug, Clone)]
+pub(crate) struct CommitNode {
+    pub tree: ObjectId,
+    /// Empty for root commits and for the commits at a shallow clone's boundary.
+    pub parents: Vec<ObjectId>,
+    /// Committer time: git walks history newest-committed first.
+    pub time: i64,
+}
+
+/// What a person reads about a commit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct CommitFacts {
+    pub author: String,
+    pub author_email: String,
+    pub author_time: i64,
+    pub summary: String,
+    pub message: String,
+}
+
+/// A tree entry's kind, as far as blame cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    File,
+    Link,
+    Tree,
+    Submodule,
+}
+
+pub(crate) struct Objects {
+    repo: gix::Repository,
+    buf: Vec<u8>,
+    buf2: Vec<u8>,
+    commits: HashMap<ObjectId, CommitNode>,
+    shallow: HashSet<ObjectId>,
+}
+
+fn objects_error(err: impl std::fmt::Display) -> HistoryError {
+    HistoryError::Objects(err.to_string())
+}
+
+impl Objects {
+    /// Resolves a revision (`HEAD`, a branch, a hash, `HEAD~2`, …) to a commit.
+    pub fn resolve(&mut self, rev: &str) -> Result<ObjectId, HistoryError> {
+        if rev == "HEAD" {
+            return self.head();
+        }
+        let id = self
+            .repo
+            .rev_parse_single(rev)
+            .map_err(|err| HistoryError::UnknownRevision { rev: rev.to_owned(), message: err.to_string() })?;
+        let object = id
+            .object()
+            .map_err(objects_error)?
+            .peel_to_kind(gix::object::Kind::Commit)
+            .map_err(|err| HistoryError::UnknownRevision { rev: rev.to_owned(), message: err.to_string() })?;
+        Ok(object.id)
+    }
+
+    /// The commit HEAD points at, or `Unborn` before the first commit.
+    pub fn head(&mut self) -> Result<ObjectId, HistoryError> {
+        let head = self.repo.head().map_err(objects_error)?;
+        if head.is_unborn() {
+            let branch = head
+                .referent_name()
+                .map(|name| name.shorten().to_string())
+                .unwrap_or_else(|| "HEAD".into());
+            return Err(HistoryError::Unborn { branch });
+        }
+        let id = self
+            .repo
+            .head_id()
+            .map_err(|err| HistoryError::UnknownRevision { rev: "HEAD".into(), message: err.to_string() })?;
+        Ok(id.detach())
+    }
+
+    pub fn commit(&mut self, id: ObjectId) -> Result<&CommitNode, HistoryError> {
+        if !self.commits.contains_key(&id) {
+            let commit = self.repo.objects.find_commit(&id, &mut self.buf).map_err(objects_error)?;
+            let time = commit.committer().ok().and_then(|c| c.time().ok()).map(|t| t.seconds).unwrap_or(0);
+            let parents = if self.shallow.contains(&id) {
+                Vec::new()
+            } else {
+                commit.parents().collect()
+            };
+            let node = CommitNode { tree: commit.tree(), parents, time };
+            self.commits.insert(id, node);
+        }
+        Ok(&self.commits[&id])
+    }
+
+    pub fn commit_facts(&mut self, id: ObjectId) -> Result<CommitFacts, HistoryError> {
+        let commit = self.repo.objects.find_commit(&id, &mut self.buf).map_err(objects_error)?;
+        let author = commit.author().map_err(objects_error)?;
+        let author_time = author.time().map(|t| t.seconds).unwrap_or(0);
+        let message = commit.message.to_string();
+        // git blame's summary is the first line of the message.
+        let summary = message.lines().next().unwrap_or_default().trim_end().to_owned();
+        Ok(CommitFacts {
+            author: author.name.to_string(),
+            author_email: author.email.to_string(),
+            author_time,
+            summary,
+            message,
+        })
+    }
+
+    /// The entry at slash-separated `path` in `tree`, if any.
+    pub fn entry(&mut self, tree: ObjectId, path: &str) -> Result<Option<(EntryKind, ObjectId)>, HistoryError> {
+        let mut current = tree;
+        let mut components = path.split('/').peekable();
+        while let Some(name) = components.next() {
+            let tree = self.repo.objects.find_tree_iter(&current, &mut self.buf).map_err(objects_error)?;
+            let mut found = None;
+            for entry in tree {
+                let entry = entry.map_err(objects_error)?;
+                if entry.filename == name.as_bytes() {
+                    found = Some((kind_of(entry.mode), entry.oid.to_owned()));
+                    break;
+                }
+            }
+            match found {
+                None => return Ok(None),
+                Some((kind, id)) if components.peek().is_none() => return Ok(Some((kind, id))),
+                Some((EntryKind::Tree, id)) => current = id,
+                Some(_) => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn blob(&mut self, id: ObjectId) -> Result<Vec<u8>, HistoryError> {
+        let blob = self.repo.objects.find_blob(&id, &mut self.buf).map_err(objects_error)?;
+        Ok(blob.data.to_vec())
+    }
+
+    /// Files (path, blob) present under `old` but not under `new`: the
+    /// sources git considers when it looks for a rename.
+    pub fn deleted_files(&mut self, old: ObjectId, new: ObjectId) -> Result<Vec<(String, ObjectId)>, HistoryError> {
+        let mut out = Vec::new();
+        self.collect_deleted(old, Some(new), String::new(), &mut out)?;
+        Ok(out)
+    }
+
+    fn collect_deleted(
+        &mut self,
+        old: ObjectId,
+        new: Option<ObjectId>,
+        prefix: String,
+        out: &mut Vec<(String, ObjectId)>,
+    ) -> Result<(), HistoryError> {
+        if Some(old) == new {
+            return Ok(());
+        }
+        let old_entries = self.tree_entries(old)?;
+        let new_entries = match new {
+            Some(new) => self.tree_entries(new)?,
+            None => Vec::new(),
+        };
+        let new_by_name: HashMap<&[u8], (EntryKind, ObjectId)> =
+            new_entries.iter().map(|(name, kind, id)| (name.as_slice(), (*kind, *id))).collect();
+        for (name, kind, id) in &old_entries {
+            let path = if prefix.is_empty() {
+                String::from_utf8_lossy(name).into_owned()
+            } else {
+                format!("{prefix}/{}", String::from_utf8_lossy(name))
+            };
+            let counterpart = new_by_name.get(name.as_slice()).copied();
+            match kind {
+                EntryKind::Tree => {
+                    let new_tree = match counterpart {
+                        Some((EntryKind::Tree, new_id)) => Some(new_id),
+                        _ => None,
+                    };
+                    self.collect_deleted(*id, new_tree, path, out)?;
+                }
+                EntryKind::File => match counterpart {
+                    Some((EntryKind::File, _)) => {}
+                    _ => out.push((path, *id)),
+                },
+                EntryKind::Link | EntryKind::Submodule => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn tree_entries(&mut self, tree: ObjectId) -> Result<Vec<(Vec<u8>, EntryKind, ObjectId)>, HistoryError> {
+        let iter = self.repo.objects.find_tree_iter(&tree, &mut self.buf2).map_err(objects_error)?;
+        let mut out = Vec::new();
+        for entry in iter {
+            let entry = entry.map_err(objects_error)?;
+            out.push((entry.filename.to_vec(), kind_of(entry.mode), entry.oid.to_owned()));
+        }
+        Ok(out)
+    }
+
+    /// Every commit reachable from `tip` (respecting a shallow boundary).
+    pub fn ancestry(&mut self, tip: ObjectId) -> Result<Vec<ObjectId>, HistoryError> {
+        let mut seen = HashSet::new();
+        let mut stack = vec![tip];
+        let mut out = Vec::new();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            out.push(id);
+            let parents = self.commit(id)?.parents.clone();
+            stack.extend(parents);
+        }
+        Ok(out)
+    }
+}
+
+fn kind_of(mode: gix::objs::tree::EntryMode) -> EntryKind {
+    if mode.is_tree() {
+        EntryKind::Tree
+    } else if mode.is_commit() {
+        EntryKind::Submodule
+    } else if mode.is_link() {
+        EntryKind::Link
+    } else {
+        EntryKind::File
+    }
+}

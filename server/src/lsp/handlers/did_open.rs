@@ -1,0 +1,23 @@
+use tower_lsp_server::ls_types::*;
+
+use super::now_ms;
+use crate::lsp::state::{document_key, ServerState};
+
+pub fn handle(state: &ServerState, params: DidOpenTextDocumentParams) {
+    let doc = params.text_document;
+    if looks_binary(&doc.text) {
+        tracing::info!("{}: binary content, not tracked", doc.uri.as_str());
+        return;
+    }
+    let (key, path) = document_key(&doc.uri);
+    state
+        .tracker()
+        .open(&key, path.as_deref(), doc.version, &doc.text, now_ms());
+    state.opened(&doc.uri);
+    state.mark_dirty(&doc.uri);
+}
+
+/// A NUL in the first 8 KiB is git's own test for binary content.
+pub fn looks_binary(text: &str) -> bool {
+    text.as_bytes().iter().take(8192).any(|&b| b == 0)
+}

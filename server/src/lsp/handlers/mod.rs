@@ -1,0 +1,23 @@
+//! One handler per LSP method: parse params → ask the core → convert the answer.
+
+pub mod code_action;
+pub mod did_change;
+pub mod did_change_configuration;
+pub mod did_change_watched_files;
+pub mod did_change_workspace_folders;
+pub mod did_close;
+pub mod did_open;
+pub mod edit_source;
+pub mod execute_command;
+pub mod hover;
+pub mod initialize;
+pub mod initialized;
+pub mod regions;
+
+/// Unix time in milliseconds: the only clock the provenance core sees.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

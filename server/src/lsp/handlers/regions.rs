@@ -1,0 +1,15 @@
+use tower_lsp_server::jsonrpc::{Error, Result};
+
+use crate::lsp::convert::document_regions;
+use crate::lsp::protocol::{DocumentRegions, RegionsParams};
+use crate::lsp::state::{document_key, ServerState};
+
+pub fn handle(state: &ServerState, params: RegionsParams) -> Result<DocumentRegions> {
+    let uri = params.text_document.uri;
+    let (key, _) = document_key(&uri);
+    let tracker = state.tracker();
+    let document = tracker
+        .document(&key)
+        .ok_or_else(|| Error::invalid_params(format!("{} is not open", uri.as_str())))?;
+    Ok(document_regions(&uri, document, state.encoding()))
+}

@@ -1,0 +1,140 @@
+//! Server state. Mutations (didOpen, didChange, editSource, review) go
+//! through one ordered path: the `Tracker` behind a mutex, taken without any
+//! `.await` in between, so edits apply in the order the client sent them.
+//! Requests take the same lock briefly to read; nothing holds it across an
+//! `.await`. Long history work never runs under it.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock, RwLock};
+
+use dashmap::DashMap;
+use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::Client;
+
+use crate::persist::Tracker;
+use crate::provenance::Thresholds;
+use crate::text::PositionEncoding;
+
+use super::settings::Settings;
+
+pub struct ServerState {
+    pub client: Client,
+    encoding: OnceLock<PositionEncoding>,
+    settings: RwLock<Settings>,
+    tracker: Mutex<Tracker>,
+    /// Documents whose regions changed since they were last published.
+    dirty: Mutex<HashSet<Uri>>,
+    pub publish_wakeup: tokio::sync::Notify,
+    can_watch_files: AtomicBool,
+    /// The documents the client has open, by URI as the client spells it.
+    open: DashMap<Uri, ()>,
+}
+
+impl ServerState {
+    pub fn new(client: Client) -> Self {
+        Self {
+            client,
+            encoding: OnceLock::new(),
+            settings: RwLock::new(Settings::default()),
+            tracker: Mutex::new(Tracker::new(Thresholds::default())),
+            dirty: Mutex::new(HashSet::new()),
+            publish_wakeup: tokio::sync::Notify::new(),
+            can_watch_files: AtomicBool::new(false),
+            open: DashMap::new(),
+        }
+    }
+
+    pub fn encoding(&self) -> PositionEncoding {
+        self.encoding
+            .get()
+            .copied()
+            .unwrap_or(PositionEncoding::Utf16)
+    }
+
+    pub fn set_encoding(&self, encoding: PositionEncoding) {
+        let _ = self.encoding.set(encoding);
+    }
+
+    pub fn client_can_watch_files(&self) -> bool {
+        self.can_watch_files.load(Ordering::Relaxed)
+    }
+
+    pub fn set_client_can_watch_files(&self, can: bool) {
+        self.can_watch_files.store(can, Ordering::Relaxed);
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_settings(&self, settings: Settings) {
+        {
+            let mut tracker = self.tracker();
+            tracker.set_thresholds(settings.thresholds.clone());
+            tracker.set_mark_window_ms(settings.marks.window_seconds * 1000);
+            tracker.set_journal_override(settings.journal.path.clone());
+        }
+        *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
+    }
+
+    /// The ordered mutation path. A poisoned lock is recovered: a panic in one
+    /// handler must not take every later edit down with it.
+    pub fn tracker(&self) -> MutexGuard<'_, Tracker> {
+        self.tracker.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn mark_dirty(&self, uri: &Uri) {
+        self.dirty
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(uri.clone());
+        self.publish_wakeup.notify_one();
+    }
+
+    pub fn opened(&self, uri: &Uri) {
+        self.open.insert(uri.clone(), ());
+    }
+
+    pub fn closed(&self, uri: &Uri) {
+        self.open.remove(uri);
+    }
+
+    pub fn mark_all_dirty(&self) {
+        let uris: Vec<Uri> = self.open.iter().map(|e| e.key().clone()).collect();
+        for uri in &uris {
+            self.mark_dirty(uri);
+        }
+    }
+
+    pub fn take_dirty(&self) -> Vec<Uri> {
+        self.dirty
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .collect()
+    }
+
+    /// Makes journal writes durable; called before answering any request.
+    pub fn sync_journals(&self) {
+        for notice in self.tracker().sync() {
+            tracing::error!("{}", notice.0);
+        }
+    }
+}
+
+/// The key a document has in the core: its absolute path for `file:` URIs
+/// (so editors that spell the URI differently agree), else the URI itself.
+pub fn document_key(uri: &Uri) -> (String, Option<PathBuf>) {
+    match uri.to_file_path() {
+        Some(path) => {
+            let path = path.into_owned();
+            (path.to_string_lossy().into_owned(), Some(path))
+        }
+        None => (uri.as_str().to_string(), None),
+    }
+}

@@ -1,0 +1,163 @@
+//! Who wrote an inserted piece of text: the rules of docs/classification.md.
+//! Pure decisions over plain values; the workspace gathers the facts.
+
+use super::region::{Attribution, Source};
+use serde::{Deserialize, Serialize};
+
+/// The numbers the classification rules use. Users configure them, so every
+/// field has a serde default (docs/classification.md says why each value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Thresholds {
+    /// With no hint, one insertion with at least this many line breaks is bulk.
+    pub bulk_min_line_breaks: usize,
+    /// With no hint, one insertion of at least this many chars is bulk.
+    pub bulk_min_chars: usize,
+    /// A batch with at least this many separate edits is a formatter or a
+    /// refactoring, not authorship (when no hint says otherwise).
+    pub format_min_edits: usize,
+    /// Recently deleted text kept to recognise undo/redo and moves.
+    pub graveyard_entries: usize,
+    /// Moved text of at least this many chars keeps its provenance anywhere;
+    /// shorter text only where it came from (undo).
+    pub move_min_chars: usize,
+    /// How many recent change batches a late hint can still reclassify.
+    pub hint_window: usize,
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            bulk_min_line_breaks: 3,
+            bulk_min_chars: 120,
+            format_min_edits: 3,
+            graveyard_entries: 64,
+            move_min_chars: 16,
+            hint_window: 8,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Large enough to be bulk when nothing else is known.
+    pub fn is_bulk_sized(&self, text: &str) -> bool {
+        let line_breaks = text.matches('\n').count();
+        line_breaks >= self.bulk_min_line_breaks || text.chars().count() >= self.bulk_min_chars
+    }
+}
+
+/// What the editor says a change was (`provenance/editSource`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HintSource {
+    Pasted,
+    Completion,
+    Agent,
+    /// Written by another program (a reload from disk without a mark).
+    External,
+    Typed,
+    Undo,
+    Reload,
+    Format,
+    Refactor,
+}
+
+impl HintSource {
+    /// The region source this hint makes; `None` for "not authorship".
+    pub fn region_source(self) -> Option<Source> {
+        match self {
+            HintSource::Pasted => Some(Source::Pasted),
+            HintSource::Completion => Some(Source::Completion),
+            HintSource::Agent => Some(Source::Agent),
+            HintSource::External => Some(Source::External),
+            HintSource::Typed
+            | HintSource::Undo
+            | HintSource::Reload
+            | HintSource::Format
+            | HintSource::Refactor => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Hint {
+    pub source: HintSource,
+    #[serde(default)]
+    pub agent: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
+impl Hint {
+    pub fn new(source: HintSource) -> Hint {
+        Hint {
+            source,
+            agent: None,
+            model: None,
+        }
+    }
+
+    pub fn attribution(&self) -> Option<Attribution> {
+        self.source.region_source().map(|source| Attribution {
+            source,
+            agent: self.agent.clone(),
+            model: self.model.clone(),
+        })
+    }
+}
+
+/// What is known about one inserted piece when its batch ends.
+pub(crate) struct Facts<'a> {
+    pub text: &'a str,
+    pub hint: Option<&'a Hint>,
+    /// Edits in the batch after diffing.
+    pub batch_edits: usize,
+    /// Recently deleted text equal to this one exists (undo, redo, move).
+    pub buried: bool,
+    /// The text exists verbatim in an open document (checked lazily).
+    pub copied: &'a dyn Fn() -> bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Decision {
+    Nothing,
+    Region(Attribution),
+    /// Bring back the provenance the deleted text had.
+    Restore,
+}
+
+/// The rules, in order; the first that applies decides.
+pub(crate) fn decide(facts: &Facts<'_>, thresholds: &Thresholds) -> Decision {
+    if facts.text.chars().all(char::is_whitespace) {
+        return Decision::Nothing;
+    }
+    let hint_source = facts.hint.map(|h| h.source);
+    if let (Some(HintSource::Completion | HintSource::Agent), Some(hint)) =
+        (hint_source, facts.hint)
+    {
+        return hint
+            .attribution()
+            .map_or(Decision::Nothing, Decision::Region);
+    }
+    if facts.buried {
+        return Decision::Restore;
+    }
+    if let Some(hint) = facts.hint {
+        return hint
+            .attribution()
+            .map_or(Decision::Nothing, Decision::Region);
+    }
+    if facts.batch_edits >= thresholds.format_min_edits || !thresholds.is_bulk_sized(facts.text) {
+        return Decision::Nothing;
+    }
+    let source = if (facts.copied)() {
+        Source::Pasted
+    } else {
+        Source::Bulk
+    };
+    Decision::Region(Attribution {
+        source,
+        agent: None,
+        model: None,
+    })
+}

@@ -1,0 +1,220 @@
+//! Random edit scripts: never panic, keep the region invariants, and replay
+//! (from empty, and twice) rebuilds exactly what live editing produced.
+
+use super::script::{check_replay, Run};
+use super::*;
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Edit {
+        doc: usize,
+        edits: Vec<(usize, usize, String)>,
+    },
+    Full {
+        doc: usize,
+        keep: usize,
+        text: String,
+    },
+    Hint {
+        doc: usize,
+        ahead: i32,
+        source: HintSource,
+    },
+    Reinsert {
+        doc: usize,
+        at: usize,
+    },
+    Review {
+        doc: usize,
+        at: usize,
+        len: usize,
+    },
+    Disk {
+        doc: usize,
+        keep: usize,
+        text: String,
+        agent: bool,
+    },
+    CloseReopen {
+        doc: usize,
+    },
+}
+
+const DOCS: [&str; 2] = ["a", "b"];
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-c😀é\n ]{0,6}",
+        "[a-z\r\n]{0,4}",
+        Just("fn a() {}\r\n".to_string()),
+        (1usize..6).prop_map(|n| "line\n".repeat(n)),
+        (100usize..140).prop_map(|n| "x".repeat(n)),
+        Just("😀😀\n😀\n😀\n".to_string()),
+    ]
+}
+
+fn hint_source() -> impl Strategy<Value = HintSource> {
+    prop_oneof![
+        Just(HintSource::Pasted),
+        Just(HintSource::Completion),
+        Just(HintSource::Agent),
+        Just(HintSource::Typed),
+        Just(HintSource::Undo),
+        Just(HintSource::Format),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let edit = (any::<usize>(), 0usize..8, text());
+    prop_oneof![
+        4 => (0..2usize, prop::collection::vec(edit, 1..4)).prop_map(|(doc, edits)| Op::Edit { doc, edits }),
+        1 => (0..2usize, any::<usize>(), text()).prop_map(|(doc, keep, text)| Op::Full { doc, keep, text }),
+        2 => (0..2usize, -1..3i32, hint_source()).prop_map(|(doc, ahead, source)| Op::Hint { doc, ahead, source }),
+        1 => (0..2usize, any::<usize>()).prop_map(|(doc, at)| Op::Reinsert { doc, at }),
+        1 => (0..2usize, any::<usize>(), 0usize..10).prop_map(|(doc, at, len)| Op::Review { doc, at, len }),
+        1 => (0..2usize, any::<usize>(), text(), any::<bool>()).prop_map(|(doc, keep, text, agent)| Op::Disk { doc, keep, text, agent }),
+        1 => (0..2usize).prop_map(|doc| Op::CloseReopen { doc }),
+    ]
+}
+
+fn check_invariants(ws: &Workspace) {
+    for (doc, state) in ws.documents() {
+        let len = state.text.len_chars();
+        let mut previous_end = 0;
+        for region in &state.regions {
+            assert!(region.start < region.end, "{doc}: empty region {region:?}");
+            assert!(
+                region.start >= previous_end,
+                "{doc}: unsorted or overlapping {:?}",
+                state.regions
+            );
+            assert!(
+                region.end <= len,
+                "{doc}: region past the end ({len}) {region:?}"
+            );
+            assert!(
+                (0.0..=1.0).contains(&region.retained),
+                "{doc}: retained {region:?}"
+            );
+            assert!(
+                region
+                    .rewritten
+                    .iter()
+                    .all(|s| s.start < s.end && s.end <= region.len()),
+                "{doc}: rewritten spans {region:?}"
+            );
+            previous_end = region.end;
+        }
+    }
+}
+
+/// `text` spliced into the document keeping `keep`-derived ends, so full
+/// replacements and disk changes are mostly the same text.
+fn spliced(state: &DocumentState, keep: usize, text: &str) -> String {
+    let old = state.text.to_string();
+    let chars: Vec<char> = old.chars().collect();
+    let cut = keep % (chars.len() + 1);
+    let head: String = chars[..cut].iter().collect();
+    let tail: String = chars[cut..].iter().skip(keep % 3).collect();
+    format!("{head}{text}{tail}")
+}
+
+fn run_ops(ops: &[Op]) -> Run {
+    let mut ws = Workspace::new(Thresholds::default());
+    let mut records = Vec::new();
+    let mut deleted: Vec<String> = Vec::new();
+    let mut now = 0;
+    for doc in DOCS {
+        records.extend(ws.open(doc, 0, "fn main() {\r\n    😀\n}\n", now));
+    }
+    for op in ops {
+        now += 7;
+        let out = match op.clone() {
+            Op::Edit { doc, edits } => {
+                let state = ws.document(DOCS[doc]).expect("open").clone();
+                let mut text = state.text.clone();
+                let mut changes = Vec::new();
+                for (at, len, insert) in edits {
+                    let at = at % (text.len_chars() + 1);
+                    let end = (at + len).min(text.len_chars());
+                    deleted.push(text.slice(at..end).to_string());
+                    let change = Change {
+                        range: at..end,
+                        text: insert,
+                    };
+                    change.apply(&mut text);
+                    changes.push(change);
+                }
+                ws.change(DOCS[doc], state.version + 1, &changes, now)
+            }
+            Op::Full { doc, keep, text } => {
+                let state = ws.document(DOCS[doc]).expect("open");
+                let new = spliced(state, keep, &text);
+                let change = Change {
+                    range: 0..state.text.len_chars(),
+                    text: new,
+                };
+                let version = state.version + 1;
+                ws.change(DOCS[doc], version, &[change], now)
+            }
+            Op::Hint { doc, ahead, source } => {
+                let version = ws.document(DOCS[doc]).expect("open").version + ahead;
+                ws.hint(DOCS[doc], version, Hint::new(source), now)
+            }
+            Op::Reinsert { doc, at } => match deleted.last() {
+                Some(text) => {
+                    let state = ws.document(DOCS[doc]).expect("open");
+                    let at = at % (state.text.len_chars() + 1);
+                    let version = state.version + 1;
+                    ws.change(DOCS[doc], version, &[Change::insert(at, text)], now)
+                }
+                None => Vec::new(),
+            },
+            Op::Review { doc, at, len } => {
+                let state = ws.document(DOCS[doc]).expect("open");
+                let at = at % (state.text.len_chars() + 1);
+                ws.mark_reviewed(DOCS[doc], at..at + len).1
+            }
+            Op::Disk {
+                doc,
+                keep,
+                text,
+                agent,
+            } => {
+                let state = ws.document(DOCS[doc]).expect("open");
+                let new = spliced(state, keep, &text);
+                let attribution = agent.then(|| Attribution {
+                    source: Source::Agent,
+                    agent: Some("claude-code".into()),
+                    model: None,
+                });
+                ws.replace_from_disk(DOCS[doc], &new, now, attribution)
+            }
+            Op::CloseReopen { doc } => {
+                let known = ws.document(DOCS[doc]).expect("open").clone();
+                let mut out = ws.close(DOCS[doc]);
+                let text = format!("// header\n{}", known.text);
+                out.extend(ws.open_with_known(DOCS[doc], known.version, &text, known, now, None));
+                out
+            }
+        };
+        records.extend(out);
+        check_invariants(&ws);
+    }
+    Run {
+        workspace: ws,
+        records,
+        last_doc: "a".into(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_edit_scripts_keep_invariants_and_replay(ops in prop::collection::vec(op(), 1..40)) {
+        let run = run_ops(&ops);
+        check_replay(&run, Thresholds::default());
+    }
+}

@@ -1,0 +1,457 @@
+//! Edit scripts → expected regions. One row per rule of
+//! docs/classification.md (see `script` for the language). Every run also
+//! checks that replaying its records rebuilds the same documents.
+
+use super::script::{run, run_with};
+use super::*;
+
+fn check(table: &[(&str, &str)]) {
+    let mut failures = Vec::new();
+    for (script, expected) in table {
+        let got = run(script);
+        if got != *expected {
+            failures.push(format!(
+                "{script}\n   expected: {expected}\n        got: {got}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn typed_text_and_small_insertions_make_no_region() {
+    check(&[
+        (r#"open ""; type "a" at 0:0; type "b" at 0:1"#, "none"),
+        (r#"open "fn main() {}\n"; type "x" at 0:3"#, "none"),
+        // two line breaks: under the line threshold
+        (r#"open ""; insert "fn a() {\n}\n" at 0:0"#, "none"),
+        // whitespace only is never a region, however large
+        (r#"open ""; insert "\n\n\n\n\n" at 0:0"#, "none"),
+    ]);
+}
+
+#[test]
+fn one_large_change_without_hint_is_bulk() {
+    check(&[
+        // three line breaks: at the line threshold
+        (r#"open ""; insert "a\nb\nc\n" at 0:0"#, "bulk 0:0-3:0"),
+        (r#"open "x\n"; insert "a\nb\nc\nd" at 1:0"#, "bulk 1:0-4:1"),
+        // CRLF line breaks count once each
+        (
+            r#"open ""; insert "a\r\nb\r\nc\r\n" at 0:0"#,
+            "bulk 0:0-3:0",
+        ),
+    ]);
+}
+
+#[test]
+fn bulk_char_threshold_edges() {
+    let under = "x".repeat(119);
+    let at = "x".repeat(120);
+    assert_eq!(run(&format!(r#"open ""; insert "{under}" at 0:0"#)), "none");
+    assert_eq!(
+        run(&format!(r#"open ""; insert "{at}" at 0:0"#)),
+        "bulk 0:0-0:120"
+    );
+    // the thresholds are configurable
+    let strict = Thresholds {
+        bulk_min_chars: 10,
+        bulk_min_line_breaks: 1,
+        ..Thresholds::default()
+    };
+    assert_eq!(
+        run_with(r#"open ""; insert "123456789" at 0:0"#, strict.clone()),
+        "none"
+    );
+    assert_eq!(
+        run_with(r#"open ""; insert "1234567890" at 0:0"#, strict.clone()),
+        "bulk 0:0-0:10"
+    );
+    assert_eq!(
+        run_with(r#"open ""; insert "a\n" at 0:0"#, strict),
+        "bulk 0:0-1:0"
+    );
+}
+
+#[test]
+fn thresholds_have_serde_defaults() {
+    let t: Thresholds = serde_json::from_str(r#"{"bulkMinChars": 200}"#).expect("parse");
+    assert_eq!(
+        t,
+        Thresholds {
+            bulk_min_chars: 200,
+            ..Thresholds::default()
+        }
+    );
+}
+
+#[test]
+fn a_hint_wins() {
+    check(&[
+        // before the change
+        (
+            r#"open "x\n"; hint completion(copilot); insert "fn a() {}" at 1:0"#,
+            "completion 1:0-1:9 copilot",
+        ),
+        // after the change
+        (
+            r#"open "x\n"; insert "fn a() {}" at 1:0; hint completion(copilot) v1"#,
+            "completion 1:0-1:9 copilot",
+        ),
+        // after the change and more typing: the region followed the edit
+        (
+            r#"open "x\n"; insert "fn a() {}" at 1:0; type "z" at 0:0; hint completion(copilot) v1"#,
+            "completion 1:0-1:9 copilot",
+        ),
+        // a late hint for a change that no longer exists makes nothing
+        (
+            r#"open "x\n"; insert "abc" at 1:0; delete 1:0-1:3; hint completion v1"#,
+            "none",
+        ),
+        (
+            r#"open ""; hint agent(claude-code,opus); insert "let x = 1;" at 0:0"#,
+            "agent 0:0-0:10 claude-code/opus",
+        ),
+        (
+            r#"open ""; hint pasted; insert "foo" at 0:0"#,
+            "pasted 0:0-0:3",
+        ),
+        // not-authorship hints beat the bulk guess, before or after
+        (
+            r#"open ""; hint typed; insert "a\nb\nc\nd\n" at 0:0"#,
+            "none",
+        ),
+        (
+            r#"open ""; hint reload; insert "a\nb\nc\nd\n" at 0:0"#,
+            "none",
+        ),
+        (
+            r#"open ""; hint refactor; insert "a\nb\nc\nd\n" at 0:0"#,
+            "none",
+        ),
+        (
+            r#"open ""; insert "a\nb\nc\nd\n" at 0:0; hint format v1"#,
+            "none",
+        ),
+        (
+            r#"open ""; insert "a\nb\nc\nd\n" at 0:0; hint agent(x) v1"#,
+            "agent 0:0-4:0 x",
+        ),
+        // a hint for another version does not apply
+        (
+            r#"open ""; hint completion v5; insert "abc" at 0:0"#,
+            "none",
+        ),
+        // the first hint for a version decides; a second one is ignored
+        (
+            r#"open ""; hint completion(a); insert "xyz" at 0:0; hint agent(b) v1"#,
+            "completion 0:0-0:3 a",
+        ),
+        // a hint names the version: edits of the batch all count
+        (
+            r#"open "a\nb\n"; hint completion; insert "X" at 0:0 & insert "Y" at 1:0"#,
+            "completion 0:0-0:1, completion 1:0-1:1",
+        ),
+    ]);
+}
+
+#[test]
+fn one_insertion_is_one_region() {
+    let inserted = r#"open ""; hint completion; insert "abcd" at 0:0"#;
+    check(&[
+        // typing inside grows it, sets modified, lowers retained
+        (
+            &format!(r#"{inserted}; type "X" at 0:2"#),
+            "completion 0:0-0:5 modified retained=0.80",
+        ),
+        (
+            &format!(r#"{inserted}; type "X" at 0:2; type "Y" at 0:3"#),
+            "completion 0:0-0:6 modified retained=0.67",
+        ),
+        // typing at its edges is not inside it
+        (
+            &format!(r#"{inserted}; type "X" at 0:4"#),
+            "completion 0:0-0:4",
+        ),
+        (
+            &format!(r#"{inserted}; type "X" at 0:0"#),
+            "completion 0:1-0:5",
+        ),
+        // deleting part of it
+        (
+            &format!(r#"{inserted}; delete 0:1-0:2"#),
+            "completion 0:0-0:3 modified retained=0.75",
+        ),
+        // replacing part of it
+        (
+            &format!(r#"{inserted}; replace 0:1-0:2 "Z""#),
+            "completion 0:0-0:4 modified retained=0.75",
+        ),
+        // deleting all of it removes it
+        (&format!(r#"{inserted}; delete 0:0-0:4"#), "none"),
+        // a paste inside a region is an edit of that region
+        (
+            &format!(r#"{inserted}; hint pasted; insert "XY" at 0:2"#),
+            "completion 0:0-0:6 modified retained=0.67",
+        ),
+        // regions shift with edits before them
+        (
+            &format!(r#"{inserted}; insert "\n\n" at 0:0"#),
+            "completion 2:0-2:4",
+        ),
+    ]);
+}
+
+#[test]
+fn undo_and_redo_bring_back_provenance() {
+    check(&[
+        // undo of an insertion removes its region
+        (
+            r#"open ""; hint completion; insert "abcd" at 0:0; hint undo; delete 0:0-0:4"#,
+            "none",
+        ),
+        // redo brings it back with its old provenance
+        (
+            r#"open "x"; hint completion(c); insert "abcd" at 0:1; delete 0:1-0:5; insert "abcd" at 0:1"#,
+            "completion 0:1-0:5 c",
+        ),
+        (
+            r#"open "x"; hint completion(c); insert "abcd" at 0:1; delete 0:1-0:5; hint undo; insert "abcd" at 0:1"#,
+            "completion 0:1-0:5 c",
+        ),
+        // undo of a partial deletion makes the region whole again
+        (
+            r#"open ""; hint completion; insert "abcdef" at 0:0; delete 0:2-0:4; insert "cd" at 0:2"#,
+            "completion 0:0-0:6",
+        ),
+        (
+            r#"open ""; hint completion; insert "abcdef" at 0:0; delete 0:4-0:6; insert "ef" at 0:4"#,
+            "completion 0:0-0:6",
+        ),
+        // undo of the first line: a re-inserted block is not bulk again
+        (
+            r#"open "x\n"; insert "a\nb\nc\nd\n" at 1:0; delete 1:0-5:0; hint undo; insert "a\nb\nc\nd\n" at 1:0"#,
+            "bulk 1:0-5:0",
+        ),
+        // Neovim sends undo and redo as a replacement of whole lines
+        (
+            r#"open "a\nb\n"; hint completion; insert "hello world" at 1:0; replace 1:0-2:0 "b\n"; replace 1:0-2:0 "hello worldb\n""#,
+            "completion 1:0-1:11",
+        ),
+        // short deleted text typed again elsewhere is typed
+        (
+            r#"open "x\n"; hint completion; insert "abcd" at 0:0; delete 0:0-0:4; insert "abcd" at 1:0"#,
+            "none",
+        ),
+    ]);
+}
+
+#[test]
+fn only_really_new_text_counts() {
+    check(&[
+        // a coarse re-send of the same text changes nothing
+        (r#"open "aaa\nbbb\nccc\n"; full "aaa\nbbb\nccc\n""#, "none"),
+        (
+            r#"open "aaa\nbbb\nccc\n"; hint completion(x); full "aaa\nbXb\nccc\n""#,
+            "completion 1:1-1:2 x",
+        ),
+        // full sync: one keystroke is typed, a pasted block is bulk
+        (
+            r#"open "line one\nline two\n"; full "line one\nline twoo\n""#,
+            "none",
+        ),
+        (
+            r#"open "a\nb\n"; full "a\nx1\nx2\nx3\nx4\nb\n""#,
+            "bulk 1:0-5:0",
+        ),
+        // a whole-line replacement (`:s`) with one changed char
+        (
+            r#"open "l1\nl2\nl3\nl4\n"; replace 0:0-4:0 "l1\nL2\nl3\nl4\n""#,
+            "none",
+        ),
+        (
+            r#"open "l1\nl2\nl3\nl4\n"; hint completion; replace 0:0-4:0 "l1\nL2\nl3\nl4\n""#,
+            "completion 1:0-1:1",
+        ),
+        // two changed lines in one replacement: two regions via the line diff
+        (
+            r#"open "l1\nl2\nl3\nl4\n"; hint completion; replace 0:0-4:0 "X1\nl2\nl3\nX4\n""#,
+            "completion 0:0-0:1, completion 3:0-3:1",
+        ),
+        // a replacement keeping the old lines around a new block: only the block
+        (
+            r#"open "fn a() {}\nfn b() {}\n"; replace 0:0-2:0 "fn a() {}\nfn n1() {}\nfn n2() {}\nfn n3() {}\nfn b() {}\n""#,
+            "bulk 1:0-4:0",
+        ),
+    ]);
+}
+
+#[test]
+fn machine_edits_are_not_authorship() {
+    check(&[
+        // formatter: many small edits in one batch
+        (
+            r#"open "a\nb\nc\n"; insert ";" at 0:1 & insert ";" at 1:1 & insert ";" at 2:1"#,
+            "none",
+        ),
+        // even with a bulk-sized edit among them
+        (
+            r#"open "a\nb\nc\n"; insert "w\nx\ny\nz\n" at 0:0 & insert ";" at 5:1 & insert ";" at 6:1"#,
+            "none",
+        ),
+        // just under the batch threshold, the bulk edit counts
+        (
+            r#"open "a\nb\nc\n"; insert "w\nx\ny\nz\n" at 0:0 & insert ";" at 5:1"#,
+            "bulk 0:0-4:0",
+        ),
+        // rename: the same small edit in many places
+        (
+            r#"open "foo foo foo"; replace 0:0-0:3 "barbaz" & replace 0:7-0:10 "barbaz" & replace 0:14-0:17 "barbaz""#,
+            "none",
+        ),
+        // snippet expansion (the prefix is replaced by a small template)
+        (
+            r#"open "fn\n"; replace 0:0-0:2 "fn name() {\n    \n}""#,
+            "none",
+        ),
+        // auto-closed pair, Enter between braces
+        (r#"open ""; type "()" at 0:0"#, "none"),
+        (r#"open "{}"; insert "\n    \n" at 0:1"#, "none"),
+    ]);
+}
+
+#[test]
+fn moved_text_keeps_its_provenance() {
+    let region = r#"open "x\ny\n"; hint completion(copilot); insert "fn long_name() {}\n" at 0:0"#;
+    check(&[
+        (
+            &format!(r#"{region}; delete 0:0-1:0; insert "fn long_name() {{}}\n" at 2:0"#),
+            "completion 2:0-3:0 copilot",
+        ),
+        // a paste hint does not turn moved AI text into "pasted"
+        (
+            &format!(
+                r#"{region}; delete 0:0-1:0; hint pasted; insert "fn long_name() {{}}\n" at 2:0"#
+            ),
+            "completion 2:0-3:0 copilot",
+        ),
+        // into another document
+        (
+            &format!(
+                r#"@b open ""; @a {region}; delete 0:0-1:0; @b insert "fn long_name() {{}}\n" at 0:0"#
+            ),
+            "completion 0:0-1:0 copilot",
+        ),
+        // moving a line down (one change, line diff sees delete + insert)
+        (
+            &format!(r#"{region}; replace 0:0-2:0 "x\nfn long_name() {{}}\n""#),
+            "completion 1:0-2:0 copilot",
+        ),
+        // cut and paste of human text stays typed, even with a paste hint
+        (
+            r#"open "a\nb\nc\nd\ne\n"; delete 0:0-4:0; insert "a\nb\nc\nd\n" at 1:0"#,
+            "none",
+        ),
+        (
+            r#"open "a\nb\nc\nd\ne\n"; delete 0:0-4:0; hint pasted; insert "a\nb\nc\nd\n" at 1:0"#,
+            "none",
+        ),
+    ]);
+}
+
+#[test]
+fn a_block_copied_from_an_open_document_is_pasted() {
+    check(&[
+        (
+            r#"@b open "l1\nl2\nl3\nl4\n"; @a open ""; insert "l1\nl2\nl3\nl4\n" at 0:0"#,
+            "pasted 0:0-4:0",
+        ),
+        (
+            r#"open "l1\nl2\nl3\n"; insert "l1\nl2\nl3\n" at 3:0"#,
+            "pasted 3:0-6:0",
+        ),
+        // not in any open document: bulk
+        (
+            r#"@b open "l1\nl2\n"; @a open ""; insert "l1\nl2\nl3\nl4\n" at 0:0"#,
+            "bulk 0:0-4:0",
+        ),
+    ]);
+}
+
+#[test]
+fn review_disk_and_reopen() {
+    check(&[
+        (
+            r#"open ""; hint completion; insert "abcd" at 0:0; review 0:1-0:2"#,
+            "completion 0:0-0:4 reviewed",
+        ),
+        // an empty range marks the region under the cursor
+        (
+            r#"open ""; hint completion; insert "abcd" at 0:0; review 0:4-0:4"#,
+            "completion 0:0-0:4 reviewed",
+        ),
+        (
+            r#"open "zz"; hint completion; insert "abcd" at 0:0; review 0:5-0:5"#,
+            "completion 0:0-0:4",
+        ),
+        // changed on disk by an agent: the differing lines
+        (
+            r#"open "a\nb\n"; disk "a\nB\nc\n" agent(claude)"#,
+            "agent 1:0-3:0 claude",
+        ),
+        (r#"open "a\nb\n"; disk "a\nB\nc\n""#, "none"),
+        // regions shift with a reload from disk
+        (
+            r#"open "a\n"; hint completion; insert "zzz\n" at 1:0; disk "new\na\nzzz\n""#,
+            "completion 2:0-3:0",
+        ),
+        // reopened: known regions carried onto the new text, new lines external
+        (
+            r#"open "a\n"; hint completion(c); insert "fn x() {}\n" at 1:0; close; reopen "top\na\nfn x() {}\n" external"#,
+            "external 0:0-1:0, completion 2:0-3:0 c",
+        ),
+        (
+            r#"open "a\n"; hint completion(c); insert "fn x() {}\n" at 1:0; close; reopen "a\nfn x() {}\n""#,
+            "completion 1:0-2:0 c",
+        ),
+        (r#"open "a\n"; close"#, "closed"),
+    ]);
+}
+
+#[test]
+fn encodings_multi_byte_and_crlf() {
+    check(&[
+        (
+            r#"open "😀\r\n"; hint completion; insert "a😀b" at 1:0"#,
+            "completion 1:0-1:3",
+        ),
+        (
+            r#"open "é\r\nx"; hint completion; insert "€€" at 1:0; type "😀" at 1:1"#,
+            "completion 1:0-1:3 modified retained=0.67",
+        ),
+        (
+            r#"open "a\r\nb\r\n"; insert "1\r\n2\r\n3\r\n" at 1:0"#,
+            "bulk 1:0-4:0",
+        ),
+    ]);
+}
+
+#[test]
+fn replay_skips_records_already_applied() {
+    let run = super::script::execute(
+        r#"open ""; hint completion; insert "abcd" at 0:0; type "X" at 0:2; review 0:0-0:1"#,
+        Thresholds::default(),
+    );
+    let mut replayed = Workspace::new(Thresholds::default());
+    for record in &run.records {
+        replayed.apply_record(record);
+        replayed.apply_record(record);
+    }
+    assert_eq!(replayed.document("a"), run.workspace.document("a"));
+    // continuing live after a replay does not reuse ids or seqs
+    let records = replayed.change("a", 9, &[Change::insert(0, "q")], 5);
+    assert_eq!(
+        records[0].seq(),
+        run.records.last().map_or(0, Record::seq) + 1
+    );
+}

@@ -1,0 +1,1 @@
+//! Blocks and risk end to end (filled in below).
