@@ -198,7 +198,7 @@ function M.on_regions(client_id, result)
   if not bufnr then
     return
   end
-  if result.version and result.version ~= vim.lsp.util.buf_versions[bufnr] then
+  if type(result.version) == 'number' and result.version ~= vim.lsp.util.buf_versions[bufnr] then
     stale_answers[bufnr] = (stale_answers[bufnr] or 0) + 1
     if stale_answers[bufnr] <= MAX_STALE_ANSWERS then
       -- Written for text the buffer no longer has: the extmarks already
@@ -208,7 +208,17 @@ function M.on_regions(client_id, result)
     end
   end
   stale_answers[bufnr] = nil
-  by_buffer[bufnr] = { client_id = client_id, version = result.version, regions = result.regions or {} }
+  local regions = {}
+  for _, region in ipairs(type(result.regions) == 'table' and result.regions or {}) do
+    -- JSON null arrives as vim.NIL; absent is simpler to test.
+    for key, value in pairs(region) do
+      if value == vim.NIL then
+        region[key] = nil
+      end
+    end
+    regions[#regions + 1] = region
+  end
+  by_buffer[bufnr] = { client_id = client_id, version = result.version, regions = regions }
   M.paint(bufnr)
 end
 
