@@ -222,6 +222,16 @@ H.test('a put over a Visual selection, with a count, makes a pasted region', fun
   wait_region(client, bufnr, { source = 'pasted' }, 1, 2)
 end)
 
+H.test('typing right after a put that changed nothing is not tagged', function()
+  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
+  local bufnr, client = open(root, 'src/lib.rs')
+  vim.fn.setreg('c', {}, 'l')
+  H.type('"cpGofn typed() {}<Esc>')
+  H.eq('fn typed() {}', api.nvim_buf_get_lines(bufnr, -2, -1, false)[1], 'typed line')
+  H.sleep(300)
+  H.eq({}, regions(client, bufnr), 'regions')
+end)
+
 H.test('accepting an inline completion makes a completion region named after its client', function()
   local root = H.repo({ ['src/lib.rs'] = LIB_RS })
   local bufnr, client = open(root, 'src/lib.rs')
@@ -358,7 +368,9 @@ H.test('copilot.lua accepts make completion regions with agent copilot', functio
   end)
   H.type('<Esc>')
   local row = row_of(bufnr, 'from_copilot_lua')
-  wait_region(client, bufnr, { source = 'completion', agent = 'copilot' }, row, row)
+  local region = wait_region(client, bufnr, { source = 'completion', agent = 'copilot' }, row, row)
+  H.eq(0, region.range.start.character, 'start of the completion region')
+  H.eq(#'let from_copilot_lua = 1;', region.range['end'].character, 'end of the completion region')
 end)
 
 H.test('copilot.vim accepts make completion regions with agent copilot', function()
@@ -366,10 +378,13 @@ H.test('copilot.vim accepts make completion regions with agent copilot', functio
   local bufnr, client = open(root, 'src/lib.rs')
   vim.fn['copilot#GetDisplayedSuggestion']() -- loads the autoload script, as copilot.vim does at startup
   vim.cmd([[imap <silent><script><expr> <C-J> copilot#Accept("\<CR>")]])
-  H.type('Go<C-J><Esc>')
+  -- Typed straight after the accept, in the same typeahead: must stay untagged.
+  H.type('Go<C-J> // typed<Esc>')
   H.eq(1, vim.g.provenance_copilot_vim_wrapped, 'copilot.vim wrapped on InsertEnter')
   local row = row_of(bufnr, 'from_copilot_vim')
-  wait_region(client, bufnr, { source = 'completion', agent = 'copilot' }, row, row)
+  H.eq('let from_copilot_vim = 2; // typed', api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1], 'line')
+  local region = wait_region(client, bufnr, { source = 'completion', agent = 'copilot' }, row, row)
+  H.eq(#'let from_copilot_vim = 2;', region.range['end'].character, 'end of the completion region')
 end)
 
 H.test(':checkhealth provenance reports OK', function()

@@ -13,23 +13,27 @@ for s:name in ['Accept', 'AcceptWord', 'AcceptLine']
   endif
 endfor
 
+" The keys copilot.vim returns insert the suggestion; these run right after
+" them, before any later key, and tell the server what changed.
+let s:accepted = "\<Cmd>call v:lua.require'provenance.sources'.copilot_vim_accepted()\<CR>"
+
 if exists('g:Provenance_copilot_Accept')
   function! copilot#Accept(...) abort
     call v:lua.require'provenance.sources'.copilot_vim_accepting()
-    return call(g:Provenance_copilot_Accept, a:000)
+    return call(g:Provenance_copilot_Accept, a:000) .. s:accepted
   endfunction
 endif
 
 if exists('g:Provenance_copilot_AcceptWord')
   function! copilot#AcceptWord(...) abort
     call v:lua.require'provenance.sources'.copilot_vim_accepting()
-    return call(g:Provenance_copilot_AcceptWord, a:000)
+    return call(g:Provenance_copilot_AcceptWord, a:000) .. s:accepted
   endfunction
 endif
 
 if exists('g:Provenance_copilot_AcceptLine')
   function! copilot#AcceptLine(...) abort
     call v:lua.require'provenance.sources'.copilot_vim_accepting()
-    return call(g:Provenance_copilot_AcceptLine, a:000)
+    return call(g:Provenance_copilot_AcceptLine, a:000) .. s:accepted
   endfunction
 endif

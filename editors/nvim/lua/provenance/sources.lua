@@ -43,10 +43,23 @@ function M.unwrap_paste()
   end
 end
 
+--- Runs the put {key} with the pending register and count, as Neovim would.
+---@param key string
+local function put(key)
+  local count = vim.v.count > 0 and tostring(vim.v.count) or ''
+  local ok, err = pcall(vim.cmd.normal, { '"' .. vim.v.register .. count .. key, bang = true })
+  if not ok then
+    -- Show "E353: Nothing in register x" as Neovim would, not as a Lua error.
+    local message = tostring(err):match('E%d+:.*') or tostring(err)
+    api.nvim_echo({ { message, 'ErrorMsg' } }, true, {})
+  end
+end
+
 --- Maps {keys} in Normal and Visual mode so a put is hinted `pasted`. Each
---- mapping returns its own key unchanged (count, register and dot-repeat
---- behave as before); the hint goes out once the put has run. A key the
---- user already mapped is left alone.
+--- mapping runs the same put itself (`:normal!` with the register and count
+--- given, still in Visual mode when it was), so the change it makes, and only
+--- that change, is known; `.` repeats it as before. A key the user already
+--- mapped is left alone.
 ---@param keys string[]
 function M.map_puts(keys)
   for _, key in ipairs(keys) do
@@ -54,14 +67,10 @@ function M.map_puts(keys)
       local existing = vim.fn.maparg(key, mode, false, true)
       if vim.tbl_isempty(existing) or existing.desc == 'provenance: put' then
         vim.keymap.set(mode, key, function()
-          local bufnr = api.nvim_get_current_buf()
-          if #client.clients(bufnr) > 0 then
-            client.flush(bufnr)
-            -- 0 ms: only the change made by this very put, never a later one.
-            client.hint_later(bufnr, client.version(bufnr), PASTED, 0)
-          end
-          return key
-        end, { expr = true, desc = 'provenance: put' })
+          client.around(api.nvim_get_current_buf(), PASTED, function()
+            put(key)
+          end)
+        end, { desc = 'provenance: put' })
       end
     end
   end
@@ -210,19 +219,35 @@ function M.wrap_copilot_lua()
   end
 end
 
+-- The version before a copilot.vim accept, between the wrapped function
+-- computing its keys and those keys having run.
+---@type {bufnr: integer, before: integer}?
+local copilot_vim_pending
+
 --- Called by the wrapped `copilot#Accept*` before copilot.vim computes the
---- keys that insert its suggestion; the hint follows once they have run.
+--- keys that insert its suggestion.
 function M.copilot_vim_accepting()
+  copilot_vim_pending = nil
   local ok, shown = pcall(vim.fn['copilot#GetDisplayedSuggestion'])
   if ok and type(shown) == 'table' and (shown.text or '') == '' then
-    return
+    return -- copilot.vim returns its fallback key: not a completion
   end
   local bufnr = api.nvim_get_current_buf()
   if #client.clients(bufnr) == 0 then
     return
   end
   client.flush(bufnr)
-  client.hint_later(bufnr, client.version(bufnr), COPILOT, 0)
+  copilot_vim_pending = { bufnr = bufnr, before = client.version(bufnr) }
+end
+
+--- Run by a `<Cmd>` the wrapper appends to copilot.vim's keys: they have
+--- inserted the suggestion, and nothing typed after it has run yet.
+function M.copilot_vim_accepted()
+  local pending = copilot_vim_pending
+  copilot_vim_pending = nil
+  if pending and api.nvim_buf_is_valid(pending.bufnr) then
+    client.hint(pending.bufnr, pending.before, COPILOT)
+  end
 end
 
 --- Wraps copilot.vim's `copilot#Accept`, `copilot#AcceptWord` and
