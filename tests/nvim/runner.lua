@@ -52,6 +52,14 @@ local function open(root, path)
   return bufnr, client
 end
 
+--- Opens src/lib.rs (LIB_RS) in a fresh repository.
+---@return integer bufnr, vim.lsp.Client, string root
+local function open_fresh_lib()
+  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
+  local bufnr, client = open(root, 'src/lib.rs')
+  return bufnr, client, root
+end
+
 local function regions(client, bufnr)
   local result, err = H.request(client, 'provenance/regions', {
     textDocument = { uri = vim.uri_from_bufnr(bufnr) },
@@ -105,6 +113,17 @@ local function wait_region(client, bufnr, want, first_row, last_row)
     )
   end
   return found
+end
+
+--- Pastes a function at the end of {bufnr} and returns its first row once
+--- the server has made it a pasted region.
+local function paste_function(client, bufnr)
+  H.type('Go')
+  vim.paste({ 'pub fn pasted() -> u32 {', '    7', '}' }, -1)
+  H.type('<Esc>')
+  local first = row_of(bufnr, 'pub fn pasted()')
+  wait_region(client, bufnr, { source = 'pasted' }, first, first + 2)
+  return first
 end
 
 local function extmarks(bufnr)
@@ -173,18 +192,12 @@ H.test('does not attach outside a git repository', function()
 end)
 
 H.test('vim.paste makes a pasted region', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
-  H.type('Go')
-  vim.paste({ 'pub fn pasted() -> u32 {', '    7', '}' }, -1)
-  H.type('<Esc>')
-  local first = row_of(bufnr, 'pub fn pasted()')
-  wait_region(client, bufnr, { source = 'pasted' }, first, first + 2)
+  local bufnr, client = open_fresh_lib()
+  paste_function(client, bufnr)
 end)
 
 H.test('a streamed paste (phases 1, 2, 3) makes pasted regions over all of it', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client = open_fresh_lib()
   H.type('Go')
   vim.paste({ 'pub fn streamed() -> u32 {', '' }, 1)
   vim.paste({ '    let chunk = 2;', '' }, 2)
@@ -197,8 +210,7 @@ H.test('a streamed paste (phases 1, 2, 3) makes pasted regions over all of it', 
 end)
 
 H.test('a put from a register (p) makes a pasted region', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client = open_fresh_lib()
   vim.fn.setreg('a', { 'pub fn put() -> u32 {', '    3', '}' }, 'l')
   api.nvim_win_set_cursor(0, { 3, 0 })
   H.type('"ap')
@@ -208,8 +220,7 @@ H.test('a put from a register (p) makes a pasted region', function()
 end)
 
 H.test('a put over a Visual selection, with a count, makes a pasted region', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client = open_fresh_lib()
   vim.fn.setreg('b', { '    let put_twice = 5;' }, 'l')
   api.nvim_win_set_cursor(0, { 2, 0 })
   H.type('V"b2p')
@@ -223,8 +234,7 @@ H.test('a put over a Visual selection, with a count, makes a pasted region', fun
 end)
 
 H.test('typing right after a put that changed nothing is not tagged', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client = open_fresh_lib()
   vim.fn.setreg('c', {}, 'l')
   H.type('"cpGofn typed() {}<Esc>')
   H.eq('fn typed() {}', api.nvim_buf_get_lines(bufnr, -2, -1, false)[1], 'typed line')
@@ -233,14 +243,12 @@ H.test('typing right after a put that changed nothing is not tagged', function()
 end)
 
 H.test('accepting an inline completion makes a completion region named after its client', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client, root = open_fresh_lib()
   accept_stub_completion(root, bufnr, client)
 end)
 
 H.test('AI regions are painted with signs and ProvenanceAI, and follow edits', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client, root = open_fresh_lib()
   local _, first = accept_stub_completion(root, bufnr, client)
   H.wait_for('ProvenanceAI over the completion', function()
     return vim.tbl_contains(highlights_at(bufnr, first + 1), 'ProvenanceAI')
@@ -264,13 +272,8 @@ H.test('AI regions are painted with signs and ProvenanceAI, and follow edits', f
 end)
 
 H.test('pasted regions get a quiet sign and no highlight', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
-  H.type('Go')
-  vim.paste({ 'pub fn pasted() -> u32 {', '    7', '}' }, -1)
-  H.type('<Esc>')
-  local first = row_of(bufnr, 'pub fn pasted()')
-  wait_region(client, bufnr, { source = 'pasted' }, first, first + 2)
+  local bufnr, client = open_fresh_lib()
+  local first = paste_function(client, bufnr)
   H.wait_for('the pasted sign', function()
     return vim.tbl_contains(signs_at(bufnr, first), 'ProvenanceOtherSign')
   end)
@@ -278,8 +281,7 @@ H.test('pasted regions get a quiet sign and no highlight', function()
 end)
 
 H.test(':ProvenanceReview marks the region under the cursor reviewed', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client, root = open_fresh_lib()
   local _, first = accept_stub_completion(root, bufnr, client)
   api.nvim_win_set_cursor(0, { first + 2, 0 })
   vim.cmd('ProvenanceReview')
@@ -292,8 +294,7 @@ H.test(':ProvenanceReview marks the region under the cursor reviewed', function(
 end)
 
 H.test(':ProvenanceToggle hides and shows the decorations', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client, root = open_fresh_lib()
   local _, first = accept_stub_completion(root, bufnr, client)
   H.wait_for('the decorations', function()
     return #signs_at(bufnr, first) > 0
@@ -305,8 +306,7 @@ H.test(':ProvenanceToggle hides and shows the decorations', function()
 end)
 
 H.test('hover over a region says where it came from', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client, root = open_fresh_lib()
   local _, first = accept_stub_completion(root, bufnr, client)
   api.nvim_win_set_cursor(0, { first + 2, 4 })
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
@@ -359,8 +359,7 @@ H.test('hover and :ProvenanceHistory show the churn history of a block', functio
 end)
 
 H.test('copilot.lua accepts make completion regions with agent copilot', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client = open_fresh_lib()
   H.type('Go')
   require('copilot.suggestion').accept()
   H.wait_for('the copilot.lua text', function()
@@ -374,8 +373,7 @@ H.test('copilot.lua accepts make completion regions with agent copilot', functio
 end)
 
 H.test('copilot.vim accepts make completion regions with agent copilot', function()
-  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
-  local bufnr, client = open(root, 'src/lib.rs')
+  local bufnr, client = open_fresh_lib()
   vim.fn['copilot#GetDisplayedSuggestion']() -- loads the autoload script, as copilot.vim does at startup
   vim.cmd([[imap <silent><script><expr> <C-J> copilot#Accept("\<CR>")]])
   -- Typed straight after the accept, in the same typeahead: must stay untagged.

@@ -5,6 +5,13 @@ local M = {}
 
 local config = require('provenance.config')
 
+--- {bufnr}, with nil or 0 meaning the current buffer.
+---@param bufnr? integer
+---@return integer
+function M.buffer(bufnr)
+  return (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+end
+
 --- The running provenance-ls clients attached to {bufnr}.
 ---@param bufnr integer
 ---@return vim.lsp.Client[]

@@ -13,14 +13,17 @@ local function notify(msg, level)
   vim.notify('provenance: ' .. msg, level or vim.log.levels.INFO)
 end
 
----@param bufnr integer
----@return vim.lsp.Client?
-local function client_or_warn(bufnr)
+--- The buffer {opts} names (default: current) and its provenance-ls client,
+--- warning when there is none.
+---@param opts {bufnr?: integer}
+---@return integer bufnr, vim.lsp.Client?
+local function buffer_and_client(opts)
+  local bufnr = client.buffer(opts.bufnr)
   local c = client.get(bufnr)
   if not c then
     notify('provenance-ls is not attached to this buffer', vim.log.levels.WARN)
   end
-  return c
+  return bufnr, c
 end
 
 --- The LSP range of lines {first}..{last} (1-based, inclusive) of {bufnr}:
@@ -38,8 +41,7 @@ end
 ---@param opts? {bufnr?: integer, first?: integer, last?: integer, done?: fun(count: integer?, err: table?)}
 function M.review(opts)
   opts = opts or {}
-  local bufnr = (opts.bufnr == nil or opts.bufnr == 0) and api.nvim_get_current_buf() or opts.bufnr
-  local c = client_or_warn(bufnr)
+  local bufnr, c = buffer_and_client(opts)
   if not c then
     return
   end
@@ -118,8 +120,7 @@ end
 ---@param opts? {bufnr?: integer, done?: fun(lines: string[])}
 function M.history(opts)
   opts = opts or {}
-  local bufnr = (opts.bufnr == nil or opts.bufnr == 0) and api.nvim_get_current_buf() or opts.bufnr
-  local c = client_or_warn(bufnr)
+  local bufnr, c = buffer_and_client(opts)
   if not c then
     return
   end

@@ -13,24 +13,18 @@ local group = vim.api.nvim_create_augroup('provenance', { clear = true })
 --- Paint a buffer as soon as provenance-ls attaches (its regions may come
 --- from the journal of an earlier session); forget it when the client leaves.
 local function create_autocmds()
-  vim.api.nvim_create_autocmd('LspAttach', {
-    group = group,
-    callback = function(args)
-      local c = vim.lsp.get_client_by_id(args.data.client_id)
-      if c and c.name == config.options.client_name then
-        require('provenance.paint').refresh(args.buf)
-      end
-    end,
-  })
-  vim.api.nvim_create_autocmd('LspDetach', {
-    group = group,
-    callback = function(args)
-      local c = vim.lsp.get_client_by_id(args.data.client_id)
-      if c and c.name == config.options.client_name then
-        require('provenance.paint').forget(args.buf)
-      end
-    end,
-  })
+  local paint = require('provenance.paint')
+  for event, action in pairs({ LspAttach = paint.refresh, LspDetach = paint.forget }) do
+    vim.api.nvim_create_autocmd(event, {
+      group = group,
+      callback = function(args)
+        local c = vim.lsp.get_client_by_id(args.data.client_id)
+        if c and c.name == config.options.client_name then
+          action(args.buf)
+        end
+      end,
+    })
+  end
   vim.api.nvim_create_autocmd('BufWipeout', {
     group = group,
     callback = function(args)
@@ -118,9 +112,7 @@ end
 ---@param bufnr? integer
 ---@return provenance.Region[]
 function M.regions(bufnr)
-  return require('provenance.paint').regions(
-    (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
-  )
+  return require('provenance.paint').regions(require('provenance.client').buffer(bufnr))
 end
 
 return M

@@ -143,7 +143,7 @@ function M.accept_inline_completion(opts)
   if not (inline and inline.get) then
     return false
   end
-  local bufnr = (opts.bufnr == nil or opts.bufnr == 0) and api.nvim_get_current_buf() or opts.bufnr
+  local bufnr = client.buffer(opts.bufnr)
   return inline.get({
     bufnr = bufnr,
     -- Inserting here (and returning nil) behaves the same whether this
