@@ -152,29 +152,37 @@ local function signs_at(bufnr, row)
   return found
 end
 
---- Accepts the stub's inline completion at the end of {bufnr} and returns
---- the completion region the server made.
-local function accept_stub_completion(root, bufnr, client)
-  vim.lsp.start({ name = 'stub-ai', cmd = { PYTHON, STUB }, root_dir = root }, { bufnr = bufnr })
+local STUB_TEXT = 'fn suggested() -> u32 {\n    42\n}'
+
+--- Accepts the stub's inline completion of {text} (default STUB_TEXT) on a
+--- new last line of {bufnr}; returns the completion region the server made
+--- and its first row.
+local function accept_stub_completion(root, bufnr, client, text)
+  text = text or STUB_TEXT
+  vim.lsp.start({
+    name = 'stub-ai',
+    cmd = { PYTHON, STUB },
+    cmd_env = { STUB_COMPLETION = text },
+    root_dir = root,
+  }, { bufnr = bufnr, reuse_client = function() return false end })
   H.wait_for('the stub completion server', function()
     return vim.lsp.get_clients({ bufnr = bufnr, name = 'stub-ai' })[1]
   end, 10000)
   vim.lsp.inline_completion.enable(true, { bufnr = bufnr })
   local ghost = api.nvim_create_namespace('nvim.lsp.inline_completion')
+  local lines = vim.split(text, '\n')
   H.type('Go')
   H.wait_for('the inline completion to show', function()
     return #api.nvim_buf_get_extmarks(bufnr, ghost, 0, -1, {}) > 0
   end)
   H.type('<Tab>')
   H.wait_for('the completion to be inserted', function()
-    return api.nvim_buf_get_lines(bufnr, 0, -1, false)[#api.nvim_buf_get_lines(bufnr, 0, -1, false)]
-      == '}'
-      and #api.nvim_buf_get_lines(bufnr, 0, -1, false) >= 6
+    return vim.deep_equal(api.nvim_buf_get_lines(bufnr, -#lines - 1, -1, false), lines)
   end)
   H.type('<Esc>')
-  local first = row_of(bufnr, 'fn suggested()')
-  return wait_region(client, bufnr, { source = 'completion', agent = 'stub-ai' }, first, first + 2),
-    first
+  local first = api.nvim_buf_line_count(bufnr) - #lines
+  local region = wait_region(client, bufnr, { source = 'completion', agent = 'stub-ai' }, first, first + #lines - 1)
+  return region, first
 end
 
 H.test('attaches to a file in a git repository, rooted at the repository', function()
@@ -236,7 +244,15 @@ end)
 H.test('typing right after a put that changed nothing is not tagged', function()
   local bufnr, client = open_fresh_lib()
   vim.fn.setreg('c', {}, 'l')
-  H.type('"cpGofn typed() {}<Esc>')
+  local echoed = {}
+  local echo = api.nvim_echo
+  api.nvim_echo = function(chunks)
+    echoed[#echoed + 1] = chunks[1][1]
+  end
+  local ok, err = pcall(H.type, '"cpGofn typed() {}<Esc>')
+  api.nvim_echo = echo
+  assert(ok, err)
+  H.eq({ 'E353: Nothing in register c' }, echoed, 'error shown as Neovim shows it')
   H.eq('fn typed() {}', api.nvim_buf_get_lines(bufnr, -2, -1, false)[1], 'typed line')
   H.sleep(300)
   H.eq({}, regions(client, bufnr), 'regions')
@@ -245,6 +261,24 @@ end)
 H.test('accepting an inline completion makes a completion region named after its client', function()
   local bufnr, client, root = open_fresh_lib()
   accept_stub_completion(root, bufnr, client)
+end)
+
+H.test('a highlight covers exactly the inserted text, multibyte characters included', function()
+  local bufnr, client, root = open_fresh_lib()
+  local text = 'let s = "h\u{e9}llo \u{2014} \u{1F44B}";'
+  text = text:gsub('\\u{(%x+)}', function(hex)
+    return vim.fn.nr2char(tonumber(hex, 16))
+  end)
+  local region, row = accept_stub_completion(root, bufnr, client, text)
+  H.eq({ line = row, character = 0 }, region.range.start, 'region start')
+  H.wait_for('the highlight', function()
+    return #highlights_at(bufnr, row) > 0
+  end)
+  for _, mark in ipairs(extmarks(bufnr)) do
+    if mark[4].hl_group == 'ProvenanceAI' then
+      H.eq({ row, 0, row, #text }, { mark[2], mark[3], mark[4].end_row, mark[4].end_col }, 'highlight')
+    end
+  end
 end)
 
 H.test('AI regions are painted with signs and ProvenanceAI, and follow edits', function()
