@@ -33,6 +33,8 @@ mod risk;
 mod stats;
 mod syntax;
 
+mod from_history;
+pub use from_history::block_reports;
 pub use risk::{assess, Risk, RiskFactor, RiskInputs, RiskLevel, HIGH_FROM, MEDIUM_FROM};
 pub use stats::{block_stats, BlockCommit, BlockHistorySource, BlockStats, LineOrigin};
 

@@ -3,19 +3,22 @@
 
 use std::process::ExitCode;
 
+use crate::attribution::AttributionIndex;
 use crate::history::{History, HistoryError};
 
 use super::HistoryArgs;
 
-/// INTEGRATION POINT (attribution stream): the assistant behind `commit`,
-/// if any. Until `crate::attribution` is wired in, none.
-fn assistant_for(_history: &History, _commit: &str) -> Option<(String,)> {
-    None
+/// The assistant that wrote `commit`, if one did.
+fn assistant_for(index: &AttributionIndex, commit: &str) -> Option<String> {
+    index.commit_assistant(commit).map(|a| a.agent)
 }
 
 pub fn run(args: HistoryArgs) -> ExitCode {
     let Some((start, end)) = parse_lines(&args.lines) else {
-        return super::fail(format!("--lines wants A:B (1-based, inclusive), got {:?}", args.lines));
+        return super::fail(format!(
+            "--lines wants A:B (1-based, inclusive), got {:?}",
+            args.lines
+        ));
     };
     match history(&args, start, end) {
         Ok(()) => ExitCode::SUCCESS,
@@ -31,22 +34,25 @@ fn parse_lines(text: &str) -> Option<(u32, u32)> {
 
 fn history(args: &HistoryArgs, start: u32, end: u32) -> Result<(), HistoryError> {
     if args.path.is_dir() {
-        return Err(HistoryError::Directory { path: args.path.clone() });
+        return Err(HistoryError::Directory {
+            path: args.path.clone(),
+        });
     }
     let history = History::discover(&args.path, super::blame::cache_dir())?;
     let commits = history.range_history(&args.path, start, end, None)?;
     if args.json {
+        let index = AttributionIndex::load_at(history.repo().workdir());
         let items: Vec<_> = commits
             .iter()
             .map(|c| {
-                let assistant = assistant_for(&history, &c.commit);
+                let assistant = assistant_for(&index, &c.commit);
                 serde_json::json!({
                     "commit": c.commit,
                     "author": c.author,
                     "time": c.time,
                     "summary": c.summary,
                     "ai": assistant.is_some(),
-                    "agent": assistant.map(|(agent,)| agent),
+                    "agent": assistant,
                     "linesChanged": c.lines_added + c.lines_deleted,
                 })
             })
@@ -71,7 +77,13 @@ fn history(args: &HistoryArgs, start: u32, end: u32) -> Result<(), HistoryError>
 mod tests {
     #[test]
     fn line_ranges() {
-        let table = [("3:7", Some((3, 7))), ("1,1", Some((1, 1))), ("0:2", None), ("5:2", None), ("x", None)];
+        let table = [
+            ("3:7", Some((3, 7))),
+            ("1,1", Some((1, 1))),
+            ("0:2", None),
+            ("5:2", None),
+            ("x", None),
+        ];
         for (text, expected) in table {
             assert_eq!(super::parse_lines(text), expected, "{text}");
         }

@@ -59,9 +59,14 @@ impl Repo {
         .map_err(|err| {
             let message = err.to_string();
             if message.contains("not a git repository") || message.contains("Could not find") {
-                HistoryError::NotARepository { path: start.clone() }
+                HistoryError::NotARepository {
+                    path: start.clone(),
+                }
             } else {
-                HistoryError::Open { path: start.clone(), message }
+                HistoryError::Open {
+                    path: start.clone(),
+                    message,
+                }
             }
         })?;
         let git_dir = repo.git_dir().to_path_buf();
@@ -69,7 +74,11 @@ impl Repo {
             Some(dir) => dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
             None => return Err(HistoryError::Bare { git_dir }),
         };
-        Ok(Repo { repo, workdir, git_dir })
+        Ok(Repo {
+            repo,
+            workdir,
+            git_dir,
+        })
     }
 
     /// The root of the working tree.
@@ -89,7 +98,10 @@ impl Repo {
             path.to_path_buf()
         } else {
             std::env::current_dir()
-                .map_err(|err| HistoryError::Io { path: path.to_path_buf(), message: err.to_string() })?
+                .map_err(|err| HistoryError::Io {
+                    path: path.to_path_buf(),
+                    message: err.to_string(),
+                })?
                 .join(path)
         };
         // Canonicalize the parent only: the file itself may be deleted or
@@ -101,9 +113,12 @@ impl Repo {
                 .unwrap_or_else(|_| absolute.clone()),
             _ => absolute.clone(),
         };
-        let relative = resolved
-            .strip_prefix(&self.workdir)
-            .map_err(|_| HistoryError::OutsideWorktree { path: path.to_path_buf() })?;
+        let relative =
+            resolved
+                .strip_prefix(&self.workdir)
+                .map_err(|_| HistoryError::OutsideWorktree {
+                    path: path.to_path_buf(),
+                })?;
         let mut out = String::new();
         for component in relative.components() {
             if !out.is_empty() {
@@ -112,7 +127,9 @@ impl Repo {
             out.push_str(&component.as_os_str().to_string_lossy());
         }
         if out.is_empty() {
-            return Err(HistoryError::Directory { path: path.to_path_buf() });
+            return Err(HistoryError::Directory {
+                path: path.to_path_buf(),
+            });
         }
         Ok(out)
     }
@@ -193,12 +210,18 @@ impl Objects {
         let id = self
             .repo
             .rev_parse_single(rev)
-            .map_err(|err| HistoryError::UnknownRevision { rev: rev.to_owned(), message: err.to_string() })?;
+            .map_err(|err| HistoryError::UnknownRevision {
+                rev: rev.to_owned(),
+                message: err.to_string(),
+            })?;
         let object = id
             .object()
             .map_err(objects_error)?
             .peel_to_kind(gix::object::Kind::Commit)
-            .map_err(|err| HistoryError::UnknownRevision { rev: rev.to_owned(), message: err.to_string() })?;
+            .map_err(|err| HistoryError::UnknownRevision {
+                rev: rev.to_owned(),
+                message: err.to_string(),
+            })?;
         Ok(object.id)
     }
 
@@ -215,32 +238,57 @@ impl Objects {
         let id = self
             .repo
             .head_id()
-            .map_err(|err| HistoryError::UnknownRevision { rev: "HEAD".into(), message: err.to_string() })?;
+            .map_err(|err| HistoryError::UnknownRevision {
+                rev: "HEAD".into(),
+                message: err.to_string(),
+            })?;
         Ok(id.detach())
     }
 
     pub fn commit(&mut self, id: ObjectId) -> Result<&CommitNode, HistoryError> {
         if !self.commits.contains_key(&id) {
-            let commit = self.repo.objects.find_commit(&id, &mut self.buf).map_err(objects_error)?;
-            let time = commit.committer().ok().and_then(|c| c.time().ok()).map(|t| t.seconds).unwrap_or(0);
+            let commit = self
+                .repo
+                .objects
+                .find_commit(&id, &mut self.buf)
+                .map_err(objects_error)?;
+            let time = commit
+                .committer()
+                .ok()
+                .and_then(|c| c.time().ok())
+                .map(|t| t.seconds)
+                .unwrap_or(0);
             let parents = if self.shallow.contains(&id) {
                 Vec::new()
             } else {
                 commit.parents().collect()
             };
-            let node = CommitNode { tree: commit.tree(), parents, time };
+            let node = CommitNode {
+                tree: commit.tree(),
+                parents,
+                time,
+            };
             self.commits.insert(id, node);
         }
         Ok(&self.commits[&id])
     }
 
     pub fn commit_facts(&mut self, id: ObjectId) -> Result<CommitFacts, HistoryError> {
-        let commit = self.repo.objects.find_commit(&id, &mut self.buf).map_err(objects_error)?;
+        let commit = self
+            .repo
+            .objects
+            .find_commit(&id, &mut self.buf)
+            .map_err(objects_error)?;
         let author = commit.author().map_err(objects_error)?;
         let author_time = author.time().map(|t| t.seconds).unwrap_or(0);
         let message = commit.message.to_string();
         // git blame's summary is the first line of the message.
-        let summary = message.lines().next().unwrap_or_default().trim_end().to_owned();
+        let summary = message
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end()
+            .to_owned();
         Ok(CommitFacts {
             author: author.name.to_string(),
             author_email: author.email.to_string(),
@@ -251,11 +299,19 @@ impl Objects {
     }
 
     /// The entry at slash-separated `path` in `tree`, if any.
-    pub fn entry(&mut self, tree: ObjectId, path: &str) -> Result<Option<(EntryKind, ObjectId)>, HistoryError> {
+    pub fn entry(
+        &mut self,
+        tree: ObjectId,
+        path: &str,
+    ) -> Result<Option<(EntryKind, ObjectId)>, HistoryError> {
         let mut current = tree;
         let mut components = path.split('/').peekable();
         while let Some(name) = components.next() {
-            let tree = self.repo.objects.find_tree_iter(&current, &mut self.buf).map_err(objects_error)?;
+            let tree = self
+                .repo
+                .objects
+                .find_tree_iter(&current, &mut self.buf)
+                .map_err(objects_error)?;
             let mut found = None;
             for entry in tree {
                 let entry = entry.map_err(objects_error)?;
@@ -275,13 +331,21 @@ impl Objects {
     }
 
     pub fn blob(&mut self, id: ObjectId) -> Result<Vec<u8>, HistoryError> {
-        let blob = self.repo.objects.find_blob(&id, &mut self.buf).map_err(objects_error)?;
+        let blob = self
+            .repo
+            .objects
+            .find_blob(&id, &mut self.buf)
+            .map_err(objects_error)?;
         Ok(blob.data.to_vec())
     }
 
     /// Files (path, blob) present under `old` but not under `new`: the
     /// sources git considers when it looks for a rename.
-    pub fn deleted_files(&mut self, old: ObjectId, new: ObjectId) -> Result<Vec<(String, ObjectId)>, HistoryError> {
+    pub fn deleted_files(
+        &mut self,
+        old: ObjectId,
+        new: ObjectId,
+    ) -> Result<Vec<(String, ObjectId)>, HistoryError> {
         let mut out = Vec::new();
         self.collect_deleted(old, Some(new), String::new(), &mut out)?;
         Ok(out)
@@ -302,8 +366,10 @@ impl Objects {
             Some(new) => self.tree_entries(new)?,
             None => Vec::new(),
         };
-        let new_by_name: HashMap<&[u8], (EntryKind, ObjectId)> =
-            new_entries.iter().map(|(name, kind, id)| (name.as_slice(), (*kind, *id))).collect();
+        let new_by_name: HashMap<&[u8], (EntryKind, ObjectId)> = new_entries
+            .iter()
+            .map(|(name, kind, id)| (name.as_slice(), (*kind, *id)))
+            .collect();
         for (name, kind, id) in &old_entries {
             let path = if prefix.is_empty() {
                 String::from_utf8_lossy(name).into_owned()
@@ -329,12 +395,23 @@ impl Objects {
         Ok(())
     }
 
-    fn tree_entries(&mut self, tree: ObjectId) -> Result<Vec<(Vec<u8>, EntryKind, ObjectId)>, HistoryError> {
-        let iter = self.repo.objects.find_tree_iter(&tree, &mut self.buf2).map_err(objects_error)?;
+    fn tree_entries(
+        &mut self,
+        tree: ObjectId,
+    ) -> Result<Vec<(Vec<u8>, EntryKind, ObjectId)>, HistoryError> {
+        let iter = self
+            .repo
+            .objects
+            .find_tree_iter(&tree, &mut self.buf2)
+            .map_err(objects_error)?;
         let mut out = Vec::new();
         for entry in iter {
             let entry = entry.map_err(objects_error)?;
-            out.push((entry.filename.to_vec(), kind_of(entry.mode), entry.oid.to_owned()));
+            out.push((
+                entry.filename.to_vec(),
+                kind_of(entry.mode),
+                entry.oid.to_owned(),
+            ));
         }
         Ok(out)
     }
