@@ -84,14 +84,6 @@ function H.request(client, method, params, bufnr)
   return result, err
 end
 
-local SKIP = {}
-
---- Ends the test as skipped, saying why: only for a server feature that is
---- not there at all yet (the test names what it waits for).
-function H.skip(reason)
-  error({ [SKIP] = reason }, 0)
-end
-
 function H.eq(expected, actual, what)
   if not vim.deep_equal(expected, actual) then
     error(
@@ -150,7 +142,7 @@ function H.repo(files)
 end
 
 function H.run()
-  local passed, failed, skipped = 0, 0, 0
+  local passed, failed = 0, 0
   local only = vim.env.TEST_FILTER
   current = coroutine.create(function()
     for _, t in ipairs(tests) do
@@ -163,18 +155,12 @@ function H.run()
         if ok then
           passed = passed + 1
           io.stderr:write(('ok   %s (%d ms)\n'):format(t.name, uv.now() - started))
-        elseif type(err) == 'table' and err[SKIP] then
-          skipped = skipped + 1
-          io.stderr:write(('skip %s: %s\n'):format(t.name, err[SKIP]))
         else
           failed = failed + 1
           io.stderr:write(('FAIL %s\n     %s\n'):format(t.name, tostring(err):gsub('\n', '\n     ')))
         end
         io.stderr:flush()
       end
-    end
-    if skipped > 0 then
-      io.stderr:write(('%d skipped\n'):format(skipped))
     end
     io.stderr:write(('%d passed, %d failed\n'):format(passed, failed))
     io.stderr:flush()

@@ -359,10 +359,6 @@ H.test('hover and :ProvenanceHistory show the churn history of a block', functio
   local bufnr, client = open(root, 'src/lib.rs')
   api.nvim_win_set_cursor(0, { 2, 4 })
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
-  local _, blocks_err = H.request(client, 'provenance/blocks', { textDocument = params.textDocument }, bufnr)
-  if blocks_err and blocks_err.code == -32601 then
-    H.skip('the server has no history yet (provenance/blocks: method not found)')
-  end
   local hover = H.wait_for('a hover', function()
     local result = H.request(client, 'textDocument/hover', params, bufnr)
     return result and result.contents and result
@@ -381,7 +377,7 @@ H.test('hover and :ProvenanceHistory show the churn history of a block', functio
     end,
   })
   coroutine.yield()
-  H.ok(table.concat(shown, '\n'):find('Make the answer', 1, true), 'history float')
+  H.ok(table.concat(shown, '\n'):find('Make the answer 43', 1, true), 'history float:\n' .. table.concat(shown, '\n'))
   local float
   for _, win in ipairs(api.nvim_list_wins()) do
     if api.nvim_win_get_config(win).relative ~= '' then
@@ -389,6 +385,35 @@ H.test('hover and :ProvenanceHistory show the churn history of a block', functio
     end
   end
   H.ok(float, 'a floating window')
+  api.nvim_win_close(float, true)
+end)
+
+H.test('running a history code lens shows the history in a float', function()
+  local root = H.repo({ ['src/lib.rs'] = LIB_RS })
+  H.write(root .. '/src/lib.rs', (LIB_RS:gsub('41', '42')))
+  H.git(root, { 'commit', '-q', '-am', 'Make the answer 42' })
+  local bufnr, client = open(root, 'src/lib.rs')
+  local lenses = H.wait_for('code lenses', function()
+    local result = H.request(client, 'textDocument/codeLens', {
+      textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    }, bufnr)
+    return type(result) == 'table' and #result > 0 and result
+  end)
+  local lens = lenses[1]
+  if not lens.command then
+    lens = H.request(client, 'codeLens/resolve', lens, bufnr)
+  end
+  H.eq('provenance.showHistory', lens.command.command, 'command of the lens')
+  client:exec_cmd(lens.command, { bufnr = bufnr })
+  local float = H.wait_for('the history float', function()
+    for _, win in ipairs(api.nvim_list_wins()) do
+      if api.nvim_win_get_config(win).relative ~= '' then
+        return win
+      end
+    end
+  end)
+  local text = table.concat(api.nvim_buf_get_lines(api.nvim_win_get_buf(float), 0, -1, false), '\n')
+  H.ok(text:find('Make the answer 42', 1, true), 'float text:\n' .. text)
   api.nvim_win_close(float, true)
 end)
 

@@ -13,4 +13,10 @@ return {
       require('provenance.paint').on_regions(ctx.client_id, result)
     end,
   },
+  -- Commands the server's code lenses carry, run here so their answer is shown.
+  commands = {
+    ['provenance.showHistory'] = function(command, ctx)
+      require('provenance.commands').show_history_command(command, ctx)
+    end,
+  },
 }

@@ -77,32 +77,45 @@ local function hover_lines(result)
   return vim.split(table.concat(lines, '\n'), '\n', { trimempty = true })
 end
 
+---@param fraction number 0..1
+local function percent(fraction)
+  return ('%d%%'):format(math.floor(fraction * 100 + 0.5))
+end
+
 ---@param block table an item of `provenance/blocks`
 ---@return string[]
 local function block_lines(block)
   local lines = {
-    ('## %s'):format(block.name or 'block'),
-    ('- commits: %s, rewrites in 90 days: %s, churn in 14 days: %s'):format(
+    ('**%s**'):format(block.name or 'block'),
+    '',
+    ('%s commits · rewritten %s times in 90 days · %s churned within 14 days'):format(
       block.commits or '?',
       block.rewrites90d or '?',
-      block.churn14d or '?'
+      type(block.churn14d) == 'number' and percent(block.churn14d) or '?'
     ),
   }
-  if block.aiShare then
-    lines[#lines + 1] = ('- AI share: %d%%'):format(math.floor(block.aiShare * 100 + 0.5))
+  if type(block.aiShare) == 'number' then
+    lines[#lines + 1] = 'AI share ' .. percent(block.aiShare)
   end
   if block.authors then
-    local authors = type(block.authors) == 'table' and table.concat(block.authors, ', ')
-      or tostring(block.authors)
-    lines[#lines + 1] = '- authors: ' .. authors
+    lines[#lines + 1] = ('%s author(s) · %s days old'):format(
+      type(block.authors) == 'table' and #block.authors or block.authors,
+      block.ageDays or '?'
+    )
   end
-  if block.ageDays then
-    lines[#lines + 1] = ('- age: %s days'):format(block.ageDays)
-  end
-  if block.risk then
-    lines[#lines + 1] = ('- risk: %s (%s)'):format(block.risk.level or '?', block.risk.score or '?')
+  if type(block.risk) == 'table' then
+    lines[#lines + 1] = ('**Risk %s (%s)**'):format(block.risk.score or '?', block.risk.level or '?')
   end
   return lines
+end
+
+--- Whether 0-based {line} lies in {range} (whose end is exclusive at column 0).
+local function range_has_line(range, line)
+  local last = range['end'].line
+  if range['end'].character == 0 and last > range.start.line then
+    last = last - 1
+  end
+  return range.start.line <= line and line <= last
 end
 
 ---@param lines string[]
@@ -114,9 +127,25 @@ local function show(lines)
   })
 end
 
---- Shows the churn history of the block under the cursor: the server's hover
---- there, or failing that its `provenance/blocks` entry for the block.
---- {done} gets the lines shown (empty when there was nothing).
+--- Whether {c} offers the workspace command {name}.
+---@param c vim.lsp.Client
+---@param name string
+local function offers_command(c, name)
+  local provider = c.server_capabilities.executeCommandProvider
+  return type(provider) == 'table' and vim.list_contains(provider.commands or {}, name)
+end
+
+--- Markdown → lines for a float.
+---@param markdown string
+---@return string[]
+local function markdown_lines(markdown)
+  return vim.split(markdown, '\n', { trimempty = true })
+end
+
+--- Shows the churn history of the block under the cursor: the server's
+--- `provenance.showHistory` command there, or its hover, or failing both its
+--- `provenance/blocks` entry for the block. {done} gets the lines shown
+--- (empty when there was nothing).
 ---@param opts? {bufnr?: integer, done?: fun(lines: string[])}
 function M.history(opts)
   opts = opts or {}
@@ -136,24 +165,64 @@ function M.history(opts)
   end
   local params = vim.lsp.util.make_position_params(0, c.offset_encoding)
   local line = params.position.line
-  c:request('textDocument/hover', params, function(err, result)
-    local lines = err and {} or hover_lines(result)
-    if #lines > 0 then
-      return finish(lines)
-    end
-    c:request('provenance/blocks', { textDocument = params.textDocument }, function(err2, blocks)
-      if err2 or type(blocks) ~= 'table' then
+
+  local function from_blocks()
+    c:request('provenance/blocks', { textDocument = params.textDocument }, function(err, blocks)
+      if err or type(blocks) ~= 'table' then
         return finish({})
       end
       for _, block in ipairs(blocks) do
-        local r = block.range
-        if r and r.start.line <= line and line <= r['end'].line then
+        if block.range and range_has_line(block.range, line) then
           return finish(block_lines(block))
         end
       end
       finish({})
     end, bufnr)
+  end
+
+  local function from_hover()
+    c:request('textDocument/hover', params, function(err, result)
+      local lines = err and {} or hover_lines(result)
+      if #lines > 0 then
+        return finish(lines)
+      end
+      from_blocks()
+    end, bufnr)
+  end
+
+  if not offers_command(c, 'provenance.showHistory') then
+    return from_hover()
+  end
+  c:request('workspace/executeCommand', {
+    command = 'provenance.showHistory',
+    arguments = { { uri = params.textDocument.uri, position = params.position } },
+  }, function(err, markdown)
+    if not err and type(markdown) == 'string' and markdown ~= '' then
+      return finish(markdown_lines(markdown))
+    end
+    from_hover()
   end, bufnr)
+end
+
+--- Runs `provenance.showHistory` (from a code lens) on the server and shows
+--- the markdown it answers; Neovim would otherwise drop the answer.
+---@param command lsp.Command
+---@param ctx {client_id: integer, bufnr: integer}
+function M.show_history_command(command, ctx)
+  local c = vim.lsp.get_client_by_id(ctx.client_id)
+  if not c then
+    return
+  end
+  c:request('workspace/executeCommand', {
+    command = command.command,
+    arguments = command.arguments,
+  }, function(err, markdown)
+    if err then
+      notify('history failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+    elseif type(markdown) == 'string' and markdown ~= '' then
+      show(markdown_lines(markdown))
+    end
+  end, ctx.bufnr)
 end
 
 --- Turns painting on or off (or to {enabled}).

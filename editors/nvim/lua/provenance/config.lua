@@ -19,6 +19,9 @@ M.defaults = {
   put_keys = { 'p', 'P', 'gp', 'gP', ']p', '[p', ']P', '[P' },
   --- Wrap the accept functions of copilot.lua and copilot.vim when present.
   copilot = true,
+  --- Show the server's code lenses (churn history above each block) and keep
+  --- them fresh; running one shows the history in a float.
+  codelens = false,
   paint = {
     --- Paint regions at all (`:ProvenanceToggle` flips it).
     enabled = true,

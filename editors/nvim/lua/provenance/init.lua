@@ -37,6 +37,16 @@ local function create_autocmds()
       require('provenance.paint').define_highlights()
     end,
   })
+  if config.options.codelens then
+    vim.api.nvim_create_autocmd({ 'LspAttach', 'BufEnter', 'InsertLeave', 'BufWritePost' }, {
+      group = group,
+      callback = function(args)
+        if #require('provenance.client').clients(args.buf) > 0 then
+          vim.lsp.codelens.refresh({ bufnr = args.buf })
+        end
+      end,
+    })
+  end
   if config.options.copilot then
     -- copilot.vim loads its autoload script on its own schedule.
     vim.api.nvim_create_autocmd({ 'VimEnter', 'InsertEnter' }, {
