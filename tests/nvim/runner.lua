@@ -417,6 +417,18 @@ H.test('running a history code lens shows the history in a float', function()
   api.nvim_win_close(float, true)
 end)
 
+H.test('codelens = true shows the history lenses in the buffer', function()
+  provenance.setup({ cmd = { SERVER }, codelens = true })
+  local ok, err = pcall(function()
+    local bufnr = open_fresh_lib()
+    H.wait_for('code lenses in the buffer', function()
+      return #vim.lsp.codelens.get(bufnr) > 0
+    end)
+  end)
+  provenance.setup({ cmd = { SERVER } })
+  assert(ok, err)
+end)
+
 H.test('copilot.lua accepts make completion regions with agent copilot', function()
   local bufnr, client = open_fresh_lib()
   H.type('Go')
