@@ -184,10 +184,16 @@ impl Tracker {
         }
     }
 
-    /// A file changed on disk while not open: re-anchor what its journal knows.
-    /// Open documents are left to the editor, which reloads them.
+    /// A file changed on disk. Not open: re-anchor what its journal knows.
+    /// Open: the editor reloads it, and the change batch that brings the
+    /// buffer to the disk text is attributed to the writer.
     pub fn disk_changed(&mut self, doc: &str, path: &Path, text: &str, now_ms: u64) {
         if self.live.document(doc).is_some() {
+            let attribution = self.disk_attribution(Some(path), now_ms);
+            let records = self
+                .live
+                .replace_from_disk(doc, text, now_ms, Some(attribution));
+            self.write(self.folder_index(Some(path)), records);
             return;
         }
         let Some(folder) = self.folder_index(Some(path)) else {
@@ -232,6 +238,21 @@ impl Tracker {
             self.folders[i].known.insert(doc.to_string(), state);
         }
         self.write(folder, records);
+    }
+
+    /// Every document under `root` the server knows, open or not, with its path.
+    pub fn documents_in(&self, root: &Path) -> Vec<(PathBuf, DocumentState)> {
+        let open = self.live.documents();
+        let known = self
+            .folders
+            .iter()
+            .filter(|f| f.root == root)
+            .flat_map(|f| f.known.iter().map(|(doc, state)| (doc.as_str(), state)));
+        open.chain(known)
+            .map(|(doc, state)| (PathBuf::from(doc), state))
+            .filter(|(path, _)| path.is_absolute() && path.starts_with(root))
+            .map(|(path, state)| (path, state.clone()))
+            .collect()
     }
 
     pub fn document(&self, doc: &str) -> Option<&DocumentState> {

@@ -222,3 +222,34 @@ fn each_workspace_folder_keeps_its_own_journal_and_outside_files_get_none() {
         "nothing written beside a file outside the workspace: {names:?}"
     );
 }
+
+#[test]
+fn an_open_file_rewritten_by_a_marked_agent_is_attributed_when_the_editor_reloads() {
+    let repo = repo_with_file();
+    let path = repo.file("src/lib.rs");
+    let uri = file_uri(&path);
+    let mut client = server(&repo);
+    client.open(&uri, "rust", 1, "fn main() {\n}\n");
+    std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
+    let out = run_binary(
+        &repo.path(),
+        &repo.home(),
+        &[
+            "mark",
+            "--file",
+            path.to_str().unwrap(),
+            "--agent",
+            "cursor",
+        ],
+    );
+    assert!(out.status.success());
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    // The editor reloads the buffer from disk with a minimal edit.
+    client.change(&uri, 2, ((2, 0), (2, 0)), BLOCK);
+    let regions = client.regions(&uri);
+    assert_eq!(regions["regions"][0]["source"], "agent", "{regions}");
+    assert_eq!(regions["regions"][0]["agent"], "cursor");
+}

@@ -13,7 +13,8 @@
 //! pub struct BlockReport { pub block: Block, pub commits: u32, pub rewrites_90d: u32, pub churn_14d: f64,
 //!     pub ai_share: f64, pub authors: u32, pub age_days: u32, pub risk: Risk }
 //! /// serde: {range, name, commits, rewrites90d, churn14d, aiShare, authors, ageDays, risk}
-//! pub fn block_reports(repo: &crate::history::Repo, path: &Path, text: &str, now: i64) -> Result<Vec<BlockReport>, BlocksError>;
+//! pub fn block_reports(history: &crate::history::History, attribution: &crate::attribution::AttributionIndex,
+//!     path: &Path, text: &str, now: i64) -> Result<Vec<BlockReport>, BlocksError>;
 //! ```
 //!
 //! Blocks are top-level items and the members of containers (methods of an
@@ -21,20 +22,20 @@
 //! function body; a container and its members are both listed. Names follow
 //! the code: `parse`, `impl Display for Span`, `Span::len`, `class Cache`,
 //! `Cache.get`, `type Server` / `Server.Serve` (Go). [`block_reports`] reads
-//! git through `crate::history` (`git.rs`); [`block_reports_with`] takes any
+//! git through `crate::history` (`from_history.rs`); [`block_reports_with`] takes any
 //! [`BlockHistorySource`], which is how the statistics are tested.
 
 use std::path::Path;
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-mod git;
 mod heuristic;
 mod risk;
 mod stats;
 mod syntax;
 
-pub use git::GitHistory;
+mod from_history;
+pub use from_history::block_reports;
 pub use risk::{assess, Risk, RiskFactor, RiskInputs, RiskLevel, HIGH_FROM, MEDIUM_FROM};
 pub use stats::{block_stats, BlockHistorySource, BlockStats, LineOrigin};
 
@@ -107,34 +108,6 @@ pub fn split_blocks(path: &Path, text: &str) -> Vec<Block> {
     grammar
         .and_then(|g| syntax::split(g, text))
         .unwrap_or_else(|| heuristic::split(text))
-}
-
-/// Reports for every block of `text` (the current text of `path`, which may
-/// differ from HEAD). `now` is Unix seconds.
-pub fn block_reports(
-    repo: &crate::history::Repo,
-    path: &Path,
-    text: &str,
-    now: i64,
-) -> Result<Vec<BlockReport>, BlocksError> {
-    let attribution = crate::attribution::AttributionIndex::load(repo);
-    block_reports_using(repo, &attribution, path, text, now)
-}
-
-/// [`block_reports`] with an attribution index the caller keeps (the LSP
-/// server loads one per repository).
-pub fn block_reports_using(
-    repo: &crate::history::Repo,
-    attribution: &crate::attribution::AttributionIndex,
-    path: &Path,
-    text: &str,
-    now: i64,
-) -> Result<Vec<BlockReport>, BlocksError> {
-    if split_blocks(path, text).is_empty() {
-        return Ok(Vec::new());
-    }
-    let source = GitHistory::new(repo, attribution, path, text)?;
-    block_reports_with(&source, path, text, now)
 }
 
 /// Reports for every block of `text` (the current text of `path`), with

@@ -7,15 +7,15 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::attribution::AttributionIndex;
 use crate::history::{BlameLine, History, HistoryError};
 
 use super::BlameArgs;
 
-/// INTEGRATION POINT (attribution stream): which assistant, if any, wrote
-/// `line` (1-based) of `path` as of `commit`. Until `crate::attribution` is
-/// wired in, nothing is attributed to an assistant.
-fn assistant_for(_history: &History, _commit: &str, _path: &str, _line: u32) -> Option<(String,)> {
-    None
+/// Which assistant, if any, wrote `line` (1-based) of `path` as of `commit`:
+/// line-level sources first, then the commit's own marks.
+fn assistant_for(index: &AttributionIndex, commit: &str, path: &str, line: u32) -> Option<String> {
+    index.line_assistant(commit, path, line).map(|a| a.agent)
 }
 
 pub fn run(args: BlameArgs) -> ExitCode {
@@ -80,11 +80,12 @@ fn committed_text(
 }
 
 fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> std::io::Result<()> {
+    let index = AttributionIndex::load_at(history.repo().workdir());
     for l in lines {
         let assistant = l
             .commit
             .as_deref()
-            .and_then(|commit| assistant_for(history, commit, &l.path, l.original_line));
+            .and_then(|commit| assistant_for(&index, commit, &l.path, l.original_line));
         let value = serde_json::json!({
             "line": l.line,
             "commit": l.commit,
@@ -93,7 +94,7 @@ fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> s
             "author": l.author,
             "time": l.time,
             "ai": assistant.is_some(),
-            "agent": assistant.map(|(agent,)| agent),
+            "agent": assistant,
         });
         writeln!(out, "{value}")?;
     }

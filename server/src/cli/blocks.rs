@@ -1,41 +1,48 @@
-//! `provenance-ls blocks PATH [--json]`: the blocks of a file with churn, AI
-//! share and risk — the same list `provenance/blocks` answers in the editor.
+//! `provenance-ls blocks PATH [--json]`: the blocks of a file with their
+//! churn, AI share and risk — the same list as the LSP request
+//! `provenance/blocks`.
 
 use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::attribution::AttributionIndex;
+use crate::blocks::{self, BlockReport, RiskLevel};
+use crate::history::History;
 
 use super::BlocksArgs;
-use crate::blocks::{block_reports, BlockReport};
-use crate::history::Repo;
 
 pub fn run(args: BlocksArgs) -> ExitCode {
-    let text = match std::fs::read_to_string(&args.path) {
-        Ok(text) => text,
-        Err(error) => {
-            return super::fail(format_args!("cannot read {}: {error}", args.path.display()))
+    match reports(&args.path) {
+        Ok(reports) => {
+            let mut out = std::io::stdout().lock();
+            let written = if args.json {
+                serde_json::to_writer_pretty(&mut out, &reports)
+                    .map_err(std::io::Error::other)
+                    .and_then(|()| writeln!(out))
+            } else {
+                out.write_all(table(&reports).as_bytes())
+            };
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = written.and_then(|()| out.flush());
+            ExitCode::SUCCESS
         }
-    };
-    let repo = match Repo::discover(&args.path) {
-        Ok(repo) => repo,
-        Err(error) => return super::fail(error),
-    };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let reports = match block_reports(&repo, &args.path, &text, now) {
-        Ok(reports) => reports,
-        Err(error) => return super::fail(error),
-    };
-    if args.json {
-        match serde_json::to_string(&reports) {
-            Ok(json) => println!("{json}"),
-            Err(error) => return super::fail(error),
-        }
-    } else {
-        print!("{}", table(&reports));
+        Err(message) => super::fail(message),
     }
-    ExitCode::SUCCESS
+}
+
+fn reports(path: &Path) -> Result<Vec<BlockReport>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
+    let history = History::discover(path, super::blame::cache_dir()).map_err(|e| e.to_string())?;
+    let index = AttributionIndex::load(history.repo());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    blocks::block_reports(&history, &index, path, &text, now).map_err(|e| e.to_string())
 }
 
 /// A table for people: 1-based lines, percentages, the risk's largest factor.
@@ -73,8 +80,8 @@ fn table(reports: &[BlockReport]) -> String {
 
 fn level_word(report: &BlockReport) -> &'static str {
     match report.risk.level {
-        crate::blocks::RiskLevel::Low => "low",
-        crate::blocks::RiskLevel::Medium => "medium",
-        crate::blocks::RiskLevel::High => "high",
+        RiskLevel::Low => "low",
+        RiskLevel::Medium => "medium",
+        RiskLevel::High => "high",
     }
 }

@@ -3,14 +3,14 @@
 
 use std::process::ExitCode;
 
+use crate::attribution::AttributionIndex;
 use crate::history::{History, HistoryError};
 
 use super::HistoryArgs;
 
-/// INTEGRATION POINT (attribution stream): the assistant behind `commit`,
-/// if any. Until `crate::attribution` is wired in, none.
-fn assistant_for(_history: &History, _commit: &str) -> Option<(String,)> {
-    None
+/// The assistant that wrote `commit`, if one did.
+fn assistant_for(index: &AttributionIndex, commit: &str) -> Option<String> {
+    index.commit_assistant(commit).map(|a| a.agent)
 }
 
 pub fn run(args: HistoryArgs) -> ExitCode {
@@ -41,17 +41,18 @@ fn history(args: &HistoryArgs, start: u32, end: u32) -> Result<(), HistoryError>
     let history = History::discover(&args.path, super::blame::cache_dir())?;
     let commits = history.range_history(&args.path, start, end, None)?;
     if args.json {
+        let index = AttributionIndex::load_at(history.repo().workdir());
         let items: Vec<_> = commits
             .iter()
             .map(|c| {
-                let assistant = assistant_for(&history, &c.commit);
+                let assistant = assistant_for(&index, &c.commit);
                 serde_json::json!({
                     "commit": c.commit,
                     "author": c.author,
                     "time": c.time,
                     "summary": c.summary,
                     "ai": assistant.is_some(),
-                    "agent": assistant.map(|(agent,)| agent),
+                    "agent": assistant,
                     "linesChanged": c.lines_added + c.lines_deleted,
                 })
             })

@@ -276,6 +276,15 @@ impl History {
         Ok(out)
     }
 
+    /// The commit HEAD points at, 40-hex; `None` on an unborn branch.
+    pub fn head_commit(&self) -> Result<Option<String>, HistoryError> {
+        match self.repo.objects()?.head() {
+            Ok(id) => Ok(Some(id.to_string())),
+            Err(HistoryError::Unborn { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
     /// The text of `path` as committed at `rev` (default HEAD), read raw (no filters).
     pub fn file_text(&self, path: &Path, rev: Option<&str>) -> Result<String, HistoryError> {
         let relative = self.repo.relative_path(path)?;

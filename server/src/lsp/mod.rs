@@ -5,10 +5,14 @@ use std::process::ExitCode;
 
 use tower_lsp_server::{LspService, Server};
 
+pub mod churn;
 pub mod convert;
 pub mod handlers;
+mod head_watch;
+pub mod insight;
 pub mod protocol;
 mod publish;
+pub mod render;
 pub mod server;
 pub mod settings;
 pub mod state;
@@ -35,6 +39,7 @@ pub fn run_stdio() -> ExitCode {
         })
         .custom_method(protocol::REGIONS, Backend::regions)
         .custom_method(protocol::EDIT_SOURCE, Backend::edit_source)
+        .custom_method(protocol::BLOCKS, Backend::blocks)
         .finish();
         serve_guarded(service, socket).await;
     });

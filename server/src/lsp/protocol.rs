@@ -12,6 +12,10 @@ pub const REGIONS: &str = "provenance/regions";
 pub const BLOCKS: &str = "provenance/blocks";
 /// Client notification `provenance/editSource`.
 pub const EDIT_SOURCE: &str = "provenance/editSource";
+/// Command `provenance.showHistory` `{uri, position}`: the churn history of
+/// the block at `position`, as markdown (what hover shows). Code lenses carry it.
+pub const SHOW_HISTORY: &str = "provenance.showHistory";
+
 /// Command `provenance.markReviewed`.
 pub const MARK_REVIEWED: &str = "provenance.markReviewed";
 
@@ -67,6 +71,14 @@ pub struct EditSourceParams {
 pub struct MarkReviewedArgs {
     pub uri: Uri,
     pub range: Range,
+}
+
+/// Argument of the `provenance.showHistory` command.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShowHistoryArgs {
+    pub uri: Uri,
+    pub position: tower_lsp_server::ls_types::Position,
 }
 
 /// Server notification `provenance/regionsChanged`.

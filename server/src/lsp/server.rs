@@ -8,7 +8,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::handlers;
-use super::protocol::{DocumentRegions, EditSourceParams, RegionsParams};
+use super::protocol::{BlocksParams, DocumentRegions, EditSourceParams, RegionsParams};
 use super::state::ServerState;
 
 pub struct Backend {
@@ -19,6 +19,7 @@ impl Backend {
     pub fn new(client: Client) -> Self {
         let state = Arc::new(ServerState::new(client));
         super::publish::spawn(state.clone());
+        super::head_watch::spawn(state.clone());
         Self { state }
     }
 
@@ -26,6 +27,11 @@ impl Backend {
         let _span = tracing::debug_span!("provenance/regions").entered();
         self.state.sync_journals();
         handlers::regions::handle(&self.state, params)
+    }
+
+    pub async fn blocks(&self, params: BlocksParams) -> Result<Vec<crate::blocks::BlockReport>> {
+        self.state.sync_journals();
+        handlers::blocks::handle(&self.state, params).await
     }
 
     pub async fn edit_source(&self, params: EditSourceParams) {
@@ -73,7 +79,17 @@ impl LanguageServer for Backend {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         self.state.sync_journals();
-        handlers::hover::handle(&self.state, params)
+        handlers::hover::handle(&self.state, params).await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.state.sync_journals();
+        handlers::code_lens::handle(&self.state, params).await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        self.state.sync_journals();
+        handlers::inlay_hint::handle(&self.state, params).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
@@ -82,6 +98,10 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        if params.command == super::protocol::SHOW_HISTORY {
+            self.state.sync_journals();
+            return handlers::execute_command::show_history(&self.state, params.arguments).await;
+        }
         let result = handlers::execute_command::handle(&self.state, params);
         self.state.sync_journals();
         result

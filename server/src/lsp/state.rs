@@ -10,13 +10,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, RwLock};
 
 use dashmap::DashMap;
-use tower_lsp_server::ls_types::Uri;
+use std::sync::Arc;
+
+use tower_lsp_server::ls_types::{ClientCapabilities, Uri};
 use tower_lsp_server::Client;
 
 use crate::persist::Tracker;
 use crate::provenance::Thresholds;
 use crate::text::PositionEncoding;
 
+use super::insight::Insights;
 use super::settings::Settings;
 
 pub struct ServerState {
@@ -30,6 +33,9 @@ pub struct ServerState {
     can_watch_files: AtomicBool,
     /// The documents the client has open, by URI as the client spells it.
     open: DashMap<Uri, ()>,
+    capabilities: OnceLock<ClientCapabilities>,
+    /// History insight (blocks, churn, risk) per document.
+    pub insights: Arc<Insights>,
 }
 
 impl ServerState {
@@ -43,6 +49,8 @@ impl ServerState {
             publish_wakeup: tokio::sync::Notify::new(),
             can_watch_files: AtomicBool::new(false),
             open: DashMap::new(),
+            capabilities: OnceLock::new(),
+            insights: Arc::new(Insights::default()),
         }
     }
 
@@ -55,6 +63,33 @@ impl ServerState {
 
     pub fn set_encoding(&self, encoding: PositionEncoding) {
         let _ = self.encoding.set(encoding);
+    }
+
+    pub fn set_capabilities(&self, capabilities: ClientCapabilities) {
+        let _ = self.capabilities.set(capabilities);
+    }
+
+    /// The client shows `$/progress` for server-created tokens.
+    pub fn client_has_progress(&self) -> bool {
+        self.capabilities
+            .get()
+            .and_then(|c| c.window.as_ref())
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false)
+    }
+
+    /// The client re-asks for code lenses / inlay hints when told to.
+    pub fn client_refreshes(&self) -> (bool, bool) {
+        let workspace = self.capabilities.get().and_then(|c| c.workspace.as_ref());
+        let lens = workspace
+            .and_then(|w| w.code_lens.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
+        let inlay = workspace
+            .and_then(|w| w.inlay_hint.as_ref())
+            .and_then(|c| c.refresh_support)
+            .unwrap_or(false);
+        (lens, inlay)
     }
 
     pub fn client_can_watch_files(&self) -> bool {

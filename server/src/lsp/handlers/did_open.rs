@@ -1,9 +1,12 @@
 use tower_lsp_server::ls_types::*;
 
+use std::sync::Arc;
+
 use super::now_ms;
+use crate::lsp::churn;
 use crate::lsp::state::{document_key, ServerState};
 
-pub fn handle(state: &ServerState, params: DidOpenTextDocumentParams) {
+pub fn handle(state: &Arc<ServerState>, params: DidOpenTextDocumentParams) {
     let doc = params.text_document;
     if looks_binary(&doc.text) {
         tracing::info!("{}: binary content, not tracked", doc.uri.as_str());
@@ -15,6 +18,9 @@ pub fn handle(state: &ServerState, params: DidOpenTextDocumentParams) {
         .open(&key, path.as_deref(), doc.version, &doc.text, now_ms());
     state.opened(&doc.uri);
     state.mark_dirty(&doc.uri);
+    if path.is_some() {
+        churn::index_in_background(state.clone(), doc.uri);
+    }
 }
 
 /// A NUL in the first 8 KiB is git's own test for binary content.

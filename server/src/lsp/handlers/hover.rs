@@ -1,44 +1,53 @@
+use std::sync::Arc;
+
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use super::now_ms;
+use crate::lsp::churn;
 use crate::lsp::convert::{lsp_range, to_text_position};
 use crate::lsp::state::{document_key, ServerState};
 use crate::provenance::{Region, Source};
 use crate::text;
 
-pub fn handle(state: &ServerState, params: HoverParams) -> Result<Option<Hover>> {
+pub async fn handle(state: &Arc<ServerState>, params: HoverParams) -> Result<Option<Hover>> {
     let position = params.text_document_position_params;
     let uri = position.text_document.uri;
-    let (key, _) = document_key(&uri);
-    let tracker = state.tracker();
-    let Some(document) = tracker.document(&key) else {
-        return Ok(None);
+    let (region, range) = match region_under(state, &uri, position.position) {
+        Some((markdown, range)) => (Some(markdown), Some(range)),
+        None => (None, None),
     };
-    let encoding = state.encoding();
-    let offset = text::char_offset(
-        &document.text,
-        to_text_position(position.position),
-        encoding,
-    );
-    let Some(region) = document
-        .regions
-        .iter()
-        .find(|r| r.start <= offset && offset < r.end.max(r.start + 1))
-    else {
-        return Ok(None);
+    let churn = churn::churn_markdown(state, &uri, position.position).await;
+    let value = match (region, churn) {
+        (None, None) => return Ok(None),
+        (Some(r), None) => r,
+        (None, Some(c)) => c,
+        (Some(r), Some(c)) => format!("{r}\n\n---\n\n{c}"),
     };
     Ok(Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
-            value: describe_region(region, now_ms()),
+            value,
         }),
-        range: Some(lsp_range(
-            &document.text,
-            region.start..region.end,
-            encoding,
-        )),
+        range,
     }))
+}
+
+/// The provenance region under `position`, described, with its range.
+fn region_under(state: &ServerState, uri: &Uri, position: Position) -> Option<(String, Range)> {
+    let (key, _) = document_key(uri);
+    let tracker = state.tracker();
+    let document = tracker.document(&key)?;
+    let encoding = state.encoding();
+    let offset = text::char_offset(&document.text, to_text_position(position), encoding);
+    let region = document
+        .regions
+        .iter()
+        .find(|r| r.start <= offset && offset < r.end.max(r.start + 1))?;
+    Some((
+        describe_region(region, now_ms()),
+        lsp_range(&document.text, region.start..region.end, encoding),
+    ))
 }
 
 /// What inserted the region, when, whether it changed since, how much is retained.

@@ -1,7 +1,7 @@
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
-use crate::lsp::protocol::MARK_REVIEWED;
+use crate::lsp::protocol::{MARK_REVIEWED, SHOW_HISTORY};
 use crate::lsp::settings::Settings;
 use crate::lsp::state::ServerState;
 use crate::text::PositionEncoding;
@@ -9,6 +9,7 @@ use crate::text::PositionEncoding;
 pub fn handle(state: &ServerState, params: InitializeParams) -> Result<InitializeResult> {
     let encoding = negotiate_encoding(&params);
     state.set_encoding(encoding);
+    state.set_capabilities(params.capabilities.clone());
     state.set_client_can_watch_files(
         params
             .capabilities
@@ -48,12 +49,16 @@ pub fn handle(state: &ServerState, params: InitializeParams) -> Result<Initializ
                 },
             )),
             hover_provider: Some(HoverProviderCapability::Simple(true)),
+            code_lens_provider: Some(CodeLensOptions {
+                resolve_provider: Some(false),
+            }),
+            inlay_hint_provider: Some(OneOf::Left(true)),
             code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
                 code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
                 ..Default::default()
             })),
             execute_command_provider: Some(ExecuteCommandOptions {
-                commands: vec![MARK_REVIEWED.to_string()],
+                commands: vec![MARK_REVIEWED.to_string(), SHOW_HISTORY.to_string()],
                 ..Default::default()
             }),
             workspace: Some(WorkspaceServerCapabilities {

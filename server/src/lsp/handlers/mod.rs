@@ -1,6 +1,8 @@
 //! One handler per LSP method: parse params → ask the core → convert the answer.
 
+pub mod blocks;
 pub mod code_action;
+pub mod code_lens;
 pub mod did_change;
 pub mod did_change_configuration;
 pub mod did_change_watched_files;
@@ -12,6 +14,7 @@ pub mod execute_command;
 pub mod hover;
 pub mod initialize;
 pub mod initialized;
+pub mod inlay_hint;
 pub mod regions;
 
 /// Unix time in milliseconds: the only clock the provenance core sees.

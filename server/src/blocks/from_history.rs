@@ -1,4 +1,5 @@
-//! [`BlockHistorySource`] over `crate::history` (blame, range history) and
+//! Block reports from the real history: [`BlockHistorySource`] over
+//! `crate::history` (blame, range history, with its caches) and
 //! `crate::attribution` (who wrote each line). The text asked about may
 //! differ from HEAD (an editor buffer): blame of the buffer and of HEAD are
 //! joined on each line's origin (commit, path, line there), which maps the
@@ -10,8 +11,9 @@ use std::path::Path;
 
 use super::stats::{BlockHistorySource, LineOrigin};
 use super::BlocksError;
+use super::{block_reports_with, BlockReport};
 use crate::attribution::AttributionIndex;
-use crate::history::{self, BlameLine, HistoryError, RangeCommit, Repo};
+use crate::history::{BlameLine, History, HistoryError, RangeCommit};
 
 impl From<HistoryError> for BlocksError {
     fn from(error: HistoryError) -> BlocksError {
@@ -20,28 +22,28 @@ impl From<HistoryError> for BlocksError {
 }
 
 /// History of one file's current text, prepared once for all its blocks.
-pub struct GitHistory<'a> {
-    repo: &'a Repo,
+struct GitHistory<'a> {
+    history: &'a History,
     /// For each line of the text (0-based index): its 1-based line at HEAD, if unchanged since.
     head_lines: Vec<Option<u32>>,
     origins: Vec<LineOrigin>,
 }
 
 impl<'a> GitHistory<'a> {
-    pub fn new(
-        repo: &'a Repo,
+    fn new(
+        history: &'a History,
         attribution: &AttributionIndex,
         path: &Path,
         text: &str,
     ) -> Result<GitHistory<'a>, BlocksError> {
-        let buffer = match history::blame_buffer(repo, path, text) {
+        let buffer = match history.blame_buffer(path, text) {
             Ok(lines) => lines,
             // A file git does not know yet, or a repository without commits: all lines are new.
             Err(HistoryError::NotInRevision { .. } | HistoryError::Unborn { .. }) => Vec::new(),
             Err(error) => return Err(error.into()),
         };
         let head = if buffer.iter().any(|l| l.commit.is_some()) {
-            history::blame(repo, path, None)?
+            history.blame(path, None)?
         } else {
             Vec::new()
         };
@@ -65,7 +67,7 @@ impl<'a> GitHistory<'a> {
             .collect();
         let origins = buffer.iter().map(|l| origin(l, attribution)).collect();
         Ok(GitHistory {
-            repo,
+            history,
             head_lines,
             origins,
         })
@@ -109,7 +111,7 @@ impl BlockHistorySource for GitHistory<'_> {
             // Nothing of the block is at HEAD: no history yet.
             return Ok(Vec::new());
         };
-        Ok(history::range_history(self.repo, path, first, last, None)?)
+        Ok(self.history.range_history(path, first, last, None)?)
     }
 
     fn line_origins(&self, _path: &Path, text: &str) -> Result<Vec<LineOrigin>, BlocksError> {
@@ -124,4 +126,20 @@ impl BlockHistorySource for GitHistory<'_> {
         }
         Ok(self.origins.clone())
     }
+}
+
+/// Reports for every block of `text` (the current text of `path`, which may
+/// differ from HEAD). `now` is Unix seconds.
+pub fn block_reports(
+    history: &History,
+    attribution: &AttributionIndex,
+    path: &Path,
+    text: &str,
+    now: i64,
+) -> Result<Vec<BlockReport>, BlocksError> {
+    if super::split_blocks(path, text).is_empty() {
+        return Ok(Vec::new());
+    }
+    let source = GitHistory::new(history, attribution, path, text)?;
+    block_reports_with(&source, path, text, now)
 }

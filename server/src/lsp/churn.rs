@@ -1,0 +1,195 @@
+//! History shown for a document: the insight of its current text (blocks,
+//! risk) and the churn history of the block under a position. Shared by
+//! hover, code lenses, inlay hints, `provenance/blocks` and the
+//! `provenance.showHistory` command.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tower_lsp_server::ls_types::{Position, ProgressToken, Uri, WorkDoneProgressCreateParams};
+
+use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
+
+use super::convert::to_text_position;
+use super::insight::{now_seconds, FileInsight, ShownCommit};
+use super::render;
+use super::state::{document_key, ServerState};
+use crate::blocks::BlockReport;
+use crate::text;
+
+/// How long a request waits for a cold history computation before it
+/// answers with what is known.
+pub const REQUEST_BUDGET: Duration = Duration::from_millis(1500);
+/// Background indexing after open may take as long as it needs.
+const INDEX_BUDGET: Duration = Duration::from_secs(600);
+
+/// The open document's path and text, read under the lock.
+pub fn document_text(state: &ServerState, uri: &Uri) -> Option<(String, PathBuf, String)> {
+    let (key, path) = document_key(uri);
+    let path = path?;
+    let tracker = state.tracker();
+    let text = tracker.document(&key)?.text.to_string();
+    Some((key, path, text))
+}
+
+/// The insight of an open document, waiting at most `budget`.
+pub async fn insight(
+    state: &Arc<ServerState>,
+    uri: &Uri,
+    budget: Duration,
+) -> Option<Arc<FileInsight>> {
+    let (key, path, text) = document_text(state, uri)?;
+    let refresh_state = state.clone();
+    state
+        .insights
+        .get(key, path, text, budget, move || {
+            tokio::spawn(async move { refresh_hints(&refresh_state).await });
+        })
+        .await
+}
+
+/// Indexes a newly opened document in the background, reporting `$/progress`,
+/// then asks the client to refresh its lenses and hints.
+pub fn index_in_background(state: Arc<ServerState>, uri: Uri) {
+    tokio::spawn(async move {
+        let name = uri
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let progress = begin_progress(&state, &name).await;
+        let found = insight(&state, &uri, INDEX_BUDGET).await;
+        if let Some(progress) = progress {
+            progress.finish().await;
+        }
+        if found.is_some() {
+            refresh_hints(&state).await;
+        }
+    });
+}
+
+async fn begin_progress(
+    state: &ServerState,
+    name: &str,
+) -> Option<OngoingProgress<Bounded, NotCancellable>> {
+    if !state.client_has_progress() {
+        return None;
+    }
+    let token = ProgressToken::String(format!("provenance-index-{}", super::handlers::now_ms()));
+    let created = tokio::time::timeout(
+        Duration::from_secs(5),
+        state
+            .client
+            .send_request::<tower_lsp_server::ls_types::request::WorkDoneProgressCreate>(
+                WorkDoneProgressCreateParams {
+                    token: token.clone(),
+                },
+            ),
+    )
+    .await;
+    if !matches!(created, Ok(Ok(()))) {
+        return None;
+    }
+    Some(
+        state
+            .client
+            .progress(token, "Indexing history")
+            .with_message(name.to_string())
+            .with_percentage(0)
+            .begin()
+            .await,
+    )
+}
+
+/// Asks the client to re-request code lenses and inlay hints, if it can.
+pub async fn refresh_hints(state: &ServerState) {
+    let (lens, inlay) = state.client_refreshes();
+    let wait = Duration::from_secs(5);
+    if lens {
+        let _ = tokio::time::timeout(wait, state.client.code_lens_refresh()).await;
+    }
+    if inlay {
+        let _ = tokio::time::timeout(wait, state.client.inlay_hint_refresh()).await;
+    }
+}
+
+/// The innermost block holding 0-based `line`.
+pub fn block_at(insight: &FileInsight, line: u32) -> Option<&BlockReport> {
+    insight
+        .blocks
+        .iter()
+        .filter(|b| b.block.start_line <= line && line <= b.block.end_line)
+        .min_by_key(|b| b.block.end_line - b.block.start_line)
+}
+
+/// The churn history of the code at `position`, as markdown; `None` when the
+/// document is not open. Says why when history is unavailable.
+pub async fn churn_markdown(
+    state: &Arc<ServerState>,
+    uri: &Uri,
+    position: Position,
+) -> Option<String> {
+    let (_, path, text_now) = document_text(state, uri)?;
+    let line = {
+        let rope = ropey::Rope::from_str(&text_now);
+        let offset = text::char_offset(&rope, to_text_position(position), state.encoding());
+        rope.char_to_line(offset) as u32
+    };
+    let Some(found) = insight(state, uri, REQUEST_BUDGET).await else {
+        return Some("**Churn history** · indexing… hover again in a moment.".into());
+    };
+    if let Some(why) = &found.unavailable {
+        return Some(format!("**Churn history** unavailable: {why}"));
+    }
+    let block = block_at(&found, line).cloned();
+    let (start, end, title) = match &block {
+        Some(b) => (
+            b.block.start_line,
+            b.block.end_line,
+            format!(
+                "`{}` (lines {}–{})",
+                b.block.name,
+                b.block.start_line + 1,
+                b.block.end_line + 1
+            ),
+        ),
+        None => (line, line, format!("line {}", line + 1)),
+    };
+    let commits = match found.recent.get(&(start, end)).map(|c| c.clone()) {
+        Some(commits) => commits,
+        None => match recent_commits(state, &found, path, start, end).await {
+            Ok(commits) => commits,
+            Err(markdown) => return Some(markdown),
+        },
+    };
+    Some(render::churn_history(
+        &title,
+        block.as_ref(),
+        &commits,
+        now_seconds(),
+    ))
+}
+
+/// Reads the recent commits of a range on the blocking pool and keeps them
+/// with the insight; on failure, the markdown that says why.
+async fn recent_commits(
+    state: &Arc<ServerState>,
+    found: &Arc<FileInsight>,
+    path: PathBuf,
+    start: u32,
+    end: u32,
+) -> Result<Arc<Vec<ShownCommit>>, String> {
+    let insights = state.insights.clone();
+    let lookup = tokio::task::spawn_blocking(move || insights.recent_commits(&path, start, end, 5));
+    match tokio::time::timeout(REQUEST_BUDGET, lookup).await {
+        Ok(Ok(Ok(commits))) => {
+            let commits = Arc::new(commits);
+            found.recent.insert((start, end), commits.clone());
+            Ok(commits)
+        }
+        Ok(Ok(Err(e))) => Err(format!("**Churn history** unavailable: {e}")),
+        _ => Err("**Churn history** · still reading history… hover again in a moment.".into()),
+    }
+}

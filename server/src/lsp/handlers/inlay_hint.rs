@@ -1,0 +1,68 @@
+use std::sync::Arc;
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+
+use crate::lsp::churn;
+use crate::lsp::render;
+use crate::lsp::settings::HintStyle;
+use crate::lsp::state::ServerState;
+
+/// The block summary at the end of each block's first line, when hints are
+/// set to `inlay` or `both`.
+pub async fn handle(
+    state: &Arc<ServerState>,
+    params: InlayHintParams,
+) -> Result<Option<Vec<InlayHint>>> {
+    let hints = state.settings().hints;
+    if !hints.enabled || hints.style == HintStyle::CodeLens {
+        return Ok(None);
+    }
+    let uri = params.text_document.uri;
+    let Some(insight) = churn::insight(state, &uri, churn::REQUEST_BUDGET).await else {
+        return Ok(None);
+    };
+    let line_ends = line_ends(state, &uri);
+    let hints = insight
+        .blocks
+        .iter()
+        .filter(|r| {
+            params.range.start.line <= r.block.start_line
+                && r.block.start_line <= params.range.end.line
+        })
+        .map(|report| {
+            let line = report.block.start_line;
+            let character = line_ends.get(line as usize).copied().unwrap_or(0);
+            InlayHint {
+                position: Position::new(line, character),
+                label: InlayHintLabel::String(render::block_summary(report)),
+                kind: None,
+                text_edits: None,
+                tooltip: None,
+                padding_left: Some(true),
+                padding_right: None,
+                data: None,
+            }
+        })
+        .collect();
+    Ok(Some(hints))
+}
+
+/// The end of each line in the negotiated encoding.
+fn line_ends(state: &ServerState, uri: &Uri) -> Vec<u32> {
+    let Some((_, _, text)) = churn::document_text(state, uri) else {
+        return Vec::new();
+    };
+    let rope = ropey::Rope::from_str(&text);
+    let encoding = state.encoding();
+    (0..rope.len_lines())
+        .map(|line| {
+            let end = crate::text::char_offset(
+                &rope,
+                crate::text::TextPosition::new(line as u32, u32::MAX),
+                encoding,
+            );
+            crate::text::position(&rope, end, encoding).character
+        })
+        .collect()
+}

@@ -1,0 +1,247 @@
+//! History insight for open documents: block reports (churn, AI share,
+//! risk) and the recent commits of a block, computed on the blocking pool and
+//! cached by document text and HEAD. Requests never wait on a cold
+//! computation longer than a short budget: they answer with what is known and
+//! the client is asked to refresh when the work is done.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use dashmap::DashMap;
+use tokio::sync::watch;
+
+use crate::attribution::AttributionIndex;
+use crate::blocks::{self, BlockReport};
+use crate::history::{BlameCache, History, HistoryError, RangeCommit, Repo};
+
+/// One repository's history engine and attribution, shared by its files.
+pub struct RepoHistory {
+    pub history: History,
+    pub attribution: AttributionIndex,
+}
+
+/// What is known of one document's history.
+pub struct FileInsight {
+    pub text_hash: u64,
+    pub head: Option<String>,
+    pub blocks: Vec<BlockReport>,
+    /// Why there is no history (not a repository, binary, …), for hover.
+    pub unavailable: Option<String>,
+    /// Recent commits per 0-based line range, filled as hovers ask: valid as
+    /// long as this insight is (same text, same HEAD).
+    pub recent: DashMap<(u32, u32), Arc<Vec<ShownCommit>>>,
+}
+
+/// A commit of a block's history, ready to show.
+#[derive(Debug, Clone)]
+pub struct ShownCommit {
+    pub commit: String,
+    pub author: String,
+    pub time: i64,
+    pub summary: String,
+    pub agent: Option<String>,
+    pub lines_added: u32,
+    pub lines_deleted: u32,
+}
+
+/// Resolves to the insight when its computation ends.
+type Computing = watch::Receiver<Option<Arc<FileInsight>>>;
+
+#[derive(Default)]
+pub struct Insights {
+    /// By repository work tree; `None` caches "no repository here".
+    repos: DashMap<PathBuf, Arc<RepoHistory>>,
+    files: DashMap<String, Arc<FileInsight>>,
+    /// Documents whose insight is being computed, and how to wait for it.
+    in_flight: Mutex<HashMap<String, Computing>>,
+}
+
+pub fn text_hash(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+pub fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Insights {
+    /// The cached insight for this exact text, if any (HEAD is checked by the
+    /// computation, which is cheap when nothing moved).
+    pub fn cached(&self, doc: &str, text: &str) -> Option<Arc<FileInsight>> {
+        let hash = text_hash(text);
+        self.files
+            .get(doc)
+            .filter(|i| i.text_hash == hash)
+            .map(|i| i.clone())
+    }
+
+    /// The last insight computed for the document, even for older text.
+    pub fn stale(&self, doc: &str) -> Option<Arc<FileInsight>> {
+        self.files.get(doc).map(|i| i.clone())
+    }
+
+    /// Computes (or refreshes) the insight of `doc` on the blocking pool, or
+    /// joins a computation already running, and waits at most `budget`.
+    /// Returns the insight if it is ready, else the last one known. `on_done`
+    /// runs after a computation that outlived the budget.
+    pub async fn get(
+        self: &Arc<Self>,
+        doc: String,
+        path: PathBuf,
+        text: String,
+        budget: Duration,
+        on_done: impl FnOnce() + Send + 'static,
+    ) -> Option<Arc<FileInsight>> {
+        if let Some(hit) = self.cached(&doc, &text) {
+            if self.head_unchanged(&path, &hit) {
+                return Some(hit);
+            }
+        }
+        let mut ready = self.start(doc.clone(), path, text);
+        let waited = tokio::time::timeout(budget, ready.wait_for(Option::is_some))
+            .await
+            .map(|found| found.map(|insight| insight.clone()));
+        match waited {
+            Ok(Ok(insight)) => insight,
+            Ok(Err(_)) => self.stale(&doc),
+            Err(_) => {
+                tokio::spawn(async move {
+                    if ready.wait_for(Option::is_some).await.is_ok() {
+                        on_done();
+                    }
+                });
+                self.stale(&doc)
+            }
+        }
+    }
+
+    /// Starts computing `doc`'s insight unless that is already under way.
+    fn start(self: &Arc<Self>, doc: String, path: PathBuf, text: String) -> Computing {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(running) = in_flight.get(&doc) {
+            return running.clone();
+        }
+        let (done, ready) = watch::channel(None);
+        in_flight.insert(doc.clone(), ready.clone());
+        drop(in_flight);
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let insight = Arc::new(this.compute(&path, &text));
+            this.files.insert(doc.clone(), insight.clone());
+            this.in_flight
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&doc);
+            let _ = done.send(Some(insight));
+        });
+        ready
+    }
+
+    /// The repository history for a file, discovered once per work tree.
+    pub fn repo_for(&self, path: &Path) -> Result<Arc<RepoHistory>, HistoryError> {
+        if let Some(found) = self
+            .repos
+            .iter()
+            .find(|e| path.starts_with(e.key()))
+            .map(|e| e.value().clone())
+        {
+            return Ok(found);
+        }
+        let found = Repo::discover(path)?;
+        let workdir = found.workdir().to_path_buf();
+        // Blame results are cached on disk beside the journal.
+        let cache_dir = crate::journal::journal_dir(&workdir, None).map(|d| d.join("cache"));
+        let history = History::new(found, Arc::new(BlameCache::new(cache_dir)));
+        let attribution = AttributionIndex::load_at(&workdir);
+        let repo = Arc::new(RepoHistory {
+            history,
+            attribution,
+        });
+        self.repos.insert(workdir, repo.clone());
+        Ok(repo)
+    }
+
+    fn head_unchanged(&self, path: &Path, insight: &FileInsight) -> bool {
+        match self.repo_for(path) {
+            Ok(repo) => repo.history.head_commit().ok().flatten() == insight.head,
+            Err(_) => true,
+        }
+    }
+
+    fn compute(&self, path: &Path, text: &str) -> FileInsight {
+        let text_hash = text_hash(text);
+        let unavailable = |why: String| FileInsight {
+            text_hash,
+            head: None,
+            blocks: Vec::new(),
+            unavailable: Some(why),
+            recent: DashMap::new(),
+        };
+        let repo = match self.repo_for(path) {
+            Ok(repo) => repo,
+            Err(e) => return unavailable(e.to_string()),
+        };
+        let head = match repo.history.head_commit() {
+            Ok(head) => head,
+            Err(e) => return unavailable(e.to_string()),
+        };
+        match blocks::block_reports(&repo.history, &repo.attribution, path, text, now_seconds()) {
+            Ok(blocks) => FileInsight {
+                text_hash,
+                head,
+                blocks,
+                unavailable: None,
+                recent: DashMap::new(),
+            },
+            Err(e) => FileInsight {
+                head,
+                ..unavailable(e.to_string())
+            },
+        }
+    }
+
+    /// The commits that touched lines `start..=end` (0-based) at HEAD, newest
+    /// first, with the assistant that wrote each where one did.
+    pub fn recent_commits(
+        &self,
+        path: &Path,
+        start: u32,
+        end: u32,
+        limit: usize,
+    ) -> Result<Vec<ShownCommit>, HistoryError> {
+        let repo = self.repo_for(path)?;
+        let commits: Vec<RangeCommit> =
+            match repo.history.range_history(path, start + 1, end + 1, None) {
+                // The buffer may be longer than the file at HEAD.
+                Err(HistoryError::InvalidRange { lines, .. }) if lines > start => {
+                    repo.history.range_history(path, start + 1, lines, None)?
+                }
+                other => other?,
+            };
+        Ok(commits
+            .into_iter()
+            .take(limit)
+            .map(|c| ShownCommit {
+                agent: repo
+                    .attribution
+                    .commit_assistant(&c.commit)
+                    .map(|a| a.agent),
+                commit: c.commit,
+                author: c.author,
+                time: c.time,
+                summary: c.summary,
+                lines_added: c.lines_added,
+                lines_deleted: c.lines_deleted,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,131 @@
+//! Markdown and one-line summaries of history insight, for hover, code
+//! lenses and inlay hints. Short and readable: a reader glances at them.
+
+use crate::blocks::BlockReport;
+
+use super::insight::ShownCommit;
+
+/// `↻ 7 · 43% AI · risk 71`
+pub fn block_summary(report: &BlockReport) -> String {
+    let mut parts = vec![format!("↻ {}", report.commits)];
+    if report.ai_share > 0.0 {
+        parts.push(format!("{:.0}% AI", report.ai_share * 100.0));
+    }
+    parts.push(format!("risk {}", report.risk.score));
+    parts.join(" · ")
+}
+
+/// "just now", "5 minutes ago", "3 days ago", "2 years ago".
+pub fn ago(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (n, unit) = match s {
+        0..=59 => return "just now".into(),
+        60..=3_599 => (s / 60, "minute"),
+        3_600..=86_399 => (s / 3_600, "hour"),
+        86_400..=2_591_999 => (s / 86_400, "day"),
+        2_592_000..=31_535_999 => (s / 2_592_000, "month"),
+        _ => (s / 31_536_000, "year"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+/// The churn history of a block (or a line) under the cursor.
+pub fn churn_history(
+    title: &str,
+    report: Option<&BlockReport>,
+    commits: &[ShownCommit],
+    now: i64,
+) -> String {
+    let mut out = format!("**Churn history** · {title}\n\n");
+    if commits.is_empty() {
+        out.push_str("Not committed yet.\n");
+    }
+    for c in commits {
+        let short = &c.commit[..c.commit.len().min(7)];
+        let by = match &c.agent {
+            Some(agent) => format!("{} · 🤖 {agent}", c.author),
+            None => c.author.clone(),
+        };
+        out.push_str(&format!(
+            "- `{short}` {} · {by} — {}\n",
+            ago(now - c.time),
+            escape(&c.summary)
+        ));
+    }
+    if let Some(r) = report {
+        out.push('\n');
+        out.push_str(&format!(
+            "Rewritten {} in the last 90 days · {:.0}% of its lines churned within 14 days · {} author{} · {} days old\n\n",
+            times(r.rewrites_90d),
+            r.churn_14d * 100.0,
+            r.authors,
+            if r.authors == 1 { "" } else { "s" },
+            r.age_days
+        ));
+        out.push_str(&format!("AI share {:.0}%\n\n", r.ai_share * 100.0));
+        let mut factors: Vec<_> = r.risk.factors.iter().collect();
+        factors.sort_by(|a, b| (b.value * b.weight).total_cmp(&(a.value * a.weight)));
+        let top: Vec<String> = factors
+            .iter()
+            .filter(|f| f.value * f.weight > 0.0)
+            .take(3)
+            .map(|f| format!("{} {:.2}×{:.0}", f.name, f.value, f.weight))
+            .collect();
+        out.push_str(&format!(
+            "**Risk {} ({})**{}",
+            r.risk.score,
+            level_name(r),
+            if top.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", top.join(", "))
+            }
+        ));
+    }
+    out
+}
+
+fn level_name(report: &BlockReport) -> String {
+    serde_json::to_value(report.risk.level)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn times(n: u32) -> String {
+    match n {
+        0 => "never".into(),
+        1 => "once".into(),
+        n => format!("{n} times"),
+    }
+}
+
+/// Keeps a commit summary from turning into markdown structure.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('*', "\\*")
+        .replace('_', "\\_")
+        .replace('`', "\\`")
+        .replace('[', "\\[")
+        .replace('<', "&lt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ago_reads_naturally() {
+        let table = [
+            (5, "just now"),
+            (60, "1 minute ago"),
+            (7_200, "2 hours ago"),
+            (86_400 * 3, "3 days ago"),
+            (86_400 * 40, "1 month ago"),
+            (86_400 * 800, "2 years ago"),
+        ];
+        for (seconds, expected) in table {
+            assert_eq!(ago(seconds), expected);
+        }
+    }
+}

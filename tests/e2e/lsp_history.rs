@@ -1,0 +1,178 @@
+//! History in the editor: hover shows churn history, code lenses summarise
+//! blocks, `provenance/blocks` answers what `provenance-ls blocks` prints.
+
+use serde_json::{json, Value};
+
+use crate::support::git::{run_binary, Repo};
+use crate::support::lsp::{file_uri, Client};
+
+/// A Rust file whose `parse` function was rewritten twice, once by Claude.
+fn repository() -> Repo {
+    let mut repo = Repo::new();
+    repo.write(
+        "src/lib.rs",
+        "fn parse() -> u32 {\n    1\n}\n\nfn keep() {\n}\n",
+    );
+    repo.commit("Add the parser");
+    repo.write(
+        "src/lib.rs",
+        "fn parse() -> u32 {\n    2\n}\n\nfn keep() {\n}\n",
+    );
+    repo.commit("Fix parse for two\n\nCo-Authored-By: Claude <noreply@anthropic.com>");
+    repo.write(
+        "src/lib.rs",
+        "fn parse() -> u32 {\n    3\n}\n\nfn keep() {\n}\n",
+    );
+    repo.commit_as("Bo Other", "bo@example.com", "Parse three");
+    repo
+}
+
+fn start(repo: &Repo, capabilities: Value) -> (Client, String) {
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize_with(&repo.path(), json!({}), capabilities);
+    let uri = file_uri(&repo.file("src/lib.rs"));
+    client.open(&uri, "rust", 1, &repo.read("src/lib.rs"));
+    (client, uri)
+}
+
+#[test]
+fn hover_shows_the_churn_history_of_the_block() {
+    let repo = repository();
+    let (mut client, uri) = start(&repo, json!({}));
+    let head = repo.git(&["rev-parse", "--short=7", "HEAD"]);
+    let hover = client.hover(&uri, 1, 4);
+    let text = hover["contents"]["value"].as_str().unwrap().to_string();
+    assert!(text.contains("Churn history"), "{text}");
+    assert!(text.contains("parse"), "{text}");
+    assert!(text.contains(head.trim()), "{text}");
+    assert!(text.contains("Parse three"), "{text}");
+    assert!(text.contains("Bo Other"), "{text}");
+    assert!(
+        text.contains("claude"),
+        "the assistant's commit is named: {text}"
+    );
+    assert!(text.contains("Risk"), "{text}");
+}
+
+#[test]
+fn provenance_blocks_matches_the_cli() {
+    let repo = repository();
+    let (mut client, uri) = start(&repo, json!({}));
+    let from_lsp = client.request("provenance/blocks", json!({"textDocument": {"uri": uri}}));
+    let out = run_binary(
+        &repo.path(),
+        &repo.home(),
+        &["blocks", "src/lib.rs", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let strip = |v: &Value| -> Vec<Value> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                json!([
+                    b["range"],
+                    b["name"],
+                    b["commits"],
+                    b["aiShare"],
+                    b["authors"],
+                    b["risk"]["score"]
+                ])
+            })
+            .collect()
+    };
+    assert_eq!(strip(&from_lsp), strip(&from_cli));
+    let parse = &from_lsp[0];
+    assert_eq!(parse["name"], "parse");
+    assert_eq!(parse["range"]["start"], json!({"line": 0, "character": 0}));
+    assert_eq!(parse["commits"], 3);
+    assert_eq!(parse["authors"], 2);
+    assert!(parse["risk"]["score"].as_u64().unwrap() <= 100);
+    assert!(["low", "medium", "high"].contains(&parse["risk"]["level"].as_str().unwrap()));
+}
+
+#[test]
+fn code_lenses_give_one_quiet_line_per_block() {
+    let repo = repository();
+    let (mut client, uri) = start(&repo, json!({}));
+    // The first answer may come before indexing ends; ask until it has lenses.
+    let mut lenses = Value::Null;
+    for _ in 0..50 {
+        lenses = client.request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        if lenses.as_array().is_some_and(|l| l.len() == 2) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let titles: Vec<&str> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["command"]["title"].as_str().unwrap())
+        .collect();
+    assert!(titles[0].starts_with("↻ 3 · "), "{titles:?}");
+    assert!(titles[0].contains("risk "), "{titles:?}");
+    assert_eq!(lenses[1]["range"]["start"]["line"], 4);
+
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"provenance": {"hints": {"enabled": false}}}}),
+    );
+    let lenses = client.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert!(lenses.is_null() || lenses.as_array().unwrap().is_empty());
+}
+
+#[test]
+fn inlay_hints_when_asked_for() {
+    let repo = repository();
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({"hints": {"style": "inlay"}}));
+    let uri = file_uri(&repo.file("src/lib.rs"));
+    client.open(&uri, "rust", 1, &repo.read("src/lib.rs"));
+    client.request("provenance/blocks", json!({"textDocument": {"uri": uri}}));
+    let hints = client.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 0}}}),
+    );
+    assert_eq!(hints[0]["position"], json!({"line": 0, "character": 19}));
+    assert!(hints[0]["label"].as_str().unwrap().starts_with("↻ 3"));
+}
+
+#[test]
+fn indexing_reports_progress_when_the_client_shows_it() {
+    let repo = repository();
+    let (mut client, _uri) = start(&repo, json!({"window": {"workDoneProgress": true}}));
+    let begin = client.wait_notification("$/progress", |p| p["value"]["kind"] == "begin");
+    assert_eq!(begin["value"]["title"], "Indexing history");
+    client.wait_notification("$/progress", |p| {
+        p["value"]["kind"] == "end" && p["token"] == begin["token"]
+    });
+}
+
+#[test]
+fn hover_outside_a_repository_says_why_there_is_no_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.rs"), "fn a() {\n}\n").unwrap();
+    let mut client = Client::spawn(dir.path(), home.path());
+    client.initialize(dir.path(), json!({}));
+    let uri = file_uri(&dir.path().join("a.rs"));
+    client.open(&uri, "rust", 1, "fn a() {\n}\n");
+    let hover = client.hover(&uri, 0, 3);
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("unavailable") && text.contains("not inside a git repository"),
+        "{text}"
+    );
+}
