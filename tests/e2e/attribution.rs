@@ -105,6 +105,12 @@ fn provenance_note_round_trips_through_git_notes() {
     assert_eq!(ai_lines(&index, &commit, "src/lib.rs", 6), ".AA.A.");
     assert_eq!(index.line_assistant(&commit, "src/lib.rs", 2), claude());
     assert_eq!(index.commit_assistant(&commit), claude());
+    // Revisions other than full ids are resolved.
+    assert_eq!(index.commit_assistant("HEAD"), claude());
+    assert_eq!(
+        index.line_assistant(&commit[..10], "src/lib.rs", 5),
+        claude()
+    );
 }
 
 #[test]

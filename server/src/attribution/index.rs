@@ -80,7 +80,7 @@ impl AttributionIndex {
     /// `line` is 1-based in the file as of `commit`.
     pub fn line_assistant(&self, commit: &str, path: &str, line: u32) -> Option<Assistant> {
         let mut inner = self.inner.as_ref()?.lock().ok()?;
-        let id = ObjectId::from_hex(commit.as_bytes()).ok()?;
+        let id = inner.commit_id(commit)?;
         let verdicts = inner.file_verdicts(id, path);
         match verdicts.get(line.checked_sub(1)? as usize) {
             Some(Some(LineAuthor::Assistant(assistant))) => Some(assistant.clone()),
@@ -94,7 +94,7 @@ impl AttributionIndex {
     /// assistant its provenance or git-ai note names.
     pub fn commit_assistant(&self, commit: &str) -> Option<Assistant> {
         let mut inner = self.inner.as_ref()?.lock().ok()?;
-        let id = ObjectId::from_hex(commit.as_bytes()).ok()?;
+        let id = inner.commit_id(commit)?;
         inner.commit_entry(id)?.assistant
     }
 }
@@ -105,14 +105,21 @@ impl AttributionIndex {
         let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
             return false;
         };
-        ObjectId::from_hex(commit.as_bytes())
-            .ok()
+        inner
+            .commit_id(commit)
             .and_then(|id| inner.commit_entry(id))
             .is_some_and(|entry| entry.reviewed)
     }
 }
 
 impl Inner {
+    /// A full hex id as is; anything else (`HEAD`, a short id, a branch) through rev-parse.
+    fn commit_id(&self, commit: &str) -> Option<ObjectId> {
+        ObjectId::from_hex(commit.as_bytes())
+            .ok()
+            .or_else(|| notes::resolve_commit(&self.repo, commit).ok())
+    }
+
     fn commit_entry(&mut self, id: ObjectId) -> Option<CommitEntry> {
         if let Some(entry) = self.commits.get(&id) {
             return Some(entry.clone());
