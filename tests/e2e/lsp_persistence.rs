@@ -246,3 +246,57 @@ fn an_open_file_rewritten_by_a_marked_agent_is_attributed_when_the_editor_reload
     assert_eq!(regions["regions"][0]["source"], "agent", "{regions}");
     assert_eq!(regions["regions"][0]["agent"], "cursor");
 }
+
+#[test]
+fn a_marked_write_to_a_file_never_opened_is_measured_against_head() {
+    let repo = repo_with_file();
+    let path = repo.file("src/lib.rs");
+    let uri = file_uri(&path);
+    let mut client = server(&repo);
+    std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
+    let file = path.to_str().unwrap();
+    let out = run_binary(
+        &repo.path(),
+        &repo.home(),
+        &["mark", "--file", file, "--agent", "claude-code"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    client.open(&uri, "rust", 1, &std::fs::read_to_string(&path).unwrap());
+    let regions = client.regions(&uri);
+    assert_eq!(regions["regions"].as_array().unwrap().len(), 1, "{regions}");
+    assert_eq!(regions["regions"][0]["source"], "agent");
+    assert_eq!(regions["regions"][0]["range"]["start"]["line"], 2);
+
+    // A new file the agent created is all the agent's.
+    let created = repo.file("src/new.rs");
+    std::fs::write(&created, "pub fn made() {}\n").unwrap();
+    let file = created.to_str().unwrap();
+    let out = run_binary(
+        &repo.path(),
+        &repo.home(),
+        &["mark", "--file", file, "--agent", "claude-code"],
+    );
+    assert!(out.status.success());
+    let new_uri = file_uri(&created);
+    client.open(&new_uri, "rust", 1, "pub fn made() {}\n");
+    assert_eq!(client.regions(&new_uri)["regions"][0]["source"], "agent");
+}
+
+#[test]
+fn an_unmarked_file_never_opened_has_no_regions_on_open() {
+    let repo = repo_with_file();
+    let path = repo.file("src/lib.rs");
+    let uri = file_uri(&path);
+    let mut client = server(&repo);
+    std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
+    client.open(&uri, "rust", 1, &std::fs::read_to_string(&path).unwrap());
+    assert_eq!(client.regions(&uri)["regions"], json!([]));
+}
