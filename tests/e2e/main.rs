@@ -7,6 +7,7 @@ mod attribution;
 mod blocks;
 mod history;
 mod lsp_bad_input;
+mod lsp_commit_notes;
 mod lsp_history;
 mod lsp_persistence;
 mod lsp_regions;

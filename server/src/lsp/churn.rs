@@ -12,7 +12,7 @@ use tower_lsp_server::ls_types::{Position, ProgressToken, Uri, WorkDoneProgressC
 use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
 
 use super::convert::to_text_position;
-use super::insight::{now_seconds, FileInsight};
+use super::insight::{now_seconds, FileInsight, ShownCommit};
 use super::render;
 use super::state::{document_key, ServerState};
 use crate::blocks::BlockReport;
@@ -157,16 +157,12 @@ pub async fn churn_markdown(
         ),
         None => (line, line, format!("line {}", line + 1)),
     };
-    let insights = state.insights.clone();
-    let lookup = tokio::task::spawn_blocking(move || insights.recent_commits(&path, start, end, 5));
-    let commits = match tokio::time::timeout(REQUEST_BUDGET, lookup).await {
-        Ok(Ok(Ok(commits))) => commits,
-        Ok(Ok(Err(e))) => return Some(format!("**Churn history** unavailable: {e}")),
-        _ => {
-            return Some(
-                "**Churn history** · still reading history… hover again in a moment.".into(),
-            )
-        }
+    let commits = match found.recent.get(&(start, end)).map(|c| c.clone()) {
+        Some(commits) => commits,
+        None => match recent_commits(state, &found, path, start, end).await {
+            Ok(commits) => commits,
+            Err(markdown) => return Some(markdown),
+        },
     };
     Some(render::churn_history(
         &title,
@@ -174,4 +170,26 @@ pub async fn churn_markdown(
         &commits,
         now_seconds(),
     ))
+}
+
+/// Reads the recent commits of a range on the blocking pool and keeps them
+/// with the insight; on failure, the markdown that says why.
+async fn recent_commits(
+    state: &Arc<ServerState>,
+    found: &Arc<FileInsight>,
+    path: PathBuf,
+    start: u32,
+    end: u32,
+) -> Result<Arc<Vec<ShownCommit>>, String> {
+    let insights = state.insights.clone();
+    let lookup = tokio::task::spawn_blocking(move || insights.recent_commits(&path, start, end, 5));
+    match tokio::time::timeout(REQUEST_BUDGET, lookup).await {
+        Ok(Ok(Ok(commits))) => {
+            let commits = Arc::new(commits);
+            found.recent.insert((start, end), commits.clone());
+            Ok(commits)
+        }
+        Ok(Ok(Err(e))) => Err(format!("**Churn history** unavailable: {e}")),
+        _ => Err("**Churn history** · still reading history… hover again in a moment.".into()),
+    }
 }

@@ -31,6 +31,9 @@ pub struct FileInsight {
     pub blocks: Vec<BlockReport>,
     /// Why there is no history (not a repository, binary, …), for hover.
     pub unavailable: Option<String>,
+    /// Recent commits per 0-based line range, filled as hovers ask: valid as
+    /// long as this insight is (same text, same HEAD).
+    pub recent: DashMap<(u32, u32), Arc<Vec<ShownCommit>>>,
 }
 
 /// A commit of a block's history, ready to show.
@@ -181,6 +184,7 @@ impl Insights {
             head: None,
             blocks: Vec::new(),
             unavailable: Some(why),
+            recent: DashMap::new(),
         };
         let repo = match self.repo_for(path) {
             Ok(repo) => repo,
@@ -196,6 +200,7 @@ impl Insights {
                 head,
                 blocks,
                 unavailable: None,
+                recent: DashMap::new(),
             },
             Err(e) => FileInsight {
                 head,

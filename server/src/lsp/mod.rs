@@ -8,6 +8,7 @@ use tower_lsp_server::{LspService, Server};
 pub mod churn;
 pub mod convert;
 pub mod handlers;
+mod head_watch;
 pub mod insight;
 pub mod protocol;
 mod publish;

@@ -19,6 +19,7 @@ impl Backend {
     pub fn new(client: Client) -> Self {
         let state = Arc::new(ServerState::new(client));
         super::publish::spawn(state.clone());
+        super::head_watch::spawn(state.clone());
         Self { state }
     }
 

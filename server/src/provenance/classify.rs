@@ -1,5 +1,7 @@
 //! Who wrote an inserted piece of text: the rules of docs/classification.md.
 //! Pure decisions over plain values; the workspace gathers the facts.
+//! Must never look at documents itself or decide anything the docs page
+//! does not state.
 
 use super::region::{Attribution, Source};
 use serde::{Deserialize, Serialize};
@@ -106,10 +108,45 @@ impl Hint {
     }
 }
 
+/// What the editor (or the file watcher) said about a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Said {
+    /// A completion, an agent, or a reload of text an agent wrote: beats
+    /// the graveyard.
+    Wrote(Attribution),
+    /// A paste: the graveyard (a move keeps its provenance) comes first.
+    Pasted(Attribution),
+    /// Typed, undo, reload, format, refactor.
+    NotAuthorship,
+}
+
+impl Said {
+    pub fn from_hint(hint: &Hint) -> Said {
+        match hint.attribution() {
+            Some(a) if hint.source == HintSource::Pasted => Said::Pasted(a),
+            Some(a) => Said::Wrote(a),
+            None => Said::NotAuthorship,
+        }
+    }
+
+    /// The editor reloaded text changed on disk by `attribution` (or by
+    /// nobody known: not authorship).
+    pub fn from_reload(attribution: Option<Attribution>) -> Said {
+        attribution.map_or(Said::NotAuthorship, Said::Wrote)
+    }
+
+    pub fn attribution(&self) -> Option<&Attribution> {
+        match self {
+            Said::Wrote(a) | Said::Pasted(a) => Some(a),
+            Said::NotAuthorship => None,
+        }
+    }
+}
+
 /// What is known about one inserted piece when its batch ends.
 pub(crate) struct Facts<'a> {
     pub text: &'a str,
-    pub hint: Option<&'a Hint>,
+    pub said: Option<&'a Said>,
     /// Edits in the batch after diffing.
     pub batch_edits: usize,
     /// Recently deleted text equal to this one exists (undo, redo, move).
@@ -131,20 +168,16 @@ pub(crate) fn decide(facts: &Facts<'_>, thresholds: &Thresholds) -> Decision {
     if facts.text.chars().all(char::is_whitespace) {
         return Decision::Nothing;
     }
-    let hint_source = facts.hint.map(|h| h.source);
-    if let (Some(HintSource::Completion | HintSource::Agent), Some(hint)) =
-        (hint_source, facts.hint)
-    {
-        return hint
-            .attribution()
-            .map_or(Decision::Nothing, Decision::Region);
+    if let Some(Said::Wrote(attribution)) = facts.said {
+        return Decision::Region(attribution.clone());
     }
     if facts.buried {
         return Decision::Restore;
     }
-    if let Some(hint) = facts.hint {
-        return hint
+    if let Some(said) = facts.said {
+        return said
             .attribution()
+            .cloned()
             .map_or(Decision::Nothing, Decision::Region);
     }
     if facts.batch_edits >= thresholds.format_min_edits || !thresholds.is_bulk_sized(facts.text) {

@@ -2,7 +2,7 @@
 //! (Neovim sends undo and `:s` as a replacement of whole lines, full sync
 //! sends the whole document), so a change is first diffed — what it removes
 //! against what it inserts — into minimal steps. Only text in those steps
-//! counts as new.
+//! counts as new. Must never decide provenance: it only says what changed.
 
 use crate::text::Change;
 use imara_diff::{intern::InternedInput, sources::lines_with_terminator, Algorithm};

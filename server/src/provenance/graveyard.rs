@@ -1,6 +1,7 @@
 //! Recently deleted text, with the provenance it had, across all documents.
 //! Undo, redo and moves (cut here, paste there) re-insert exactly such text;
 //! finding it here brings its old provenance back instead of a new guess.
+//! Bounded (entries and size); must never be needed for replay.
 
 use super::region::Region;
 use std::collections::VecDeque;
@@ -20,7 +21,7 @@ pub(crate) struct Buried {
     pub pieces: Vec<Region>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Graveyard {
     entries: VecDeque<Buried>,
 }

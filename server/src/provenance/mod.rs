@@ -32,6 +32,7 @@ pub use diff::Step;
 pub use region::{Attribution, Region, Source};
 pub use workspace::Workspace;
 
+use crate::text::{position, PositionEncoding, TextPosition};
 use ropey::Rope;
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +53,18 @@ impl DocumentState {
             version,
             regions: Vec::new(),
         }
+    }
+
+    /// `region`'s range as client positions in `enc`.
+    pub fn positions(
+        &self,
+        region: &Region,
+        enc: PositionEncoding,
+    ) -> (TextPosition, TextPosition) {
+        (
+            position(&self.text, region.start, enc),
+            position(&self.text, region.end, enc),
+        )
     }
 
     /// The regions overlapping (or, for an empty range, touching) `range`.

@@ -78,6 +78,15 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// The minimal steps must produce exactly what the editor's change did.
+fn assert_text(ws: &Workspace, doc: usize, expected: &str) {
+    let text = ws.document(DOCS[doc]).expect("open").text.to_string();
+    assert_eq!(
+        text, expected,
+        "diffed steps diverge from the editor's text"
+    );
+}
+
 fn check_invariants(ws: &Workspace) {
     for (doc, state) in ws.documents() {
         let len = state.text.len_chars();
@@ -146,7 +155,9 @@ fn run_ops(ops: &[Op]) -> Run {
                     change.apply(&mut text);
                     changes.push(change);
                 }
-                ws.change(DOCS[doc], state.version + 1, &changes, now)
+                let out = ws.change(DOCS[doc], state.version + 1, &changes, now);
+                assert_text(&ws, doc, &text.to_string());
+                out
             }
             Op::Full { doc, keep, text } => {
                 let state = ws.document(DOCS[doc]).expect("open");
@@ -156,7 +167,10 @@ fn run_ops(ops: &[Op]) -> Run {
                     text: new,
                 };
                 let version = state.version + 1;
-                ws.change(DOCS[doc], version, &[change], now)
+                let expected = change.text.clone();
+                let out = ws.change(DOCS[doc], version, &[change], now);
+                assert_text(&ws, doc, &expected);
+                out
             }
             Op::Hint { doc, ahead, source } => {
                 let version = ws.document(DOCS[doc]).expect("open").version + ahead;
@@ -167,7 +181,12 @@ fn run_ops(ops: &[Op]) -> Run {
                     let state = ws.document(DOCS[doc]).expect("open");
                     let at = at % (state.text.len_chars() + 1);
                     let version = state.version + 1;
-                    ws.change(DOCS[doc], version, &[Change::insert(at, text)], now)
+                    let mut expected = state.text.clone();
+                    let change = Change::insert(at, text);
+                    change.apply(&mut expected);
+                    let out = ws.change(DOCS[doc], version, &[change], now);
+                    assert_text(&ws, doc, &expected.to_string());
+                    out
                 }
                 None => Vec::new(),
             },
@@ -182,14 +201,23 @@ fn run_ops(ops: &[Op]) -> Run {
                 text,
                 agent,
             } => {
+                // the file changes on disk, then the editor reloads it
                 let state = ws.document(DOCS[doc]).expect("open");
                 let new = spliced(state, keep, &text);
+                let change = Change {
+                    range: 0..state.text.len_chars(),
+                    text: new.clone(),
+                };
+                let version = state.version + 1;
                 let attribution = agent.then(|| Attribution {
                     source: Source::Agent,
                     agent: Some("claude-code".into()),
                     model: None,
                 });
-                ws.replace_from_disk(DOCS[doc], &new, now, attribution)
+                let mut out = ws.replace_from_disk(DOCS[doc], &new, now, attribution);
+                out.extend(ws.change(DOCS[doc], version, &[change], now));
+                assert_text(&ws, doc, &new);
+                out
             }
             Op::CloseReopen { doc } => {
                 let known = ws.document(DOCS[doc]).expect("open").clone();
@@ -216,5 +244,36 @@ proptest! {
     fn random_edit_scripts_keep_invariants_and_replay(ops in prop::collection::vec(op(), 1..40)) {
         let run = run_ops(&ops);
         check_replay(&run, Thresholds::default());
+    }
+}
+
+fn lines_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("a"),
+            Just("b"),
+            Just("😀"),
+            Just("\n"),
+            Just("\r\n"),
+            Just(" ")
+        ],
+        0..24,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn diffed_steps_turn_the_old_text_into_the_new(old in lines_text(), new in lines_text(), lines in any::<bool>()) {
+        use super::diff::{text_steps, Grain};
+        let grain = if lines { Grain::Lines } else { Grain::Chars };
+        let mut rope = ropey::Rope::from_str(&format!("<{old}>"));
+        for step in text_steps(&old, &new, 1, grain) {
+            prop_assert!(step.delete > 0 || !step.insert.is_empty(), "empty step {step:?}");
+            step.apply(&mut rope);
+        }
+        prop_assert_eq!(rope.to_string(), format!("<{new}>"));
     }
 }

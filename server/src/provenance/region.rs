@@ -1,5 +1,6 @@
 //! Regions and how one edit step moves them. This is the mechanical part:
 //! the same function runs live and on replay, so both agree by construction.
+//! Must never classify or look at text: it moves ranges, nothing else.
 
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -242,15 +243,7 @@ pub(crate) fn apply_step(regions: &mut Vec<Region>, step: StepShape) -> Vec<Regi
 
 fn delete(regions: &mut Vec<Region>, range: Range<usize>) -> Vec<Region> {
     let first = regions.partition_point(|r| r.end <= range.start);
-    let shift = |x: usize| {
-        if x <= range.start {
-            x
-        } else if x >= range.end {
-            x - range.len()
-        } else {
-            range.start
-        }
-    };
+    let shift = |x: usize| after_delete(x, &range);
     let mut pieces = Vec::new();
     let mut emptied = false;
     for region in &mut regions[first..] {
@@ -295,17 +288,20 @@ fn insert(regions: &mut [Region], at: usize, len: usize) {
     }
 }
 
+/// Where offset `x` ends up once `cut` is deleted.
+fn after_delete(x: usize, cut: &Range<usize>) -> usize {
+    if x <= cut.start {
+        x
+    } else if x >= cut.end {
+        x - cut.len()
+    } else {
+        cut.start
+    }
+}
+
 /// Spans after deleting `cut` (relative offsets).
 fn delete_spans(spans: &[Range<usize>], cut: &Range<usize>) -> Vec<Range<usize>> {
-    let shift = |x: usize| {
-        if x <= cut.start {
-            x
-        } else if x >= cut.end {
-            x - cut.len()
-        } else {
-            cut.start
-        }
-    };
+    let shift = |x: usize| after_delete(x, cut);
     spans
         .iter()
         .map(|s| shift(s.start)..shift(s.end))
@@ -315,18 +311,18 @@ fn delete_spans(spans: &[Range<usize>], cut: &Range<usize>) -> Vec<Range<usize>>
 
 /// Spans after inserting `len` rewritten chars at `at` (relative offsets).
 fn insert_span(spans: &[Range<usize>], at: usize, len: usize) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = spans
-        .iter()
-        .flat_map(|s| {
-            if s.end <= at {
-                vec![s.clone()]
-            } else if s.start >= at {
-                vec![s.start + len..s.end + len]
-            } else {
-                vec![s.start..at, at + len..s.end + len]
-            }
-        })
-        .collect();
+    let mut out = Vec::with_capacity(spans.len() + 2);
+    for s in spans {
+        if s.end <= at {
+            out.push(s.clone());
+        } else if s.start >= at {
+            out.push(s.start + len..s.end + len);
+        } else {
+            // the new text splits this span; `normalize` joins the parts again
+            out.push(s.start..at);
+            out.push(at + len..s.end + len);
+        }
+    }
     out.push(at..at + len);
     normalize(&mut out);
     out

@@ -394,17 +394,37 @@ fn review_disk_and_reopen() {
             r#"open "zz"; hint completion; insert "abcd" at 0:0; review 0:5-0:5"#,
             "completion 0:0-0:4",
         ),
-        // changed on disk by an agent: the differing lines
+        // changed on disk by an agent, then reloaded by the editor (full text)
         (
-            r#"open "a\nb\n"; disk "a\nB\nc\n" agent(claude)"#,
-            "agent 1:0-3:0 claude",
+            r#"open "a\nb\n"; disk "a\nB\nc\n" agent(claude); full "a\nB\nc\n""#,
+            "agent 1:0-2:1 claude",
         ),
-        (r#"open "a\nb\n"; disk "a\nB\nc\n""#, "none"),
-        // regions shift with a reload from disk
+        // ... or as minimal edits (VS Code)
         (
-            r#"open "a\n"; hint completion; insert "zzz\n" at 1:0; disk "new\na\nzzz\n""#,
+            r#"open "a\nb\n"; disk "a\nb\nfn x() {}\n" agent(claude); insert "fn x() {}\n" at 2:0"#,
+            "agent 2:0-3:0 claude",
+        ),
+        // a reload with nobody known behind it is not authorship, however large
+        (
+            r#"open "a\n"; disk "a\n1\n2\n3\n4\n"; insert "1\n2\n3\n4\n" at 1:0"#,
+            "none",
+        ),
+        // the buffer is the truth: until the editor reloads, nothing changes
+        (
+            r#"open "a\n"; disk "zzz\n" agent(x); type "q" at 0:0"#,
+            "none",
+        ),
+        (
+            r#"open "a\n"; disk "a\nb\nc\nd\ne\n" agent(x); insert "b\nc\nd\ne\n" at 1:0 & insert "!" at 0:0"#,
+            "bulk 1:0-5:0",
+        ),
+        // regions shift with the reload
+        (
+            r#"open "a\n"; hint completion; insert "zzz\n" at 1:0; disk "new\na\nzzz\n"; full "new\na\nzzz\n""#,
             "completion 2:0-3:0",
         ),
+        // a save (same text on disk) changes nothing
+        (r#"open "a\n"; disk "a\n" agent(x); full "a\n""#, "none"),
         // reopened: known regions carried onto the new text, new lines external
         (
             r#"open "a\n"; hint completion(c); insert "fn x() {}\n" at 1:0; close; reopen "top\na\nfn x() {}\n" external"#,
@@ -454,4 +474,82 @@ fn replay_skips_records_already_applied() {
         records[0].seq(),
         run.records.last().map_or(0, Record::seq) + 1
     );
+}
+
+#[test]
+fn replay_drops_regions_a_damaged_journal_puts_past_the_end() {
+    let attribution = Attribution {
+        source: Source::Agent,
+        agent: None,
+        model: None,
+    };
+    let mut ws = Workspace::new(Thresholds::default());
+    ws.apply_record(&Record::Snapshot {
+        doc: "a".into(),
+        seq: 1,
+        version: 0,
+        text: "abc".into(),
+        regions: vec![
+            Region::new(1, 0..2, &attribution, 0),
+            Region::new(2, 1..3, &attribution, 0),
+            Region::new(3, 2..9, &attribution, 0),
+        ],
+    });
+    let ids: Vec<u64> = ws
+        .document("a")
+        .expect("open")
+        .regions
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, vec![1]);
+}
+
+#[test]
+fn lsp_edits_in_utf16_land_on_the_right_chars() {
+    use crate::text::{changes_from_edits, PositionEncoding, TextEdit, TextPosition};
+    let mut ws = Workspace::new(Thresholds::default());
+    ws.open("a", 0, "😀x\r\n", 0);
+    ws.hint("a", 1, Hint::new(HintSource::Completion), 0);
+    let edits = [TextEdit {
+        range: Some((TextPosition::new(0, 2), TextPosition::new(0, 2))),
+        text: "é😀".into(),
+    }];
+    let state = ws.document("a").expect("open");
+    let changes = changes_from_edits(&state.text, &edits, PositionEncoding::Utf16);
+    ws.change("a", 1, &changes, 0);
+    let state = ws.document("a").expect("open");
+    assert_eq!(state.text.to_string(), "😀é😀x\r\n");
+    let region = &state.regions[0];
+    assert_eq!(
+        state.positions(region, PositionEncoding::Utf16),
+        (TextPosition::new(0, 2), TextPosition::new(0, 5))
+    );
+    assert_eq!(
+        state.positions(region, PositionEncoding::Utf8),
+        (TextPosition::new(0, 4), TextPosition::new(0, 10))
+    );
+}
+
+#[test]
+fn move_and_hint_window_edges() {
+    let moved = |text: &str| {
+        run(&format!(
+            r#"open "x\n"; hint completion; insert "{text}" at 0:0; delete 0:0-0:{n}; insert "{text}" at 1:0"#,
+            n = text.chars().count()
+        ))
+    };
+    // just under `moveMinChars` (16): moved elsewhere, it is typed
+    assert_eq!(moved("abcdefghijklmno"), "none");
+    assert_eq!(moved("abcdefghijklmnop"), "completion 1:0-1:16");
+
+    // a late hint finds the batch among the last `hintWindow` (8) batches
+    let late_hint = |typed_after: usize| {
+        let typing = "; type \"x\" at 3:0".repeat(typed_after);
+        run(&format!(
+            r#"open ""; insert "a\nb\nc\n" at 0:0{typing}; hint completion v1"#
+        ))
+    };
+    assert_eq!(late_hint(7), "completion 0:0-3:0");
+    assert_eq!(late_hint(8), "bulk 0:0-3:0");
 }

@@ -1,8 +1,9 @@
 //! The workspace: open documents, their recent change batches (for hints
 //! that arrive late), pending hints (for hints that arrive early) and the
-//! graveyard of deleted text shared by all documents.
+//! graveyard of deleted text shared by all documents. Every mutation returns
+//! the records that replay it; must never read the clock or do IO.
 
-use super::classify::{decide, Decision, Facts, Hint, Thresholds};
+use super::classify::{decide, Decision, Facts, Hint, Said, Thresholds};
 use super::diff::{self, Grain, Step};
 use super::graveyard::{Buried, Graveyard};
 use super::region::{apply_step, upsert, Attribution, Region};
@@ -15,8 +16,9 @@ use std::ops::Range;
 /// Hints kept per document while their version has not arrived yet.
 const PENDING_HINTS: usize = 16;
 
-/// All open documents plus the memory that spans them.
-#[derive(Debug, Default)]
+/// All open documents plus the memory that spans them. Cloning is cheap
+/// (ropes share their text), so readers can take a snapshot.
+#[derive(Debug, Clone, Default)]
 pub struct Workspace {
     thresholds: Thresholds,
     documents: HashMap<String, Document>,
@@ -27,16 +29,28 @@ pub struct Workspace {
     next_id: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Document {
     state: DocumentState,
     /// The last few change batches, newest last.
     recent: VecDeque<Batch>,
+    /// Text the file now has on disk, waiting for the editor to reload it.
+    reload: Option<Reload>,
+}
+
+/// A change on disk the editor has not loaded yet. The editor's buffer is
+/// the truth for an open document, so the disk text is never applied
+/// directly: the batch that makes the buffer equal to it is the reload.
+#[derive(Debug, Clone)]
+struct Reload {
+    text: String,
+    chars: usize,
+    attribution: Option<Attribution>,
 }
 
 /// What one change batch inserted, tracked through later edits so that a
 /// late hint can still reclassify it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Batch {
     version: i32,
     inserted_at: u64,
@@ -120,25 +134,31 @@ impl Workspace {
         vec![self.snapshot_record(doc)]
     }
 
-    /// The file changed on disk: differing lines become regions of
-    /// `attribution` (an agent, external) or nothing.
+    /// The file changed on disk (the file watcher saw it), written by
+    /// `attribution` (an agent, external) or by nobody known.
+    ///
+    /// The editor's buffer stays the truth for an open document: this
+    /// changes nothing now and returns no record. When a later change batch
+    /// makes the buffer equal to `text` (the editor reloading, as full text
+    /// or as minimal edits), the really new text of that batch becomes
+    /// regions of `attribution`, or nothing. Equal text (a save) is ignored,
+    /// as is a document that is not open (see `open_with_known`).
     pub fn replace_from_disk(
         &mut self,
         doc: &str,
         text: &str,
-        now_ms: u64,
+        _now_ms: u64,
         attribution: Option<Attribution>,
     ) -> Vec<Record> {
-        let Some(document) = self.documents.remove(doc) else {
+        let Some(document) = self.documents.get_mut(doc) else {
             return Vec::new();
         };
-        if document.state.text == text {
-            self.documents.insert(doc.to_string(), document);
-            return Vec::new();
-        }
-        let state = self.reconcile(document.state, text, now_ms, attribution.as_ref());
-        self.install(doc, state);
-        vec![self.snapshot_record(doc)]
+        document.reload = (document.state.text != text).then(|| Reload {
+            text: text.to_string(),
+            chars: text.chars().count(),
+            attribution,
+        });
+        Vec::new()
     }
 
     pub fn close(&mut self, doc: &str) -> Vec<Record> {
@@ -147,6 +167,7 @@ impl Workspace {
         }
         let snapshot = self.snapshot_record(doc);
         self.documents.remove(doc);
+        self.pending_hints.remove(doc);
         vec![
             snapshot,
             Record::Closed {
@@ -214,9 +235,12 @@ impl Workspace {
         let hint = self.take_hint(doc, version);
         let before = self.text_before_if_bulk(doc, edits);
         let (steps, mut batch) = self.apply_changes(doc, edits, version, now_ms);
+        let said = self
+            .take_reload(doc)
+            .or_else(|| hint.as_ref().map(Said::from_hint));
         let regions =
-            self.decide_batch(doc, &mut batch, steps.len(), hint.as_ref(), before.as_ref());
-        batch.hinted = hint.is_some();
+            self.decide_batch(doc, &mut batch, steps.len(), said.as_ref(), before.as_ref());
+        batch.hinted = said.is_some();
         let document = self.documents.get_mut(doc).expect("checked above");
         document.state.version = version;
         document.recent.push_back(batch);
@@ -249,6 +273,7 @@ impl Workspace {
                 self.bump_ids(regions);
                 let mut state = DocumentState::new(text, *version);
                 state.regions = regions.clone();
+                keep_valid_regions(&mut state);
                 self.install(doc, state);
             }
             Record::Edit {
@@ -268,12 +293,14 @@ impl Workspace {
                         upsert(&mut state.regions, region.clone());
                     }
                     state.version = *version;
+                    keep_valid_regions(state);
                 }
             }
             Record::Regions { regions, .. } => {
                 self.bump_ids(regions);
                 if let Some(document) = self.documents.get_mut(doc) {
                     document.state.regions = regions.clone();
+                    keep_valid_regions(&mut document.state);
                 }
             }
             Record::Closed { .. } => {
@@ -371,7 +398,7 @@ impl Workspace {
         doc: &str,
         batch: &mut Batch,
         batch_edits: usize,
-        hint: Option<&Hint>,
+        said: Option<&Said>,
         before: Option<&Rope>,
     ) -> Vec<Region> {
         let mut made = Vec::new();
@@ -382,7 +409,7 @@ impl Workspace {
             let copied = || self.is_copied(doc, &text, before);
             let facts = Facts {
                 text: &text,
-                hint,
+                said,
                 batch_edits,
                 buried: intact && self.graveyard.find(&text).is_some(),
                 copied: &copied,
@@ -395,7 +422,7 @@ impl Workspace {
                 }
                 Decision::Region(attribution) => {
                     match self.add_region(doc, &shadow, &attribution, batch.inserted_at) {
-                        Some(region) if hint.is_some() => {
+                        Some(region) if said.is_some() => {
                             let id = region.id;
                             made.push(region);
                             Outcome::Hinted(id)
@@ -499,6 +526,18 @@ impl Workspace {
 
     // ---- hints ----
 
+    /// The pending disk change, if this batch made the buffer equal to it.
+    fn take_reload(&mut self, doc: &str) -> Option<Said> {
+        let document = self.documents.get_mut(doc)?;
+        let reload = document.reload.as_ref()?;
+        let state = &document.state;
+        if state.text.len_chars() != reload.chars || state.text != reload.text.as_str() {
+            return None;
+        }
+        let reload = document.reload.take()?;
+        Some(Said::from_reload(reload.attribution))
+    }
+
     fn take_hint(&mut self, doc: &str, version: i32) -> Option<Hint> {
         let pending = self.pending_hints.get_mut(doc)?;
         let hint = pending
@@ -527,7 +566,8 @@ impl Workspace {
         }
         batch.hinted = true;
         let mut changed = false;
-        let attribution = hint.attribution();
+        let said = Said::from_hint(hint);
+        let attribution = said.attribution();
         for shadow in &batch.shadows {
             let insertion = &mut batch.insertions[shadow.id as usize];
             match insertion.outcome {
@@ -619,6 +659,7 @@ impl Workspace {
         let document = Document {
             state,
             recent: VecDeque::new(),
+            reload: None,
         };
         self.documents.insert(doc.to_string(), document);
     }
@@ -661,4 +702,20 @@ impl Workspace {
 fn bulk_span(t: &Thresholds, text: &Rope, range: &Range<usize>) -> bool {
     let line_breaks = text.char_to_line(range.end) - text.char_to_line(range.start);
     range.len() >= t.bulk_min_chars || line_breaks >= t.bulk_min_line_breaks
+}
+
+/// Drops regions a record from a damaged or foreign journal could leave past
+/// the end, empty or overlapping. Records written by this code never do, so
+/// for them this changes nothing.
+fn keep_valid_regions(state: &mut DocumentState) {
+    let len = state.text.len_chars();
+    state.regions.sort_by_key(|r| r.start);
+    let mut end = 0;
+    state.regions.retain(|r| {
+        let valid = r.start < r.end && r.end <= len && r.start >= end;
+        if valid {
+            end = r.end;
+        }
+        valid
+    });
 }

@@ -3,9 +3,9 @@ use tower_lsp_server::ls_types::*;
 use super::now_ms;
 use crate::lsp::state::{document_key, ServerState};
 
-/// A file changed on disk: for files not open, the lines that differ from
-/// the last known content become `agent` (recent mark) or `external` regions.
-/// Open files are reloaded by the editor, which sends the change itself.
+/// A file changed on disk: the lines that differ from the last known content
+/// become `agent` (recent mark) or `external` regions — at once for files not
+/// open, and with the editor's reload for open ones.
 pub fn handle(state: &ServerState, params: DidChangeWatchedFilesParams) {
     for event in params.changes {
         if event.typ == FileChangeType::DELETED {
