@@ -105,8 +105,10 @@ fn main() {
         );
         table.add("cold: didOpen → provenance/blocks", cold_blocks.clone());
         table.add("restart, disk cache kept: → hover", restart_hover.clone());
+        let all = first.iter().chain(&repeat).copied().collect();
         table.add("warm: first hover per block", first);
         table.add("warm: repeat hover", repeat);
+        table.add("warm: all hovers", all);
 
         // A keystroke changes the text: the insight is recomputed.
         let mut typed = Vec::new();
