@@ -48,6 +48,16 @@ pub struct ShownCommit {
     pub lines_deleted: u32,
 }
 
+/// How long a caller waits for an insight that is not cached.
+#[derive(Debug, Clone, Copy)]
+pub enum Wait {
+    /// Up to this long for the insight of the current text (explicit requests).
+    Current(Duration),
+    /// Not at all when an insight of an earlier text exists (hover, hints);
+    /// else up to this long.
+    AnyKnown(Duration),
+}
+
 /// Resolves to the insight when its computation ends.
 type Computing = watch::Receiver<Option<Arc<FileInsight>>>;
 
@@ -90,15 +100,15 @@ impl Insights {
     }
 
     /// Computes (or refreshes) the insight of `doc` on the blocking pool, or
-    /// joins a computation already running, and waits at most `budget`.
+    /// joins a computation already running, and waits as `wait` says.
     /// Returns the insight if it is ready, else the last one known. `on_done`
-    /// runs after a computation that outlived the budget.
+    /// runs after a computation that outlived the wait.
     pub async fn get(
         self: &Arc<Self>,
         doc: String,
         path: PathBuf,
         text: String,
-        budget: Duration,
+        wait: Wait,
         on_done: impl FnOnce() + Send + 'static,
     ) -> Option<Arc<FileInsight>> {
         if let Some(hit) = self.cached(&doc, &text) {
@@ -106,6 +116,12 @@ impl Insights {
                 return Some(hit);
             }
         }
+        let budget = match wait {
+            Wait::Current(budget) => budget,
+            // After a keystroke the last insight is still a good answer.
+            Wait::AnyKnown(budget) if self.stale(&doc).is_none() => budget,
+            Wait::AnyKnown(_) => Duration::ZERO,
+        };
         let mut ready = self.start(doc.clone(), path, text);
         let waited = tokio::time::timeout(budget, ready.wait_for(Option::is_some))
             .await
