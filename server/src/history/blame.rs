@@ -140,6 +140,8 @@ impl<'a> Walker<'a> {
                 }
             }
             let remaining = self.pass_blame(&mut state, commit, &path, blob, suspects)?;
+            // Done with this version of the file (git drops it here too); keeps memory to the walk's frontier.
+            self.blobs.remove(&blob);
             for s in remaining {
                 for k in 0..s.len {
                     state.result[(s.final_start + k) as usize] = Some((commit, path.clone(), s.start + k));

@@ -104,7 +104,7 @@ impl BlameCache {
         if let Some(facts) = self.memory.lock().unwrap_or_else(|e| e.into_inner()).facts.get(&commit) {
             return Ok(facts.clone());
         }
-        let facts = Arc::new(objects.commit_facts(commit)?);
+        let facts = objects.commit_facts(commit)?;
         let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
         if memory.facts.len() >= MEMORY_FACTS {
             memory.facts.clear();

@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use gix::objs::FindExt;
 use gix::ObjectId;
@@ -120,7 +121,9 @@ impl Repo {
     /// A reader over this repository's objects for one request.
     pub(crate) fn objects(&self) -> Result<Objects, HistoryError> {
         let mut repo = self.repo.to_thread_local();
-        repo.object_cache_size_if_unset(16 * 1024 * 1024);
+        // Blame and log -L read each tree and blob about once; a decoded-object
+        // cache would only copy them. Commits are kept by `Objects` itself.
+        repo.object_cache_size(0);
         let shallow = match repo.shallow_commits() {
             Ok(Some(commits)) => commits.iter().copied().collect(),
             Ok(None) => HashSet::new(),
@@ -140,7 +143,12 @@ fn safe_open_options() -> gix::open::Options {
     gix::open::Options::isolated()
         // Belt and braces: even though we never ask gix for these, make sure
         // a repository-local config can't switch them on for us.
-        .config_overrides(["core.fsmonitor=false"])
+        .config_overrides([
+            "core.fsmonitor=false",
+            // A hash-map delta cache instead of gix's small default list: blame
+            // walks long delta chains of one file (git's own default is 96 MiB).
+            "core.deltaBaseCacheLimit=64m",
+        ])
 }
 
 /// What blame and range history need from a commit.
@@ -151,6 +159,8 @@ pub(crate) struct CommitNode {
     pub parents: Vec<ObjectId>,
     /// Committer time: git walks history newest-committed first.
     pub time: i64,
+    /// The raw commit, parsed into [`CommitFacts`] only for commits that end up blamed.
+    raw: Arc<[u8]>,
 }
 
 /// What a person reads about a commit.
@@ -221,33 +231,28 @@ impl Objects {
 
     pub fn commit(&mut self, id: ObjectId) -> Result<&CommitNode, HistoryError> {
         if !self.commits.contains_key(&id) {
-            let commit = self.repo.objects.find_commit(&id, &mut self.buf).map_err(objects_error)?;
+            let data = self.repo.objects.find(&id, &mut self.buf).map_err(objects_error)?;
+            if data.kind != gix::object::Kind::Commit {
+                return Err(HistoryError::Objects(format!("{id} is a {}, not a commit", data.kind)));
+            }
+            let raw: Arc<[u8]> = Arc::from(data.data);
+            let commit = gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1).map_err(objects_error)?;
             let time = commit.committer().ok().and_then(|c| c.time().ok()).map(|t| t.seconds).unwrap_or(0);
             let parents = if self.shallow.contains(&id) {
                 Vec::new()
             } else {
                 commit.parents().collect()
             };
-            let node = CommitNode { tree: commit.tree(), parents, time };
+            let node = CommitNode { tree: commit.tree(), parents, time, raw: raw.clone() };
             self.commits.insert(id, node);
         }
         Ok(&self.commits[&id])
     }
 
-    pub fn commit_facts(&mut self, id: ObjectId) -> Result<CommitFacts, HistoryError> {
-        let commit = self.repo.objects.find_commit(&id, &mut self.buf).map_err(objects_error)?;
-        let author = commit.author().map_err(objects_error)?;
-        let author_time = author.time().map(|t| t.seconds).unwrap_or(0);
-        let message = commit.message.to_string();
-        // git blame's summary is the first line of the message.
-        let summary = message.lines().next().unwrap_or_default().trim_end().to_owned();
-        Ok(CommitFacts {
-            author: author.name.to_string(),
-            author_email: author.email.to_string(),
-            author_time,
-            summary,
-            message,
-        })
+    pub fn commit_facts(&mut self, id: ObjectId) -> Result<Arc<CommitFacts>, HistoryError> {
+        let raw = self.commit(id)?.raw.clone();
+        let commit = gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1).map_err(objects_error)?;
+        Ok(Arc::new(facts_of(&commit)?))
     }
 
     /// The entry at slash-separated `path` in `tree`, if any.
@@ -275,6 +280,14 @@ impl Objects {
     }
 
     pub fn blob(&mut self, id: ObjectId) -> Result<Vec<u8>, HistoryError> {
+        let mut data = Vec::new();
+        let blob = self.repo.objects.find_blob(&id, &mut data).map_err(objects_error)?;
+        let (start, len) = (blob.data.as_ptr(), blob.data.len());
+        if start == data.as_ptr() {
+            // The usual case: the blob fills the buffer; keep it without copying.
+            data.truncate(len);
+            return Ok(data);
+        }
         let blob = self.repo.objects.find_blob(&id, &mut self.buf).map_err(objects_error)?;
         Ok(blob.data.to_vec())
     }
@@ -354,6 +367,21 @@ impl Objects {
         }
         Ok(out)
     }
+}
+
+fn facts_of(commit: &gix::objs::CommitRef<'_>) -> Result<CommitFacts, HistoryError> {
+    let author = commit.author().map_err(objects_error)?;
+    let author_time = author.time().map(|t| t.seconds).unwrap_or(0);
+    let message = commit.message.to_string();
+    // git blame's summary is the first line of the message.
+    let summary = message.lines().next().unwrap_or_default().trim_end().to_owned();
+    Ok(CommitFacts {
+        author: author.name.to_string(),
+        author_email: author.email.to_string(),
+        author_time,
+        summary,
+        message,
+    })
 }
 
 fn kind_of(mode: gix::objs::tree::EntryMode) -> EntryKind {
