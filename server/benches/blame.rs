@@ -41,7 +41,11 @@ fn git(dir: &Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -51,7 +55,12 @@ fn edit(rng: &mut Rng, lines: &mut Vec<String>, serial: usize) {
     let at = rng.below(lines.len() + 1);
     match rng.below(6) {
         0 => {
-            let block = [format!("int f{serial}(int x) {{"), format!("    return x + {serial};"), "}".into(), String::new()];
+            let block = [
+                format!("int f{serial}(int x) {{"),
+                format!("    return x + {serial};"),
+                "}".into(),
+                String::new(),
+            ];
             for (k, l) in block.into_iter().enumerate() {
                 lines.insert(at + k, l);
             }
@@ -73,7 +82,10 @@ fn edit(rng: &mut Rng, lines: &mut Vec<String>, serial: usize) {
                 lines.insert(at + k, l);
             }
         }
-        _ => lines.insert(at, ["}", "", "    {", format!("    call({serial});").as_str()][rng.below(4)].to_owned()),
+        _ => lines.insert(
+            at,
+            ["}", "", "    {", format!("    call({serial});").as_str()][rng.below(4)].to_owned(),
+        ),
     }
     // Keep the file at a few hundred lines.
     while lines.len() > 450 {
@@ -119,10 +131,19 @@ fn generate(root: &Path, commits: usize) {
         if n > 1 {
             stream.extend_from_slice(format!("from :{}\n", n - 1).as_bytes());
         }
-        stream.extend_from_slice(format!("M 100644 inline src/deep.c\ndata {}\n{text}\n", text.len()).as_bytes());
+        stream.extend_from_slice(
+            format!("M 100644 inline src/deep.c\ndata {}\n{text}\n", text.len()).as_bytes(),
+        );
         if n % 50 == 0 {
             let other = format!("other file {n}\n");
-            stream.extend_from_slice(format!("M 100644 inline src/other{}.c\ndata {}\n{other}\n", n % 10, other.len()).as_bytes());
+            stream.extend_from_slice(
+                format!(
+                    "M 100644 inline src/other{}.c\ndata {}\n{other}\n",
+                    n % 10,
+                    other.len()
+                )
+                .as_bytes(),
+            );
         }
     }
     let mut child = Command::new("git")
@@ -139,21 +160,86 @@ fn generate(root: &Path, commits: usize) {
     git(root, &["repack", "-adfq"]);
 }
 
+/// (commit, original line) per line, from `git blame --porcelain`.
+fn git_lines(root: &Path) -> Vec<(String, u32)> {
+    let out = git(root, &["blame", "--porcelain", "HEAD", "--", "src/deep.c"]);
+    let mut rows = Vec::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let mut words = line.split(' ');
+        let first = words.next().unwrap_or("");
+        if first.len() == 40 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let original: u32 = words.next().unwrap().parse().unwrap();
+            let final_line: usize = words.next().unwrap().parse().unwrap();
+            assert_eq!(final_line, rows.len() + 1);
+            rows.push((first.to_owned(), original));
+        }
+    }
+    rows
+}
+
+/// Stock gix-blame on the same file: per-line (commit, original line).
+fn gix_blame_lines(root: &Path, algorithm: gix::diff::blob::Algorithm) -> Vec<(String, u32)> {
+    let repo = gix::open(root).unwrap();
+    let head = repo.head_id().unwrap().detach();
+    let options = gix::repository::blame_file::Options {
+        diff_algorithm: Some(algorithm),
+        ranges: Default::default(),
+        since: None,
+        rewrites: Some(Default::default()),
+    };
+    let outcome = repo.blame_file("src/deep.c".into(), head, options).unwrap();
+    let mut rows = Vec::new();
+    for entry in outcome.entries {
+        for k in 0..entry.len.get() {
+            rows.push((
+                entry.commit_id.to_string(),
+                entry.start_in_source_file + k + 1,
+            ));
+        }
+    }
+    rows
+}
+
+fn differing(a: &[(String, u32)], b: &[(String, u32)]) -> usize {
+    a.iter().zip(b).filter(|(x, y)| x != y).count() + a.len().abs_diff(b.len())
+}
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
 }
 
-fn time(runs: usize, mut f: impl FnMut()) -> Duration {
-    median(
-        (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed()
-            })
-            .collect(),
-    )
+/// User+sys time of this process and of its waited-for children.
+fn cpu_time() -> Duration {
+    let usage = |who| {
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: getrusage only writes into the struct we pass.
+        unsafe { libc::getrusage(who, &mut u) };
+        let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+        tv(u.ru_utime) + tv(u.ru_stime)
+    };
+    usage(libc::RUSAGE_SELF) + usage(libc::RUSAGE_CHILDREN)
+}
+
+#[derive(Default)]
+struct Samples {
+    wall: Vec<Duration>,
+    cpu: Vec<Duration>,
+}
+
+impl Samples {
+    fn measure(&mut self, f: impl FnOnce()) {
+        let (wall, cpu) = (Instant::now(), cpu_time());
+        f();
+        self.wall.push(wall.elapsed());
+        self.cpu.push(cpu_time().saturating_sub(cpu));
+    }
+    fn wall(&self) -> Duration {
+        median(self.wall.clone())
+    }
+    fn cpu(&self) -> Duration {
+        median(self.cpu.clone())
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -161,7 +247,10 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
-    let commits: usize = std::env::var("PROVENANCE_BENCH_COMMITS").ok().and_then(|s| s.parse().ok()).unwrap_or(1500);
+    let commits: usize = std::env::var("PROVENANCE_BENCH_COMMITS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1500);
     let dir = tempfile::tempdir().unwrap();
     // PROVENANCE_BENCH_DIR keeps the generated repository there for a closer look.
     let root = match std::env::var_os("PROVENANCE_BENCH_DIR") {
@@ -172,69 +261,168 @@ fn main() {
     generate(&root, commits);
     let file = root.join("src/deep.c");
     let line_count = std::fs::read_to_string(&file).unwrap().lines().count();
-    eprintln!("generated {commits} commits in {:.1}s; src/deep.c has {line_count} lines", started.elapsed().as_secs_f64());
+    eprintln!(
+        "generated {commits} commits in {:.1}s; src/deep.c has {line_count} lines",
+        started.elapsed().as_secs_f64()
+    );
 
     if let Ok(n) = std::env::var("PROVENANCE_BENCH_PROFILE_COLD") {
         // For `perf record`: only the in-process cold blame, n times.
         for _ in 0..n.parse().unwrap_or(20) {
-            let history = History::new(Repo::discover(&file).unwrap(), Arc::new(BlameCache::new(None)));
+            let history = History::new(
+                Repo::discover(&file).unwrap(),
+                Arc::new(BlameCache::new(None)),
+            );
             history.blame(&file, Some("HEAD")).unwrap();
         }
         return;
     }
-    let git_blame = time(RUNS, || {
-        git(&root, &["blame", "--porcelain", "HEAD", "--", "src/deep.c"]);
-    });
+    // Correctness first: the same answer as git, line for line.
+    let expected = git_lines(&root);
+    let history = History::new(
+        Repo::discover(&file).unwrap(),
+        Arc::new(BlameCache::new(None)),
+    );
+    let ours: Vec<(String, u32)> = history
+        .blame(&file, Some("HEAD"))
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.commit.unwrap(), l.original_line))
+        .collect();
+    assert_eq!(
+        differing(&ours, &expected),
+        0,
+        "provenance-ls disagrees with git blame"
+    );
+    let gix_myers = gix_blame_lines(&root, gix::diff::blob::Algorithm::Myers);
+    let gix_histogram = gix_blame_lines(&root, gix::diff::blob::Algorithm::Histogram);
+    // Interleaved runs, so the load of a shared machine hits every contender alike.
     let binary = env!("CARGO_BIN_EXE_provenance-ls");
-    let cli_cold = time(RUNS, || {
-        let out = Command::new(binary)
-            .current_dir(&root)
-            .env_remove("PROVENANCE_LS_CACHE_DIR")
-            .args(["blame", "src/deep.c", "--rev", "HEAD", "--json"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    });
-    let lib_cold = time(RUNS, || {
-        let history = History::new(Repo::discover(&file).unwrap(), Arc::new(BlameCache::new(None)));
-        assert_eq!(history.blame(&file, Some("HEAD")).unwrap().len(), line_count);
-    });
-    let history = History::new(Repo::discover(&file).unwrap(), Arc::new(BlameCache::new(None)));
+    let mut git_blame = Samples::default();
+    let mut cli_cold = Samples::default();
+    let mut lib_cold = Samples::default();
+    let mut gix_time = Samples::default();
+    for _ in 0..RUNS {
+        git_blame.measure(|| {
+            git(&root, &["blame", "--porcelain", "HEAD", "--", "src/deep.c"]);
+        });
+        cli_cold.measure(|| {
+            let out = Command::new(binary)
+                .current_dir(&root)
+                .env_remove("PROVENANCE_LS_CACHE_DIR")
+                .args(["blame", "src/deep.c", "--rev", "HEAD", "--json"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        });
+        lib_cold.measure(|| {
+            let history = History::new(
+                Repo::discover(&file).unwrap(),
+                Arc::new(BlameCache::new(None)),
+            );
+            assert_eq!(
+                history.blame(&file, Some("HEAD")).unwrap().len(),
+                line_count
+            );
+        });
+        gix_time.measure(|| {
+            gix_blame_lines(&root, gix::diff::blob::Algorithm::Myers);
+        });
+    }
+    let history = History::new(
+        Repo::discover(&file).unwrap(),
+        Arc::new(BlameCache::new(None)),
+    );
     history.blame(&file, Some("HEAD")).unwrap();
-    let warm = time(RUNS * 3, || {
-        history.blame(&file, Some("HEAD")).unwrap();
-    });
+    let mut warm = Samples::default();
+    for _ in 0..RUNS * 3 {
+        warm.measure(|| {
+            history.blame(&file, Some("HEAD")).unwrap();
+        });
+    }
 
     // One more commit, then blame the new HEAD with only the old HEAD cached.
     let mut text = std::fs::read_to_string(&file).unwrap();
-    text.insert_str(text.len() / 2, "int added_by_one_commit(void) {\n    return 1;\n}\n\n");
+    text.insert_str(
+        text.len() / 2,
+        "int added_by_one_commit(void) {\n    return 1;\n}\n\n",
+    );
     std::fs::write(&file, text).unwrap();
     git(&root, &["commit", "-qam", "one more"]);
-    let mut refresh_times = Vec::new();
+    let mut refresh = Samples::default();
+    let mut git_after = Samples::default();
     for _ in 0..RUNS {
-        let history = History::new(Repo::discover(&file).unwrap(), Arc::new(BlameCache::new(None)));
+        let history = History::new(
+            Repo::discover(&file).unwrap(),
+            Arc::new(BlameCache::new(None)),
+        );
         history.blame(&file, Some("HEAD~1")).unwrap();
-        let start = Instant::now();
-        history.blame(&file, Some("HEAD")).unwrap();
-        refresh_times.push(start.elapsed());
+        let mut refreshed = Vec::new();
+        refresh.measure(|| refreshed = history.blame(&file, Some("HEAD")).unwrap());
+        let refreshed: Vec<(String, u32)> = refreshed
+            .into_iter()
+            .map(|l| (l.commit.unwrap(), l.original_line))
+            .collect();
+        assert_eq!(
+            differing(&refreshed, &git_lines(&root)),
+            0,
+            "blame after one commit disagrees with git"
+        );
+        git_after.measure(|| {
+            git(&root, &["blame", "--porcelain", "HEAD", "--", "src/deep.c"]);
+        });
     }
-    let refresh = median(refresh_times);
-    let git_after = time(RUNS, || {
-        git(&root, &["blame", "--porcelain", "HEAD", "--", "src/deep.c"]);
-    });
 
-    let ratio = |d: Duration, base: Duration| format!("{:.2}x", d.as_secs_f64() / base.as_secs_f64());
-    println!("blame of src/deep.c ({line_count} lines, {commits} commits), median of {RUNS} runs");
-    println!("| measurement | ms | vs git blame |");
-    println!("|---|---:|---:|");
-    println!("| git blame --porcelain (process) | {} | 1.00x |", ms(git_blame));
-    println!("| provenance-ls blame --json (process, cold) | {} | {} |", ms(cli_cold), ratio(cli_cold, git_blame));
-    println!("| History::blame cold (in process) | {} | {} |", ms(lib_cold), ratio(lib_cold, git_blame));
-    println!("| History::blame warm (cache hit) | {} | {} |", ms(warm), ratio(warm, git_blame));
+    println!("blame of src/deep.c ({line_count} lines, {commits} commits), median of {RUNS} interleaved runs");
+    println!("(cpu = user+sys time of the process, or of this process for in-process rows)");
+    println!("| measurement | wall ms | cpu ms | wall vs git | cpu vs git |");
+    println!("|---|---:|---:|---:|---:|");
+    let row = |name: &str, s: &Samples, base: &Samples| {
+        println!(
+            "| {name} | {} | {} | {:.2}x | {:.2}x |",
+            ms(s.wall()),
+            ms(s.cpu()),
+            s.wall().as_secs_f64() / base.wall().as_secs_f64(),
+            s.cpu().as_secs_f64() / base.cpu().as_secs_f64()
+        )
+    };
+    row("git blame --porcelain (process)", &git_blame, &git_blame);
+    row(
+        "provenance-ls blame --json (process, cold)",
+        &cli_cold,
+        &git_blame,
+    );
+    row("History::blame cold (in process)", &lib_cold, &git_blame);
+    row(
+        "stock gix-blame 0.20, Myers (in process)",
+        &gix_time,
+        &git_blame,
+    );
+    row("History::blame warm (cache hit)", &warm, &git_blame);
+    row(
+        "History::blame after one new commit (parent cached)",
+        &refresh,
+        &git_after,
+    );
     println!(
-        "| History::blame after one new commit (parent cached) | {} | {} of git, {} of cold |",
-        ms(refresh),
-        ratio(refresh, git_after),
-        ratio(refresh, lib_cold)
+        "after one new commit: {:.3}x the cold blame's wall time",
+        refresh.wall().as_secs_f64() / lib_cold.wall().as_secs_f64()
+    );
+    println!();
+    println!("lines differing from git blame (commit or original line), of {line_count}:");
+    println!("| blamer | lines |");
+    println!("|---|---:|");
+    println!("| provenance-ls | 0 |");
+    println!(
+        "| stock gix-blame 0.20, Myers | {} |",
+        differing(&gix_myers, &expected)
+    );
+    println!(
+        "| stock gix-blame 0.20, Histogram (its default) | {} |",
+        differing(&gix_histogram, &expected)
     );
 }

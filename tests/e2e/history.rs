@@ -32,7 +32,12 @@ impl Repo {
     }
 
     fn new_in(root: PathBuf, home: PathBuf) -> Repo {
-        let repo = Repo { _dir: None, root, home, clock: std::cell::Cell::new(1_700_000_000) };
+        let repo = Repo {
+            _dir: None,
+            root,
+            home,
+            clock: std::cell::Cell::new(1_700_000_000),
+        };
         repo.git(&["init", "-q", "-b", "main"]);
         repo.git(&["config", "user.name", "Ada Lovelace"]);
         repo.git(&["config", "user.email", "ada@example.com"]);
@@ -56,12 +61,21 @@ impl Repo {
 
     fn git(&self, args: &[&str]) -> String {
         let out = self.command("git").args(args).output().unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
     fn try_git(&self, args: &[&str]) -> bool {
-        self.command("git").args(args).output().unwrap().status.success()
+        self.command("git")
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .success()
     }
 
     fn write(&self, path: &str, text: &str) {
@@ -86,14 +100,19 @@ impl Repo {
 
     fn provenance_ok(&self, args: &[&str]) -> String {
         let out = self.provenance(args);
-        assert!(out.status.success(), "provenance-ls {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "provenance-ls {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 }
 
 /// The binary under test; `PROVENANCE_LS_BIN` picks a specific build.
 fn binary() -> String {
-    std::env::var("PROVENANCE_LS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_provenance-ls").to_owned())
+    std::env::var("PROVENANCE_LS_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_provenance-ls").to_owned())
 }
 
 /// (line, commit, original line, path, author, time) per line.
@@ -119,8 +138,19 @@ fn git_blame(repo: &Repo, path: &str, rev: Option<&str>) -> Vec<Row> {
             let mut n = rest.split(' ');
             let original: u32 = n.next().unwrap().parse().unwrap();
             let final_line: u32 = n.next().unwrap().parse().unwrap();
-            let commit = if key.chars().all(|c| c == '0') { "null".to_owned() } else { key.to_owned() };
-            current = Some((final_line, commit, original, String::new(), String::new(), 0));
+            let commit = if key.chars().all(|c| c == '0') {
+                "null".to_owned()
+            } else {
+                key.to_owned()
+            };
+            current = Some((
+                final_line,
+                commit,
+                original,
+                String::new(),
+                String::new(),
+                0,
+            ));
         } else if let Some(row) = current.as_mut() {
             match key {
                 "author" => row.4 = rest.to_owned(),
@@ -162,30 +192,57 @@ fn assert_blame_agrees(repo: &Repo, path: &str, rev: Option<&str>) {
     assert_eq!(ours.len(), theirs.len(), "line count of {path}");
     let mut differences = Vec::new();
     for (o, t) in ours.iter().zip(&theirs) {
-        let same = if t.1 == "null" { (o.0, &o.1, o.2, &o.3) == (t.0, &t.1, t.2, &t.3) } else { o == t };
+        let same = if t.1 == "null" {
+            (o.0, &o.1, o.2, &o.3) == (t.0, &t.1, t.2, &t.3)
+        } else {
+            o == t
+        };
         if !same {
             differences.push(format!("line {}: ours {:?}\n        git  {:?}", t.0, o, t));
         }
     }
-    assert!(differences.is_empty(), "{path} at {rev:?} differs from git blame:\n{}", differences.join("\n"));
+    assert!(
+        differences.is_empty(),
+        "{path} at {rev:?} differs from git blame:\n{}",
+        differences.join("\n")
+    );
 }
 
 fn git_log_l(repo: &Repo, path: &str, start: u32, end: u32) -> Vec<String> {
-    repo.git(&["log", &format!("-L{start},{end}:{path}"), "--format=%H", "--no-patch"])
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect()
+    repo.git(&[
+        "log",
+        &format!("-L{start},{end}:{path}"),
+        "--format=%H",
+        "--no-patch",
+    ])
+    .lines()
+    .filter(|l| !l.is_empty())
+    .map(str::to_owned)
+    .collect()
 }
 
 fn our_history(repo: &Repo, path: &str, start: u32, end: u32) -> Vec<String> {
-    let out = repo.provenance_ok(&["history", path, "--lines", &format!("{start}:{end}"), "--json"]);
+    let out = repo.provenance_ok(&[
+        "history",
+        path,
+        "--lines",
+        &format!("{start}:{end}"),
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    v.as_array().unwrap().iter().map(|c| c["commit"].as_str().unwrap().to_owned()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["commit"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn assert_history_agrees(repo: &Repo, path: &str, start: u32, end: u32) {
-    assert_eq!(our_history(repo, path, start, end), git_log_l(repo, path, start, end), "-L{start},{end}:{path}");
+    assert_eq!(
+        our_history(repo, path, start, end),
+        git_log_l(repo, path, start, end),
+        "-L{start},{end}:{path}"
+    );
 }
 
 fn numbered(range: std::ops::Range<u32>) -> String {
@@ -197,9 +254,15 @@ fn blame_linear_history_agrees_with_git() {
     let repo = Repo::new();
     repo.write("src/a.txt", &numbered(0..10));
     repo.commit("first");
-    repo.write("src/a.txt", &(numbered(0..3) + "changed\n" + &numbered(4..10) + "appended\n"));
+    repo.write(
+        "src/a.txt",
+        &(numbered(0..3) + "changed\n" + &numbered(4..10) + "appended\n"),
+    );
     repo.commit("second");
-    repo.write("src/a.txt", &("top\n".to_owned() + &numbered(0..3) + "changed\n" + &numbered(6..10)));
+    repo.write(
+        "src/a.txt",
+        &("top\n".to_owned() + &numbered(0..3) + "changed\n" + &numbered(6..10)),
+    );
     repo.commit("third");
     assert_blame_agrees(&repo, "src/a.txt", None);
     assert_blame_agrees(&repo, "src/a.txt", Some("HEAD~1"));
@@ -211,11 +274,17 @@ fn blame_follows_a_whole_file_rename() {
     let repo = Repo::new();
     repo.write("old.rs", &numbered(0..20));
     repo.commit("add");
-    repo.write("old.rs", &(numbered(0..5) + "edited before the move\n" + &numbered(6..20)));
+    repo.write(
+        "old.rs",
+        &(numbered(0..5) + "edited before the move\n" + &numbered(6..20)),
+    );
     repo.commit("edit");
     repo.git(&["mv", "old.rs", "new.rs"]);
     repo.commit("move");
-    repo.write("new.rs", &(numbered(0..5) + "edited before the move\n" + &numbered(6..15) + "after\n"));
+    repo.write(
+        "new.rs",
+        &(numbered(0..5) + "edited before the move\n" + &numbered(6..15) + "after\n"),
+    );
     repo.commit("edit after the move");
     assert_blame_agrees(&repo, "new.rs", None);
     assert_history_agrees(&repo, "new.rs", 4, 8);
@@ -237,11 +306,19 @@ fn blame_through_a_merge_with_changes_on_both_sides() {
     repo.write("f.txt", &side);
     repo.commit("side edit");
     repo.git(&["checkout", "-q", "main"]);
-    repo.write("f.txt", &repo.read("f.txt").replace("line 25\n", "main twenty-five\nmain extra\n"));
+    repo.write(
+        "f.txt",
+        &repo
+            .read("f.txt")
+            .replace("line 25\n", "main twenty-five\nmain extra\n"),
+    );
     repo.commit("main edit");
     repo.clock.set(repo.clock.get() + 60);
     repo.git(&["merge", "-q", "--no-edit", "side"]);
-    repo.write("f.txt", &repo.read("f.txt").replace("line 10\n", "after merge\n"));
+    repo.write(
+        "f.txt",
+        &repo.read("f.txt").replace("line 10\n", "after merge\n"),
+    );
     repo.commit("after merge");
     assert_blame_agrees(&repo, "f.txt", None);
     assert_blame_agrees(&repo, "f.txt", Some("HEAD~1"));
@@ -256,17 +333,26 @@ fn blame_places_sliders_like_git() {
     let f = |name: &str, body: &str| format!("fn {name}() {{\n    {body}\n}}\n\n");
     repo.write("lib.rs", &(f("a", "one();") + &f("c", "three();")));
     repo.commit("two functions");
-    repo.write("lib.rs", &(f("a", "one();") + &f("b", "two();") + &f("c", "three();")));
+    repo.write(
+        "lib.rs",
+        &(f("a", "one();") + &f("b", "two();") + &f("c", "three();")),
+    );
     repo.commit("insert between");
     let nested = "impl X {\n    fn a() {\n        if x {\n            y();\n        }\n    }\n}\n";
     repo.write("nested.rs", nested);
     repo.commit("nested");
     repo.write(
         "nested.rs",
-        &nested.replace("        }\n    }\n", "        }\n        if z {\n            w();\n        }\n    }\n"),
+        &nested.replace(
+            "        }\n    }\n",
+            "        }\n        if z {\n            w();\n        }\n    }\n",
+        ),
     );
     repo.commit("another if");
-    repo.write("lib.rs", &(f("a", "one();") + &f("b", "two();") + &f("b2", "two();") + &f("c", "three();")));
+    repo.write(
+        "lib.rs",
+        &(f("a", "one();") + &f("b", "two();") + &f("b2", "two();") + &f("c", "three();")),
+    );
     repo.commit("duplicate body");
     assert_blame_agrees(&repo, "lib.rs", None);
     assert_blame_agrees(&repo, "nested.rs", None);
@@ -277,7 +363,10 @@ fn blame_of_an_uncommitted_edit() {
     let repo = Repo::new();
     repo.write("f.txt", &numbered(0..8));
     repo.commit("base");
-    repo.write("f.txt", &(numbered(0..2) + "typed\n" + &numbered(3..8) + "more\n"));
+    repo.write(
+        "f.txt",
+        &(numbered(0..2) + "typed\n" + &numbered(3..8) + "more\n"),
+    );
     assert_blame_agrees(&repo, "f.txt", None);
     let ours = our_blame(&repo, "f.txt", None);
     assert_eq!(ours[2].1, "null");
@@ -296,16 +385,40 @@ fn errors_are_clear_and_exit_1() {
     assert_eq!(unborn.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unborn.stderr).contains("no commits yet"));
     // Before the first commit a buffer is all uncommitted.
-    assert!(our_blame(&repo, "f.txt", None).iter().all(|r| r.1 == "null"));
+    assert!(our_blame(&repo, "f.txt", None)
+        .iter()
+        .all(|r| r.1 == "null"));
     repo.commit("c");
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("x.txt"), "x\n").unwrap();
     let cases: Vec<(Vec<String>, &str)> = vec![
         (vec!["blame".into(), "bin.dat".into()], "binary"),
-        (vec!["blame".into(), outside.path().join("x.txt").display().to_string()], "not inside a git repository"),
+        (
+            vec![
+                "blame".into(),
+                outside.path().join("x.txt").display().to_string(),
+            ],
+            "not inside a git repository",
+        ),
         (vec!["blame".into(), "missing.txt".into()], "does not exist"),
-        (vec!["blame".into(), "f.txt".into(), "--rev".into(), "nope".into()], "unknown revision"),
-        (vec!["history".into(), "f.txt".into(), "--lines".into(), "2:3".into()], "not within"),
+        (
+            vec![
+                "blame".into(),
+                "f.txt".into(),
+                "--rev".into(),
+                "nope".into(),
+            ],
+            "unknown revision",
+        ),
+        (
+            vec![
+                "history".into(),
+                "f.txt".into(),
+                "--lines".into(),
+                "2:3".into(),
+            ],
+            "not within",
+        ),
     ];
     for (args, message) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -322,7 +435,12 @@ fn shallow_clone_blames_the_boundary_like_git() {
     origin.write("f.txt", &numbered(0..10));
     origin.commit("one");
     for i in 0..4 {
-        origin.write("f.txt", &origin.read("f.txt").replace(&format!("line {i}\n"), &format!("edit {i}\n")));
+        origin.write(
+            "f.txt",
+            &origin
+                .read("f.txt")
+                .replace(&format!("line {i}\n"), &format!("edit {i}\n")),
+        );
         origin.commit("edit");
     }
     let clone = Repo::new();
@@ -346,7 +464,11 @@ fn never_runs_what_the_repository_configures() {
     let repo = Repo::new();
     let marker = repo.home.join("marker");
     let script = repo.home.join("evil.sh");
-    std::fs::write(&script, format!("#!/bin/sh\ntouch '{}'\ncat\n", marker.display())).unwrap();
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ntouch '{}'\ncat\n", marker.display()),
+    )
+    .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -360,7 +482,13 @@ fn never_runs_what_the_repository_configures() {
     repo.commit("two");
     let hooks = repo.home.join("hooks");
     std::fs::create_dir_all(&hooks).unwrap();
-    for hook in ["post-checkout", "pre-commit", "post-index-change", "reference-transaction", "pre-auto-gc"] {
+    for hook in [
+        "post-checkout",
+        "pre-commit",
+        "post-index-change",
+        "reference-transaction",
+        "pre-auto-gc",
+    ] {
         std::fs::copy(&script, hooks.join(hook)).unwrap();
         std::fs::copy(&script, repo.root.join(".git/hooks").join(hook)).unwrap();
     }
@@ -391,7 +519,10 @@ fn never_runs_what_the_repository_configures() {
     assert_eq!(out.lines().count(), 7);
     repo.provenance_ok(&["blame", "g.txt", "--rev", "HEAD"]);
     repo.provenance_ok(&["history", "g.txt", "--lines", "1:3", "--json"]);
-    assert!(!marker.exists(), "provenance-ls ran a command the repository configured");
+    assert!(
+        !marker.exists(),
+        "provenance-ls ran a command the repository configured"
+    );
 }
 
 /// A small seeded generator (xorshift) so the random history is the same on every run.
@@ -409,7 +540,11 @@ impl Rng {
     }
 }
 
-const MIDDLE: [&str; 3] = ["// ---- middle 1 ----", "// ---- middle 2 ----", "// ---- middle 3 ----"];
+const MIDDLE: [&str; 3] = [
+    "// ---- middle 1 ----",
+    "// ---- middle 2 ----",
+    "// ---- middle 3 ----",
+];
 
 /// One random edit within `lines[lo..hi]`: insert a function, a brace or a
 /// blank line, delete, change or duplicate lines.
@@ -420,7 +555,12 @@ fn random_edit(rng: &mut Rng, lines: &mut Vec<String>, lo: usize, hi: usize, ser
         0 | 1 => {
             let name = format!("f{serial}");
             let body = ["    return 0;", "    x += 1;", "    }", "    if (x) {", ""][rng.below(5)];
-            let block = [format!("int {name}() {{"), body.to_owned(), "}".to_owned(), String::new()];
+            let block = [
+                format!("int {name}() {{"),
+                body.to_owned(),
+                "}".to_owned(),
+                String::new(),
+            ];
             for (k, l) in block.into_iter().enumerate() {
                 lines.insert(at + k, l);
             }
@@ -471,7 +611,10 @@ const DEFAULT_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 #[test]
 fn random_history_with_merges_agrees_with_git() {
     let repo = Repo::new();
-    let seed = std::env::var("PROVENANCE_HISTORY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_SEED);
+    let seed = std::env::var("PROVENANCE_HISTORY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(DEFAULT_SEED);
     let mut rng = Rng(seed);
     let mut serial = 0;
     let mut path = "gen/file.c".to_owned();
@@ -535,7 +678,10 @@ fn random_history_with_merges_agrees_with_git() {
         commits += 1;
     }
     assert!(merges >= 3, "the generator made only {merges} merges");
-    assert!(renames >= 1 || seed != DEFAULT_SEED, "the generator made no rename");
+    assert!(
+        renames >= 1 || seed != DEFAULT_SEED,
+        "the generator made no rename"
+    );
     assert_blame_agrees(&repo, &path, None);
     for back in [1, 5, 17, 40] {
         let rev = format!("HEAD~{back}");
@@ -544,7 +690,13 @@ fn random_history_with_merges_agrees_with_git() {
         }
     }
     let total = read_lines(&repo, &path).len() as u32;
-    for (a, b) in [(1, 3), (2, 10), (total / 2, total / 2 + 4), (total - 5, total), (1, total)] {
+    for (a, b) in [
+        (1, 3),
+        (2, 10),
+        (total / 2, total / 2 + 4),
+        (total - 5, total),
+        (1, total),
+    ] {
         assert_history_agrees(&repo, &path, a.max(1), b);
     }
 }
@@ -568,7 +720,10 @@ fn second_blame_is_served_from_the_cache() {
         String::from_utf8(out.stdout).unwrap()
     };
     let cold = run();
-    assert!(cache.join("blame").exists(), "nothing was written to the cache");
+    assert!(
+        cache.join("blame").exists(),
+        "nothing was written to the cache"
+    );
     assert_eq!(run(), cold);
     // After one more commit the cached blame of the parent answers the unchanged lines.
     repo.write("f.txt", &(numbered(0..60) + "three\n"));

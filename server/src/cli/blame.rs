@@ -27,7 +27,9 @@ pub fn run(args: BlameArgs) -> ExitCode {
 
 /// Where results are remembered between runs: `PROVENANCE_LS_CACHE_DIR` if set.
 pub(crate) fn cache_dir() -> Option<std::path::PathBuf> {
-    std::env::var_os("PROVENANCE_LS_CACHE_DIR").filter(|v| !v.is_empty()).map(Into::into)
+    std::env::var_os("PROVENANCE_LS_CACHE_DIR")
+        .filter(|v| !v.is_empty())
+        .map(Into::into)
 }
 
 fn blame(args: &BlameArgs) -> Result<(), HistoryError> {
@@ -42,7 +44,10 @@ fn blame(args: &BlameArgs) -> Result<(), HistoryError> {
     let (lines, text) = match &args.rev {
         Some(rev) => (history.blame(path, Some(rev))?, None),
         None => {
-            let bytes = std::fs::read(path).map_err(|err| HistoryError::Io { path: path.clone(), message: err.to_string() })?;
+            let bytes = std::fs::read(path).map_err(|err| HistoryError::Io {
+                path: path.clone(),
+                message: err.to_string(),
+            })?;
             if bytes[..bytes.len().min(8000)].contains(&0) {
                 return Err(HistoryError::Binary { path: path.clone() });
             }
@@ -66,7 +71,11 @@ fn blame(args: &BlameArgs) -> Result<(), HistoryError> {
     Ok(())
 }
 
-fn committed_text(history: &History, path: &Path, rev: Option<&str>) -> Result<String, HistoryError> {
+fn committed_text(
+    history: &History,
+    path: &Path,
+    rev: Option<&str>,
+) -> Result<String, HistoryError> {
     history.file_text(path, rev)
 }
 
@@ -92,11 +101,20 @@ fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> s
 }
 
 fn print_table(lines: &[BlameLine], text: &str, out: &mut impl Write) -> std::io::Result<()> {
-    let author_width = lines.iter().map(|l| l.author.chars().count()).max().unwrap_or(0).min(24);
+    let author_width = lines
+        .iter()
+        .map(|l| l.author.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(24);
     let number_width = lines.len().to_string().len();
     for (l, content) in lines.iter().zip(text.lines()) {
         let hash = l.commit.as_deref().map(|c| &c[..8]).unwrap_or("        ");
-        let date = if l.commit.is_some() { format_date(l.time) } else { "          ".into() };
+        let date = if l.commit.is_some() {
+            format_date(l.time)
+        } else {
+            "          ".into()
+        };
         let author: String = l.author.chars().take(author_width).collect();
         writeln!(
             out,
@@ -127,7 +145,11 @@ fn format_date(time: i64) -> String {
 mod tests {
     #[test]
     fn dates() {
-        for (time, date) in [(0, "1970-01-01"), (1_700_000_000, "2023-11-14"), (951_782_400, "2000-02-29")] {
+        for (time, date) in [
+            (0, "1970-01-01"),
+            (1_700_000_000, "2023-11-14"),
+            (951_782_400, "2000-02-29"),
+        ] {
             assert_eq!(super::format_date(time), date);
         }
     }

@@ -15,7 +15,10 @@ fn assistant_for(_history: &History, _commit: &str) -> Option<(String,)> {
 
 pub fn run(args: HistoryArgs) -> ExitCode {
     let Some((start, end)) = parse_lines(&args.lines) else {
-        return super::fail(format!("--lines wants A:B (1-based, inclusive), got {:?}", args.lines));
+        return super::fail(format!(
+            "--lines wants A:B (1-based, inclusive), got {:?}",
+            args.lines
+        ));
     };
     match history(&args, start, end) {
         Ok(()) => ExitCode::SUCCESS,
@@ -31,7 +34,9 @@ fn parse_lines(text: &str) -> Option<(u32, u32)> {
 
 fn history(args: &HistoryArgs, start: u32, end: u32) -> Result<(), HistoryError> {
     if args.path.is_dir() {
-        return Err(HistoryError::Directory { path: args.path.clone() });
+        return Err(HistoryError::Directory {
+            path: args.path.clone(),
+        });
     }
     let history = History::discover(&args.path, super::blame::cache_dir())?;
     let commits = history.range_history(&args.path, start, end, None)?;
@@ -71,7 +76,13 @@ fn history(args: &HistoryArgs, start: u32, end: u32) -> Result<(), HistoryError>
 mod tests {
     #[test]
     fn line_ranges() {
-        let table = [("3:7", Some((3, 7))), ("1,1", Some((1, 1))), ("0:2", None), ("5:2", None), ("x", None)];
+        let table = [
+            ("3:7", Some((3, 7))),
+            ("1,1", Some((1, 1))),
+            ("0:2", None),
+            ("5:2", None),
+            ("x", None),
+        ];
         for (text, expected) in table {
             assert_eq!(super::parse_lines(text), expected, "{text}");
         }

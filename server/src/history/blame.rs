@@ -49,7 +49,11 @@ pub(crate) struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     pub fn new(objects: &'a mut Objects) -> Self {
-        Walker { objects, interner: LineInterner::default(), blobs: HashMap::new() }
+        Walker {
+            objects,
+            interner: LineInterner::default(),
+            blobs: HashMap::new(),
+        }
     }
 
     pub fn blob(&mut self, id: ObjectId) -> Result<Rc<Blob>, HistoryError> {
@@ -78,9 +82,10 @@ impl<'a> Walker<'a> {
         blob: ObjectId,
     ) -> Result<Option<(Arc<str>, ObjectId)>, HistoryError> {
         let parent_tree = self.objects.commit(parent)?.tree;
-        match self.objects.entry(parent_tree, path)? {
-            Some((EntryKind::File | EntryKind::Link, id)) => return Ok(Some((Arc::from(path), id))),
-            _ => {}
+        if let Some((EntryKind::File | EntryKind::Link, id)) =
+            self.objects.entry(parent_tree, path)?
+        {
+            return Ok(Some((Arc::from(path), id)));
         }
         let tree = self.objects.commit(commit)?.tree;
         let deleted = self.objects.deleted_files(parent_tree, tree)?;
@@ -105,16 +110,27 @@ impl<'a> Walker<'a> {
         let tree = self.objects.commit(commit)?.tree;
         let blob = match self.objects.entry(tree, path)? {
             Some((EntryKind::File | EntryKind::Link, id)) => id,
-            Some((EntryKind::Tree, _)) => return Err(HistoryError::Directory { path: path.into() }),
-            Some((EntryKind::Submodule, _)) => return Err(HistoryError::Submodule { path: path.into() }),
+            Some((EntryKind::Tree, _)) => {
+                return Err(HistoryError::Directory { path: path.into() })
+            }
+            Some((EntryKind::Submodule, _)) => {
+                return Err(HistoryError::Submodule { path: path.into() })
+            }
             None => {
-                return Err(HistoryError::NotInRevision { path: path.into(), rev: commit.to_string() });
+                return Err(HistoryError::NotInRevision {
+                    path: path.into(),
+                    rev: commit.to_string(),
+                });
             }
         };
         let len = self.blob(blob)?.lines.len();
         let mut state = State::default();
         let start = state.origin(commit, Arc::from(path), blob);
-        state.origins[start].suspects.push(Suspect { final_start: 0, start: 0, len });
+        state.origins[start].suspects.push(Suspect {
+            final_start: 0,
+            start: 0,
+            len,
+        });
         state.result = vec![None; len as usize];
         state.enqueue(start, self.objects.commit(commit)?.time);
 
@@ -132,8 +148,11 @@ impl<'a> Walker<'a> {
                     for s in &suspects {
                         for k in 0..s.len {
                             let line = &done.lines[(s.start + k) as usize];
-                            state.result[(s.final_start + k) as usize] =
-                                Some((done.commits[line.commit as usize], done.paths[line.path as usize].clone(), line.line));
+                            state.result[(s.final_start + k) as usize] = Some((
+                                done.commits[line.commit as usize],
+                                done.paths[line.path as usize].clone(),
+                                line.line,
+                            ));
                         }
                     }
                     continue;
@@ -144,7 +163,8 @@ impl<'a> Walker<'a> {
             self.blobs.remove(&blob);
             for s in remaining {
                 for k in 0..s.len {
-                    state.result[(s.final_start + k) as usize] = Some((commit, path.clone(), s.start + k));
+                    state.result[(s.final_start + k) as usize] =
+                        Some((commit, path.clone(), s.start + k));
                 }
             }
         }
@@ -161,7 +181,8 @@ impl<'a> Walker<'a> {
         mut suspects: Vec<Suspect>,
     ) -> Result<Vec<Suspect>, HistoryError> {
         let parents = self.objects.commit(commit)?.parents.clone();
-        let mut scapegoats: Vec<Option<(ObjectId, Arc<str>, ObjectId)>> = Vec::with_capacity(parents.len());
+        let mut scapegoats: Vec<Option<(ObjectId, Arc<str>, ObjectId)>> =
+            Vec::with_capacity(parents.len());
         for &parent in &parents {
             let Some((ppath, pblob)) = self.find_origin(commit, parent, path, blob)? else {
                 scapegoats.push(None);
@@ -175,12 +196,18 @@ impl<'a> Walker<'a> {
                 return Ok(Vec::new());
             }
             let same = scapegoats.iter().flatten().any(|(_, _, b)| *b == pblob);
-            scapegoats.push(if same { None } else { Some((parent, ppath, pblob)) });
+            scapegoats.push(if same {
+                None
+            } else {
+                Some((parent, ppath, pblob))
+            });
         }
         let target = self.blob(blob)?;
         for (parent, ppath, pblob) in scapegoats.into_iter().flatten() {
             let old = self.blob(pblob)?;
-            let hunks = self.interner.diff(&old.lines, &old.data, &target.lines, &target.data, true);
+            let hunks =
+                self.interner
+                    .diff(&old.lines, &old.data, &target.lines, &target.data, true);
             // Unchanged stretches: (start in target, start in parent, length).
             let mut common = Vec::with_capacity(hunks.len() + 1);
             let (mut t, mut p) = (0u32, 0u32);
@@ -216,7 +243,12 @@ impl<'a> Walker<'a> {
 
 /// Splits `s` into the parts lying in unchanged stretches (moved to the
 /// parent's line numbers) and the rest.
-fn split(s: Suspect, common: &[(u32, u32, u32)], passed: &mut Vec<Suspect>, kept: &mut Vec<Suspect>) {
+fn split(
+    s: Suspect,
+    common: &[(u32, u32, u32)],
+    passed: &mut Vec<Suspect>,
+    kept: &mut Vec<Suspect>,
+) {
     let end = s.start + s.len;
     let mut pos = s.start;
     let first = common.partition_point(|&(t, _, len)| t + len <= s.start);
@@ -227,15 +259,27 @@ fn split(s: Suspect, common: &[(u32, u32, u32)], passed: &mut Vec<Suspect>, kept
         let from = pos.max(t);
         let to = end.min(t + len);
         if from > pos {
-            kept.push(Suspect { final_start: s.final_start + (pos - s.start), start: pos, len: from - pos });
+            kept.push(Suspect {
+                final_start: s.final_start + (pos - s.start),
+                start: pos,
+                len: from - pos,
+            });
         }
         if to > from {
-            passed.push(Suspect { final_start: s.final_start + (from - s.start), start: p + (from - t), len: to - from });
+            passed.push(Suspect {
+                final_start: s.final_start + (from - s.start),
+                start: p + (from - t),
+                len: to - from,
+            });
         }
         pos = to.max(pos);
     }
     if pos < end {
-        kept.push(Suspect { final_start: s.final_start + (pos - s.start), start: pos, len: end - pos });
+        kept.push(Suspect {
+            final_start: s.final_start + (pos - s.start),
+            start: pos,
+            len: end - pos,
+        });
     }
 }
 
@@ -255,7 +299,12 @@ impl State {
             return index;
         }
         let index = self.origins.len();
-        self.origins.push(Origin { commit, path: path.clone(), blob, suspects: Vec::new() });
+        self.origins.push(Origin {
+            commit,
+            path: path.clone(),
+            blob,
+            suspects: Vec::new(),
+        });
         self.index.insert((commit, path), index);
         index
     }
@@ -294,9 +343,24 @@ mod tests {
         let mut passed = Vec::new();
         let mut kept = Vec::new();
         // target lines 0..3 = parent 0..3, 5..10 = parent 4..9
-        split(Suspect { final_start: 10, start: 1, len: 6 }, &[(0, 0, 3), (5, 4, 5)], &mut passed, &mut kept);
-        let passed: Vec<_> = passed.iter().map(|s| (s.final_start, s.start, s.len)).collect();
-        let kept: Vec<_> = kept.iter().map(|s| (s.final_start, s.start, s.len)).collect();
+        split(
+            Suspect {
+                final_start: 10,
+                start: 1,
+                len: 6,
+            },
+            &[(0, 0, 3), (5, 4, 5)],
+            &mut passed,
+            &mut kept,
+        );
+        let passed: Vec<_> = passed
+            .iter()
+            .map(|s| (s.final_start, s.start, s.len))
+            .collect();
+        let kept: Vec<_> = kept
+            .iter()
+            .map(|s| (s.final_start, s.start, s.len))
+            .collect();
         assert_eq!(passed, vec![(10, 1, 2), (14, 4, 2)]);
         assert_eq!(kept, vec![(12, 3, 2)]);
     }

@@ -47,7 +47,10 @@ impl BlameCache {
     /// `dir`: where to keep results across runs (the caller passes
     /// `<journal dir>/cache`); `None` keeps them in memory only.
     pub fn new(dir: Option<PathBuf>) -> BlameCache {
-        BlameCache { dir, memory: Mutex::new(Memory::default()) }
+        BlameCache {
+            dir,
+            memory: Mutex::new(Memory::default()),
+        }
     }
 
     pub(crate) fn get(&self, commit: ObjectId, path: &str) -> Option<Arc<FileBlame>> {
@@ -92,7 +95,11 @@ impl BlameCache {
                 path: path.to_owned(),
                 commits,
                 paths: blame.paths.iter().map(|p| p.to_string()).collect(),
-                lines: blame.lines.iter().map(|l| (l.commit, l.path, l.line)).collect(),
+                lines: blame
+                    .lines
+                    .iter()
+                    .map(|l| (l.commit, l.path, l.line))
+                    .collect(),
             };
             // A cache that can't be written is only slower: ignore failures.
             let _ = self.write_disk(commit, path, &record);
@@ -100,8 +107,18 @@ impl BlameCache {
         Ok(())
     }
 
-    pub(crate) fn facts(&self, objects: &mut Objects, commit: ObjectId) -> Result<Arc<CommitFacts>, HistoryError> {
-        if let Some(facts) = self.memory.lock().unwrap_or_else(|e| e.into_inner()).facts.get(&commit) {
+    pub(crate) fn facts(
+        &self,
+        objects: &mut Objects,
+        commit: ObjectId,
+    ) -> Result<Arc<CommitFacts>, HistoryError> {
+        if let Some(facts) = self
+            .memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .facts
+            .get(&commit)
+        {
             return Ok(facts.clone());
         }
         let facts = objects.commit_facts(commit)?;
@@ -116,14 +133,25 @@ impl BlameCache {
     fn file_for(&self, commit: ObjectId, path: &str) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
         let hex = commit.to_string();
-        Some(dir.join("blame").join(&hex[..2]).join(format!("{}-{:08x}.json", &hex[2..], crc32fast::hash(path.as_bytes()))))
+        Some(dir.join("blame").join(&hex[..2]).join(format!(
+            "{}-{:08x}.json",
+            &hex[2..],
+            crc32fast::hash(path.as_bytes())
+        )))
     }
 
-    fn read_disk(&self, commit: ObjectId, path: &str) -> Option<(FileBlame, Vec<(ObjectId, CommitFacts)>)> {
+    fn read_disk(
+        &self,
+        commit: ObjectId,
+        path: &str,
+    ) -> Option<(FileBlame, Vec<(ObjectId, CommitFacts)>)> {
         let file = self.file_for(commit, path)?;
         let bytes = std::fs::read(file).ok()?;
         let record: DiskBlame = serde_json::from_slice(&bytes).ok()?;
-        if record.version != DISK_VERSION || record.path != path || record.commit != commit.to_string() {
+        if record.version != DISK_VERSION
+            || record.path != path
+            || ObjectId::from_hex(record.commit.as_bytes()).ok() != Some(commit)
+        {
             return None;
         }
         let mut commits = Vec::with_capacity(record.commits.len());
@@ -138,15 +166,27 @@ impl BlameCache {
             .iter()
             .map(|&(commit, path, line)| LineOrigin { commit, path, line })
             .collect::<Vec<_>>();
-        if lines.iter().any(|l| l.commit as usize >= commits.len() || l.path as usize >= record.paths.len()) {
+        if lines
+            .iter()
+            .any(|l| l.commit as usize >= commits.len() || l.path as usize >= record.paths.len())
+        {
             return None;
         }
         let paths = record.paths.into_iter().map(Arc::from).collect();
-        Some((FileBlame { commits, paths, lines }, facts))
+        Some((
+            FileBlame {
+                commits,
+                paths,
+                lines,
+            },
+            facts,
+        ))
     }
 
     fn write_disk(&self, commit: ObjectId, path: &str, record: &DiskBlame) -> std::io::Result<()> {
-        let Some(file) = self.file_for(commit, path) else { return Ok(()) };
+        let Some(file) = self.file_for(commit, path) else {
+            return Ok(());
+        };
         let parent = file.parent().expect("cache files live in a folder");
         std::fs::create_dir_all(parent)?;
         // Write then rename, so a reader never sees half a file.
@@ -161,7 +201,12 @@ impl Memory {
         self.tick += 1;
         let tick = self.tick;
         if self.blames.len() >= MEMORY_ENTRIES {
-            if let Some(oldest) = self.blames.iter().min_by_key(|(_, (t, _))| *t).map(|(k, _)| k.clone()) {
+            if let Some(oldest) = self
+                .blames
+                .iter()
+                .min_by_key(|(_, (t, _))| *t)
+                .map(|(k, _)| k.clone())
+            {
                 self.blames.remove(&oldest);
             }
         }

@@ -46,13 +46,16 @@ impl LineInterner {
         let mut starts = Vec::new();
         let mut start = 0;
         while start < data.len() {
-            let end = memchr_newline(&data[start..]).map(|i| start + i + 1).unwrap_or(data.len());
+            let end = memchr_newline(&data[start..])
+                .map(|i| start + i + 1)
+                .unwrap_or(data.len());
             let line = &data[start..end];
             let token = match self.ids.get(line) {
                 Some(token) => *token,
                 None => {
                     let token = Token::from(self.indents.len() as u32);
-                    self.indents.push(IndentLevel::for_ascii_line(line.iter().copied(), 8));
+                    self.indents
+                        .push(IndentLevel::for_ascii_line(line.iter().copied(), 8));
                     self.ids.insert(line.to_vec(), token);
                     token
                 }
@@ -71,7 +74,14 @@ impl LineInterner {
 
     /// The hunks turning `old` into `new`, as git computes them.
     /// `indent_heuristic` is git's `diff.indentHeuristic` (on for blame).
-    pub fn diff(&self, old: &Lines, old_data: &[u8], new: &Lines, new_data: &[u8], indent_heuristic: bool) -> Vec<Hunk> {
+    pub fn diff(
+        &self,
+        old: &Lines,
+        old_data: &[u8],
+        new: &Lines,
+        new_data: &[u8],
+        indent_heuristic: bool,
+    ) -> Vec<Hunk> {
         let hidden = common_tail_lines(old, old_data, new, new_data);
         let before = &old.tokens[..old.tokens.len() - hidden];
         let after = &new.tokens[..new.tokens.len() - hidden];
@@ -79,11 +89,20 @@ impl LineInterner {
         diff.compute_with(Algorithm::Myers, before, after, self.num_tokens());
         if indent_heuristic {
             let indents = &self.indents;
-            diff.postprocess_with(before, after, IndentHeuristic::new(|token: Token| indents[u32::from(token) as usize]));
+            diff.postprocess_with(
+                before,
+                after,
+                IndentHeuristic::new(|token: Token| indents[u32::from(token) as usize]),
+            );
         } else {
             diff.postprocess_with(before, after, NoSliderHeuristic);
         }
-        diff.hunks().map(|h| Hunk { before: h.before, after: h.after }).collect()
+        diff.hunks()
+            .map(|h| Hunk {
+                before: h.before,
+                after: h.after,
+            })
+            .collect()
     }
 }
 
@@ -143,8 +162,16 @@ fn common_tail_lines(old: &Lines, old_data: &[u8], new: &Lines, new_data: &[u8])
     // whole lines: count the lines starting at or after the cut.
     let cut_old = old_data.len() - dropped;
     let cut_new = new_data.len() - dropped;
-    let lines_old = old.starts[..old.starts.len() - 1].iter().rev().take_while(|&&s| s >= cut_old).count();
-    let lines_new = new.starts[..new.starts.len() - 1].iter().rev().take_while(|&&s| s >= cut_new).count();
+    let lines_old = old.starts[..old.starts.len() - 1]
+        .iter()
+        .rev()
+        .take_while(|&&s| s >= cut_old)
+        .count();
+    let lines_new = new.starts[..new.starts.len() - 1]
+        .iter()
+        .rev()
+        .take_while(|&&s| s >= cut_new)
+        .count();
     debug_assert_eq!(lines_old, lines_new);
     lines_old.min(lines_new)
 }

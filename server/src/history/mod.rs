@@ -72,9 +72,18 @@ pub enum HistoryError {
     #[error("{path} is a binary file")]
     Binary { path: PathBuf },
     #[error("{path} is too large to blame ({size} bytes, limit {limit})")]
-    TooLarge { path: PathBuf, size: usize, limit: usize },
+    TooLarge {
+        path: PathBuf,
+        size: usize,
+        limit: usize,
+    },
     #[error("line range {start}:{end} is not within {path} ({lines} lines)")]
-    InvalidRange { path: PathBuf, start: u32, end: u32, lines: u32 },
+    InvalidRange {
+        path: PathBuf,
+        start: u32,
+        end: u32,
+        lines: u32,
+    },
     #[error("reading {path}: {message}")]
     Io { path: PathBuf, message: String },
     #[error("reading git objects: {0}")]
@@ -151,7 +160,10 @@ impl History {
     /// Discovers the repository holding `path`, with a memory cache and,
     /// when `cache_dir` is given (the caller passes `<journal dir>/cache`), a disk cache.
     pub fn discover(path: &Path, cache_dir: Option<PathBuf>) -> Result<History, HistoryError> {
-        Ok(History::new(Repo::discover(path)?, Arc::new(BlameCache::new(cache_dir))))
+        Ok(History::new(
+            Repo::discover(path)?,
+            Arc::new(BlameCache::new(cache_dir)),
+        ))
     }
 
     pub fn repo(&self) -> &Repo {
@@ -164,7 +176,9 @@ impl History {
         let mut objects = self.repo.objects()?;
         let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
         let blame = self.file_blame(&mut objects, commit, &relative, path)?;
-        let lines = (0..blame.lines.len()).map(|i| (i, Some(i))).collect::<Vec<_>>();
+        let lines = (0..blame.lines.len())
+            .map(|i| (i, Some(i)))
+            .collect::<Vec<_>>();
         self.render(&mut objects, &blame, &lines, &relative)
     }
 
@@ -189,18 +203,26 @@ impl History {
             None => None,
         };
         let Some((head, blame)) = committed else {
-            let count = blame::Walker::new(&mut objects).buffer(buffer.as_bytes().to_vec()).lines.len();
+            let count = blame::Walker::new(&mut objects)
+                .buffer(buffer.as_bytes().to_vec())
+                .lines
+                .len();
             let lines: Vec<_> = (0..count as usize).map(|i| (i, None)).collect();
             return self.render(&mut objects, &FileBlame::default(), &lines, &relative);
         };
         let tree = objects.commit(head)?.tree;
         let Some((_, blob)) = objects.entry(tree, &relative)? else {
-            return Err(HistoryError::NotInRevision { path: path.into(), rev: head.to_string() });
+            return Err(HistoryError::NotInRevision {
+                path: path.into(),
+                rev: head.to_string(),
+            });
         };
         let mut walker = blame::Walker::new(&mut objects);
         let old = walker.blob(blob)?;
         let new = walker.buffer(buffer.as_bytes().to_vec());
-        let hunks = walker.interner.diff(&old.lines, &old.data, &new.lines, &new.data, true);
+        let hunks = walker
+            .interner
+            .diff(&old.lines, &old.data, &new.lines, &new.data, true);
         let mut mapping = Vec::with_capacity(new.lines.len() as usize);
         let (mut t, mut p) = (0u32, 0u32);
         for h in hunks.iter().chain(std::iter::once(&diff::Hunk {
@@ -264,7 +286,10 @@ impl History {
             Some((repo::EntryKind::File | repo::EntryKind::Link, blob)) => {
                 Ok(String::from_utf8_lossy(&objects.blob(blob)?).into_owned())
             }
-            _ => Err(HistoryError::NotInRevision { path: path.into(), rev: commit.to_string() }),
+            _ => Err(HistoryError::NotInRevision {
+                path: path.into(),
+                rev: commit.to_string(),
+            }),
         }
     }
 
@@ -285,9 +310,18 @@ impl History {
                 let data = objects.blob(blob)?;
                 check_content(shown, &data)?;
             }
-            Some((repo::EntryKind::Tree, _)) => return Err(HistoryError::Directory { path: shown.into() }),
-            Some((repo::EntryKind::Submodule, _)) => return Err(HistoryError::Submodule { path: shown.into() }),
-            None => return Err(HistoryError::NotInRevision { path: shown.into(), rev: commit.to_string() }),
+            Some((repo::EntryKind::Tree, _)) => {
+                return Err(HistoryError::Directory { path: shown.into() })
+            }
+            Some((repo::EntryKind::Submodule, _)) => {
+                return Err(HistoryError::Submodule { path: shown.into() })
+            }
+            None => {
+                return Err(HistoryError::NotInRevision {
+                    path: shown.into(),
+                    rev: commit.to_string(),
+                })
+            }
         }
         let cache = self.cache.clone();
         let mut known = |c: ObjectId, p: &str| cache.get(c, p);
@@ -343,7 +377,11 @@ impl History {
 
 fn check_content(path: &Path, data: &[u8]) -> Result<(), HistoryError> {
     if data.len() > MAX_FILE_BYTES {
-        return Err(HistoryError::TooLarge { path: path.into(), size: data.len(), limit: MAX_FILE_BYTES });
+        return Err(HistoryError::TooLarge {
+            path: path.into(),
+            size: data.len(),
+            limit: MAX_FILE_BYTES,
+        });
     }
     // git's own test for binary content: a NUL in the first 8000 bytes.
     if data[..data.len().min(8000)].contains(&0) {
@@ -355,11 +393,16 @@ fn check_content(path: &Path, data: &[u8]) -> Result<(), HistoryError> {
 /// The memory cache shared by the free functions below.
 fn process_cache() -> Arc<BlameCache> {
     static CACHE: OnceLock<Arc<BlameCache>> = OnceLock::new();
-    CACHE.get_or_init(|| Arc::new(BlameCache::new(None))).clone()
+    CACHE
+        .get_or_init(|| Arc::new(BlameCache::new(None)))
+        .clone()
 }
 
 fn with_history<T>(repo: &Repo, f: impl FnOnce(&History) -> T) -> T {
-    let history = History { repo: repo.clone(), cache: process_cache() };
+    let history = History {
+        repo: repo.clone(),
+        cache: process_cache(),
+    };
     f(&history)
 }
 
@@ -367,7 +410,11 @@ pub fn blame(repo: &Repo, path: &Path, rev: Option<&str>) -> Result<Vec<BlameLin
     with_history(repo, |h| h.blame(path, rev))
 }
 
-pub fn blame_buffer(repo: &Repo, path: &Path, buffer: &str) -> Result<Vec<BlameLine>, HistoryError> {
+pub fn blame_buffer(
+    repo: &Repo,
+    path: &Path,
+    buffer: &str,
+) -> Result<Vec<BlameLine>, HistoryError> {
     with_history(repo, |h| h.blame_buffer(path, buffer))
 }
 

@@ -45,12 +45,24 @@ pub(crate) fn line_log(
     let blob = match walker.objects.entry(tree, path)? {
         Some((EntryKind::File | EntryKind::Link, id)) => id,
         Some((EntryKind::Tree, _)) => return Err(HistoryError::Directory { path: shown.into() }),
-        Some((EntryKind::Submodule, _)) => return Err(HistoryError::Submodule { path: shown.into() }),
-        None => return Err(HistoryError::NotInRevision { path: shown.into(), rev: tip.to_string() }),
+        Some((EntryKind::Submodule, _)) => {
+            return Err(HistoryError::Submodule { path: shown.into() })
+        }
+        None => {
+            return Err(HistoryError::NotInRevision {
+                path: shown.into(),
+                rev: tip.to_string(),
+            })
+        }
     };
     let lines = walker.blob(blob)?.lines.len();
     if start == 0 || start > end || end > lines {
-        return Err(HistoryError::InvalidRange { path: shown.into(), start, end, lines });
+        return Err(HistoryError::InvalidRange {
+            path: shown.into(),
+            start,
+            end,
+            lines,
+        });
     }
 
     let order = topo_order(walker.objects, tip)?;
@@ -58,7 +70,9 @@ pub(crate) fn line_log(
     pending.insert(tip, vec![(path.to_owned(), vec![(start - 1, end)])]);
     let mut out = Vec::new();
     for commit in order {
-        let Some(tracked) = pending.remove(&commit) else { continue };
+        let Some(tracked) = pending.remove(&commit) else {
+            continue;
+        };
         if std::env::var_os("PROVENANCE_LS_DEBUG_RANGES").is_some() {
             eprintln!("{} {:?}", &commit.to_string()[..7], tracked);
         }
@@ -70,7 +84,12 @@ pub(crate) fn line_log(
                 add(&mut pending, parent, step.ranges);
             }
             if step.changed {
-                out.push(RangeChange { commit, path: step.path, added: step.added, deleted: step.deleted });
+                out.push(RangeChange {
+                    commit,
+                    path: step.path,
+                    added: step.added,
+                    deleted: step.deleted,
+                });
             }
             continue;
         }
@@ -90,7 +109,12 @@ pub(crate) fn line_log(
             continue;
         }
         let first = &steps[0].1;
-        out.push(RangeChange { commit, path: first.path.clone(), added: first.added, deleted: first.deleted });
+        out.push(RangeChange {
+            commit,
+            path: first.path.clone(),
+            added: first.added,
+            deleted: first.deleted,
+        });
         for (parent, step) in steps {
             add(&mut pending, parent, step.ranges);
         }
@@ -138,7 +162,8 @@ fn map_to_parent(
         deleted: 0,
     };
     for (path, ranges) in tracked {
-        let Some((EntryKind::File | EntryKind::Link, blob)) = walker.objects.entry(tree, path)? else {
+        let Some((EntryKind::File | EntryKind::Link, blob)) = walker.objects.entry(tree, path)?
+        else {
             step.ranges.push((path.clone(), ranges.clone()));
             continue;
         };
@@ -148,7 +173,8 @@ fn map_to_parent(
         };
         if let Some((_, pblob)) = &before {
             if *pblob == blob {
-                step.ranges.push((before.as_ref().unwrap().0.to_string(), ranges.clone()));
+                step.ranges
+                    .push((before.as_ref().unwrap().0.to_string(), ranges.clone()));
                 continue;
             }
         }
@@ -156,9 +182,14 @@ fn map_to_parent(
         let hunks = match &before {
             Some((_, pblob)) => {
                 let old = walker.blob(*pblob)?;
-                walker.interner.diff(&old.lines, &old.data, &target.lines, &target.data, false)
+                walker
+                    .interner
+                    .diff(&old.lines, &old.data, &target.lines, &target.data, false)
             }
-            None => vec![Hunk { before: 0..0, after: 0..target.lines.len() }],
+            None => vec![Hunk {
+                before: 0..0,
+                after: 0..target.lines.len(),
+            }],
         };
         let touched = touched(&hunks, ranges);
         if !touched.is_empty() {
@@ -168,12 +199,21 @@ fn map_to_parent(
                 step.deleted += h.before.len() as u32;
             }
         }
-        let parent_path = before.map(|(p, _)| p.to_string()).unwrap_or_else(|| path.clone());
-        let touched_targets: Ranges = touched.iter().map(|h| (h.after.start, h.after.end)).collect();
+        let parent_path = before
+            .map(|(p, _)| p.to_string())
+            .unwrap_or_else(|| path.clone());
+        let touched_targets: Ranges = touched
+            .iter()
+            .map(|h| (h.after.start, h.after.end))
+            .collect();
         let kept = difference(ranges, &touched_targets);
         let shifted = shift(&kept, &hunks);
-        let touched_parents: Ranges = touched.iter().map(|h| (h.before.start, h.before.end)).collect();
-        step.ranges.push((parent_path, union(&shifted, &touched_parents)));
+        let touched_parents: Ranges = touched
+            .iter()
+            .map(|h| (h.before.start, h.before.end))
+            .collect();
+        step.ranges
+            .push((parent_path, union(&shifted, &touched_parents)));
     }
     Ok(step)
 }
@@ -254,7 +294,12 @@ fn shift(ranges: &Ranges, hunks: &[Hunk]) -> Ranges {
 
 /// Sorted, merged union; adjacent ranges merge, empty ones vanish (git's `sort_and_merge_range_set`).
 fn union(a: &Ranges, b: &Ranges) -> Ranges {
-    let mut all: Ranges = a.iter().chain(b.iter()).copied().filter(|(s, e)| s < e).collect();
+    let mut all: Ranges = a
+        .iter()
+        .chain(b.iter())
+        .copied()
+        .filter(|(s, e)| s < e)
+        .collect();
     all.sort();
     let mut out: Ranges = Vec::with_capacity(all.len());
     for (s, e) in all {
@@ -282,7 +327,9 @@ fn topo_order(objects: &mut Objects, tip: ObjectId) -> Result<Vec<ObjectId>, His
     let mut out = Vec::with_capacity(all.len());
     while let Some(c) = stack.pop() {
         for p in objects.commit(c)?.parents.clone() {
-            let Some(d) = indegree.get_mut(&p) else { continue };
+            let Some(d) = indegree.get_mut(&p) else {
+                continue;
+            };
             if *d == 0 {
                 continue;
             }
@@ -302,16 +349,42 @@ mod tests {
 
     #[test]
     fn range_arithmetic() {
-        assert_eq!(union(&vec![(0, 2)], &vec![(2, 4), (6, 6), (7, 9)]), vec![(0, 4), (7, 9)]);
-        assert_eq!(difference(&vec![(0, 10)], &vec![(2, 4), (5, 5)]), vec![(0, 2), (4, 5), (5, 10)]);
-        assert_eq!(difference(&vec![(3, 10)], &vec![(3, 3), (10, 10)]), vec![(3, 10)]);
-        let hunks = vec![Hunk { before: 1..1, after: 1..3 }, Hunk { before: 5..8, after: 7..8 }];
-        assert_eq!(shift(&vec![(0, 1), (3, 5), (9, 10)], &hunks), vec![(0, 1), (1, 3), (9, 10)]);
+        assert_eq!(
+            union(&vec![(0, 2)], &vec![(2, 4), (6, 6), (7, 9)]),
+            vec![(0, 4), (7, 9)]
+        );
+        assert_eq!(
+            difference(&vec![(0, 10)], &vec![(2, 4), (5, 5)]),
+            vec![(0, 2), (4, 5), (5, 10)]
+        );
+        assert_eq!(
+            difference(&vec![(3, 10)], &vec![(3, 3), (10, 10)]),
+            vec![(3, 10)]
+        );
+        let hunks = vec![
+            Hunk {
+                before: 1..1,
+                after: 1..3,
+            },
+            Hunk {
+                before: 5..8,
+                after: 7..8,
+            },
+        ];
+        assert_eq!(
+            shift(&vec![(0, 1), (3, 5), (9, 10)], &hunks),
+            vec![(0, 1), (1, 3), (9, 10)]
+        );
     }
 
     #[test]
     fn deletion_touches_only_inside() {
-        let at = |s: u32| vec![Hunk { before: 0..1, after: s..s }];
+        let at = |s: u32| {
+            vec![Hunk {
+                before: 0..1,
+                after: s..s,
+            }]
+        };
         let r = vec![(3, 6)];
         assert!(touched(&at(3), &r).is_empty());
         assert_eq!(touched(&at(4), &r).len(), 1);

@@ -75,7 +75,10 @@ pub(crate) fn find_source<Id: PartialEq + Copy, E>(
 ) -> Result<Option<(String, Id)>, E> {
     let basename = |p: &str| p.rsplit('/').next().unwrap_or(p).to_owned();
     let exact: Vec<&(String, Id)> = candidates.iter().filter(|(_, id)| *id == dst_id).collect();
-    if let Some(same_name) = exact.iter().find(|(p, _)| basename(p) == basename(dst_path)) {
+    if let Some(same_name) = exact
+        .iter()
+        .find(|(p, _)| basename(p) == basename(dst_path))
+    {
         return Ok(Some((*same_name).clone()));
     }
     if let Some(first) = exact.first() {
@@ -106,7 +109,11 @@ mod tests {
             ("", "", 0),
         ];
         for (src, dst, expected) in table {
-            assert_eq!(score(src.as_bytes(), dst.as_bytes()), expected, "{src:?} -> {dst:?}");
+            assert_eq!(
+                score(src.as_bytes(), dst.as_bytes()),
+                expected,
+                "{src:?} -> {dst:?}"
+            );
         }
     }
 }

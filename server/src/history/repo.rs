@@ -60,9 +60,14 @@ impl Repo {
         .map_err(|err| {
             let message = err.to_string();
             if message.contains("not a git repository") || message.contains("Could not find") {
-                HistoryError::NotARepository { path: start.clone() }
+                HistoryError::NotARepository {
+                    path: start.clone(),
+                }
             } else {
-                HistoryError::Open { path: start.clone(), message }
+                HistoryError::Open {
+                    path: start.clone(),
+                    message,
+                }
             }
         })?;
         let git_dir = repo.git_dir().to_path_buf();
@@ -70,7 +75,11 @@ impl Repo {
             Some(dir) => dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf()),
             None => return Err(HistoryError::Bare { git_dir }),
         };
-        Ok(Repo { repo, workdir, git_dir })
+        Ok(Repo {
+            repo,
+            workdir,
+            git_dir,
+        })
     }
 
     /// The root of the working tree.
@@ -90,7 +99,10 @@ impl Repo {
             path.to_path_buf()
         } else {
             std::env::current_dir()
-                .map_err(|err| HistoryError::Io { path: path.to_path_buf(), message: err.to_string() })?
+                .map_err(|err| HistoryError::Io {
+                    path: path.to_path_buf(),
+                    message: err.to_string(),
+                })?
                 .join(path)
         };
         // Canonicalize the parent only: the file itself may be deleted or
@@ -102,9 +114,12 @@ impl Repo {
                 .unwrap_or_else(|_| absolute.clone()),
             _ => absolute.clone(),
         };
-        let relative = resolved
-            .strip_prefix(&self.workdir)
-            .map_err(|_| HistoryError::OutsideWorktree { path: path.to_path_buf() })?;
+        let relative =
+            resolved
+                .strip_prefix(&self.workdir)
+                .map_err(|_| HistoryError::OutsideWorktree {
+                    path: path.to_path_buf(),
+                })?;
         let mut out = String::new();
         for component in relative.components() {
             if !out.is_empty() {
@@ -113,7 +128,9 @@ impl Repo {
             out.push_str(&component.as_os_str().to_string_lossy());
         }
         if out.is_empty() {
-            return Err(HistoryError::Directory { path: path.to_path_buf() });
+            return Err(HistoryError::Directory {
+                path: path.to_path_buf(),
+            });
         }
         Ok(out)
     }
@@ -203,12 +220,18 @@ impl Objects {
         let id = self
             .repo
             .rev_parse_single(rev)
-            .map_err(|err| HistoryError::UnknownRevision { rev: rev.to_owned(), message: err.to_string() })?;
+            .map_err(|err| HistoryError::UnknownRevision {
+                rev: rev.to_owned(),
+                message: err.to_string(),
+            })?;
         let object = id
             .object()
             .map_err(objects_error)?
             .peel_to_kind(gix::object::Kind::Commit)
-            .map_err(|err| HistoryError::UnknownRevision { rev: rev.to_owned(), message: err.to_string() })?;
+            .map_err(|err| HistoryError::UnknownRevision {
+                rev: rev.to_owned(),
+                message: err.to_string(),
+            })?;
         Ok(object.id)
     }
 
@@ -225,25 +248,46 @@ impl Objects {
         let id = self
             .repo
             .head_id()
-            .map_err(|err| HistoryError::UnknownRevision { rev: "HEAD".into(), message: err.to_string() })?;
+            .map_err(|err| HistoryError::UnknownRevision {
+                rev: "HEAD".into(),
+                message: err.to_string(),
+            })?;
         Ok(id.detach())
     }
 
     pub fn commit(&mut self, id: ObjectId) -> Result<&CommitNode, HistoryError> {
         if !self.commits.contains_key(&id) {
-            let data = self.repo.objects.find(&id, &mut self.buf).map_err(objects_error)?;
+            let data = self
+                .repo
+                .objects
+                .find(&id, &mut self.buf)
+                .map_err(objects_error)?;
             if data.kind != gix::object::Kind::Commit {
-                return Err(HistoryError::Objects(format!("{id} is a {}, not a commit", data.kind)));
+                return Err(HistoryError::Objects(format!(
+                    "{id} is a {}, not a commit",
+                    data.kind
+                )));
             }
             let raw: Arc<[u8]> = Arc::from(data.data);
-            let commit = gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1).map_err(objects_error)?;
-            let time = commit.committer().ok().and_then(|c| c.time().ok()).map(|t| t.seconds).unwrap_or(0);
+            let commit = gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1)
+                .map_err(objects_error)?;
+            let time = commit
+                .committer()
+                .ok()
+                .and_then(|c| c.time().ok())
+                .map(|t| t.seconds)
+                .unwrap_or(0);
             let parents = if self.shallow.contains(&id) {
                 Vec::new()
             } else {
                 commit.parents().collect()
             };
-            let node = CommitNode { tree: commit.tree(), parents, time, raw: raw.clone() };
+            let node = CommitNode {
+                tree: commit.tree(),
+                parents,
+                time,
+                raw: raw.clone(),
+            };
             self.commits.insert(id, node);
         }
         Ok(&self.commits[&id])
@@ -251,16 +295,25 @@ impl Objects {
 
     pub fn commit_facts(&mut self, id: ObjectId) -> Result<Arc<CommitFacts>, HistoryError> {
         let raw = self.commit(id)?.raw.clone();
-        let commit = gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1).map_err(objects_error)?;
+        let commit =
+            gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1).map_err(objects_error)?;
         Ok(Arc::new(facts_of(&commit)?))
     }
 
     /// The entry at slash-separated `path` in `tree`, if any.
-    pub fn entry(&mut self, tree: ObjectId, path: &str) -> Result<Option<(EntryKind, ObjectId)>, HistoryError> {
+    pub fn entry(
+        &mut self,
+        tree: ObjectId,
+        path: &str,
+    ) -> Result<Option<(EntryKind, ObjectId)>, HistoryError> {
         let mut current = tree;
         let mut components = path.split('/').peekable();
         while let Some(name) = components.next() {
-            let tree = self.repo.objects.find_tree_iter(&current, &mut self.buf).map_err(objects_error)?;
+            let tree = self
+                .repo
+                .objects
+                .find_tree_iter(&current, &mut self.buf)
+                .map_err(objects_error)?;
             let mut found = None;
             for entry in tree {
                 let entry = entry.map_err(objects_error)?;
@@ -281,20 +334,32 @@ impl Objects {
 
     pub fn blob(&mut self, id: ObjectId) -> Result<Vec<u8>, HistoryError> {
         let mut data = Vec::new();
-        let blob = self.repo.objects.find_blob(&id, &mut data).map_err(objects_error)?;
+        let blob = self
+            .repo
+            .objects
+            .find_blob(&id, &mut data)
+            .map_err(objects_error)?;
         let (start, len) = (blob.data.as_ptr(), blob.data.len());
         if start == data.as_ptr() {
             // The usual case: the blob fills the buffer; keep it without copying.
             data.truncate(len);
             return Ok(data);
         }
-        let blob = self.repo.objects.find_blob(&id, &mut self.buf).map_err(objects_error)?;
+        let blob = self
+            .repo
+            .objects
+            .find_blob(&id, &mut self.buf)
+            .map_err(objects_error)?;
         Ok(blob.data.to_vec())
     }
 
     /// Files (path, blob) present under `old` but not under `new`: the
     /// sources git considers when it looks for a rename.
-    pub fn deleted_files(&mut self, old: ObjectId, new: ObjectId) -> Result<Vec<(String, ObjectId)>, HistoryError> {
+    pub fn deleted_files(
+        &mut self,
+        old: ObjectId,
+        new: ObjectId,
+    ) -> Result<Vec<(String, ObjectId)>, HistoryError> {
         let mut out = Vec::new();
         self.collect_deleted(old, Some(new), String::new(), &mut out)?;
         Ok(out)
@@ -315,8 +380,10 @@ impl Objects {
             Some(new) => self.tree_entries(new)?,
             None => Vec::new(),
         };
-        let new_by_name: HashMap<&[u8], (EntryKind, ObjectId)> =
-            new_entries.iter().map(|(name, kind, id)| (name.as_slice(), (*kind, *id))).collect();
+        let new_by_name: HashMap<&[u8], (EntryKind, ObjectId)> = new_entries
+            .iter()
+            .map(|(name, kind, id)| (name.as_slice(), (*kind, *id)))
+            .collect();
         for (name, kind, id) in &old_entries {
             let path = if prefix.is_empty() {
                 String::from_utf8_lossy(name).into_owned()
@@ -342,12 +409,23 @@ impl Objects {
         Ok(())
     }
 
-    fn tree_entries(&mut self, tree: ObjectId) -> Result<Vec<(Vec<u8>, EntryKind, ObjectId)>, HistoryError> {
-        let iter = self.repo.objects.find_tree_iter(&tree, &mut self.buf2).map_err(objects_error)?;
+    fn tree_entries(
+        &mut self,
+        tree: ObjectId,
+    ) -> Result<Vec<(Vec<u8>, EntryKind, ObjectId)>, HistoryError> {
+        let iter = self
+            .repo
+            .objects
+            .find_tree_iter(&tree, &mut self.buf2)
+            .map_err(objects_error)?;
         let mut out = Vec::new();
         for entry in iter {
             let entry = entry.map_err(objects_error)?;
-            out.push((entry.filename.to_vec(), kind_of(entry.mode), entry.oid.to_owned()));
+            out.push((
+                entry.filename.to_vec(),
+                kind_of(entry.mode),
+                entry.oid.to_owned(),
+            ));
         }
         Ok(out)
     }
@@ -374,7 +452,12 @@ fn facts_of(commit: &gix::objs::CommitRef<'_>) -> Result<CommitFacts, HistoryErr
     let author_time = author.time().map(|t| t.seconds).unwrap_or(0);
     let message = commit.message.to_string();
     // git blame's summary is the first line of the message.
-    let summary = message.lines().next().unwrap_or_default().trim_end().to_owned();
+    let summary = message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .to_owned();
     Ok(CommitFacts {
         author: author.name.to_string(),
         author_email: author.email.to_string(),
