@@ -428,3 +428,31 @@ pub fn range_history(
 ) -> Result<Vec<RangeCommit>, HistoryError> {
     with_history(repo, |h| h.range_history(path, start, end, rev))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The language server shares these across its blocking pool.
+    #[test]
+    fn history_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Repo>();
+        shared::<History>();
+        shared::<BlameCache>();
+    }
+
+    #[test]
+    fn content_checks() {
+        let path = Path::new("f");
+        let table: [(&[u8], &str); 3] = [(b"text\n", "ok"), (b"a\0b", "binary"), (b"", "ok")];
+        for (data, expected) in table {
+            let got = match check_content(path, data) {
+                Ok(()) => "ok",
+                Err(HistoryError::Binary { .. }) => "binary",
+                Err(_) => "other",
+            };
+            assert_eq!(got, expected, "{data:?}");
+        }
+    }
+}
