@@ -333,6 +333,48 @@ fn main() {
             gix_blame_lines(&root, gix::diff::blob::Algorithm::Myers);
         });
     }
+    // Range history against `git log -L` on the same history.
+    let git_log_l = || -> Vec<String> {
+        let out = git(
+            &root,
+            &["log", "-L100,120:src/deep.c", "--format=%H", "--no-patch"],
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let range_history = || -> Vec<String> {
+        let history = History::new(
+            Repo::discover(&file).unwrap(),
+            Arc::new(BlameCache::new(None)),
+        );
+        history
+            .range_history(&file, 100, 120, None)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.commit)
+            .collect()
+    };
+    let expected_commits = git_log_l();
+    assert_eq!(
+        range_history(),
+        expected_commits,
+        "range history disagrees with git log -L"
+    );
+    let mut git_range = Samples::default();
+    let mut our_range = Samples::default();
+    for _ in 0..RUNS {
+        git_range.measure(|| {
+            git_log_l();
+        });
+        our_range.measure(|| {
+            range_history();
+        });
+    }
+
     let history = History::new(
         Repo::discover(&file).unwrap(),
         Arc::new(BlameCache::new(None)),
@@ -411,6 +453,23 @@ fn main() {
     println!(
         "after one new commit: {:.3}x the cold blame's wall time",
         refresh.wall().as_secs_f64() / lib_cold.wall().as_secs_f64()
+    );
+    println!();
+    println!(
+        "range history of lines 100-120 ({} commits, same list as git):",
+        expected_commits.len()
+    );
+    println!("| measurement | wall ms | cpu ms | wall vs git | cpu vs git |");
+    println!("|---|---:|---:|---:|---:|");
+    row(
+        "git log -L100,120:src/deep.c --format=%H --no-patch (process)",
+        &git_range,
+        &git_range,
+    );
+    row(
+        "History::range_history (in process)",
+        &our_range,
+        &git_range,
     );
     println!();
     println!("lines differing from git blame (commit or original line), of {line_count}:");

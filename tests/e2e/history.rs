@@ -457,11 +457,20 @@ fn detached_head_and_submodules() {
     assert_blame_agrees(&repo, "f.txt", None);
     // A gitlink: blaming it is a typed error, not a crash.
     let head = repo.git(&["rev-parse", "HEAD"]);
-    repo.git(&["update-index", "--add", "--cacheinfo", &format!("160000,{},sub", head.trim())]);
+    repo.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{},sub", head.trim()),
+    ]);
     repo.git(&["commit", "-q", "-m", "submodule"]);
     let out = repo.provenance(&["blame", "sub", "--rev", "HEAD"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("submodule"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("submodule"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
