@@ -152,6 +152,7 @@ impl Repo {
             buf2: Vec::new(),
             commits: HashMap::new(),
             shallow,
+            mailmap: None,
         })
     }
 }
@@ -205,6 +206,8 @@ pub(crate) struct Objects {
     buf2: Vec<u8>,
     commits: HashMap<ObjectId, CommitNode>,
     shallow: HashSet<ObjectId>,
+    /// `.mailmap` (read lazily, only as data): git blame shows mapped names.
+    mailmap: Option<gix::mailmap::Snapshot>,
 }
 
 fn objects_error(err: impl std::fmt::Display) -> HistoryError {
@@ -297,7 +300,8 @@ impl Objects {
         let raw = self.commit(id)?.raw.clone();
         let commit =
             gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1).map_err(objects_error)?;
-        Ok(Arc::new(facts_of(&commit)?))
+        let mailmap = self.mailmap.get_or_insert_with(|| self.repo.open_mailmap());
+        Ok(Arc::new(facts_of(&commit, mailmap)?))
     }
 
     /// The entry at slash-separated `path` in `tree`, if any.
@@ -447,9 +451,28 @@ impl Objects {
     }
 }
 
-fn facts_of(commit: &gix::objs::CommitRef<'_>) -> Result<CommitFacts, HistoryError> {
+fn facts_of(
+    commit: &gix::objs::CommitRef<'_>,
+    mailmap: &gix::mailmap::Snapshot,
+) -> Result<CommitFacts, HistoryError> {
     let author = commit.author().map_err(objects_error)?;
     let author_time = author.time().map(|t| t.seconds).unwrap_or(0);
+    if let Some(mapped) = mailmap.try_resolve(author) {
+        let message = commit.message.to_string();
+        let summary = message
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end()
+            .to_owned();
+        return Ok(CommitFacts {
+            author: mapped.name.to_string(),
+            author_email: mapped.email.to_string(),
+            author_time,
+            summary,
+            message,
+        });
+    }
     let message = commit.message.to_string();
     // git blame's summary is the first line of the message.
     let summary = message
