@@ -219,7 +219,7 @@ impl History {
         };
         let mut walker = blame::Walker::new(&mut objects);
         let old = walker.blob(blob)?;
-        let new = walker.buffer(buffer.as_bytes().to_vec());
+        let new = walker.buffer(normalize_line_endings(buffer.as_bytes(), &old.data));
         let hunks = walker
             .interner
             .diff(&old.lines, &old.data, &new.lines, &new.data, true);
@@ -375,6 +375,26 @@ impl History {
     }
 }
 
+/// A buffer with CRLF endings over a blob with LF endings is an `autocrlf`
+/// checkout: compare it the way git would store it. We can't ask the config
+/// (we read no global config), and running a filter is out of the question;
+/// CRLF → LF keeps one line per line, so line numbers are unchanged.
+fn normalize_line_endings(buffer: &[u8], committed: &[u8]) -> Vec<u8> {
+    let has_crlf = memchr::memmem::find(buffer, b"\r\n").is_some();
+    if !has_crlf || memchr::memchr(b'\r', committed).is_some() {
+        return buffer.to_vec();
+    }
+    let mut out = Vec::with_capacity(buffer.len());
+    let mut rest = buffer;
+    while let Some(i) = memchr::memmem::find(rest, b"\r\n") {
+        out.extend_from_slice(&rest[..i]);
+        out.push(b'\n');
+        rest = &rest[i + 2..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 fn check_content(path: &Path, data: &[u8]) -> Result<(), HistoryError> {
     if data.len() > MAX_FILE_BYTES {
         return Err(HistoryError::TooLarge {
@@ -440,6 +460,18 @@ mod tests {
         shared::<Repo>();
         shared::<History>();
         shared::<BlameCache>();
+    }
+
+    #[test]
+    fn line_endings() {
+        let table: [(&[u8], &[u8], &[u8]); 3] = [
+            (b"a\r\nb\r\n", b"a\nb\n", b"a\nb\n"),
+            (b"a\r\nb\r\n", b"a\r\nb\n", b"a\r\nb\r\n"),
+            (b"a\nb", b"a\nb\n", b"a\nb"),
+        ];
+        for (buffer, committed, expected) in table {
+            assert_eq!(normalize_line_endings(buffer, committed), expected);
+        }
     }
 
     #[test]
