@@ -333,6 +333,27 @@ fn main() {
             gix_blame_lines(&root, gix::diff::blob::Algorithm::Myers);
         });
     }
+    // The same with a commit-graph file, which git (and we) read parents,
+    // trees and dates from instead of inflating commits.
+    git(&root, &["commit-graph", "write", "--reachable"]);
+    let mut git_blame_graph = Samples::default();
+    let mut cli_cold_graph = Samples::default();
+    for _ in 0..RUNS {
+        git_blame_graph.measure(|| {
+            git(&root, &["blame", "--porcelain", "HEAD", "--", "src/deep.c"]);
+        });
+        cli_cold_graph.measure(|| {
+            let out = Command::new(binary)
+                .current_dir(&root)
+                .env_remove("PROVENANCE_LS_CACHE_DIR")
+                .args(["blame", "src/deep.c", "--rev", "HEAD", "--json"])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+        });
+    }
+    std::fs::remove_file(root.join(".git/objects/info/commit-graph")).unwrap();
+
     // Range history against `git log -L` on the same history.
     let git_log_l = || -> Vec<String> {
         let out = git(
@@ -443,6 +464,16 @@ fn main() {
         "stock gix-blame 0.20, Myers (in process)",
         &gix_time,
         &git_blame,
+    );
+    row(
+        "with a commit-graph: git blame --porcelain (process)",
+        &git_blame_graph,
+        &git_blame_graph,
+    );
+    row(
+        "with a commit-graph: provenance-ls blame --json (process, cold)",
+        &cli_cold_graph,
+        &git_blame_graph,
     );
     row("History::blame warm (cache hit)", &warm, &git_blame);
     row(

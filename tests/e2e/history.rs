@@ -743,6 +743,10 @@ fn random_history_with_merges_agrees_with_git() {
     ] {
         assert_history_agrees(&repo, &path, a.max(1), b);
     }
+    // Same answers when parents, trees and dates come from a commit-graph file.
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    assert_blame_agrees(&repo, &path, None);
+    assert_history_agrees(&repo, &path, 2, 10);
 }
 
 #[test]

@@ -146,6 +146,8 @@ impl Repo {
             Ok(None) => HashSet::new(),
             Err(err) => return Err(HistoryError::Objects(err.to_string())),
         };
+        // A commit-graph that can't be read is only a missed shortcut.
+        let graph = repo.commit_graph_if_enabled().ok().flatten();
         Ok(Objects {
             repo,
             buf: Vec::new(),
@@ -153,6 +155,7 @@ impl Repo {
             commits: HashMap::new(),
             shallow,
             mailmap: None,
+            graph,
         })
     }
 }
@@ -177,8 +180,9 @@ pub(crate) struct CommitNode {
     pub parents: Vec<ObjectId>,
     /// Committer time: git walks history newest-committed first.
     pub time: i64,
-    /// The raw commit, parsed into [`CommitFacts`] only for commits that end up blamed.
-    raw: Arc<[u8]>,
+    /// The raw commit, parsed into [`CommitFacts`] only for commits that end
+    /// up blamed; `None` when the node came from the commit-graph.
+    raw: Option<Arc<[u8]>>,
 }
 
 /// What a person reads about a commit.
@@ -208,6 +212,7 @@ pub(crate) struct Objects {
     shallow: HashSet<ObjectId>,
     /// `.mailmap` (read lazily, only as data): git blame shows mapped names.
     mailmap: Option<gix::mailmap::Snapshot>,
+    graph: Option<gix::commitgraph::Graph>,
 }
 
 fn objects_error(err: impl std::fmt::Display) -> HistoryError {
@@ -260,6 +265,10 @@ impl Objects {
 
     pub fn commit(&mut self, id: ObjectId) -> Result<&CommitNode, HistoryError> {
         if !self.commits.contains_key(&id) {
+            if let Some(node) = self.commit_from_graph(id) {
+                self.commits.insert(id, node);
+                return Ok(&self.commits[&id]);
+            }
             let data = self
                 .repo
                 .objects
@@ -289,15 +298,47 @@ impl Objects {
                 tree: commit.tree(),
                 parents,
                 time,
-                raw: raw.clone(),
+                raw: Some(raw.clone()),
             };
             self.commits.insert(id, node);
         }
         Ok(&self.commits[&id])
     }
 
+    /// Tree, parents and time straight from the commit-graph file when the
+    /// repository has one (as git does), without inflating the commit.
+    fn commit_from_graph(&self, id: ObjectId) -> Option<CommitNode> {
+        let graph = self.graph.as_ref()?;
+        let commit = graph.commit_by_id(id)?;
+        let parents = if self.shallow.contains(&id) {
+            Vec::new()
+        } else {
+            let mut parents = Vec::new();
+            for parent in commit.iter_parents() {
+                parents.push(graph.id_at(parent.ok()?).to_owned());
+            }
+            parents
+        };
+        Some(CommitNode {
+            tree: commit.root_tree_id().to_owned(),
+            parents,
+            time: i64::try_from(commit.committer_timestamp()).ok()?,
+            raw: None,
+        })
+    }
+
     pub fn commit_facts(&mut self, id: ObjectId) -> Result<Arc<CommitFacts>, HistoryError> {
-        let raw = self.commit(id)?.raw.clone();
+        let raw = match self.commit(id)?.raw.clone() {
+            Some(raw) => raw,
+            None => {
+                let data = self
+                    .repo
+                    .objects
+                    .find(&id, &mut self.buf)
+                    .map_err(objects_error)?;
+                Arc::from(data.data)
+            }
+        };
         let commit =
             gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1).map_err(objects_error)?;
         let mailmap = self.mailmap.get_or_insert_with(|| self.repo.open_mailmap());
