@@ -10,6 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use gix::ObjectId;
@@ -43,6 +44,8 @@ pub(crate) struct Blob {
 /// Per-request state: objects, interned lines, loaded blobs.
 pub(crate) struct Walker<'a> {
     pub objects: &'a mut Objects,
+    /// Set by the caller to abandon the walk (a newer request superseded it).
+    pub cancel: Option<Arc<AtomicBool>>,
     pub interner: LineInterner,
     blobs: HashMap<ObjectId, Rc<Blob>>,
 }
@@ -50,6 +53,7 @@ pub(crate) struct Walker<'a> {
 impl<'a> Walker<'a> {
     pub fn new(objects: &'a mut Objects) -> Self {
         Walker {
+            cancel: None,
             objects,
             interner: LineInterner::default(),
             blobs: HashMap::new(),
@@ -65,6 +69,13 @@ impl<'a> Walker<'a> {
         let blob = Rc::new(Blob { data, lines });
         self.blobs.insert(id, blob.clone());
         Ok(blob)
+    }
+
+    pub fn check_cancelled(&self) -> Result<(), HistoryError> {
+        match &self.cancel {
+            Some(flag) if flag.load(Ordering::Relaxed) => Err(HistoryError::Cancelled),
+            _ => Ok(()),
+        }
     }
 
     pub fn buffer(&mut self, data: Vec<u8>) -> Blob {
@@ -135,6 +146,7 @@ impl<'a> Walker<'a> {
         state.enqueue(start, self.objects.commit(commit)?.time);
 
         while let Some((_, _, index)) = state.queue.pop() {
+            self.check_cancelled()?;
             let suspects = std::mem::take(&mut state.origins[index].suspects);
             if suspects.is_empty() {
                 continue;

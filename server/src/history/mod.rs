@@ -30,6 +30,7 @@
 //! functions use one process-wide memory cache.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 
 mod blame;
@@ -88,6 +89,8 @@ pub enum HistoryError {
     Io { path: PathBuf, message: String },
     #[error("reading git objects: {0}")]
     Objects(String),
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// Who wrote one line of a file, and where that line was when they did.
@@ -149,12 +152,24 @@ pub(crate) struct FileBlame {
 pub struct History {
     repo: Repo,
     cache: Arc<BlameCache>,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl History {
     /// `cache` is shared between all `History` values that should share results.
     pub fn new(repo: Repo, cache: Arc<BlameCache>) -> History {
-        History { repo, cache }
+        History {
+            repo,
+            cache,
+            cancel: None,
+        }
+    }
+
+    /// Long walks check `flag` and stop with [`HistoryError::Cancelled`] once
+    /// it is set, so a superseded request stops using the blocking pool.
+    pub fn cancelled_by(mut self, flag: Arc<AtomicBool>) -> History {
+        self.cancel = Some(flag);
+        self
     }
 
     /// Discovers the repository holding `path`, with a memory cache and,
@@ -257,7 +272,15 @@ impl History {
         let relative = self.repo.relative_path(path)?;
         let mut objects = self.repo.objects()?;
         let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
-        let found = range::line_log(&mut objects, commit, &relative, start, end, path)?;
+        let found = range::line_log(
+            &mut objects,
+            commit,
+            &relative,
+            start,
+            end,
+            path,
+            self.cancel.clone(),
+        )?;
         let mut out = Vec::with_capacity(found.len());
         for change in found {
             let facts = self.cache.facts(&mut objects, change.commit)?;
@@ -325,7 +348,9 @@ impl History {
         }
         let cache = self.cache.clone();
         let mut known = |c: ObjectId, p: &str| cache.get(c, p);
-        let blame = blame::Walker::new(objects).blame(commit, relative, &mut known)?;
+        let mut walker = blame::Walker::new(objects);
+        walker.cancel = self.cancel.clone();
+        let blame = walker.blame(commit, relative, &mut known)?;
         let blame = Arc::new(blame);
         self.cache.put(objects, commit, relative, blame.clone())?;
         Ok(blame)
@@ -419,10 +444,7 @@ fn process_cache() -> Arc<BlameCache> {
 }
 
 fn with_history<T>(repo: &Repo, f: impl FnOnce(&History) -> T) -> T {
-    let history = History {
-        repo: repo.clone(),
-        cache: process_cache(),
-    };
+    let history = History::new(repo.clone(), process_cache());
     f(&history)
 }
 
@@ -472,6 +494,48 @@ mod tests {
         for (buffer, committed, expected) in table {
             assert_eq!(normalize_line_endings(buffer, committed), expected);
         }
+    }
+
+    #[test]
+    fn a_set_flag_cancels_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .args([
+                    "-c",
+                    "user.name=T",
+                    "-c",
+                    "user.email=t@x",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        };
+        git(&["init", "-q"]);
+        std::fs::write(dir.path().join("f"), "a\n").unwrap();
+        git(&["add", "f"]);
+        git(&["commit", "-qm", "one"]);
+        let file = dir.path().join("f");
+        let flag = Arc::new(AtomicBool::new(true));
+        let history = History::discover(&file, None)
+            .unwrap()
+            .cancelled_by(flag.clone());
+        assert!(matches!(
+            history.blame(&file, None),
+            Err(HistoryError::Cancelled)
+        ));
+        assert!(matches!(
+            history.range_history(&file, 1, 1, None),
+            Err(HistoryError::Cancelled)
+        ));
+        flag.store(false, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(history.blame(&file, None).unwrap().len(), 1);
     }
 
     #[test]

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use gix::ObjectId;
 
@@ -39,8 +41,10 @@ pub(crate) fn line_log(
     start: u32,
     end: u32,
     shown: &Path,
+    cancel: Option<Arc<AtomicBool>>,
 ) -> Result<Vec<RangeChange>, HistoryError> {
     let mut walker = Walker::new(objects);
+    walker.cancel = cancel;
     let tree = walker.objects.commit(tip)?.tree;
     let blob = match walker.objects.entry(tree, path)? {
         Some((EntryKind::File | EntryKind::Link, id)) => id,
@@ -70,6 +74,7 @@ pub(crate) fn line_log(
     pending.insert(tip, vec![(path.to_owned(), vec![(start - 1, end)])]);
     let mut out = Vec::new();
     for commit in order {
+        walker.check_cancelled()?;
         let Some(tracked) = pending.remove(&commit) else {
             continue;
         };
