@@ -240,7 +240,59 @@ fn our_history(repo: &Repo, path: &str, start: u32, end: u32) -> Vec<String> {
         .collect()
 }
 
+/// Per commit, the `+` and `-` lines `git log -L` prints (merges left out:
+/// git prints their diff differently).
+fn git_log_l_changed(repo: &Repo, path: &str, start: u32, end: u32) -> Vec<(String, u32)> {
+    let out = repo.git(&[
+        "log",
+        &format!("-L{start},{end}:{path}"),
+        "--format=commit %H %P",
+    ]);
+    let mut rows: Vec<(String, u32, bool)> = Vec::new();
+    for line in out.lines() {
+        if let Some(rest) = line.strip_prefix("commit ") {
+            let words: Vec<&str> = rest.split(' ').collect();
+            rows.push((words[0].to_owned(), 0, words.len() > 2));
+        } else if (line.starts_with('+') && !line.starts_with("+++"))
+            || (line.starts_with('-') && !line.starts_with("---"))
+        {
+            rows.last_mut().unwrap().1 += 1;
+        }
+    }
+    rows.into_iter()
+        .filter(|r| !r.2)
+        .map(|r| (r.0, r.1))
+        .collect()
+}
+
+fn our_changed(repo: &Repo, path: &str, start: u32, end: u32) -> Vec<(String, u32)> {
+    let out = repo.provenance_ok(&[
+        "history",
+        path,
+        "--lines",
+        &format!("{start}:{end}"),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["commit"].as_str().unwrap().to_owned(),
+                c["linesChanged"].as_u64().unwrap() as u32,
+            )
+        })
+        .collect()
+}
+
 fn assert_history_agrees(repo: &Repo, path: &str, start: u32, end: u32) {
+    let theirs = git_log_l_changed(repo, path, start, end);
+    let ours: Vec<(String, u32)> = our_changed(repo, path, start, end)
+        .into_iter()
+        .filter(|(c, _)| theirs.iter().any(|(t, _)| t == c))
+        .collect();
+    assert_eq!(ours, theirs, "linesChanged for -L{start},{end}:{path}");
     assert_eq!(
         our_history(repo, path, start, end),
         git_log_l(repo, path, start, end),

@@ -79,23 +79,38 @@ fn committed_text(
     history.file_text(path, rev)
 }
 
+/// One line of `blame --json` output (JSON Lines), fields in this order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonLine<'a> {
+    line: u32,
+    commit: Option<&'a str>,
+    original_line: u32,
+    path: &'a str,
+    author: &'a str,
+    time: i64,
+    ai: bool,
+    agent: Option<String>,
+}
+
 fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> std::io::Result<()> {
     for l in lines {
         let assistant = l
             .commit
             .as_deref()
             .and_then(|commit| assistant_for(history, commit, &l.path, l.original_line));
-        let value = serde_json::json!({
-            "line": l.line,
-            "commit": l.commit,
-            "originalLine": l.original_line,
-            "path": l.path,
-            "author": l.author,
-            "time": l.time,
-            "ai": assistant.is_some(),
-            "agent": assistant.map(|(agent,)| agent),
-        });
-        writeln!(out, "{value}")?;
+        let json = JsonLine {
+            line: l.line,
+            commit: l.commit.as_deref(),
+            original_line: l.original_line,
+            path: &l.path,
+            author: &l.author,
+            time: l.time,
+            ai: assistant.is_some(),
+            agent: assistant.map(|(agent,)| agent),
+        };
+        serde_json::to_writer(&mut *out, &json)?;
+        out.write_all(b"\n")?;
     }
     Ok(())
 }

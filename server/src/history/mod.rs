@@ -121,11 +121,11 @@ pub struct RangeCommit {
     pub time: i64,
     pub summary: String,
     pub message: String,
-    /// Lines added by the hunks of this commit's diff (against its first
-    /// parent) that touch the tracked range, counted whole, as `git log -L`
-    /// prints them.
+    /// Lines this commit added inside the tracked range: the `+` lines
+    /// `git log -L` prints for it (diff against the first parent).
     pub lines_added: u32,
-    /// Lines deleted by those hunks.
+    /// Lines deleted by the hunks that touch the range, counted whole: the
+    /// `-` lines `git log -L` prints.
     pub lines_deleted: u32,
     /// The file's path in this commit.
     pub path: String,

@@ -199,8 +199,13 @@ fn map_to_parent(
         let touched = touched(&hunks, ranges);
         if !touched.is_empty() {
             step.changed = true;
+            // Count what `git log -L` prints: every deleted line of a
+            // touching hunk, and its added lines that fall inside the range.
             for h in &touched {
-                step.added += h.after.len() as u32;
+                step.added += ranges
+                    .iter()
+                    .map(|&(s, e)| e.min(h.after.end).saturating_sub(s.max(h.after.start)))
+                    .sum::<u32>();
                 step.deleted += h.before.len() as u32;
             }
         }
