@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use provenance_ls::history::{BlameCache, History, Repo};
 
 const RUNS: usize = 7;
+/// Set when this executable should act as `provenance-ls` itself.
+const AS_CLI: &str = "PROVENANCE_BENCH_AS_CLI";
 
 struct Rng(u64);
 
@@ -94,7 +96,9 @@ fn edit(rng: &mut Rng, lines: &mut Vec<String>, serial: usize) {
     }
 }
 
-fn generate(root: &Path, commits: usize) {
+/// `repack`: recompute deltas as `git gc` does; without it the pack keeps
+/// `git fast-import`'s layout (each version a delta of the previous one).
+fn generate(root: &Path, commits: usize, repack: bool) {
     std::fs::create_dir_all(root).unwrap();
     git(root, &["init", "-q", "-b", "main"]);
     git(root, &["config", "user.name", "Bench"]);
@@ -157,7 +161,9 @@ fn generate(root: &Path, commits: usize) {
     assert!(child.wait().unwrap().success());
     git(root, &["checkout", "-q", "main"]);
     // Recompute deltas as `git gc` on a server does (newest versions whole, older ones as deltas).
-    git(root, &["repack", "-adfq"]);
+    if repack {
+        git(root, &["repack", "-adfq"]);
+    }
 }
 
 /// (commit, original line) per line, from `git blame --porcelain`.
@@ -246,7 +252,10 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
+    if std::env::var_os(AS_CLI).is_some() {
+        return provenance_ls::cli::main();
+    }
     let commits: usize = std::env::var("PROVENANCE_BENCH_COMMITS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -258,7 +267,7 @@ fn main() {
         None => dir.path().join("repo"),
     };
     let started = Instant::now();
-    generate(&root, commits);
+    generate(&root, commits, true);
     let file = root.join("src/deep.c");
     let line_count = std::fs::read_to_string(&file).unwrap().lines().count();
     eprintln!(
@@ -275,7 +284,7 @@ fn main() {
             );
             history.blame(&file, Some("HEAD")).unwrap();
         }
-        return;
+        return std::process::ExitCode::SUCCESS;
     }
     // Correctness first: the same answer as git, line for line.
     let expected = git_lines(&root);
@@ -297,7 +306,18 @@ fn main() {
     let gix_myers = gix_blame_lines(&root, gix::diff::blob::Algorithm::Myers);
     let gix_histogram = gix_blame_lines(&root, gix::diff::blob::Algorithm::Histogram);
     // Interleaved runs, so the load of a shared machine hits every contender alike.
-    let binary = env!("CARGO_BIN_EXE_provenance-ls");
+    // The CLI rows run this very executable as the CLI (same code, same
+    // build): the shared target/release/provenance-ls may be another
+    // worktree's build by the time we run.
+    let this = std::env::current_exe().unwrap();
+    let cli = |dir: &Path| {
+        let mut command = Command::new(&this);
+        command
+            .current_dir(dir)
+            .env(AS_CLI, "1")
+            .env_remove("PROVENANCE_LS_CACHE_DIR");
+        command
+    };
     let mut git_blame = Samples::default();
     let mut cli_cold = Samples::default();
     let mut lib_cold = Samples::default();
@@ -307,9 +327,7 @@ fn main() {
             git(&root, &["blame", "--porcelain", "HEAD", "--", "src/deep.c"]);
         });
         cli_cold.measure(|| {
-            let out = Command::new(binary)
-                .current_dir(&root)
-                .env_remove("PROVENANCE_LS_CACHE_DIR")
+            let out = cli(&root)
                 .args(["blame", "src/deep.c", "--rev", "HEAD", "--json"])
                 .output()
                 .unwrap();
@@ -343,9 +361,7 @@ fn main() {
             git(&root, &["blame", "--porcelain", "HEAD", "--", "src/deep.c"]);
         });
         cli_cold_graph.measure(|| {
-            let out = Command::new(binary)
-                .current_dir(&root)
-                .env_remove("PROVENANCE_LS_CACHE_DIR")
+            let out = cli(&root)
                 .args(["blame", "src/deep.c", "--rev", "HEAD", "--json"])
                 .output()
                 .unwrap();
@@ -353,6 +369,27 @@ fn main() {
         });
     }
     std::fs::remove_file(root.join(".git/objects/info/commit-graph")).unwrap();
+
+    // The same history as `git fast-import` leaves it, deltas running old to new.
+    let imported = dir.path().join("imported");
+    generate(&imported, commits, false);
+    let mut git_blame_imported = Samples::default();
+    let mut cli_cold_imported = Samples::default();
+    for _ in 0..RUNS {
+        git_blame_imported.measure(|| {
+            git(
+                &imported,
+                &["blame", "--porcelain", "HEAD", "--", "src/deep.c"],
+            );
+        });
+        cli_cold_imported.measure(|| {
+            let out = cli(&imported)
+                .args(["blame", "src/deep.c", "--rev", "HEAD", "--json"])
+                .output()
+                .unwrap();
+            assert!(out.status.success());
+        });
+    }
 
     // Range history against `git log -L` on the same history.
     let git_log_l = || -> Vec<String> {
@@ -475,6 +512,16 @@ fn main() {
         &cli_cold_graph,
         &git_blame_graph,
     );
+    row(
+        "fast-import pack: git blame --porcelain (process)",
+        &git_blame_imported,
+        &git_blame_imported,
+    );
+    row(
+        "fast-import pack: provenance-ls blame --json (process, cold)",
+        &cli_cold_imported,
+        &git_blame_imported,
+    );
     row("History::blame warm (cache hit)", &warm, &git_blame);
     row(
         "History::blame after one new commit (parent cached)",
@@ -515,4 +562,5 @@ fn main() {
         "| stock gix-blame 0.20, Histogram (its default) | {} |",
         differing(&gix_histogram, &expected)
     );
+    std::process::ExitCode::SUCCESS
 }

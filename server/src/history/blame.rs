@@ -83,6 +83,51 @@ impl<'a> Walker<'a> {
         Blob { data, lines }
     }
 
+    /// Packs written by `git fast-import` store each version of a file as a
+    /// delta of the *previous* one, up to 50 deep, while the walk goes newest
+    /// first; gix caches only the object it was asked for, not the bases it
+    /// resolved on the way, so every version would re-resolve most of its
+    /// chain. When the parent's version sits shallower in its chain than the
+    /// child's (the sign of that layout), read the versions along first
+    /// parents oldest first, so each resolves in one step from the one before.
+    fn prefetch_older_versions(
+        &mut self,
+        parent: ObjectId,
+        path: &str,
+        parent_blob: ObjectId,
+        child_blob: ObjectId,
+    ) -> Result<(), HistoryError> {
+        const WORTH_IT: u32 = 8;
+        if self.blobs.contains_key(&parent_blob) {
+            return Ok(());
+        }
+        let depth = self.objects.delta_depth(parent_blob);
+        if depth < WORTH_IT || depth >= self.objects.delta_depth(child_blob) {
+            return Ok(());
+        }
+        let mut versions = vec![parent_blob];
+        let mut commit = parent;
+        while versions.len() <= depth as usize {
+            let Some(&older) = self.objects.commit(commit)?.parents.first() else {
+                break;
+            };
+            let tree = self.objects.commit(older)?.tree;
+            match self.objects.entry(tree, path)? {
+                Some((EntryKind::File | EntryKind::Link, id)) => {
+                    if versions.last() != Some(&id) {
+                        versions.push(id);
+                    }
+                }
+                _ => break,
+            }
+            commit = older;
+        }
+        for id in versions.into_iter().rev() {
+            self.blob(id)?;
+        }
+        Ok(())
+    }
+
     /// The blob of `path` in `parent`, following a whole-file rename when the
     /// path is not a file there (git's `find_origin` then `find_rename`).
     pub fn find_origin(
@@ -216,6 +261,7 @@ impl<'a> Walker<'a> {
         }
         let target = self.blob(blob)?;
         for (parent, ppath, pblob) in scapegoats.into_iter().flatten() {
+            self.prefetch_older_versions(parent, &ppath, pblob, blob)?;
             let old = self.blob(pblob)?;
             let hunks =
                 self.interner

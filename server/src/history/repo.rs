@@ -377,6 +377,14 @@ impl Objects {
         Ok(None)
     }
 
+    /// How many deltas deep `id` is stored in its pack (0 if whole or loose).
+    pub fn delta_depth(&self, id: ObjectId) -> u32 {
+        match gix::odb::Header::try_header(&self.repo.objects, &id) {
+            Ok(Some(gix::odb::find::Header::Packed(outcome))) => outcome.num_deltas,
+            _ => 0,
+        }
+    }
+
     pub fn blob(&mut self, id: ObjectId) -> Result<Vec<u8>, HistoryError> {
         let mut data = Vec::new();
         let blob = self
