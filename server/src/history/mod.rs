@@ -188,6 +188,7 @@ impl History {
     /// Blame of `path` as committed at `rev` (default HEAD).
     pub fn blame(&self, path: &Path, rev: Option<&str>) -> Result<Vec<BlameLine>, HistoryError> {
         let relative = self.repo.relative_path(path)?;
+        let _span = tracing::debug_span!("blame", path = %relative, rev).entered();
         let mut objects = self.repo.objects()?;
         let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
         let blame = self.file_blame(&mut objects, commit, &relative, path)?;
@@ -202,6 +203,7 @@ impl History {
     /// since HEAD, every line is uncommitted.
     pub fn blame_buffer(&self, path: &Path, buffer: &str) -> Result<Vec<BlameLine>, HistoryError> {
         let relative = self.repo.relative_path(path)?;
+        let _span = tracing::debug_span!("blame_buffer", path = %relative).entered();
         check_content(path, buffer.as_bytes())?;
         let mut objects = self.repo.objects()?;
         let head = match objects.head() {
@@ -270,6 +272,8 @@ impl History {
         rev: Option<&str>,
     ) -> Result<Vec<RangeCommit>, HistoryError> {
         let relative = self.repo.relative_path(path)?;
+        let _span =
+            tracing::debug_span!("range_history", path = %relative, start, end, rev).entered();
         let mut objects = self.repo.objects()?;
         let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
         let found = range::line_log(
@@ -325,6 +329,7 @@ impl History {
         shown: &Path,
     ) -> Result<Arc<FileBlame>, HistoryError> {
         if let Some(hit) = self.cache.get(commit, relative) {
+            tracing::debug!(%commit, "blame from the cache");
             return Ok(hit);
         }
         let tree = objects.commit(commit)?.tree;

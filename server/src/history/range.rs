@@ -78,9 +78,7 @@ pub(crate) fn line_log(
         let Some(tracked) = pending.remove(&commit) else {
             continue;
         };
-        if std::env::var_os("PROVENANCE_LS_DEBUG_RANGES").is_some() {
-            eprintln!("{} {:?}", &commit.to_string()[..7], tracked);
-        }
+        tracing::trace!(%commit, ?tracked, "line ranges");
         let parents = walker.objects.commit(commit)?.parents.clone();
         if parents.len() <= 1 {
             let parent = parents.first().copied();
