@@ -156,6 +156,7 @@ impl Repo {
             shallow,
             mailmap: None,
             graph,
+            entries: HashMap::new(),
         })
     }
 }
@@ -213,6 +214,8 @@ pub(crate) struct Objects {
     /// `.mailmap` (read lazily, only as data): git blame shows mapped names.
     mailmap: Option<gix::mailmap::Snapshot>,
     graph: Option<gix::commitgraph::Graph>,
+    /// (tree, slash-separated path below it) → what is there.
+    entries: HashMap<(ObjectId, String), Option<(EntryKind, ObjectId)>>,
 }
 
 fn objects_error(err: impl std::fmt::Display) -> HistoryError {
@@ -351,30 +354,52 @@ impl Objects {
         tree: ObjectId,
         path: &str,
     ) -> Result<Option<(EntryKind, ObjectId)>, HistoryError> {
+        // Subtrees a commit didn't touch keep their ids, so remembering
+        // (subtree, rest of path) skips reading them again further back in
+        // history — git gets the same from diffing trees with a pathspec.
+        if self.entries.len() > 1 << 16 {
+            self.entries.clear();
+        }
         let mut current = tree;
-        let mut components = path.split('/').peekable();
-        while let Some(name) = components.next() {
+        let mut rest = path;
+        let mut visited: Vec<(ObjectId, usize)> = Vec::new();
+        let found = loop {
+            if let Some(known) = self.entries.get(&(current, rest.to_owned())) {
+                break *known;
+            }
+            visited.push((current, path.len() - rest.len()));
+            let (name, after) = match rest.split_once('/') {
+                Some((name, after)) => (name, Some(after)),
+                None => (rest, None),
+            };
             let tree = self
                 .repo
                 .objects
                 .find_tree_iter(&current, &mut self.buf)
                 .map_err(objects_error)?;
-            let mut found = None;
+            let mut entry_found = None;
             for entry in tree {
                 let entry = entry.map_err(objects_error)?;
                 if entry.filename == name.as_bytes() {
-                    found = Some((kind_of(entry.mode), entry.oid.to_owned()));
+                    entry_found = Some((kind_of(entry.mode), entry.oid.to_owned()));
                     break;
                 }
             }
-            match found {
-                None => return Ok(None),
-                Some((kind, id)) if components.peek().is_none() => return Ok(Some((kind, id))),
-                Some((EntryKind::Tree, id)) => current = id,
-                Some(_) => return Ok(None),
+            match (entry_found, after) {
+                (None, _) => break None,
+                (Some(found), None) => break Some(found),
+                (Some((EntryKind::Tree, id)), Some(after)) => {
+                    current = id;
+                    rest = after;
+                }
+                (Some(_), Some(_)) => break None,
             }
+        };
+        for (tree, offset) in visited {
+            self.entries
+                .insert((tree, path[offset..].to_owned()), found);
         }
-        Ok(None)
+        Ok(found)
     }
 
     /// How many deltas deep `id` is stored in its pack (0 if whole or loose).
