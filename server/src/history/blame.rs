@@ -71,6 +71,11 @@ impl<'a> Walker<'a> {
         Ok(blob)
     }
 
+    /// Drops a loaded version once no later step needs it.
+    pub fn forget(&mut self, id: ObjectId) {
+        self.blobs.remove(&id);
+    }
+
     pub fn check_cancelled(&self) -> Result<(), HistoryError> {
         match &self.cancel {
             Some(flag) if flag.load(Ordering::Relaxed) => Err(HistoryError::Cancelled),
@@ -90,7 +95,7 @@ impl<'a> Walker<'a> {
     /// chain. When the parent's version sits shallower in its chain than the
     /// child's (the sign of that layout), read the versions along first
     /// parents oldest first, so each resolves in one step from the one before.
-    fn prefetch_older_versions(
+    pub fn prefetch_older_versions(
         &mut self,
         parent: ObjectId,
         path: &str,
@@ -217,7 +222,7 @@ impl<'a> Walker<'a> {
             }
             let remaining = self.pass_blame(&mut state, commit, &path, blob, suspects)?;
             // Done with this version of the file (git drops it here too); keeps memory to the walk's frontier.
-            self.blobs.remove(&blob);
+            self.forget(blob);
             for s in remaining {
                 for k in 0..s.len {
                     state.result[(s.final_start + k) as usize] =

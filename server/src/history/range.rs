@@ -182,18 +182,22 @@ fn map_to_parent(
             }
         }
         let target = walker.blob(blob)?;
-        let hunks = match &before {
-            Some((_, pblob)) => {
+        let hunks = match (&before, parent) {
+            (Some((ppath, pblob)), Some(parent)) => {
+                walker.prefetch_older_versions(parent, ppath, *pblob, blob)?;
                 let old = walker.blob(*pblob)?;
                 walker
                     .interner
                     .diff(&old.lines, &old.data, &target.lines, &target.data, false)
             }
-            None => vec![Hunk {
+            _ => vec![Hunk {
                 before: 0..0,
                 after: 0..target.lines.len(),
             }],
         };
+        // Topological order: every child of this commit is done, so this
+        // version is only needed again if another path leads to it.
+        walker.forget(blob);
         let touched = touched(&hunks, ranges);
         if !touched.is_empty() {
             step.changed = true;
