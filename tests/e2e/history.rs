@@ -69,7 +69,7 @@ impl Repo {
             "git {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn try_git(&self, args: &[&str]) -> bool {
@@ -437,6 +437,11 @@ fn blame_of_an_uncommitted_edit() {
     assert_blame_agrees(&repo, "f.txt", None);
     let ours = our_blame(&repo, "f.txt", None);
     assert_eq!(ours[2].1, "null");
+    // Not UTF-8: still compared byte for byte with the committed version.
+    std::fs::write(repo.root.join("latin1.txt"), b"caf\xe9\nna\xefve\n").unwrap();
+    repo.commit("latin-1");
+    std::fs::write(repo.root.join("latin1.txt"), b"caf\xe9\nna\xefve\nplus\n").unwrap();
+    assert_blame_agrees(&repo, "latin1.txt", None);
     // A file git doesn't know yet: every line uncommitted.
     repo.write("new.txt", "a\nb\n");
     let ours = our_blame(&repo, "new.txt", None);

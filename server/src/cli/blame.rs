@@ -48,11 +48,9 @@ fn blame(args: &BlameArgs) -> Result<(), HistoryError> {
                 path: path.clone(),
                 message: err.to_string(),
             })?;
-            if bytes[..bytes.len().min(8000)].contains(&0) {
-                return Err(HistoryError::Binary { path: path.clone() });
-            }
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            (history.blame_buffer(path, &text)?, Some(text))
+            // Bytes, not text: a Latin-1 file must still match its blob.
+            let lines = history.blame_bytes(path, &bytes)?;
+            (lines, Some(String::from_utf8_lossy(&bytes).into_owned()))
         }
     };
     let stdout = std::io::stdout();

@@ -202,9 +202,15 @@ impl History {
     /// the others carry HEAD's blame. Without commits or with a file new
     /// since HEAD, every line is uncommitted.
     pub fn blame_buffer(&self, path: &Path, buffer: &str) -> Result<Vec<BlameLine>, HistoryError> {
+        self.blame_bytes(path, buffer.as_bytes())
+    }
+
+    /// [`History::blame_buffer`] for content that need not be UTF-8 (a file
+    /// read from disk): compared byte for byte with the committed version.
+    pub fn blame_bytes(&self, path: &Path, buffer: &[u8]) -> Result<Vec<BlameLine>, HistoryError> {
         let relative = self.repo.relative_path(path)?;
         let _span = tracing::debug_span!("blame_buffer", path = %relative).entered();
-        check_content(path, buffer.as_bytes())?;
+        check_content(path, buffer)?;
         let mut objects = self.repo.objects()?;
         let head = match objects.head() {
             Ok(head) => Some(head),
@@ -221,7 +227,7 @@ impl History {
         };
         let Some((head, blame)) = committed else {
             let count = blame::Walker::new(&mut objects)
-                .buffer(buffer.as_bytes().to_vec())
+                .buffer(buffer.to_vec())
                 .lines
                 .len();
             let lines: Vec<_> = (0..count as usize).map(|i| (i, None)).collect();
@@ -236,7 +242,7 @@ impl History {
         };
         let mut walker = blame::Walker::new(&mut objects);
         let old = walker.blob(blob)?;
-        let new = walker.buffer(normalize_line_endings(buffer.as_bytes(), &old.data));
+        let new = walker.buffer(normalize_line_endings(buffer, &old.data));
         let hunks = walker
             .interner
             .diff(&old.lines, &old.data, &new.lines, &new.data, true);
