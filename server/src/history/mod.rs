@@ -561,5 +561,10 @@ mod tests {
             };
             assert_eq!(got, expected, "{data:?}");
         }
+        let huge = vec![b'a'; MAX_FILE_BYTES + 1];
+        assert!(matches!(
+            check_content(path, &huge),
+            Err(HistoryError::TooLarge { .. })
+        ));
     }
 }
