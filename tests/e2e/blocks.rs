@@ -65,13 +65,14 @@ fn blocks_json_reports_history_per_block() {
     let repo = history();
     let blocks = blocks_json(&repo);
     let rendered: Vec<String> = blocks.iter().map(summary).collect();
-    // hot, as `git log -L` counts it: V1's hunk wrote 6 lines, V2 replaced 1 of them (+2),
-    // V3 replaced V2's 2 lines within 3 days (+3): 3 of 11 written lines churned. Claude's
-    // lines (V2) are all gone, so no current line is AI.
+    // hot, as `git log -L 5,8:app.py` counts it (lines added inside the range): V1 wrote
+    // 2 (`def hot`, `return x`), V2 replaced `return x` within 2 days (+2), V3 replaced V2's
+    // 2 lines within 3 days (+3): 3 of 7 written lines churned. Claude's lines (V2) are all
+    // gone, so no current line is AI.
     expect_test::expect![[r#"
         [
             "stable lines 0-2 commits=1 rewrites90d=0 churn14d=0.0 aiShare=0.0 authors=1 risk=low",
-            "hot lines 4-8 commits=3 rewrites90d=2 churn14d=0.273 aiShare=0.0 authors=2 risk=medium",
+            "hot lines 4-8 commits=3 rewrites90d=2 churn14d=0.429 aiShare=0.0 authors=2 risk=medium",
         ]
     "#]]
     .assert_debug_eq(&rendered);
