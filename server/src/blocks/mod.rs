@@ -62,7 +62,13 @@ pub struct BlockReport {
     pub authors: u32,
     pub age_days: u32,
     pub risk: Risk,
+    /// The newest commits that touched the block (at most `RECENT_COMMITS`),
+    /// newest first: what hover lists. Not serialized.
+    pub recent: Vec<crate::history::RangeCommit>,
 }
+
+/// How many of a block's commits a report keeps for display.
+pub const RECENT_COMMITS: usize = 5;
 
 /// serde: {range, name, commits, rewrites90d, churn14d, aiShare, authors, ageDays, risk}
 /// `range` is an LSP range of whole lines: from the block's first line,
@@ -141,6 +147,7 @@ pub fn block_reports_with(
             authors: stats.authors,
             age_days: stats.age_days,
             risk: assess(&stats.risk_inputs),
+            recent: commits.into_iter().take(RECENT_COMMITS).collect(),
         })
     };
     // One range-history walk per block dominates; blocks are independent, so share them out.

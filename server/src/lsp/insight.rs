@@ -58,6 +58,22 @@ pub enum Wait {
     AnyKnown(Duration),
 }
 
+/// A block commit as hover shows it, with the assistant that wrote it.
+fn shown(repo: &RepoHistory, c: &RangeCommit) -> ShownCommit {
+    ShownCommit {
+        agent: repo
+            .attribution
+            .commit_assistant(&c.commit)
+            .map(|a| a.agent),
+        commit: c.commit.clone(),
+        author: c.author.clone(),
+        time: c.time,
+        summary: c.summary.clone(),
+        lines_added: c.lines_added,
+        lines_deleted: c.lines_deleted,
+    }
+}
+
 /// Resolves to the insight when its computation ends.
 type Computing = watch::Receiver<Option<Arc<FileInsight>>>;
 
@@ -211,13 +227,25 @@ impl Insights {
             Err(e) => return unavailable(e.to_string()),
         };
         match blocks::block_reports(&repo.history, &repo.attribution, path, text, now_seconds()) {
-            Ok(blocks) => FileInsight {
-                text_hash,
-                head,
-                blocks,
-                unavailable: None,
-                recent: DashMap::new(),
-            },
+            Ok(blocks) => {
+                // The indexing walk already found each block's commits: keep
+                // them, so a first hover per block reads no history.
+                let recent = DashMap::new();
+                for report in &blocks {
+                    let shown = report.recent.iter().map(|c| shown(&repo, c)).collect();
+                    recent.insert(
+                        (report.block.start_line, report.block.end_line),
+                        Arc::new(shown),
+                    );
+                }
+                FileInsight {
+                    text_hash,
+                    head,
+                    blocks,
+                    unavailable: None,
+                    recent,
+                }
+            }
             Err(e) => FileInsight {
                 head,
                 ..unavailable(e.to_string())
