@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::history::History;
 use crate::journal::{self, Journal};
 use crate::provenance::{
     Attribution, Change, DocumentState, Hint, Record, Source, Thresholds, Workspace,
@@ -141,9 +142,35 @@ impl Tracker {
                 self.live
                     .open_with_known(doc, version, text, known, now_ms, attribution)
             }
-            None => self.live.open(doc, version, text, now_ms),
+            None => match self.marked_baseline(path, now_ms) {
+                Some((baseline, agent)) => {
+                    self.live
+                        .open_with_known(doc, version, text, baseline, now_ms, Some(agent))
+                }
+                None => self.live.open(doc, version, text, now_ms),
+            },
         };
         self.write(folder, records);
+    }
+
+    /// For a file the journal never saw but a recent mark names: what the
+    /// agent changed is measured against the file as committed at HEAD (or
+    /// nothing, for a file HEAD does not hold). Without a mark there is no
+    /// baseline: uncommitted work is not anybody's insertion.
+    fn marked_baseline(
+        &self,
+        path: Option<&Path>,
+        now_ms: u64,
+    ) -> Option<(DocumentState, Attribution)> {
+        let attribution = self.disk_attribution(path, now_ms);
+        if attribution.source != Source::Agent {
+            return None;
+        }
+        let path = path?;
+        let committed = History::discover(path, None)
+            .and_then(|history| history.file_text(path, None))
+            .unwrap_or_default();
+        Some((DocumentState::new(&committed, 0), attribution))
     }
 
     pub fn change(
@@ -199,8 +226,12 @@ impl Tracker {
         let Some(folder) = self.folder_index(Some(path)) else {
             return;
         };
-        let Some(known) = self.folders[folder].known.remove(doc) else {
-            return;
+        let known = match self.folders[folder].known.remove(doc) {
+            Some(known) => known,
+            None => match self.marked_baseline(Some(path), now_ms) {
+                Some((baseline, _)) => baseline,
+                None => return,
+            },
         };
         if known.text == text {
             self.folders[folder].known.insert(doc.to_string(), known);

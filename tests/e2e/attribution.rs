@@ -105,6 +105,12 @@ fn provenance_note_round_trips_through_git_notes() {
     assert_eq!(ai_lines(&index, &commit, "src/lib.rs", 6), ".AA.A.");
     assert_eq!(index.line_assistant(&commit, "src/lib.rs", 2), claude());
     assert_eq!(index.commit_assistant(&commit), claude());
+    // Revisions other than full ids are resolved.
+    assert_eq!(index.commit_assistant("HEAD"), claude());
+    assert_eq!(
+        index.line_assistant(&commit[..10], "src/lib.rs", 5),
+        claude()
+    );
 }
 
 #[test]
@@ -251,4 +257,15 @@ fn mktree(dir: &Path, listing: &str) -> String {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn provenance_note_is_written_without_a_configured_identity() {
+    let mut repo = Repo::new();
+    repo.write("a.rs", "fn a() {}\n");
+    let commit = repo.commit("Add a");
+    git(&repo, &["config", "--unset", "user.name"]);
+    git(&repo, &["config", "--unset", "user.email"]);
+    write_provenance_note(&repo.path(), &commit, &record("a.rs", 1, 1)).unwrap();
+    assert!(git(&repo, &["notes", "--ref=provenance", "show", &commit]).contains("claude-code"));
 }

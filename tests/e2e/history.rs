@@ -12,6 +12,8 @@ struct Repo {
     root: PathBuf,
     home: PathBuf,
     clock: std::cell::Cell<i64>,
+    /// Seconds the clock moves per commit (0: every commit in the same second).
+    step: std::cell::Cell<i64>,
 }
 
 impl Repo {
@@ -37,6 +39,7 @@ impl Repo {
             root,
             home,
             clock: std::cell::Cell::new(1_700_000_000),
+            step: std::cell::Cell::new(60),
         };
         repo.git(&["init", "-q", "-b", "main"]);
         repo.git(&["config", "user.name", "Ada Lovelace"]);
@@ -66,7 +69,7 @@ impl Repo {
             "git {args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     fn try_git(&self, args: &[&str]) -> bool {
@@ -89,7 +92,7 @@ impl Repo {
     }
 
     fn commit(&self, message: &str) {
-        self.clock.set(self.clock.get() + 60);
+        self.clock.set(self.clock.get() + self.step.get());
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--allow-empty", "-m", message]);
     }
@@ -237,7 +240,59 @@ fn our_history(repo: &Repo, path: &str, start: u32, end: u32) -> Vec<String> {
         .collect()
 }
 
+/// Per commit, the `+` and `-` lines `git log -L` prints (merges left out:
+/// git prints their diff differently).
+fn git_log_l_changed(repo: &Repo, path: &str, start: u32, end: u32) -> Vec<(String, u32)> {
+    let out = repo.git(&[
+        "log",
+        &format!("-L{start},{end}:{path}"),
+        "--format=commit %H %P",
+    ]);
+    let mut rows: Vec<(String, u32, bool)> = Vec::new();
+    for line in out.lines() {
+        if let Some(rest) = line.strip_prefix("commit ") {
+            let words: Vec<&str> = rest.split(' ').collect();
+            rows.push((words[0].to_owned(), 0, words.len() > 2));
+        } else if (line.starts_with('+') && !line.starts_with("+++"))
+            || (line.starts_with('-') && !line.starts_with("---"))
+        {
+            rows.last_mut().unwrap().1 += 1;
+        }
+    }
+    rows.into_iter()
+        .filter(|r| !r.2)
+        .map(|r| (r.0, r.1))
+        .collect()
+}
+
+fn our_changed(repo: &Repo, path: &str, start: u32, end: u32) -> Vec<(String, u32)> {
+    let out = repo.provenance_ok(&[
+        "history",
+        path,
+        "--lines",
+        &format!("{start}:{end}"),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["commit"].as_str().unwrap().to_owned(),
+                c["linesChanged"].as_u64().unwrap() as u32,
+            )
+        })
+        .collect()
+}
+
 fn assert_history_agrees(repo: &Repo, path: &str, start: u32, end: u32) {
+    let theirs = git_log_l_changed(repo, path, start, end);
+    let ours: Vec<(String, u32)> = our_changed(repo, path, start, end)
+        .into_iter()
+        .filter(|(c, _)| theirs.iter().any(|(t, _)| t == c))
+        .collect();
+    assert_eq!(ours, theirs, "linesChanged for -L{start},{end}:{path}");
     assert_eq!(
         our_history(repo, path, start, end),
         git_log_l(repo, path, start, end),
@@ -298,7 +353,19 @@ fn blame_follows_a_whole_file_rename() {
 
 #[test]
 fn blame_through_a_merge_with_changes_on_both_sides() {
+    merge_with_changes_on_both_sides(60);
+}
+
+/// Scripted histories often commit within one second; git's walk order then
+/// falls back to queue order, which must not change any answer.
+#[test]
+fn blame_through_a_merge_committed_in_one_second() {
+    merge_with_changes_on_both_sides(0);
+}
+
+fn merge_with_changes_on_both_sides(step: i64) {
     let repo = Repo::new();
+    repo.step.set(step);
     repo.write("f.txt", &numbered(0..30));
     repo.commit("base");
     repo.git(&["checkout", "-q", "-b", "side"]);
@@ -313,7 +380,7 @@ fn blame_through_a_merge_with_changes_on_both_sides() {
             .replace("line 25\n", "main twenty-five\nmain extra\n"),
     );
     repo.commit("main edit");
-    repo.clock.set(repo.clock.get() + 60);
+    repo.clock.set(repo.clock.get() + repo.step.get());
     repo.git(&["merge", "-q", "--no-edit", "side"]);
     repo.write(
         "f.txt",
@@ -370,6 +437,11 @@ fn blame_of_an_uncommitted_edit() {
     assert_blame_agrees(&repo, "f.txt", None);
     let ours = our_blame(&repo, "f.txt", None);
     assert_eq!(ours[2].1, "null");
+    // Not UTF-8: still compared byte for byte with the committed version.
+    std::fs::write(repo.root.join("latin1.txt"), b"caf\xe9\nna\xefve\n").unwrap();
+    repo.commit("latin-1");
+    std::fs::write(repo.root.join("latin1.txt"), b"caf\xe9\nna\xefve\nplus\n").unwrap();
+    assert_blame_agrees(&repo, "latin1.txt", None);
     // A file git doesn't know yet: every line uncommitted.
     repo.write("new.txt", "a\nb\n");
     let ours = our_blame(&repo, "new.txt", None);
@@ -427,6 +499,35 @@ fn errors_are_clear_and_exit_1() {
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn detached_head_and_submodules() {
+    let repo = Repo::new();
+    repo.write("f.txt", &numbered(0..6));
+    repo.commit("one");
+    repo.write("f.txt", &(numbered(0..6) + "two\n"));
+    repo.commit("two");
+    repo.git(&["checkout", "-q", "--detach", "HEAD~1"]);
+    assert_blame_agrees(&repo, "f.txt", None);
+    repo.write("f.txt", &(numbered(0..3) + "edit\n" + &numbered(3..6)));
+    assert_blame_agrees(&repo, "f.txt", None);
+    // A gitlink: blaming it is a typed error, not a crash.
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    repo.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{},sub", head.trim()),
+    ]);
+    repo.git(&["commit", "-q", "-m", "submodule"]);
+    let out = repo.provenance(&["blame", "sub", "--rev", "HEAD"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("submodule"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -699,6 +800,10 @@ fn random_history_with_merges_agrees_with_git() {
     ] {
         assert_history_agrees(&repo, &path, a.max(1), b);
     }
+    // Same answers when parents, trees and dates come from a commit-graph file.
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    assert_blame_agrees(&repo, &path, None);
+    assert_history_agrees(&repo, &path, 2, 10);
 }
 
 #[test]

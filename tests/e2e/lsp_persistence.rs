@@ -111,44 +111,49 @@ fn a_file_changed_while_the_server_was_away_is_re_anchored() {
         .any(|r| r["source"] == "external" && r["range"]["start"]["line"] == 0));
 }
 
-#[test]
-fn mark_then_an_on_disk_write_becomes_an_agent_region() {
-    let repo = repo_with_file();
+/// Opens and closes the file (so the server knows it), lets `write` change
+/// it on disk, tells the server, reopens it and returns its regions.
+fn regions_after_a_disk_write(repo: &Repo, write: impl FnOnce(&std::path::Path)) -> Value {
     let path = repo.file("src/lib.rs");
     let uri = file_uri(&path);
-    let mut client = server(&repo);
+    let mut client = server(repo);
     client.open(&uri, "rust", 1, "fn main() {\n}\n");
     client.notify(
         "textDocument/didClose",
         json!({"textDocument": {"uri": uri}}),
     );
-
-    // The agent writes the file, and its hook runs `provenance-ls mark`.
-    std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
-    let out = run_binary(
-        &repo.path(),
-        &repo.home(),
-        &[
-            "mark",
-            "--file",
-            path.to_str().unwrap(),
-            "--agent",
-            "claude-code",
-            "--model",
-            "opus",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    write(&path);
     client.notify(
         "workspace/didChangeWatchedFiles",
         json!({"changes": [{"uri": uri, "type": 2}]}),
     );
     client.open(&uri, "rust", 1, &std::fs::read_to_string(&path).unwrap());
-    let regions = client.regions(&uri);
+    client.regions(&uri)
+}
+
+#[test]
+fn mark_then_an_on_disk_write_becomes_an_agent_region() {
+    let repo = repo_with_file();
+    let regions = regions_after_a_disk_write(&repo, |path| {
+        // The agent writes the file, and its hook runs `provenance-ls mark`.
+        std::fs::write(path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
+        let file = path.to_str().unwrap();
+        let args = [
+            "mark",
+            "--file",
+            file,
+            "--agent",
+            "claude-code",
+            "--model",
+            "opus",
+        ];
+        let out = run_binary(&repo.path(), &repo.home(), &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
     let region = &regions["regions"][0];
     assert_eq!(region["source"], "agent", "{regions}");
     assert_eq!(region["agent"], "claude-code");
@@ -160,21 +165,9 @@ fn mark_then_an_on_disk_write_becomes_an_agent_region() {
 #[test]
 fn an_on_disk_write_without_a_mark_is_external() {
     let repo = repo_with_file();
-    let path = repo.file("src/lib.rs");
-    let uri = file_uri(&path);
-    let mut client = server(&repo);
-    client.open(&uri, "rust", 1, "fn main() {\n}\n");
-    client.notify(
-        "textDocument/didClose",
-        json!({"textDocument": {"uri": uri}}),
-    );
-    std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
-    client.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({"changes": [{"uri": uri, "type": 2}]}),
-    );
-    client.open(&uri, "rust", 1, &std::fs::read_to_string(&path).unwrap());
-    let regions = client.regions(&uri);
+    let regions = regions_after_a_disk_write(&repo, |path| {
+        std::fs::write(path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
+    });
     assert_eq!(regions["regions"][0]["source"], "external", "{regions}");
 }
 
@@ -252,4 +245,58 @@ fn an_open_file_rewritten_by_a_marked_agent_is_attributed_when_the_editor_reload
     let regions = client.regions(&uri);
     assert_eq!(regions["regions"][0]["source"], "agent", "{regions}");
     assert_eq!(regions["regions"][0]["agent"], "cursor");
+}
+
+#[test]
+fn a_marked_write_to_a_file_never_opened_is_measured_against_head() {
+    let repo = repo_with_file();
+    let path = repo.file("src/lib.rs");
+    let uri = file_uri(&path);
+    let mut client = server(&repo);
+    std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
+    let file = path.to_str().unwrap();
+    let out = run_binary(
+        &repo.path(),
+        &repo.home(),
+        &["mark", "--file", file, "--agent", "claude-code"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    client.open(&uri, "rust", 1, &std::fs::read_to_string(&path).unwrap());
+    let regions = client.regions(&uri);
+    assert_eq!(regions["regions"].as_array().unwrap().len(), 1, "{regions}");
+    assert_eq!(regions["regions"][0]["source"], "agent");
+    assert_eq!(regions["regions"][0]["range"]["start"]["line"], 2);
+
+    // A new file the agent created is all the agent's.
+    let created = repo.file("src/new.rs");
+    std::fs::write(&created, "pub fn made() {}\n").unwrap();
+    let file = created.to_str().unwrap();
+    let out = run_binary(
+        &repo.path(),
+        &repo.home(),
+        &["mark", "--file", file, "--agent", "claude-code"],
+    );
+    assert!(out.status.success());
+    let new_uri = file_uri(&created);
+    client.open(&new_uri, "rust", 1, "pub fn made() {}\n");
+    assert_eq!(client.regions(&new_uri)["regions"][0]["source"], "agent");
+}
+
+#[test]
+fn an_unmarked_file_never_opened_has_no_regions_on_open() {
+    let repo = repo_with_file();
+    let path = repo.file("src/lib.rs");
+    let uri = file_uri(&path);
+    let mut client = server(&repo);
+    std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
+    client.open(&uri, "rust", 1, &std::fs::read_to_string(&path).unwrap());
+    assert_eq!(client.regions(&uri)["regions"], json!([]));
 }

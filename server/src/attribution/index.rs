@@ -72,10 +72,15 @@ impl AttributionIndex {
         }
     }
 
+    /// Line-level attribution loaded once per repository (notes and trace files).
+    pub fn load(repo: &crate::history::Repo) -> AttributionIndex {
+        AttributionIndex::load_at(repo.workdir())
+    }
+
     /// `line` is 1-based in the file as of `commit`.
     pub fn line_assistant(&self, commit: &str, path: &str, line: u32) -> Option<Assistant> {
         let mut inner = self.inner.as_ref()?.lock().ok()?;
-        let id = ObjectId::from_hex(commit.as_bytes()).ok()?;
+        let id = inner.commit_id(commit)?;
         let verdicts = inner.file_verdicts(id, path);
         match verdicts.get(line.checked_sub(1)? as usize) {
             Some(Some(LineAuthor::Assistant(assistant))) => Some(assistant.clone()),
@@ -89,7 +94,7 @@ impl AttributionIndex {
     /// assistant its provenance or git-ai note names.
     pub fn commit_assistant(&self, commit: &str) -> Option<Assistant> {
         let mut inner = self.inner.as_ref()?.lock().ok()?;
-        let id = ObjectId::from_hex(commit.as_bytes()).ok()?;
+        let id = inner.commit_id(commit)?;
         inner.commit_entry(id)?.assistant
     }
 }
@@ -100,14 +105,21 @@ impl AttributionIndex {
         let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
             return false;
         };
-        ObjectId::from_hex(commit.as_bytes())
-            .ok()
+        inner
+            .commit_id(commit)
             .and_then(|id| inner.commit_entry(id))
             .is_some_and(|entry| entry.reviewed)
     }
 }
 
 impl Inner {
+    /// A full hex id as is; anything else (`HEAD`, a short id, a branch) through rev-parse.
+    fn commit_id(&self, commit: &str) -> Option<ObjectId> {
+        ObjectId::from_hex(commit.as_bytes())
+            .ok()
+            .or_else(|| notes::resolve_commit(&self.repo, commit).ok())
+    }
+
     fn commit_entry(&mut self, id: ObjectId) -> Option<CommitEntry> {
         if let Some(entry) = self.commits.get(&id) {
             return Some(entry.clone());
@@ -203,6 +215,18 @@ impl Inner {
     }
 
     fn compute_verdicts(&mut self, id: ObjectId, path: &str) -> Vec<Option<LineAuthor>> {
+        let Some(entry) = self.commit_entry(id) else {
+            return Vec::new();
+        };
+        // Most commits of most files have no line-level source: answer without reading the file.
+        let mentions_path = |record: &AgentTraceRecord| record.files.iter().any(|f| f.path == path);
+        let git_ai_mentions = entry
+            .git_ai
+            .as_ref()
+            .is_some_and(|note| note.files.iter().any(|f| f.path == path));
+        if !git_ai_mentions && !self.pool().iter().any(|p| mentions_path(&p.record)) {
+            return Vec::new();
+        }
         let text = notes::file_at(&self.repo, id, path)
             .ok()
             .flatten()
@@ -210,9 +234,6 @@ impl Inner {
             .unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         let mut verdicts: Vec<Option<LineAuthor>> = vec![None; lines.len()];
-        let Some(entry) = self.commit_entry(id) else {
-            return verdicts;
-        };
         let own_revisions: Vec<String> = std::iter::once(id)
             .chain(entry.parents.iter().copied())
             .map(|id| id.to_string())

@@ -21,8 +21,7 @@
 //! }
 //! ```
 //!
-//! `load(repo)` takes a `crate::history::Repo` once that module exists;
-//! until then [`AttributionIndex::load_at`] takes the repository's path.
+//! [`AttributionIndex::load_at`] takes a path where no `history::Repo` is at hand.
 //! docs/assistants.md says which marks count and in which order.
 
 use std::path::PathBuf;

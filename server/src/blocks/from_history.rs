@@ -1,84 +1,130 @@
-//! Block reports from the real history: range history and blame from
-//! `crate::history`, who was an assistant from `crate::attribution`.
+//! Block reports from the real history: [`BlockHistorySource`] over
+//! `crate::history` (blame, range history, with its caches) and
+//! `crate::attribution` (who wrote each line). The text asked about may
+//! differ from HEAD (an editor buffer): blame of the buffer and of HEAD are
+//! joined on each line's origin (commit, path, line there), which maps the
+//! buffer's unchanged lines to HEAD's, so range history runs on HEAD's lines.
+//! Never touches gix itself.
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use super::{
-    block_reports_with, BlockCommit, BlockHistorySource, BlockReport, BlocksError, LineOrigin,
-};
+use super::stats::{BlockHistorySource, LineOrigin};
+use super::BlocksError;
+use super::{block_reports_with, BlockReport};
 use crate::attribution::AttributionIndex;
-use crate::history::{History, HistoryError};
+use crate::history::{BlameLine, History, HistoryError, RangeCommit};
 
-struct RepositorySource<'a> {
+impl From<HistoryError> for BlocksError {
+    fn from(error: HistoryError) -> BlocksError {
+        BlocksError::History(error.to_string())
+    }
+}
+
+/// History of one file's current text, prepared once for all its blocks.
+struct GitHistory<'a> {
     history: &'a History,
-    attribution: &'a AttributionIndex,
+    /// For each line of the text (0-based index): its 1-based line at HEAD, if unchanged since.
+    head_lines: Vec<Option<u32>>,
+    origins: Vec<LineOrigin>,
 }
 
-fn history_error(e: HistoryError) -> BlocksError {
-    BlocksError::History(e.to_string())
+impl<'a> GitHistory<'a> {
+    fn new(
+        history: &'a History,
+        attribution: &AttributionIndex,
+        path: &Path,
+        text: &str,
+    ) -> Result<GitHistory<'a>, BlocksError> {
+        let buffer = match history.blame_buffer(path, text) {
+            Ok(lines) => lines,
+            // A file git does not know yet, or a repository without commits: all lines are new.
+            Err(HistoryError::NotInRevision { .. } | HistoryError::Unborn { .. }) => Vec::new(),
+            Err(error) => return Err(error.into()),
+        };
+        let head = if buffer.iter().any(|l| l.commit.is_some()) {
+            history.blame(path, None)?
+        } else {
+            Vec::new()
+        };
+        let at_head: HashMap<(&str, &str, u32), u32> = head
+            .iter()
+            .filter_map(|l| {
+                Some((
+                    (l.commit.as_deref()?, l.path.as_str(), l.original_line),
+                    l.line,
+                ))
+            })
+            .collect();
+        let head_lines = buffer
+            .iter()
+            .map(|l| {
+                let commit = l.commit.as_deref()?;
+                at_head
+                    .get(&(commit, l.path.as_str(), l.original_line))
+                    .copied()
+            })
+            .collect();
+        let origins = buffer.iter().map(|l| origin(l, attribution)).collect();
+        Ok(GitHistory {
+            history,
+            head_lines,
+            origins,
+        })
+    }
 }
 
-impl BlockHistorySource for RepositorySource<'_> {
+fn origin(line: &BlameLine, attribution: &AttributionIndex) -> LineOrigin {
+    let (ai, reviewed) = match line.commit.as_deref() {
+        Some(commit) => (
+            attribution
+                .line_assistant(commit, &line.path, line.original_line)
+                .is_some(),
+            attribution.commit_reviewed(commit),
+        ),
+        None => (false, false),
+    };
+    LineOrigin {
+        line: line.line,
+        commit: line.commit.clone(),
+        time: line.time,
+        author_email: line.author_email.clone(),
+        ai,
+        reviewed,
+    }
+}
+
+impl BlockHistorySource for GitHistory<'_> {
     fn range_history(
         &self,
         path: &Path,
         start: u32,
         end: u32,
-    ) -> Result<Vec<BlockCommit>, BlocksError> {
-        let found = match self.history.range_history(path, start, end, None) {
-            // Lines past the end of the committed file are not committed yet.
-            Err(HistoryError::InvalidRange { lines, .. }) if lines >= start => {
-                self.history.range_history(path, start, lines, None)
-            }
-            Err(HistoryError::InvalidRange { .. })
-            | Err(HistoryError::NotInRevision { .. })
-            | Err(HistoryError::Unborn { .. }) => Ok(Vec::new()),
-            other => other,
-        }
-        .map_err(history_error)?;
-        Ok(found
-            .into_iter()
-            .map(|c| BlockCommit {
-                commit: c.commit,
-                author: c.author,
-                author_email: c.author_email,
-                time: c.time,
-                summary: c.summary,
-                message: c.message,
-                lines_added: c.lines_added,
-                lines_deleted: c.lines_deleted,
-                path: c.path,
-            })
-            .collect())
+    ) -> Result<Vec<RangeCommit>, BlocksError> {
+        let mapped = self
+            .head_lines
+            .iter()
+            .skip(start.saturating_sub(1) as usize)
+            .take((end + 1).saturating_sub(start) as usize)
+            .flatten();
+        let (Some(&first), Some(&last)) = (mapped.clone().min(), mapped.max()) else {
+            // Nothing of the block is at HEAD: no history yet.
+            return Ok(Vec::new());
+        };
+        Ok(self.history.range_history(path, first, last, None)?)
     }
 
-    fn line_origins(&self, path: &Path, text: &str) -> Result<Vec<LineOrigin>, BlocksError> {
-        let blamed = self
-            .history
-            .blame_buffer(path, text)
-            .map_err(history_error)?;
-        Ok(blamed
-            .into_iter()
-            .map(|line| {
-                let (ai, reviewed) = match &line.commit {
-                    Some(commit) => (
-                        self.attribution
-                            .line_assistant(commit, &line.path, line.original_line)
-                            .is_some(),
-                        self.attribution.commit_reviewed(commit),
-                    ),
-                    None => (false, false),
-                };
-                LineOrigin {
-                    line: line.line,
-                    commit: line.commit,
-                    time: line.time,
-                    author_email: line.author_email,
-                    ai,
-                    reviewed,
-                }
-            })
-            .collect())
+    fn line_origins(&self, _path: &Path, text: &str) -> Result<Vec<LineOrigin>, BlocksError> {
+        if self.origins.is_empty() {
+            // Not in git at all: every line is new.
+            return Ok((1..=text.lines().count() as u32)
+                .map(|line| LineOrigin {
+                    line,
+                    ..LineOrigin::default()
+                })
+                .collect());
+        }
+        Ok(self.origins.clone())
     }
 }
 
@@ -91,13 +137,9 @@ pub fn block_reports(
     text: &str,
     now: i64,
 ) -> Result<Vec<BlockReport>, BlocksError> {
-    block_reports_with(
-        &RepositorySource {
-            history,
-            attribution,
-        },
-        path,
-        text,
-        now,
-    )
+    if super::split_blocks(path, text).is_empty() {
+        return Ok(Vec::new());
+    }
+    let source = GitHistory::new(history, attribution, path, text)?;
+    block_reports_with(&source, path, text, now)
 }

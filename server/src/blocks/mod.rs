@@ -13,16 +13,17 @@
 //! pub struct BlockReport { pub block: Block, pub commits: u32, pub rewrites_90d: u32, pub churn_14d: f64,
 //!     pub ai_share: f64, pub authors: u32, pub age_days: u32, pub risk: Risk }
 //! /// serde: {range, name, commits, rewrites90d, churn14d, aiShare, authors, ageDays, risk}
-//! pub fn block_reports(repo: &crate::history::Repo, path: &Path, text: &str, now: i64) -> Result<Vec<BlockReport>, BlocksError>;
+//! pub fn block_reports(history: &crate::history::History, attribution: &crate::attribution::AttributionIndex,
+//!     path: &Path, text: &str, now: i64) -> Result<Vec<BlockReport>, BlocksError>;
 //! ```
 //!
 //! Blocks are top-level items and the members of containers (methods of an
 //! impl, class, trait or namespace), never closures or functions nested in a
 //! function body; a container and its members are both listed. Names follow
 //! the code: `parse`, `impl Display for Span`, `Span::len`, `class Cache`,
-//! `Cache.get`, `type Server` / `Server.Serve` (Go). `block_reports` takes a
-//! `crate::history::Repo` once that module exists; until then
-//! [`block_reports_with`] takes any [`BlockHistorySource`].
+//! `Cache.get`, `type Server` / `Server.Serve` (Go). [`block_reports`] reads
+//! git through `crate::history` (`from_history.rs`); [`block_reports_with`] takes any
+//! [`BlockHistorySource`], which is how the statistics are tested.
 
 use std::path::Path;
 
@@ -36,7 +37,7 @@ mod syntax;
 mod from_history;
 pub use from_history::block_reports;
 pub use risk::{assess, Risk, RiskFactor, RiskInputs, RiskLevel, HIGH_FROM, MEDIUM_FROM};
-pub use stats::{block_stats, BlockCommit, BlockHistorySource, BlockStats, LineOrigin};
+pub use stats::{block_stats, BlockHistorySource, BlockStats, LineOrigin};
 
 /// A block of a file a reader sees.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -61,7 +62,13 @@ pub struct BlockReport {
     pub authors: u32,
     pub age_days: u32,
     pub risk: Risk,
+    /// The newest commits that touched the block (at most `RECENT_COMMITS`),
+    /// newest first: what hover lists. Not serialized.
+    pub recent: Vec<crate::history::RangeCommit>,
 }
+
+/// How many of a block's commits a report keeps for display.
+pub const RECENT_COMMITS: usize = 5;
 
 /// serde: {range, name, commits, rewrites90d, churn14d, aiShare, authors, ageDays, risk}
 /// `range` is an LSP range of whole lines: from the block's first line,
@@ -88,6 +95,9 @@ impl Serialize for BlockReport {
     }
 }
 
+/// Threads that walk block histories at once.
+const MAX_WORKERS: usize = 4;
+
 /// What can go wrong building block reports.
 #[derive(Debug, thiserror::Error)]
 pub enum BlocksError {
@@ -109,7 +119,7 @@ pub fn split_blocks(path: &Path, text: &str) -> Vec<Block> {
 /// Reports for every block of `text` (the current text of `path`), with
 /// history from `source`. `now` is Unix seconds.
 pub fn block_reports_with(
-    source: &impl BlockHistorySource,
+    source: &(impl BlockHistorySource + Sync),
     path: &Path,
     text: &str,
     now: i64,
@@ -119,29 +129,65 @@ pub fn block_reports_with(
         return Ok(Vec::new());
     }
     let origins = source.line_origins(path, text)?;
-    blocks
-        .into_iter()
-        .map(|block| {
-            let commits = source.range_history(path, block.start_line + 1, block.end_line + 1)?;
-            let lines = origins
-                .get(
-                    block.start_line as usize
-                        ..=(block.end_line as usize).min(origins.len().saturating_sub(1)),
-                )
-                .unwrap_or_default();
-            let stats = block_stats(&commits, lines, now);
-            Ok(BlockReport {
-                block,
-                commits: stats.commits,
-                rewrites_90d: stats.rewrites_90d,
-                churn_14d: stats.churn_14d,
-                ai_share: stats.ai_share,
-                authors: stats.authors,
-                age_days: stats.age_days,
-                risk: assess(&stats.risk_inputs),
-            })
+    let report = |block: Block| -> Result<BlockReport, BlocksError> {
+        let commits = source.range_history(path, block.start_line + 1, block.end_line + 1)?;
+        let lines = origins
+            .get(
+                block.start_line as usize
+                    ..=(block.end_line as usize).min(origins.len().saturating_sub(1)),
+            )
+            .unwrap_or_default();
+        let stats = block_stats(&commits, lines, now);
+        Ok(BlockReport {
+            block,
+            commits: stats.commits,
+            rewrites_90d: stats.rewrites_90d,
+            churn_14d: stats.churn_14d,
+            ai_share: stats.ai_share,
+            authors: stats.authors,
+            age_days: stats.age_days,
+            risk: assess(&stats.risk_inputs),
+            recent: commits.into_iter().take(RECENT_COMMITS).collect(),
         })
-        .collect()
+    };
+    // One range-history walk per block dominates; blocks are independent, so share them out.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_WORKERS)
+        .min(blocks.len());
+    if workers <= 1 {
+        return blocks.into_iter().map(report).collect();
+    }
+    let mut slots: Vec<Option<Result<BlockReport, BlocksError>>> = Vec::new();
+    slots.resize_with(blocks.len(), || None);
+    std::thread::scope(|scope| {
+        let report = &report;
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let mine: Vec<(usize, Block)> = blocks
+                    .iter()
+                    .cloned()
+                    .enumerate()
+                    .skip(worker)
+                    .step_by(workers)
+                    .collect();
+                scope.spawn(move || {
+                    mine.into_iter()
+                        .map(|(i, block)| (i, report(block)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            let done = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, result) in done {
+                slots[i] = Some(result);
+            }
+        }
+    });
+    slots.into_iter().flatten().collect()
 }
 
 #[cfg(test)]

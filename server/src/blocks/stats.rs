@@ -1,6 +1,6 @@
 //! Per-block history statistics (commits, rewrites, 14-day churn, AI share,
 //! authors, age) from plain inputs: the commits that touched the block and
-//! the origin of each current line. `BlockHistorySource` is what a history
+//! the origin of each current line (`history::RangeCommit` is plain data). `BlockHistorySource` is what a history
 //! backend must answer; this file never reads git itself.
 
 use std::collections::HashSet;
@@ -9,28 +9,13 @@ use std::path::Path;
 use super::risk::RiskInputs;
 use super::BlocksError;
 use crate::attribution::is_bot;
+use crate::history::RangeCommit;
 
 const DAY: i64 = 86_400;
 /// The window for "recent" measures.
 pub const WINDOW_DAYS: i64 = 90;
 /// GitClear's churn horizon: a line replaced or deleted this soon after it was written churned.
 pub const CHURN_DAYS: i64 = 14;
-
-/// One commit that touched a block (the fields of `history::RangeCommit`).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct BlockCommit {
-    pub commit: String,
-    pub author: String,
-    pub author_email: String,
-    /// Unix seconds.
-    pub time: i64,
-    pub summary: String,
-    pub message: String,
-    /// Lines of the block this commit added and deleted.
-    pub lines_added: u32,
-    pub lines_deleted: u32,
-    pub path: String,
-}
 
 /// Where one current line of the file came from.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -55,7 +40,7 @@ pub trait BlockHistorySource {
         path: &Path,
         start: u32,
         end: u32,
-    ) -> Result<Vec<BlockCommit>, BlocksError>;
+    ) -> Result<Vec<RangeCommit>, BlocksError>;
     /// The origin of every line of `text` (the current text of `path`), in order.
     fn line_origins(&self, path: &Path, text: &str) -> Result<Vec<LineOrigin>, BlocksError>;
 }
@@ -73,11 +58,11 @@ pub struct BlockStats {
 }
 
 /// Statistics of one block from its commits (newest first) and the origins of its lines.
-pub fn block_stats(commits: &[BlockCommit], lines: &[LineOrigin], now: i64) -> BlockStats {
+pub fn block_stats(commits: &[RangeCommit], lines: &[LineOrigin], now: i64) -> BlockStats {
     let window_start = now - WINDOW_DAYS * DAY;
     // The oldest commit wrote the block; what came after is change.
     let changes = commits.len().saturating_sub(1);
-    let recent_changes: Vec<&BlockCommit> = commits[..changes]
+    let recent_changes: Vec<&RangeCommit> = commits[..changes]
         .iter()
         .filter(|c| c.time >= window_start)
         .collect();
@@ -144,7 +129,7 @@ pub fn block_stats(commits: &[BlockCommit], lines: &[LineOrigin], now: i64) -> B
 /// replaced or deleted within 14 days. Range history counts lines, not which
 /// lines, so a commit's deletions are charged to the newest earlier writes
 /// first (recently written code is what gets reworked), only within 14 days.
-fn churn_14d(commits: &[BlockCommit], window_start: i64) -> f64 {
+fn churn_14d(commits: &[RangeCommit], window_start: i64) -> f64 {
     let mut written: Vec<(i64, u32)> = Vec::new(); // (time, lines not yet charged)
     let mut total_written = 0u32;
     let mut churned = 0u32;
@@ -184,15 +169,17 @@ mod tests {
 
     const NOW: i64 = 1_800_000_000;
 
-    fn commit(days_ago: i64, added: u32, deleted: u32, email: &str) -> BlockCommit {
-        BlockCommit {
+    fn commit(days_ago: i64, added: u32, deleted: u32, email: &str) -> RangeCommit {
+        RangeCommit {
             commit: format!("{days_ago:040}"),
             author: email.split('@').next().unwrap_or_default().to_string(),
             author_email: email.to_string(),
             time: NOW - days_ago * DAY,
+            summary: String::new(),
+            message: String::new(),
             lines_added: added,
             lines_deleted: deleted,
-            ..BlockCommit::default()
+            path: "f".into(),
         }
     }
 

@@ -48,11 +48,9 @@ fn blame(args: &BlameArgs) -> Result<(), HistoryError> {
                 path: path.clone(),
                 message: err.to_string(),
             })?;
-            if bytes[..bytes.len().min(8000)].contains(&0) {
-                return Err(HistoryError::Binary { path: path.clone() });
-            }
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            (history.blame_buffer(path, &text)?, Some(text))
+            // Bytes, not text: a Latin-1 file must still match its blob.
+            let lines = history.blame_bytes(path, &bytes)?;
+            (lines, Some(String::from_utf8_lossy(&bytes).into_owned()))
         }
     };
     let stdout = std::io::stdout();
@@ -79,6 +77,20 @@ fn committed_text(
     history.file_text(path, rev)
 }
 
+/// One line of `blame --json` output (JSON Lines), fields in this order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonLine<'a> {
+    line: u32,
+    commit: Option<&'a str>,
+    original_line: u32,
+    path: &'a str,
+    author: &'a str,
+    time: i64,
+    ai: bool,
+    agent: Option<String>,
+}
+
 fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> std::io::Result<()> {
     let index = AttributionIndex::load_at(history.repo().workdir());
     for l in lines {
@@ -86,17 +98,18 @@ fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> s
             .commit
             .as_deref()
             .and_then(|commit| assistant_for(&index, commit, &l.path, l.original_line));
-        let value = serde_json::json!({
-            "line": l.line,
-            "commit": l.commit,
-            "originalLine": l.original_line,
-            "path": l.path,
-            "author": l.author,
-            "time": l.time,
-            "ai": assistant.is_some(),
-            "agent": assistant,
-        });
-        writeln!(out, "{value}")?;
+        let json = JsonLine {
+            line: l.line,
+            commit: l.commit.as_deref(),
+            original_line: l.original_line,
+            path: &l.path,
+            author: &l.author,
+            time: l.time,
+            ai: assistant.is_some(),
+            agent: assistant,
+        };
+        serde_json::to_writer(&mut *out, &json)?;
+        out.write_all(b"\n")?;
     }
     Ok(())
 }

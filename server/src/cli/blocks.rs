@@ -2,12 +2,13 @@
 //! churn, AI share and risk — the same list as the LSP request
 //! `provenance/blocks`.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
 use crate::attribution::AttributionIndex;
-use crate::blocks::{self, BlockReport};
+use crate::blocks::{self, BlockReport, RiskLevel};
 use crate::history::History;
 
 use super::BlocksArgs;
@@ -21,7 +22,7 @@ pub fn run(args: BlocksArgs) -> ExitCode {
                     .map_err(std::io::Error::other)
                     .and_then(|()| writeln!(out))
             } else {
-                print_table(&reports, &mut out)
+                out.write_all(table(&reports).as_bytes())
             };
             // A closed pipe (`| head`) is not an error worth reporting.
             let _ = written.and_then(|()| out.flush());
@@ -36,7 +37,7 @@ fn reports(path: &Path) -> Result<Vec<BlockReport>, String> {
     let text =
         String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
     let history = History::discover(path, super::blame::cache_dir()).map_err(|e| e.to_string())?;
-    let index = AttributionIndex::load_at(history.repo().workdir());
+    let index = AttributionIndex::load(history.repo());
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -44,24 +45,43 @@ fn reports(path: &Path) -> Result<Vec<BlockReport>, String> {
     blocks::block_reports(&history, &index, path, &text, now).map_err(|e| e.to_string())
 }
 
-fn print_table(reports: &[BlockReport], out: &mut impl Write) -> std::io::Result<()> {
-    writeln!(
+/// A table for people: 1-based lines, percentages, the risk's largest factor.
+fn table(reports: &[BlockReport]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
         out,
-        "{:>6}  {:>5}  {:>4}  {:>6}  {:>4}  {:<8}  block",
-        "lines", "↻", "90d", "AI", "risk", "level"
-    )?;
+        "{:<9} {:<11} {:>4} {:>8} {:>7} {:>7} {:>7} {:>6}  {:<24} name",
+        "lines", "risk", "ai", "churn14d", "rewr90d", "commits", "authors", "age", "main factor"
+    );
     for r in reports {
-        writeln!(
+        let lines = format!("{}-{}", r.block.start_line + 1, r.block.end_line + 1);
+        let risk = format!("{} {}", r.risk.score, level_word(r));
+        let main = r
+            .risk
+            .factors
+            .iter()
+            .filter(|f| f.value > 0.0)
+            .max_by(|a, b| (a.value * a.weight).total_cmp(&(b.value * b.weight)))
+            .map_or_else(|| "-".to_string(), |f| f.name.clone());
+        let _ = writeln!(
             out,
-            "{:>6}  {:>5}  {:>4}  {:>5.0}%  {:>4}  {:<8}  {}",
-            format!("{}-{}", r.block.start_line + 1, r.block.end_line + 1),
-            r.commits,
-            r.rewrites_90d,
+            "{lines:<9} {risk:<11} {:>3.0}% {:>7.1}% {:>7} {:>7} {:>7} {:>5}d  {main:<24} {}",
             r.ai_share * 100.0,
-            r.risk.score,
-            format!("{:?}", r.risk.level).to_lowercase(),
-            r.block.name
-        )?;
+            r.churn_14d * 100.0,
+            r.rewrites_90d,
+            r.commits,
+            r.authors,
+            r.age_days,
+            r.block.name,
+        );
     }
-    Ok(())
+    out
+}
+
+fn level_word(report: &BlockReport) -> &'static str {
+    match report.risk.level {
+        RiskLevel::Low => "low",
+        RiskLevel::Medium => "medium",
+        RiskLevel::High => "high",
+    }
 }

@@ -26,6 +26,22 @@ pub fn run(args: HistoryArgs) -> ExitCode {
     }
 }
 
+/// One commit of `history --json`, fields in this order. `linesChanged`:
+/// the `+` and `-` lines `git log -L` prints for the commit — lines the
+/// commit added inside the tracked range, plus every line deleted by a hunk
+/// that touches the range (diff against the first parent).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonCommit<'a> {
+    commit: &'a str,
+    author: &'a str,
+    time: i64,
+    summary: &'a str,
+    ai: bool,
+    agent: Option<String>,
+    lines_changed: u32,
+}
+
 fn parse_lines(text: &str) -> Option<(u32, u32)> {
     let (a, b) = text.split_once(':').or_else(|| text.split_once(','))?;
     let (a, b) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
@@ -42,22 +58,25 @@ fn history(args: &HistoryArgs, start: u32, end: u32) -> Result<(), HistoryError>
     let commits = history.range_history(&args.path, start, end, None)?;
     if args.json {
         let index = AttributionIndex::load_at(history.repo().workdir());
-        let items: Vec<_> = commits
+        let items: Vec<JsonCommit> = commits
             .iter()
             .map(|c| {
                 let assistant = assistant_for(&index, &c.commit);
-                serde_json::json!({
-                    "commit": c.commit,
-                    "author": c.author,
-                    "time": c.time,
-                    "summary": c.summary,
-                    "ai": assistant.is_some(),
-                    "agent": assistant,
-                    "linesChanged": c.lines_added + c.lines_deleted,
-                })
+                JsonCommit {
+                    commit: &c.commit,
+                    author: &c.author,
+                    time: c.time,
+                    summary: &c.summary,
+                    ai: assistant.is_some(),
+                    agent: assistant,
+                    lines_changed: c.lines_added + c.lines_deleted,
+                }
             })
             .collect();
-        println!("{}", serde_json::Value::Array(items));
+        println!(
+            "{}",
+            serde_json::to_string(&items).expect("plain data serializes")
+        );
     } else {
         for c in &commits {
             println!(

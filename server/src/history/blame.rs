@@ -10,6 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use gix::ObjectId;
@@ -43,6 +44,8 @@ pub(crate) struct Blob {
 /// Per-request state: objects, interned lines, loaded blobs.
 pub(crate) struct Walker<'a> {
     pub objects: &'a mut Objects,
+    /// Set by the caller to abandon the walk (a newer request superseded it).
+    pub cancel: Option<Arc<AtomicBool>>,
     pub interner: LineInterner,
     blobs: HashMap<ObjectId, Rc<Blob>>,
 }
@@ -50,6 +53,7 @@ pub(crate) struct Walker<'a> {
 impl<'a> Walker<'a> {
     pub fn new(objects: &'a mut Objects) -> Self {
         Walker {
+            cancel: None,
             objects,
             interner: LineInterner::default(),
             blobs: HashMap::new(),
@@ -67,9 +71,66 @@ impl<'a> Walker<'a> {
         Ok(blob)
     }
 
+    /// Drops a loaded version once no later step needs it.
+    pub fn forget(&mut self, id: ObjectId) {
+        self.blobs.remove(&id);
+    }
+
+    pub fn check_cancelled(&self) -> Result<(), HistoryError> {
+        match &self.cancel {
+            Some(flag) if flag.load(Ordering::Relaxed) => Err(HistoryError::Cancelled),
+            _ => Ok(()),
+        }
+    }
+
     pub fn buffer(&mut self, data: Vec<u8>) -> Blob {
         let lines = self.interner.lines(&data);
         Blob { data, lines }
+    }
+
+    /// Packs written by `git fast-import` store each version of a file as a
+    /// delta of the *previous* one, up to 50 deep, while the walk goes newest
+    /// first; gix caches only the object it was asked for, not the bases it
+    /// resolved on the way, so every version would re-resolve most of its
+    /// chain. When the parent's version sits shallower in its chain than the
+    /// child's (the sign of that layout), read the versions along first
+    /// parents oldest first, so each resolves in one step from the one before.
+    pub fn prefetch_older_versions(
+        &mut self,
+        parent: ObjectId,
+        path: &str,
+        parent_blob: ObjectId,
+        child_blob: ObjectId,
+    ) -> Result<(), HistoryError> {
+        const WORTH_IT: u32 = 8;
+        if self.blobs.contains_key(&parent_blob) {
+            return Ok(());
+        }
+        let depth = self.objects.delta_depth(parent_blob);
+        if depth < WORTH_IT || depth >= self.objects.delta_depth(child_blob) {
+            return Ok(());
+        }
+        let mut versions = vec![parent_blob];
+        let mut commit = parent;
+        while versions.len() <= depth as usize {
+            let Some(&older) = self.objects.commit(commit)?.parents.first() else {
+                break;
+            };
+            let tree = self.objects.commit(older)?.tree;
+            match self.objects.entry(tree, path)? {
+                Some((EntryKind::File | EntryKind::Link, id)) => {
+                    if versions.last() != Some(&id) {
+                        versions.push(id);
+                    }
+                }
+                _ => break,
+            }
+            commit = older;
+        }
+        for id in versions.into_iter().rev() {
+            self.blob(id)?;
+        }
+        Ok(())
     }
 
     /// The blob of `path` in `parent`, following a whole-file rename when the
@@ -82,11 +143,10 @@ impl<'a> Walker<'a> {
         blob: ObjectId,
     ) -> Result<Option<(Arc<str>, ObjectId)>, HistoryError> {
         let parent_tree = self.objects.commit(parent)?.tree;
-        match self.objects.entry(parent_tree, path)? {
-            Some((EntryKind::File | EntryKind::Link, id)) => {
-                return Ok(Some((Arc::from(path), id)))
-            }
-            _ => {}
+        if let Some((EntryKind::File | EntryKind::Link, id)) =
+            self.objects.entry(parent_tree, path)?
+        {
+            return Ok(Some((Arc::from(path), id)));
         }
         let tree = self.objects.commit(commit)?.tree;
         let deleted = self.objects.deleted_files(parent_tree, tree)?;
@@ -136,6 +196,7 @@ impl<'a> Walker<'a> {
         state.enqueue(start, self.objects.commit(commit)?.time);
 
         while let Some((_, _, index)) = state.queue.pop() {
+            self.check_cancelled()?;
             let suspects = std::mem::take(&mut state.origins[index].suspects);
             if suspects.is_empty() {
                 continue;
@@ -160,6 +221,8 @@ impl<'a> Walker<'a> {
                 }
             }
             let remaining = self.pass_blame(&mut state, commit, &path, blob, suspects)?;
+            // Done with this version of the file (git drops it here too); keeps memory to the walk's frontier.
+            self.forget(blob);
             for s in remaining {
                 for k in 0..s.len {
                     state.result[(s.final_start + k) as usize] =
@@ -203,6 +266,7 @@ impl<'a> Walker<'a> {
         }
         let target = self.blob(blob)?;
         for (parent, ppath, pblob) in scapegoats.into_iter().flatten() {
+            self.prefetch_older_versions(parent, &ppath, pblob, blob)?;
             let old = self.blob(pblob)?;
             let hunks =
                 self.interner

@@ -121,7 +121,7 @@ impl BlameCache {
         {
             return Ok(facts.clone());
         }
-        let facts = Arc::new(objects.commit_facts(commit)?);
+        let facts = objects.commit_facts(commit)?;
         let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
         if memory.facts.len() >= MEMORY_FACTS {
             memory.facts.clear();
@@ -150,7 +150,7 @@ impl BlameCache {
         let record: DiskBlame = serde_json::from_slice(&bytes).ok()?;
         if record.version != DISK_VERSION
             || record.path != path
-            || record.commit != commit.to_string()
+            || ObjectId::from_hex(record.commit.as_bytes()).ok() != Some(commit)
         {
             return None;
         }

@@ -6,6 +6,7 @@
 //! must never read objects or know about commits.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use gix_imara_diff::{Algorithm, Diff, IndentHeuristic, IndentLevel, NoSliderHeuristic, Token};
@@ -35,7 +36,7 @@ impl Lines {
 /// Interns lines across many diffs, so each blob is tokenized once per request.
 #[derive(Default)]
 pub(crate) struct LineInterner {
-    ids: HashMap<Vec<u8>, Token>,
+    ids: HashMap<Vec<u8>, Token, BuildHasherDefault<LineHasher>>,
     indents: Vec<IndentLevel>,
 }
 
@@ -105,8 +106,31 @@ impl LineInterner {
     }
 }
 
+/// A fast non-cryptographic hash for lines (FxHash's mixing, 8 bytes at a
+/// time): lines come from the repository, and a collision only costs a compare.
+#[derive(Default)]
+struct LineHasher(u64);
+
+impl Hasher for LineHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn memchr_newline(data: &[u8]) -> Option<usize> {
-    data.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', data)
 }
 
 /// How many whole lines at the end git's `trim_common_tail` hides from xdiff:

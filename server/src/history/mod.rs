@@ -30,6 +30,7 @@
 //! functions use one process-wide memory cache.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 
 mod blame;
@@ -88,6 +89,8 @@ pub enum HistoryError {
     Io { path: PathBuf, message: String },
     #[error("reading git objects: {0}")]
     Objects(String),
+    #[error("cancelled")]
+    Cancelled,
 }
 
 /// Who wrote one line of a file, and where that line was when they did.
@@ -118,11 +121,11 @@ pub struct RangeCommit {
     pub time: i64,
     pub summary: String,
     pub message: String,
-    /// Lines added by the hunks of this commit's diff (against its first
-    /// parent) that touch the tracked range, counted whole, as `git log -L`
-    /// prints them.
+    /// Lines this commit added inside the tracked range: the `+` lines
+    /// `git log -L` prints for it (diff against the first parent).
     pub lines_added: u32,
-    /// Lines deleted by those hunks.
+    /// Lines deleted by the hunks that touch the range, counted whole: the
+    /// `-` lines `git log -L` prints.
     pub lines_deleted: u32,
     /// The file's path in this commit.
     pub path: String,
@@ -149,12 +152,24 @@ pub(crate) struct FileBlame {
 pub struct History {
     repo: Repo,
     cache: Arc<BlameCache>,
+    cancel: Option<Arc<AtomicBool>>,
 }
 
 impl History {
     /// `cache` is shared between all `History` values that should share results.
     pub fn new(repo: Repo, cache: Arc<BlameCache>) -> History {
-        History { repo, cache }
+        History {
+            repo,
+            cache,
+            cancel: None,
+        }
+    }
+
+    /// Long walks check `flag` and stop with [`HistoryError::Cancelled`] once
+    /// it is set, so a superseded request stops using the blocking pool.
+    pub fn cancelled_by(mut self, flag: Arc<AtomicBool>) -> History {
+        self.cancel = Some(flag);
+        self
     }
 
     /// Discovers the repository holding `path`, with a memory cache and,
@@ -173,6 +188,7 @@ impl History {
     /// Blame of `path` as committed at `rev` (default HEAD).
     pub fn blame(&self, path: &Path, rev: Option<&str>) -> Result<Vec<BlameLine>, HistoryError> {
         let relative = self.repo.relative_path(path)?;
+        let _span = tracing::debug_span!("blame", path = %relative, rev).entered();
         let mut objects = self.repo.objects()?;
         let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
         let blame = self.file_blame(&mut objects, commit, &relative, path)?;
@@ -186,8 +202,15 @@ impl History {
     /// the others carry HEAD's blame. Without commits or with a file new
     /// since HEAD, every line is uncommitted.
     pub fn blame_buffer(&self, path: &Path, buffer: &str) -> Result<Vec<BlameLine>, HistoryError> {
+        self.blame_bytes(path, buffer.as_bytes())
+    }
+
+    /// [`History::blame_buffer`] for content that need not be UTF-8 (a file
+    /// read from disk): compared byte for byte with the committed version.
+    pub fn blame_bytes(&self, path: &Path, buffer: &[u8]) -> Result<Vec<BlameLine>, HistoryError> {
         let relative = self.repo.relative_path(path)?;
-        check_content(path, buffer.as_bytes())?;
+        let _span = tracing::debug_span!("blame_buffer", path = %relative).entered();
+        check_content(path, buffer)?;
         let mut objects = self.repo.objects()?;
         let head = match objects.head() {
             Ok(head) => Some(head),
@@ -204,7 +227,7 @@ impl History {
         };
         let Some((head, blame)) = committed else {
             let count = blame::Walker::new(&mut objects)
-                .buffer(buffer.as_bytes().to_vec())
+                .buffer(buffer.to_vec())
                 .lines
                 .len();
             let lines: Vec<_> = (0..count as usize).map(|i| (i, None)).collect();
@@ -219,7 +242,7 @@ impl History {
         };
         let mut walker = blame::Walker::new(&mut objects);
         let old = walker.blob(blob)?;
-        let new = walker.buffer(buffer.as_bytes().to_vec());
+        let new = walker.buffer(normalize_line_endings(buffer, &old.data));
         let hunks = walker
             .interner
             .diff(&old.lines, &old.data, &new.lines, &new.data, true);
@@ -255,9 +278,19 @@ impl History {
         rev: Option<&str>,
     ) -> Result<Vec<RangeCommit>, HistoryError> {
         let relative = self.repo.relative_path(path)?;
+        let _span =
+            tracing::debug_span!("range_history", path = %relative, start, end, rev).entered();
         let mut objects = self.repo.objects()?;
         let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
-        let found = range::line_log(&mut objects, commit, &relative, start, end, path)?;
+        let found = range::line_log(
+            &mut objects,
+            commit,
+            &relative,
+            start,
+            end,
+            path,
+            self.cancel.clone(),
+        )?;
         let mut out = Vec::with_capacity(found.len());
         for change in found {
             let facts = self.cache.facts(&mut objects, change.commit)?;
@@ -311,6 +344,7 @@ impl History {
         shown: &Path,
     ) -> Result<Arc<FileBlame>, HistoryError> {
         if let Some(hit) = self.cache.get(commit, relative) {
+            tracing::debug!(%commit, "blame from the cache");
             return Ok(hit);
         }
         let tree = objects.commit(commit)?.tree;
@@ -334,7 +368,9 @@ impl History {
         }
         let cache = self.cache.clone();
         let mut known = |c: ObjectId, p: &str| cache.get(c, p);
-        let blame = blame::Walker::new(objects).blame(commit, relative, &mut known)?;
+        let mut walker = blame::Walker::new(objects);
+        walker.cancel = self.cancel.clone();
+        let blame = walker.blame(commit, relative, &mut known)?;
         let blame = Arc::new(blame);
         self.cache.put(objects, commit, relative, blame.clone())?;
         Ok(blame)
@@ -384,6 +420,26 @@ impl History {
     }
 }
 
+/// A buffer with CRLF endings over a blob with LF endings is an `autocrlf`
+/// checkout: compare it the way git would store it. We can't ask the config
+/// (we read no global config), and running a filter is out of the question;
+/// CRLF → LF keeps one line per line, so line numbers are unchanged.
+fn normalize_line_endings(buffer: &[u8], committed: &[u8]) -> Vec<u8> {
+    let has_crlf = memchr::memmem::find(buffer, b"\r\n").is_some();
+    if !has_crlf || memchr::memchr(b'\r', committed).is_some() {
+        return buffer.to_vec();
+    }
+    let mut out = Vec::with_capacity(buffer.len());
+    let mut rest = buffer;
+    while let Some(i) = memchr::memmem::find(rest, b"\r\n") {
+        out.extend_from_slice(&rest[..i]);
+        out.push(b'\n');
+        rest = &rest[i + 2..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 fn check_content(path: &Path, data: &[u8]) -> Result<(), HistoryError> {
     if data.len() > MAX_FILE_BYTES {
         return Err(HistoryError::TooLarge {
@@ -408,10 +464,7 @@ fn process_cache() -> Arc<BlameCache> {
 }
 
 fn with_history<T>(repo: &Repo, f: impl FnOnce(&History) -> T) -> T {
-    let history = History {
-        repo: repo.clone(),
-        cache: process_cache(),
-    };
+    let history = History::new(repo.clone(), process_cache());
     f(&history)
 }
 
@@ -436,4 +489,91 @@ pub fn range_history(
     rev: Option<&str>,
 ) -> Result<Vec<RangeCommit>, HistoryError> {
     with_history(repo, |h| h.range_history(path, start, end, rev))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The language server shares these across its blocking pool.
+    #[test]
+    fn history_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Repo>();
+        shared::<History>();
+        shared::<BlameCache>();
+    }
+
+    #[test]
+    fn line_endings() {
+        let table: [(&[u8], &[u8], &[u8]); 3] = [
+            (b"a\r\nb\r\n", b"a\nb\n", b"a\nb\n"),
+            (b"a\r\nb\r\n", b"a\r\nb\n", b"a\r\nb\r\n"),
+            (b"a\nb", b"a\nb\n", b"a\nb"),
+        ];
+        for (buffer, committed, expected) in table {
+            assert_eq!(normalize_line_endings(buffer, committed), expected);
+        }
+    }
+
+    #[test]
+    fn a_set_flag_cancels_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .args([
+                    "-c",
+                    "user.name=T",
+                    "-c",
+                    "user.email=t@x",
+                    "-c",
+                    "commit.gpgsign=false",
+                ])
+                .args(args)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        };
+        git(&["init", "-q"]);
+        std::fs::write(dir.path().join("f"), "a\n").unwrap();
+        git(&["add", "f"]);
+        git(&["commit", "-qm", "one"]);
+        let file = dir.path().join("f");
+        let flag = Arc::new(AtomicBool::new(true));
+        let history = History::discover(&file, None)
+            .unwrap()
+            .cancelled_by(flag.clone());
+        assert!(matches!(
+            history.blame(&file, None),
+            Err(HistoryError::Cancelled)
+        ));
+        assert!(matches!(
+            history.range_history(&file, 1, 1, None),
+            Err(HistoryError::Cancelled)
+        ));
+        flag.store(false, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(history.blame(&file, None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn content_checks() {
+        let path = Path::new("f");
+        let table: [(&[u8], &str); 3] = [(b"text\n", "ok"), (b"a\0b", "binary"), (b"", "ok")];
+        for (data, expected) in table {
+            let got = match check_content(path, data) {
+                Ok(()) => "ok",
+                Err(HistoryError::Binary { .. }) => "binary",
+                Err(_) => "other",
+            };
+            assert_eq!(got, expected, "{data:?}");
+        }
+        let huge = vec![b'a'; MAX_FILE_BYTES + 1];
+        assert!(matches!(
+            check_content(path, &huge),
+            Err(HistoryError::TooLarge { .. })
+        ));
+    }
 }

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use gix::ObjectId;
 
@@ -39,8 +41,10 @@ pub(crate) fn line_log(
     start: u32,
     end: u32,
     shown: &Path,
+    cancel: Option<Arc<AtomicBool>>,
 ) -> Result<Vec<RangeChange>, HistoryError> {
     let mut walker = Walker::new(objects);
+    walker.cancel = cancel;
     let tree = walker.objects.commit(tip)?.tree;
     let blob = match walker.objects.entry(tree, path)? {
         Some((EntryKind::File | EntryKind::Link, id)) => id,
@@ -70,12 +74,11 @@ pub(crate) fn line_log(
     pending.insert(tip, vec![(path.to_owned(), vec![(start - 1, end)])]);
     let mut out = Vec::new();
     for commit in order {
+        walker.check_cancelled()?;
         let Some(tracked) = pending.remove(&commit) else {
             continue;
         };
-        if std::env::var_os("PROVENANCE_LS_DEBUG_RANGES").is_some() {
-            eprintln!("{} {:?}", &commit.to_string()[..7], tracked);
-        }
+        tracing::trace!(%commit, ?tracked, "line ranges");
         let parents = walker.objects.commit(commit)?.parents.clone();
         if parents.len() <= 1 {
             let parent = parents.first().copied();
@@ -179,23 +182,32 @@ fn map_to_parent(
             }
         }
         let target = walker.blob(blob)?;
-        let hunks = match &before {
-            Some((_, pblob)) => {
+        let hunks = match (&before, parent) {
+            (Some((ppath, pblob)), Some(parent)) => {
+                walker.prefetch_older_versions(parent, ppath, *pblob, blob)?;
                 let old = walker.blob(*pblob)?;
                 walker
                     .interner
                     .diff(&old.lines, &old.data, &target.lines, &target.data, false)
             }
-            None => vec![Hunk {
+            _ => vec![Hunk {
                 before: 0..0,
                 after: 0..target.lines.len(),
             }],
         };
+        // Topological order: every child of this commit is done, so this
+        // version is only needed again if another path leads to it.
+        walker.forget(blob);
         let touched = touched(&hunks, ranges);
         if !touched.is_empty() {
             step.changed = true;
+            // Count what `git log -L` prints: every deleted line of a
+            // touching hunk, and its added lines that fall inside the range.
             for h in &touched {
-                step.added += h.after.len() as u32;
+                step.added += ranges
+                    .iter()
+                    .map(|&(s, e)| e.min(h.after.end).saturating_sub(s.max(h.after.start)))
+                    .sum::<u32>();
                 step.deleted += h.before.len() as u32;
             }
         }

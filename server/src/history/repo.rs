@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use gix::objs::FindExt;
 use gix::ObjectId;
@@ -137,18 +138,25 @@ impl Repo {
     /// A reader over this repository's objects for one request.
     pub(crate) fn objects(&self) -> Result<Objects, HistoryError> {
         let mut repo = self.repo.to_thread_local();
-        repo.object_cache_size_if_unset(16 * 1024 * 1024);
+        // Blame and log -L read each tree and blob about once; a decoded-object
+        // cache would only copy them. Commits are kept by `Objects` itself.
+        repo.object_cache_size(0);
         let shallow = match repo.shallow_commits() {
             Ok(Some(commits)) => commits.iter().copied().collect(),
             Ok(None) => HashSet::new(),
             Err(err) => return Err(HistoryError::Objects(err.to_string())),
         };
+        // A commit-graph that can't be read is only a missed shortcut.
+        let graph = repo.commit_graph_if_enabled().ok().flatten();
         Ok(Objects {
             repo,
             buf: Vec::new(),
             buf2: Vec::new(),
             commits: HashMap::new(),
             shallow,
+            mailmap: None,
+            graph,
+            entries: HashMap::new(),
         })
     }
 }
@@ -157,7 +165,12 @@ fn safe_open_options() -> gix::open::Options {
     gix::open::Options::isolated()
         // Belt and braces: even though we never ask gix for these, make sure
         // a repository-local config can't switch them on for us.
-        .config_overrides(["core.fsmonitor=false"])
+        .config_overrides([
+            "core.fsmonitor=false",
+            // A hash-map delta cache instead of gix's small default list: blame
+            // walks long delta chains of one file (git's own default is 96 MiB).
+            "core.deltaBaseCacheLimit=64m",
+        ])
 }
 
 /// What blame and range history need from a commit.
@@ -168,6 +181,9 @@ pub(crate) struct CommitNode {
     pub parents: Vec<ObjectId>,
     /// Committer time: git walks history newest-committed first.
     pub time: i64,
+    /// The raw commit, parsed into [`CommitFacts`] only for commits that end
+    /// up blamed; `None` when the node came from the commit-graph.
+    raw: Option<Arc<[u8]>>,
 }
 
 /// What a person reads about a commit.
@@ -195,6 +211,11 @@ pub(crate) struct Objects {
     buf2: Vec<u8>,
     commits: HashMap<ObjectId, CommitNode>,
     shallow: HashSet<ObjectId>,
+    /// `.mailmap` (read lazily, only as data): git blame shows mapped names.
+    mailmap: Option<gix::mailmap::Snapshot>,
+    graph: Option<gix::commitgraph::Graph>,
+    /// (tree, slash-separated path below it) → what is there.
+    entries: HashMap<(ObjectId, String), Option<(EntryKind, ObjectId)>>,
 }
 
 fn objects_error(err: impl std::fmt::Display) -> HistoryError {
@@ -247,10 +268,23 @@ impl Objects {
 
     pub fn commit(&mut self, id: ObjectId) -> Result<&CommitNode, HistoryError> {
         if !self.commits.contains_key(&id) {
-            let commit = self
+            if let Some(node) = self.commit_from_graph(id) {
+                self.commits.insert(id, node);
+                return Ok(&self.commits[&id]);
+            }
+            let data = self
                 .repo
                 .objects
-                .find_commit(&id, &mut self.buf)
+                .find(&id, &mut self.buf)
+                .map_err(objects_error)?;
+            if data.kind != gix::object::Kind::Commit {
+                return Err(HistoryError::Objects(format!(
+                    "{id} is a {}, not a commit",
+                    data.kind
+                )));
+            }
+            let raw: Arc<[u8]> = Arc::from(data.data);
+            let commit = gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1)
                 .map_err(objects_error)?;
             let time = commit
                 .committer()
@@ -267,35 +301,51 @@ impl Objects {
                 tree: commit.tree(),
                 parents,
                 time,
+                raw: Some(raw.clone()),
             };
             self.commits.insert(id, node);
         }
         Ok(&self.commits[&id])
     }
 
-    pub fn commit_facts(&mut self, id: ObjectId) -> Result<CommitFacts, HistoryError> {
-        let commit = self
-            .repo
-            .objects
-            .find_commit(&id, &mut self.buf)
-            .map_err(objects_error)?;
-        let author = commit.author().map_err(objects_error)?;
-        let author_time = author.time().map(|t| t.seconds).unwrap_or(0);
-        let message = commit.message.to_string();
-        // git blame's summary is the first line of the message.
-        let summary = message
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim_end()
-            .to_owned();
-        Ok(CommitFacts {
-            author: author.name.to_string(),
-            author_email: author.email.to_string(),
-            author_time,
-            summary,
-            message,
+    /// Tree, parents and time straight from the commit-graph file when the
+    /// repository has one (as git does), without inflating the commit.
+    fn commit_from_graph(&self, id: ObjectId) -> Option<CommitNode> {
+        let graph = self.graph.as_ref()?;
+        let commit = graph.commit_by_id(id)?;
+        let parents = if self.shallow.contains(&id) {
+            Vec::new()
+        } else {
+            let mut parents = Vec::new();
+            for parent in commit.iter_parents() {
+                parents.push(graph.id_at(parent.ok()?).to_owned());
+            }
+            parents
+        };
+        Some(CommitNode {
+            tree: commit.root_tree_id().to_owned(),
+            parents,
+            time: i64::try_from(commit.committer_timestamp()).ok()?,
+            raw: None,
         })
+    }
+
+    pub fn commit_facts(&mut self, id: ObjectId) -> Result<Arc<CommitFacts>, HistoryError> {
+        let raw = match self.commit(id)?.raw.clone() {
+            Some(raw) => raw,
+            None => {
+                let data = self
+                    .repo
+                    .objects
+                    .find(&id, &mut self.buf)
+                    .map_err(objects_error)?;
+                Arc::from(data.data)
+            }
+        };
+        let commit =
+            gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1).map_err(objects_error)?;
+        let mailmap = self.mailmap.get_or_insert_with(|| self.repo.open_mailmap());
+        Ok(Arc::new(facts_of(&commit, mailmap)?))
     }
 
     /// The entry at slash-separated `path` in `tree`, if any.
@@ -304,33 +354,75 @@ impl Objects {
         tree: ObjectId,
         path: &str,
     ) -> Result<Option<(EntryKind, ObjectId)>, HistoryError> {
+        // Subtrees a commit didn't touch keep their ids, so remembering
+        // (subtree, rest of path) skips reading them again further back in
+        // history — git gets the same from diffing trees with a pathspec.
+        if self.entries.len() > 1 << 16 {
+            self.entries.clear();
+        }
         let mut current = tree;
-        let mut components = path.split('/').peekable();
-        while let Some(name) = components.next() {
+        let mut rest = path;
+        let mut visited: Vec<(ObjectId, usize)> = Vec::new();
+        let found = loop {
+            if let Some(known) = self.entries.get(&(current, rest.to_owned())) {
+                break *known;
+            }
+            visited.push((current, path.len() - rest.len()));
+            let (name, after) = match rest.split_once('/') {
+                Some((name, after)) => (name, Some(after)),
+                None => (rest, None),
+            };
             let tree = self
                 .repo
                 .objects
                 .find_tree_iter(&current, &mut self.buf)
                 .map_err(objects_error)?;
-            let mut found = None;
+            let mut entry_found = None;
             for entry in tree {
                 let entry = entry.map_err(objects_error)?;
                 if entry.filename == name.as_bytes() {
-                    found = Some((kind_of(entry.mode), entry.oid.to_owned()));
+                    entry_found = Some((kind_of(entry.mode), entry.oid.to_owned()));
                     break;
                 }
             }
-            match found {
-                None => return Ok(None),
-                Some((kind, id)) if components.peek().is_none() => return Ok(Some((kind, id))),
-                Some((EntryKind::Tree, id)) => current = id,
-                Some(_) => return Ok(None),
+            match (entry_found, after) {
+                (None, _) => break None,
+                (Some(found), None) => break Some(found),
+                (Some((EntryKind::Tree, id)), Some(after)) => {
+                    current = id;
+                    rest = after;
+                }
+                (Some(_), Some(_)) => break None,
             }
+        };
+        for (tree, offset) in visited {
+            self.entries
+                .insert((tree, path[offset..].to_owned()), found);
         }
-        Ok(None)
+        Ok(found)
+    }
+
+    /// How many deltas deep `id` is stored in its pack (0 if whole or loose).
+    pub fn delta_depth(&self, id: ObjectId) -> u32 {
+        match gix::odb::Header::try_header(&self.repo.objects, &id) {
+            Ok(Some(gix::odb::find::Header::Packed(outcome))) => outcome.num_deltas,
+            _ => 0,
+        }
     }
 
     pub fn blob(&mut self, id: ObjectId) -> Result<Vec<u8>, HistoryError> {
+        let mut data = Vec::new();
+        let blob = self
+            .repo
+            .objects
+            .find_blob(&id, &mut data)
+            .map_err(objects_error)?;
+        let (start, len) = (blob.data.as_ptr(), blob.data.len());
+        if start == data.as_ptr() {
+            // The usual case: the blob fills the buffer; keep it without copying.
+            data.truncate(len);
+            return Ok(data);
+        }
         let blob = self
             .repo
             .objects
@@ -431,6 +523,45 @@ impl Objects {
         }
         Ok(out)
     }
+}
+
+fn facts_of(
+    commit: &gix::objs::CommitRef<'_>,
+    mailmap: &gix::mailmap::Snapshot,
+) -> Result<CommitFacts, HistoryError> {
+    let author = commit.author().map_err(objects_error)?;
+    let author_time = author.time().map(|t| t.seconds).unwrap_or(0);
+    if let Some(mapped) = mailmap.try_resolve(author) {
+        let message = commit.message.to_string();
+        let summary = message
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim_end()
+            .to_owned();
+        return Ok(CommitFacts {
+            author: mapped.name.to_string(),
+            author_email: mapped.email.to_string(),
+            author_time,
+            summary,
+            message,
+        });
+    }
+    let message = commit.message.to_string();
+    // git blame's summary is the first line of the message.
+    let summary = message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_end()
+        .to_owned();
+    Ok(CommitFacts {
+        author: author.name.to_string(),
+        author_email: author.email.to_string(),
+        author_time,
+        summary,
+        message,
+    })
 }
 
 fn kind_of(mode: gix::objs::tree::EntryMode) -> EntryKind {

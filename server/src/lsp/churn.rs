@@ -12,7 +12,7 @@ use tower_lsp_server::ls_types::{Position, ProgressToken, Uri, WorkDoneProgressC
 use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
 
 use super::convert::to_text_position;
-use super::insight::{now_seconds, FileInsight, ShownCommit};
+use super::insight::{now_seconds, FileInsight, ShownCommit, Wait};
 use super::render;
 use super::state::{document_key, ServerState};
 use crate::blocks::BlockReport;
@@ -33,17 +33,13 @@ pub fn document_text(state: &ServerState, uri: &Uri) -> Option<(String, PathBuf,
     Some((key, path, text))
 }
 
-/// The insight of an open document, waiting at most `budget`.
-pub async fn insight(
-    state: &Arc<ServerState>,
-    uri: &Uri,
-    budget: Duration,
-) -> Option<Arc<FileInsight>> {
+/// The insight of an open document, waiting as `wait` says.
+pub async fn insight(state: &Arc<ServerState>, uri: &Uri, wait: Wait) -> Option<Arc<FileInsight>> {
     let (key, path, text) = document_text(state, uri)?;
     let refresh_state = state.clone();
     state
         .insights
-        .get(key, path, text, budget, move || {
+        .get(key, path, text, wait, move || {
             tokio::spawn(async move { refresh_hints(&refresh_state).await });
         })
         .await
@@ -60,7 +56,7 @@ pub fn index_in_background(state: Arc<ServerState>, uri: Uri) {
             .unwrap_or_default()
             .to_string();
         let progress = begin_progress(&state, &name).await;
-        let found = insight(&state, &uri, INDEX_BUDGET).await;
+        let found = insight(&state, &uri, Wait::Current(INDEX_BUDGET)).await;
         if let Some(progress) = progress {
             progress.finish().await;
         }
@@ -137,7 +133,7 @@ pub async fn churn_markdown(
         let offset = text::char_offset(&rope, to_text_position(position), state.encoding());
         rope.char_to_line(offset) as u32
     };
-    let Some(found) = insight(state, uri, REQUEST_BUDGET).await else {
+    let Some(found) = insight(state, uri, Wait::AnyKnown(REQUEST_BUDGET)).await else {
         return Some("**Churn history** · indexing… hover again in a moment.".into());
     };
     if let Some(why) = &found.unavailable {

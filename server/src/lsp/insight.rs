@@ -48,6 +48,32 @@ pub struct ShownCommit {
     pub lines_deleted: u32,
 }
 
+/// How long a caller waits for an insight that is not cached.
+#[derive(Debug, Clone, Copy)]
+pub enum Wait {
+    /// Up to this long for the insight of the current text (explicit requests).
+    Current(Duration),
+    /// Not at all when an insight of an earlier text exists (hover, hints);
+    /// else up to this long.
+    AnyKnown(Duration),
+}
+
+/// A block commit as hover shows it, with the assistant that wrote it.
+fn shown(repo: &RepoHistory, c: &RangeCommit) -> ShownCommit {
+    ShownCommit {
+        agent: repo
+            .attribution
+            .commit_assistant(&c.commit)
+            .map(|a| a.agent),
+        commit: c.commit.clone(),
+        author: c.author.clone(),
+        time: c.time,
+        summary: c.summary.clone(),
+        lines_added: c.lines_added,
+        lines_deleted: c.lines_deleted,
+    }
+}
+
 /// Resolves to the insight when its computation ends.
 type Computing = watch::Receiver<Option<Arc<FileInsight>>>;
 
@@ -90,15 +116,15 @@ impl Insights {
     }
 
     /// Computes (or refreshes) the insight of `doc` on the blocking pool, or
-    /// joins a computation already running, and waits at most `budget`.
+    /// joins a computation already running, and waits as `wait` says.
     /// Returns the insight if it is ready, else the last one known. `on_done`
-    /// runs after a computation that outlived the budget.
+    /// runs after a computation that outlived the wait.
     pub async fn get(
         self: &Arc<Self>,
         doc: String,
         path: PathBuf,
         text: String,
-        budget: Duration,
+        wait: Wait,
         on_done: impl FnOnce() + Send + 'static,
     ) -> Option<Arc<FileInsight>> {
         if let Some(hit) = self.cached(&doc, &text) {
@@ -106,6 +132,12 @@ impl Insights {
                 return Some(hit);
             }
         }
+        let budget = match wait {
+            Wait::Current(budget) => budget,
+            // After a keystroke the last insight is still a good answer.
+            Wait::AnyKnown(budget) if self.stale(&doc).is_none() => budget,
+            Wait::AnyKnown(_) => Duration::ZERO,
+        };
         let mut ready = self.start(doc.clone(), path, text);
         let waited = tokio::time::timeout(budget, ready.wait_for(Option::is_some))
             .await
@@ -195,13 +227,25 @@ impl Insights {
             Err(e) => return unavailable(e.to_string()),
         };
         match blocks::block_reports(&repo.history, &repo.attribution, path, text, now_seconds()) {
-            Ok(blocks) => FileInsight {
-                text_hash,
-                head,
-                blocks,
-                unavailable: None,
-                recent: DashMap::new(),
-            },
+            Ok(blocks) => {
+                // The indexing walk already found each block's commits: keep
+                // them, so a first hover per block reads no history.
+                let recent = DashMap::new();
+                for report in &blocks {
+                    let shown = report.recent.iter().map(|c| shown(&repo, c)).collect();
+                    recent.insert(
+                        (report.block.start_line, report.block.end_line),
+                        Arc::new(shown),
+                    );
+                }
+                FileInsight {
+                    text_hash,
+                    head,
+                    blocks,
+                    unavailable: None,
+                    recent,
+                }
+            }
             Err(e) => FileInsight {
                 head,
                 ..unavailable(e.to_string())

@@ -69,7 +69,14 @@ pub fn churn_history(
             .iter()
             .filter(|f| f.value * f.weight > 0.0)
             .take(3)
-            .map(|f| format!("{} {:.2}×{:.0}", f.name, f.value, f.weight))
+            .map(|f| {
+                format!(
+                    "{} {:.2}×{:.0}",
+                    f.name.replace('_', " "),
+                    f.value,
+                    f.weight
+                )
+            })
             .collect();
         out.push_str(&format!(
             "**Risk {} ({})**{}",

@@ -61,6 +61,11 @@ impl LanguageServer for Backend {
         handlers::did_change::handle(&self.state, params)
     }
 
+    async fn did_save(&self, _params: DidSaveTextDocumentParams) {
+        // The buffer is already known from didChange; a save changes nothing
+        // here (a later disk change from elsewhere is seen by the watcher).
+    }
+
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         handlers::did_close::handle(&self.state, params).await
     }

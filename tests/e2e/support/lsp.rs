@@ -14,6 +14,9 @@ use serde_json::{json, Value};
 
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// An LSP range as ((start line, start character), (end line, end character)).
+pub type Span = ((u32, u32), (u32, u32));
+
 pub struct Client {
     child: Child,
     stdin: Arc<Mutex<ChildStdin>>,
@@ -179,16 +182,11 @@ impl Client {
     }
 
     /// Sends one incremental change: replace `range` ((line, char), (line, char)) by `text`.
-    pub fn change(&mut self, uri: &str, version: i32, range: ((u32, u32), (u32, u32)), text: &str) {
+    pub fn change(&mut self, uri: &str, version: i32, range: Span, text: &str) {
         self.changes(uri, version, vec![(range, text)]);
     }
 
-    pub fn changes(
-        &mut self,
-        uri: &str,
-        version: i32,
-        edits: Vec<(((u32, u32), (u32, u32)), &str)>,
-    ) {
+    pub fn changes(&mut self, uri: &str, version: i32, edits: Vec<(Span, &str)>) {
         let changes: Vec<Value> = edits
             .into_iter()
             .map(|(((sl, sc), (el, ec)), text)| {

@@ -4,6 +4,7 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 
 use crate::blocks::BlockReport;
 use crate::lsp::churn;
+use crate::lsp::insight::Wait;
 use crate::lsp::protocol::BlocksParams;
 use crate::lsp::state::ServerState;
 
@@ -17,9 +18,13 @@ pub async fn handle(state: &Arc<ServerState>, params: BlocksParams) -> Result<Ve
             uri.as_str()
         )));
     }
-    let insight = churn::insight(state, &uri, std::time::Duration::from_secs(120))
-        .await
-        .ok_or_else(Error::internal_error)?;
+    let insight = churn::insight(
+        state,
+        &uri,
+        Wait::Current(std::time::Duration::from_secs(120)),
+    )
+    .await
+    .ok_or_else(Error::internal_error)?;
     if let Some(why) = &insight.unavailable {
         return Err(Error::invalid_params(format!(
             "no history for {}: {why}",

@@ -4,6 +4,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use crate::lsp::churn;
+use crate::lsp::insight::Wait;
 use crate::lsp::render;
 use crate::lsp::settings::HintStyle;
 use crate::lsp::state::ServerState;
@@ -19,7 +20,8 @@ pub async fn handle(
         return Ok(None);
     }
     let uri = params.text_document.uri;
-    let Some(insight) = churn::insight(state, &uri, churn::REQUEST_BUDGET).await else {
+    let Some(insight) = churn::insight(state, &uri, Wait::AnyKnown(churn::REQUEST_BUDGET)).await
+    else {
         return Ok(None);
     };
     let line_ends = line_ends(state, &uri);
