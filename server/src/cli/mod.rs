@@ -107,6 +107,12 @@ pub struct ReportArgs {
     /// Keep bot commits (dependabot, renovate, …), excluded by default.
     #[arg(long)]
     pub include_bots: bool,
+    /// Walk the whole range again instead of resuming from the cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// List files only: skip splitting the riskiest files into blocks.
+    #[arg(long)]
+    pub no_blocks: bool,
 }
 
 pub fn main() -> ExitCode {

@@ -43,10 +43,12 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
         include_bots: args.include_bots,
         // A cache only helps a window that ends now: with --until the state
         // at HEAD is not the state asked for.
-        use_cache: args.until.is_none() && std::env::var_os("PROVENANCE_LS_NO_CACHE").is_none(),
+        use_cache: args.until.is_none()
+            && !args.no_cache
+            && std::env::var_os("PROVENANCE_LS_NO_CACHE").is_none(),
         hotspots: 15,
         // For benchmarks that time the history walk alone.
-        block_hotspots: std::env::var_os("PROVENANCE_LS_NO_BLOCKS").is_none(),
+        block_hotspots: !args.no_blocks && std::env::var_os("PROVENANCE_LS_NO_BLOCKS").is_none(),
     };
 
     // The bar appears only on long runs, and only when a person watches stderr.
