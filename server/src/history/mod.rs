@@ -593,6 +593,8 @@ mod tests {
                     "init.defaultBranch=main",
                 ])
                 .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
                 .status()
                 .unwrap();
             assert!(ok.success());
