@@ -94,6 +94,20 @@ fn origin(line: &BlameLine, attribution: &AttributionIndex) -> LineOrigin {
     }
 }
 
+impl GitHistory<'_> {
+    /// Lines `start..=end` of the text (1-based) as a range at HEAD: from
+    /// the first to the last of them unchanged since; `None` when none is.
+    fn at_head(&self, start: u32, end: u32) -> Option<(u32, u32)> {
+        let mapped = self
+            .head_lines
+            .iter()
+            .skip(start.saturating_sub(1) as usize)
+            .take((end + 1).saturating_sub(start) as usize)
+            .flatten();
+        Some((*mapped.clone().min()?, *mapped.max()?))
+    }
+}
+
 impl BlockHistorySource for GitHistory<'_> {
     fn range_history(
         &self,
@@ -101,17 +115,37 @@ impl BlockHistorySource for GitHistory<'_> {
         start: u32,
         end: u32,
     ) -> Result<Vec<RangeCommit>, BlocksError> {
-        let mapped = self
-            .head_lines
-            .iter()
-            .skip(start.saturating_sub(1) as usize)
-            .take((end + 1).saturating_sub(start) as usize)
-            .flatten();
-        let (Some(&first), Some(&last)) = (mapped.clone().min(), mapped.max()) else {
+        let Some((first, last)) = self.at_head(start, end) else {
             // Nothing of the block is at HEAD: no history yet.
             return Ok(Vec::new());
         };
         Ok(self.history.range_history(path, first, last, None)?)
+    }
+
+    /// One walk of the history for all the ranges (see `History::range_histories`).
+    fn range_histories(
+        &self,
+        path: &Path,
+        ranges: &[(u32, u32)],
+    ) -> Result<Vec<Vec<RangeCommit>>, BlocksError> {
+        let at_head: Vec<Option<(u32, u32)>> = ranges
+            .iter()
+            .map(|&(start, end)| self.at_head(start, end))
+            .collect();
+        let walked: Vec<(u32, u32)> = at_head.iter().flatten().copied().collect();
+        if walked.is_empty() {
+            // Nothing at HEAD (maybe no HEAD at all): nothing to walk.
+            return Ok(vec![Vec::new(); ranges.len()]);
+        }
+        let mut found = self
+            .history
+            .range_histories(path, &walked, None)?
+            .into_iter();
+        // Blocks with nothing at HEAD have no history yet.
+        Ok(at_head
+            .iter()
+            .map(|r| r.and_then(|_| found.next()).unwrap_or_default())
+            .collect())
     }
 
     fn line_origins(&self, _path: &Path, text: &str) -> Result<Vec<LineOrigin>, BlocksError> {

@@ -95,9 +95,6 @@ impl Serialize for BlockReport {
     }
 }
 
-/// Threads that walk block histories at once.
-const MAX_WORKERS: usize = 4;
-
 /// What can go wrong building block reports.
 #[derive(Debug, thiserror::Error)]
 pub enum BlocksError {
@@ -119,7 +116,7 @@ pub fn split_blocks(path: &Path, text: &str) -> Vec<Block> {
 /// Reports for every block of `text` (the current text of `path`), with
 /// history from `source`. `now` is Unix seconds.
 pub fn block_reports_with(
-    source: &(impl BlockHistorySource + Sync),
+    source: &impl BlockHistorySource,
     path: &Path,
     text: &str,
     now: i64,
@@ -129,65 +126,38 @@ pub fn block_reports_with(
         return Ok(Vec::new());
     }
     let origins = source.line_origins(path, text)?;
-    let report = |block: Block| -> Result<BlockReport, BlocksError> {
-        let commits = source.range_history(path, block.start_line + 1, block.end_line + 1)?;
-        let lines = origins
-            .get(
-                block.start_line as usize
-                    ..=(block.end_line as usize).min(origins.len().saturating_sub(1)),
-            )
-            .unwrap_or_default();
-        let stats = block_stats(&commits, lines, now);
-        Ok(BlockReport {
-            block,
-            commits: stats.commits,
-            rewrites_90d: stats.rewrites_90d,
-            churn_14d: stats.churn_14d,
-            ai_share: stats.ai_share,
-            authors: stats.authors,
-            age_days: stats.age_days,
-            risk: assess(&stats.risk_inputs),
-            recent: commits.into_iter().take(RECENT_COMMITS).collect(),
-        })
-    };
-    // One range-history walk per block dominates; blocks are independent, so share them out.
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(MAX_WORKERS)
-        .min(blocks.len());
-    if workers <= 1 {
-        return blocks.into_iter().map(report).collect();
-    }
-    let mut slots: Vec<Option<Result<BlockReport, BlocksError>>> = Vec::new();
-    slots.resize_with(blocks.len(), || None);
-    std::thread::scope(|scope| {
-        let report = &report;
-        let handles: Vec<_> = (0..workers)
-            .map(|worker| {
-                let mine: Vec<(usize, Block)> = blocks
-                    .iter()
-                    .cloned()
-                    .enumerate()
-                    .skip(worker)
-                    .step_by(workers)
-                    .collect();
-                scope.spawn(move || {
-                    mine.into_iter()
-                        .map(|(i, block)| (i, report(block)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for handle in handles {
-            let done = handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            for (i, result) in done {
-                slots[i] = Some(result);
+    // The history walk dominates: one for all the blocks, which share every
+    // commit's diff (one walk per block re-read and re-diffed the file's
+    // whole history each time).
+    let ranges: Vec<(u32, u32)> = blocks
+        .iter()
+        .map(|b| (b.start_line + 1, b.end_line + 1))
+        .collect();
+    let histories = source.range_histories(path, &ranges)?;
+    Ok(blocks
+        .into_iter()
+        .zip(histories)
+        .map(|(block, commits)| {
+            let lines = origins
+                .get(
+                    block.start_line as usize
+                        ..=(block.end_line as usize).min(origins.len().saturating_sub(1)),
+                )
+                .unwrap_or_default();
+            let stats = block_stats(&commits, lines, now);
+            BlockReport {
+                block,
+                commits: stats.commits,
+                rewrites_90d: stats.rewrites_90d,
+                churn_14d: stats.churn_14d,
+                ai_share: stats.ai_share,
+                authors: stats.authors,
+                age_days: stats.age_days,
+                risk: assess(&stats.risk_inputs),
+                recent: commits.into_iter().take(RECENT_COMMITS).collect(),
             }
-        }
-    });
-    slots.into_iter().flatten().collect()
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -41,6 +41,19 @@ pub trait BlockHistorySource {
         start: u32,
         end: u32,
     ) -> Result<Vec<RangeCommit>, BlocksError>;
+    /// [`BlockHistorySource::range_history`] of each `(start, end)`, in
+    /// order. A source that can share work between ranges (one walk of the
+    /// history for all of a file's blocks) overrides this.
+    fn range_histories(
+        &self,
+        path: &Path,
+        ranges: &[(u32, u32)],
+    ) -> Result<Vec<Vec<RangeCommit>>, BlocksError> {
+        ranges
+            .iter()
+            .map(|&(start, end)| self.range_history(path, start, end))
+            .collect()
+    }
     /// The origin of every line of `text` (the current text of `path`), in order.
     fn line_origins(&self, path: &Path, text: &str) -> Result<Vec<LineOrigin>, BlocksError>;
 }

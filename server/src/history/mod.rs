@@ -277,36 +277,53 @@ impl History {
         end: u32,
         rev: Option<&str>,
     ) -> Result<Vec<RangeCommit>, HistoryError> {
+        let mut all = self.range_histories(path, &[(start, end)], rev)?;
+        Ok(all.pop().unwrap_or_default())
+    }
+
+    /// [`History::range_history`] of each `(start, end)` range (1-based,
+    /// inclusive) of the same file, in one walk of the history: each result
+    /// is what `range_history` returns for that range alone, but the commit
+    /// order, the file's versions and their diffs are worked out once, so
+    /// all the blocks of a file cost about one walk. Fails if any range does.
+    pub fn range_histories(
+        &self,
+        path: &Path,
+        ranges: &[(u32, u32)],
+        rev: Option<&str>,
+    ) -> Result<Vec<Vec<RangeCommit>>, HistoryError> {
         let relative = self.repo.relative_path(path)?;
-        let _span =
-            tracing::debug_span!("range_history", path = %relative, start, end, rev).entered();
+        let _span = tracing::debug_span!("range_history", path = %relative, ?ranges, rev).entered();
         let mut objects = self.repo.objects()?;
         let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
         let found = range::line_log(
             &mut objects,
             commit,
             &relative,
-            start,
-            end,
+            ranges,
             path,
             self.cancel.clone(),
         )?;
-        let mut out = Vec::with_capacity(found.len());
-        for change in found {
-            let facts = self.cache.facts(&mut objects, change.commit)?;
-            out.push(RangeCommit {
-                commit: change.commit.to_string(),
-                author: facts.author.clone(),
-                author_email: facts.author_email.clone(),
-                time: facts.author_time,
-                summary: facts.summary.clone(),
-                message: facts.message.clone(),
-                lines_added: change.added,
-                lines_deleted: change.deleted,
-                path: change.path,
-            });
+        let mut all = Vec::with_capacity(found.len());
+        for changes in found {
+            let mut out = Vec::with_capacity(changes.len());
+            for change in changes {
+                let facts = self.cache.facts(&mut objects, change.commit)?;
+                out.push(RangeCommit {
+                    commit: change.commit.to_string(),
+                    author: facts.author.clone(),
+                    author_email: facts.author_email.clone(),
+                    time: facts.author_time,
+                    summary: facts.summary.clone(),
+                    message: facts.message.clone(),
+                    lines_added: change.added,
+                    lines_deleted: change.deleted,
+                    path: change.path,
+                });
+            }
+            all.push(out);
         }
-        Ok(out)
+        Ok(all)
     }
 
     /// The commit HEAD points at, 40-hex; `None` on an unborn branch.
@@ -556,6 +573,78 @@ mod tests {
         ));
         flag.store(false, std::sync::atomic::Ordering::Relaxed);
         assert_eq!(history.blame(&file, None).unwrap().len(), 1);
+    }
+
+    /// One walk for many ranges lists, for each range, exactly what a walk
+    /// of that range alone lists: through edits, a rename and a merge.
+    #[test]
+    fn one_walk_for_many_ranges_matches_one_walk_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .args(["-c", "user.name=T", "-c", "user.email=t@x"])
+                .args([
+                    "-c",
+                    "commit.gpgsign=false",
+                    "-c",
+                    "init.defaultBranch=main",
+                ])
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        };
+        let write = |name: &str, lines: &[&str]| {
+            std::fs::write(dir.path().join(name), lines.join("\n") + "\n").unwrap();
+        };
+        let commit = |message: &str| {
+            git(&["add", "-A"]);
+            git(&["commit", "-qm", message]);
+        };
+        git(&["init", "-q"]);
+        write("a", &["1", "2", "3", "4", "5", "6", "7", "8"]);
+        commit("start");
+        write("a", &["1", "2x", "3", "4", "5", "6", "7", "8"]);
+        commit("edit two");
+        git(&["mv", "a", "b"]);
+        write("b", &["0", "1", "2x", "3", "4", "5", "6", "7", "8"]);
+        commit("rename, add zero");
+        git(&["checkout", "-qb", "side"]);
+        write("b", &["0", "1", "2x", "3", "4", "5", "6y", "7", "8"]);
+        commit("side: six");
+        git(&["checkout", "-q", "main"]);
+        write("b", &["0", "1", "2x", "3z", "4", "5", "6", "7", "8", "9"]);
+        commit("main: three, nine");
+        git(&["merge", "-q", "--no-edit", "side"]);
+        write("b", &["0", "1", "2x", "3z", "4", "6y", "7", "8", "9"]);
+        commit("drop five");
+
+        let file = dir.path().join("b");
+        let history = History::discover(&file, None).unwrap();
+        let lines = 9;
+        let ranges: Vec<(u32, u32)> = (1..=lines)
+            .flat_map(|start| (start..=lines).map(move |end| (start, end)))
+            .collect();
+        let together = history.range_histories(&file, &ranges, None).unwrap();
+        assert_eq!(together.len(), ranges.len());
+        for (&(start, end), got) in ranges.iter().zip(&together) {
+            let alone = history.range_history(&file, start, end, None).unwrap();
+            assert_eq!(got, &alone, "lines {start}..={end}");
+        }
+        assert!(together.iter().any(|commits| commits.len() > 2));
+        assert!(matches!(
+            history.range_histories(&file, &[(1, 2), (3, 10)], None),
+            Err(HistoryError::InvalidRange { end: 10, .. })
+        ));
+        assert!(history
+            .range_histories(&file, &[], None)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

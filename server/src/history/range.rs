@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -34,15 +35,20 @@ type Ranges = Vec<(u32, u32)>;
 /// Tracked ranges per path.
 type Tracked = Vec<(String, Ranges)>;
 
+/// Range history of every range in `ranges` (1-based, inclusive) in one
+/// walk: the commit order, the versions of the file and the diff of each
+/// commit are shared, while each range keeps its own tracked lines, so each
+/// result is exactly what a walk for that range alone lists (git's own
+/// multi-range `-L` would merge the ranges instead). Fails as a walk of the
+/// first invalid range would.
 pub(crate) fn line_log(
     objects: &mut Objects,
     tip: ObjectId,
     path: &str,
-    start: u32,
-    end: u32,
+    ranges: &[(u32, u32)],
     shown: &Path,
     cancel: Option<Arc<AtomicBool>>,
-) -> Result<Vec<RangeChange>, HistoryError> {
+) -> Result<Vec<Vec<RangeChange>>, HistoryError> {
     let mut walker = Walker::new(objects);
     walker.cancel = cancel;
     let tree = walker.objects.commit(tip)?.tree;
@@ -60,69 +66,175 @@ pub(crate) fn line_log(
         }
     };
     let lines = walker.blob(blob)?.lines.len();
-    if start == 0 || start > end || end > lines {
-        return Err(HistoryError::InvalidRange {
-            path: shown.into(),
-            start,
-            end,
-            lines,
-        });
+    for &(start, end) in ranges {
+        if start == 0 || start > end || end > lines {
+            return Err(HistoryError::InvalidRange {
+                path: shown.into(),
+                start,
+                end,
+                lines,
+            });
+        }
+    }
+    let mut outs: Vec<Vec<RangeChange>> = vec![Vec::new(); ranges.len()];
+    if ranges.is_empty() {
+        return Ok(outs);
     }
 
     let order = topo_order(walker.objects, tip)?;
-    let mut pending: HashMap<ObjectId, Tracked> = HashMap::new();
-    pending.insert(tip, vec![(path.to_owned(), vec![(start - 1, end)])]);
-    let mut out = Vec::new();
+    // One map of pending commits per range: ranges never merge.
+    let mut pending: Vec<HashMap<ObjectId, Tracked>> = ranges
+        .iter()
+        .map(|&(start, end)| {
+            HashMap::from([(tip, vec![(path.to_owned(), vec![(start - 1, end)])])])
+        })
+        .collect();
     for commit in order {
         walker.check_cancelled()?;
-        let Some(tracked) = pending.remove(&commit) else {
-            continue;
-        };
-        tracing::trace!(%commit, ?tracked, "line ranges");
-        let parents = walker.objects.commit(commit)?.parents.clone();
-        if parents.len() <= 1 {
-            let parent = parents.first().copied();
-            let step = map_to_parent(&mut walker, commit, parent, &tracked)?;
-            if let Some(parent) = parent {
-                add(&mut pending, parent, step.ranges);
+        let mut diffs = Diffs::default();
+        for (i, out) in outs.iter_mut().enumerate() {
+            let Some(tracked) = pending[i].remove(&commit) else {
+                continue;
+            };
+            let pending = &mut pending[i];
+            tracing::trace!(%commit, range = i, ?tracked, "line ranges");
+            let parents = walker.objects.commit(commit)?.parents.clone();
+            if parents.len() <= 1 {
+                let parent = parents.first().copied();
+                let step = map_to_parent(&mut walker, &mut diffs, commit, parent, &tracked)?;
+                if let Some(parent) = parent {
+                    add(pending, parent, step.ranges);
+                }
+                if step.changed {
+                    out.push(RangeChange {
+                        commit,
+                        path: step.path,
+                        added: step.added,
+                        deleted: step.deleted,
+                    });
+                }
+                continue;
             }
-            if step.changed {
-                out.push(RangeChange {
-                    commit,
-                    path: step.path,
-                    added: step.added,
-                    deleted: step.deleted,
-                });
+            let mut steps = Vec::with_capacity(parents.len());
+            let mut taken_by_one = false;
+            for &parent in &parents {
+                let step = map_to_parent(&mut walker, &mut diffs, commit, Some(parent), &tracked)?;
+                if !step.changed {
+                    // This parent can take all the blame; git follows no other path.
+                    add(pending, parent, step.ranges);
+                    taken_by_one = true;
+                    break;
+                }
+                steps.push((parent, step));
             }
-            continue;
-        }
-        let mut steps = Vec::with_capacity(parents.len());
-        let mut taken_by_one = false;
-        for &parent in &parents {
-            let step = map_to_parent(&mut walker, commit, Some(parent), &tracked)?;
-            if !step.changed {
-                // This parent can take all the blame; git follows no other path.
-                add(&mut pending, parent, step.ranges);
-                taken_by_one = true;
-                break;
+            if taken_by_one {
+                continue;
             }
-            steps.push((parent, step));
+            let first = &steps[0].1;
+            out.push(RangeChange {
+                commit,
+                path: first.path.clone(),
+                added: first.added,
+                deleted: first.deleted,
+            });
+            for (parent, step) in steps {
+                add(pending, parent, step.ranges);
+            }
         }
-        if taken_by_one {
-            continue;
-        }
-        let first = &steps[0].1;
-        out.push(RangeChange {
-            commit,
-            path: first.path.clone(),
-            added: first.added,
-            deleted: first.deleted,
-        });
-        for (parent, step) in steps {
-            add(&mut pending, parent, step.ranges);
+        // Topological order: every child of this commit is done, so its
+        // versions are only needed again if another path leads to them.
+        for blob in diffs.used {
+            walker.forget(blob);
         }
     }
-    Ok(out)
+    Ok(outs)
+}
+
+/// How one tracked path of a commit relates to one parent.
+#[derive(Clone)]
+enum Change {
+    /// Not a file in the commit: its ranges pass to the parent as they are.
+    Missing,
+    /// The parent has the same version (at `parent_path`).
+    Same { parent_path: String },
+    /// The diff from the parent's version (at `parent_path`, or none for a
+    /// root commit or a new file: everything added).
+    Diff {
+        parent_path: String,
+        hunks: Rc<Vec<Hunk>>,
+    },
+}
+
+/// The changes of one commit, worked out once for all the ranges there.
+#[derive(Default)]
+struct Diffs {
+    by_parent_path: HashMap<(Option<ObjectId>, String), Change>,
+    /// Versions read for this commit, dropped once every range has moved on.
+    used: Vec<ObjectId>,
+}
+
+impl Diffs {
+    fn change(
+        &mut self,
+        walker: &mut Walker<'_>,
+        commit: ObjectId,
+        parent: Option<ObjectId>,
+        path: &str,
+    ) -> Result<Change, HistoryError> {
+        let key = (parent, path.to_owned());
+        if let Some(change) = self.by_parent_path.get(&key) {
+            return Ok(change.clone());
+        }
+        let change = self.compute(walker, commit, parent, path)?;
+        self.by_parent_path.insert(key, change.clone());
+        Ok(change)
+    }
+
+    fn compute(
+        &mut self,
+        walker: &mut Walker<'_>,
+        commit: ObjectId,
+        parent: Option<ObjectId>,
+        path: &str,
+    ) -> Result<Change, HistoryError> {
+        let tree = walker.objects.commit(commit)?.tree;
+        let Some((EntryKind::File | EntryKind::Link, blob)) = walker.objects.entry(tree, path)?
+        else {
+            return Ok(Change::Missing);
+        };
+        let before = match parent {
+            None => None,
+            Some(parent) => walker.find_origin(commit, parent, path, blob)?,
+        };
+        if let Some((ppath, pblob)) = &before {
+            if *pblob == blob {
+                return Ok(Change::Same {
+                    parent_path: ppath.to_string(),
+                });
+            }
+        }
+        let target = walker.blob(blob)?;
+        let hunks = match (&before, parent) {
+            (Some((ppath, pblob)), Some(parent)) => {
+                walker.prefetch_older_versions(parent, ppath, *pblob, blob)?;
+                let old = walker.blob(*pblob)?;
+                walker
+                    .interner
+                    .diff(&old.lines, &old.data, &target.lines, &target.data, false)
+            }
+            _ => vec![Hunk {
+                before: 0..0,
+                after: 0..target.lines.len(),
+            }],
+        };
+        self.used.push(blob);
+        Ok(Change::Diff {
+            parent_path: before
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_else(|| path.to_owned()),
+            hunks: Rc::new(hunks),
+        })
+    }
 }
 
 fn add(pending: &mut HashMap<ObjectId, Tracked>, parent: ObjectId, ranges: Tracked) {
@@ -152,11 +264,11 @@ struct Step {
 
 fn map_to_parent(
     walker: &mut Walker<'_>,
+    diffs: &mut Diffs,
     commit: ObjectId,
     parent: Option<ObjectId>,
     tracked: &Tracked,
 ) -> Result<Step, HistoryError> {
-    let tree = walker.objects.commit(commit)?.tree;
     let mut step = Step {
         changed: false,
         ranges: Vec::new(),
@@ -165,39 +277,17 @@ fn map_to_parent(
         deleted: 0,
     };
     for (path, ranges) in tracked {
-        let Some((EntryKind::File | EntryKind::Link, blob)) = walker.objects.entry(tree, path)?
-        else {
-            step.ranges.push((path.clone(), ranges.clone()));
-            continue;
-        };
-        let before = match parent {
-            None => None,
-            Some(parent) => walker.find_origin(commit, parent, path, blob)?,
-        };
-        if let Some((_, pblob)) = &before {
-            if *pblob == blob {
-                step.ranges
-                    .push((before.as_ref().unwrap().0.to_string(), ranges.clone()));
+        let (parent_path, hunks) = match diffs.change(walker, commit, parent, path)? {
+            Change::Missing => {
+                step.ranges.push((path.clone(), ranges.clone()));
                 continue;
             }
-        }
-        let target = walker.blob(blob)?;
-        let hunks = match (&before, parent) {
-            (Some((ppath, pblob)), Some(parent)) => {
-                walker.prefetch_older_versions(parent, ppath, *pblob, blob)?;
-                let old = walker.blob(*pblob)?;
-                walker
-                    .interner
-                    .diff(&old.lines, &old.data, &target.lines, &target.data, false)
+            Change::Same { parent_path } => {
+                step.ranges.push((parent_path, ranges.clone()));
+                continue;
             }
-            _ => vec![Hunk {
-                before: 0..0,
-                after: 0..target.lines.len(),
-            }],
+            Change::Diff { parent_path, hunks } => (parent_path, hunks),
         };
-        // Topological order: every child of this commit is done, so this
-        // version is only needed again if another path leads to it.
-        walker.forget(blob);
         let touched = touched(&hunks, ranges);
         if !touched.is_empty() {
             step.changed = true;
@@ -211,9 +301,6 @@ fn map_to_parent(
                 step.deleted += h.before.len() as u32;
             }
         }
-        let parent_path = before
-            .map(|(p, _)| p.to_string())
-            .unwrap_or_else(|| path.clone());
         let touched_targets: Ranges = touched
             .iter()
             .map(|h| (h.after.start, h.after.end))
