@@ -620,6 +620,9 @@ fn never_runs_what_the_repository_configures() {
     assert_eq!(out.lines().count(), 7);
     repo.provenance_ok(&["blame", "g.txt", "--rev", "HEAD"]);
     repo.provenance_ok(&["history", "g.txt", "--lines", "1:3", "--json"]);
+    // Attribution (notes, trace files), blocks and the report open it too.
+    repo.provenance_ok(&["blocks", "g.txt", "--json"]);
+    repo.provenance_ok(&["report", "--json"]);
     assert!(
         !marker.exists(),
         "provenance-ls ran a command the repository configured"

@@ -23,7 +23,7 @@ fn git_error(context: &str, error: impl std::fmt::Display) -> AttributionError {
 
 /// Opens the repository that holds `path` (a work tree, a folder inside it, or a git dir).
 pub fn open(path: &Path) -> Result<gix::Repository, AttributionError> {
-    gix::discover(path).map_err(|error| AttributionError::Open {
+    crate::history::discover_safely(path).map_err(|error| AttributionError::Open {
         path: path.to_path_buf(),
         message: error.to_string(),
     })

@@ -41,6 +41,7 @@ mod rename;
 mod repo;
 
 pub use cache::BlameCache;
+pub(crate) use repo::discover_safely;
 pub use repo::Repo;
 
 use gix::ObjectId;

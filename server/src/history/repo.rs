@@ -161,6 +161,17 @@ impl Repo {
     }
 }
 
+/// Opens the repository holding `path` the way every part of provenance-ls
+/// must: isolated from global config, fsmonitor off, trusted or not. Used by
+/// attribution and the report, which need a plain `gix::Repository`.
+pub fn discover_safely(path: &Path) -> gix::Result<gix::Repository> {
+    gix::discover_opts(
+        path,
+        gix::discover::upwards::Options::default(),
+        safe_open_options(),
+    )
+}
+
 fn safe_open_options() -> gix::open::Options {
     gix::open::Options::isolated()
         // Belt and braces: even though we never ask gix for these, make sure

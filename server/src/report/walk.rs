@@ -75,8 +75,8 @@ impl Git {
     /// Opens the repository that contains `path`, isolated from global
     /// configuration and never running hooks or filters.
     pub fn open(path: &Path) -> Result<Git, ReportError> {
-        let repo = gix::discover_opts(path, Default::default(), gix::open::Options::isolated())
-            .map_err(|e| ReportError::NotARepository {
+        let repo =
+            crate::history::discover_safely(path).map_err(|e| ReportError::NotARepository {
                 path: path.to_path_buf(),
                 message: e.to_string(),
             })?;
