@@ -142,9 +142,12 @@ fn header(line: &str) -> Option<(&str, &'static str, String)> {
     // C-like: `type name(args) {` — an identifier right before the first `(`, with a type before it.
     let open = trimmed.find('(')?;
     let before = trimmed[..open].trim_end();
+    // The byte after the last char that can't be in a name (which may be multi-byte).
     let name_start = before
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '~'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '~'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let name = &before[name_start..];
     let type_part = before[..name_start].trim();
     // Shell: `name() {` has no type before the name.

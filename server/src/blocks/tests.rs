@@ -412,7 +412,7 @@ proptest::proptest! {
     /// Whatever the text, blocks stay inside it and are well-formed, in every language.
     #[test]
     fn blocks_stay_inside_the_text(
-        text in "(def |fn |class |func |impl |function |[a-z]{1,6}|[{}()\\[\\]:;=<>\"'/*#`]| |\t|\n|    ){0,80}",
+        text in "(def |fn |class |func |impl |function |[a-z]{1,6}|[{}()\\[\\]:;=<>\"'/*#`]|[–«»é😀]| |\t|\n|    ){0,80}",
         extension in proptest::sample::select(vec!["rs", "py", "js", "ts", "tsx", "go", "c", "rb", "txt"]),
     ) {
         let lines = text.lines().count().max(1) as u32;
@@ -422,4 +422,12 @@ proptest::proptest! {
             proptest::prop_assert!(!block.name.is_empty());
         }
     }
+}
+
+#[test]
+fn heuristic_survives_multi_byte_punctuation_before_a_paren() {
+    // An en dash right before a name-like word and a `(`: seen in prose files.
+    let text = "Goal 100–120 (ms) {\n  x\n}\nint «main»(void) {\n  return 0;\n}\n";
+    let blocks = crate::blocks::split_blocks(std::path::Path::new("notes.md"), text);
+    assert!(blocks.iter().all(|b| b.end_line < 7), "{blocks:?}");
 }
