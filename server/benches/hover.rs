@@ -4,8 +4,10 @@
 //! is started on it, and hovers are timed from request sent to answer read.
 //! Cases: cold (didOpen → first hover with commits, and didOpen →
 //! `provenance/blocks`), warm (first hover per block, repeat hovers) and a
-//! keystroke followed by a hover; `git blame --porcelain` and `git log -L` of
-//! the same file are timed as anchors so the figures read as ratios.
+//! keystroke followed by a hover (answered from the insight of the text
+//! before the keystroke) and by `provenance/blocks` (the re-index);
+//! `git blame --porcelain` and `git log -L` of the same file are timed as
+//! anchors so the figures read as ratios.
 //!
 //! Run: `cargo bench -p provenance-ls --bench hover` (see docs/performance.md).
 //! Knobs (environment): `HOVER_BENCH_COMMITS` (1500), `HOVER_BENCH_COLD_RUNS`
@@ -110,7 +112,8 @@ fn main() {
         table.add("warm: repeat hover", repeat);
         table.add("warm: all hovers", all);
 
-        // A keystroke changes the text: the insight is recomputed.
+        // A keystroke changes the text: the insight is recomputed in the
+        // background while hovers answer at once from the previous one.
         let mut typed = Vec::new();
         let mut reindex = Vec::new();
         let mut stale = 0;
@@ -133,7 +136,7 @@ fn main() {
             );
             reindex.push(sent.elapsed());
         }
-        table.add("keystroke → hover", typed);
+        table.add("keystroke → hover (previous insight)", typed);
         table.add("keystroke → provenance/blocks", reindex);
         server.shutdown();
         println!(
