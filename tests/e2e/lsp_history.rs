@@ -176,3 +176,83 @@ fn hover_outside_a_repository_says_why_there_is_no_history() {
         "{text}"
     );
 }
+
+#[test]
+fn unsaved_lines_below_a_block_keep_its_history() {
+    let repo = repository();
+    let (mut client, uri) = start(&repo, json!({}));
+    client.request("provenance/blocks", json!({"textDocument": {"uri": uri}}));
+    client.edit_source(&uri, 2, "completion", Some("copilot"));
+    client.change(
+        &uri,
+        2,
+        ((6, 0), (6, 0)),
+        "let x = 1;\n\nfn pasted() {\n    2\n}\n",
+    );
+    let blocks = client.request("provenance/blocks", json!({"textDocument": {"uri": uri}}));
+    assert_eq!(blocks[0]["name"], "parse");
+    assert_eq!(blocks[0]["commits"], 3, "{blocks}");
+    let hover = client.hover(&uri, 1, 4);
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("Parse three"), "{text}");
+}
+
+#[test]
+fn a_repository_nested_in_another_is_read_as_itself() {
+    // The outer repository is seen first (a file of it is opened), then a
+    // file of the inner one: its history must come from the inner one.
+    let mut outer = Repo::new();
+    outer.write("notes.rs", "fn outer() {\n}\n");
+    outer.commit("Outer start");
+    let inner_root = outer.path().join("vendor/inner");
+    std::fs::create_dir_all(&inner_root).unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&inner_root)
+            .env("HOME", outer.home())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(inner_root.join("lib.rs"), "fn inner() -> u32 {\n    7\n}\n").unwrap();
+    git(&["add", "-A"]);
+    git(&[
+        "-c",
+        "user.name=Ina Inner",
+        "-c",
+        "user.email=ina@example.com",
+        "commit",
+        "-q",
+        "-m",
+        "Inner seven",
+    ]);
+
+    let mut client = Client::spawn(&outer.path(), &outer.home());
+    client.initialize(&outer.path(), json!({}));
+    let outer_uri = file_uri(&outer.file("notes.rs"));
+    client.open(&outer_uri, "rust", 1, "fn outer() {\n}\n");
+    client.request(
+        "provenance/blocks",
+        json!({"textDocument": {"uri": outer_uri}}),
+    );
+    let inner_uri = file_uri(&inner_root.join("lib.rs"));
+    client.open(&inner_uri, "rust", 1, "fn inner() -> u32 {\n    7\n}\n");
+    let blocks = client.request(
+        "provenance/blocks",
+        json!({"textDocument": {"uri": inner_uri}}),
+    );
+    assert_eq!(blocks[0]["commits"], 1, "{blocks}");
+    let hover = client.hover(&inner_uri, 1, 4);
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("Inner seven") && text.contains("Ina Inner"),
+        "{text}"
+    );
+}

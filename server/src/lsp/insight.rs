@@ -79,8 +79,10 @@ type Computing = watch::Receiver<Option<Arc<FileInsight>>>;
 
 #[derive(Default)]
 pub struct Insights {
-    /// By repository work tree; `None` caches "no repository here".
+    /// By repository work tree: one history engine and cache per repository.
     repos: DashMap<PathBuf, Arc<RepoHistory>>,
+    /// By the folder a file is in: which repository discovery found for it.
+    by_folder: DashMap<PathBuf, Arc<RepoHistory>>,
     files: DashMap<String, Arc<FileInsight>>,
     /// Documents whose insight is being computed, and how to wait for it.
     in_flight: Mutex<HashMap<String, Computing>>,
@@ -180,25 +182,32 @@ impl Insights {
 
     /// The repository history for a file, discovered once per work tree.
     pub fn repo_for(&self, path: &Path) -> Result<Arc<RepoHistory>, HistoryError> {
-        if let Some(found) = self
-            .repos
-            .iter()
-            .find(|e| path.starts_with(e.key()))
-            .map(|e| e.value().clone())
-        {
-            return Ok(found);
+        // Keyed by folder, not by "some known work tree is a prefix": a
+        // repository nested inside another must not be read as the outer one.
+        let folder = if path.is_dir() {
+            path
+        } else {
+            path.parent().unwrap_or(path)
+        };
+        if let Some(found) = self.by_folder.get(folder) {
+            return Ok(found.clone());
         }
         let found = Repo::discover(path)?;
         let workdir = found.workdir().to_path_buf();
-        // Blame results are cached on disk beside the journal.
-        let cache_dir = crate::journal::journal_dir(&workdir, None).map(|d| d.join("cache"));
-        let history = History::new(found, Arc::new(BlameCache::new(cache_dir)));
-        let attribution = AttributionIndex::load_at(&workdir);
-        let repo = Arc::new(RepoHistory {
-            history,
-            attribution,
-        });
-        self.repos.insert(workdir, repo.clone());
+        let repo = self
+            .repos
+            .entry(workdir.clone())
+            .or_insert_with(|| {
+                // Blame results are cached on disk beside the journal.
+                let cache_dir =
+                    crate::journal::journal_dir(&workdir, None).map(|d| d.join("cache"));
+                Arc::new(RepoHistory {
+                    history: History::new(found, Arc::new(BlameCache::new(cache_dir))),
+                    attribution: AttributionIndex::load_at(&workdir),
+                })
+            })
+            .clone();
+        self.by_folder.insert(folder.to_path_buf(), repo.clone());
         Ok(repo)
     }
 
@@ -230,6 +239,13 @@ impl Insights {
             Ok(blocks) => {
                 // The indexing walk already found each block's commits: keep
                 // them, so a first hover per block reads no history.
+                tracing::info!(
+                    path = %path.display(),
+                    head = head.as_deref().unwrap_or("unborn"),
+                    blocks = blocks.len(),
+                    with_history = blocks.iter().filter(|b| b.commits > 0).count(),
+                    "indexed history"
+                );
                 let recent = DashMap::new();
                 for report in &blocks {
                     let shown = report.recent.iter().map(|c| shown(&repo, c)).collect();
