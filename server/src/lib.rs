@@ -7,6 +7,7 @@
 pub mod attribution;
 pub mod blocks;
 pub mod cli;
+pub mod clock;
 pub mod commit_trace;
 pub mod history;
 pub mod journal;

@@ -38,10 +38,7 @@ fn reports(path: &Path) -> Result<Vec<BlockReport>, String> {
         String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
     let history = History::discover(path, super::blame::cache_dir()).map_err(|e| e.to_string())?;
     let index = AttributionIndex::load(history.repo());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = crate::clock::unix_seconds();
     blocks::block_reports(&history, &index, path, &text, now).map_err(|e| e.to_string())
 }
 

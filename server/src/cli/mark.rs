@@ -7,7 +7,6 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
@@ -55,16 +54,10 @@ fn mark(args: MarkArgs) -> Result<(), String> {
         path,
         agent: args.agent.or(edit.agent),
         model: args.model.or(edit.model),
-        at_ms: now_ms(),
+        at_ms: crate::clock::unix_ms(),
     };
     journal::record_mark(&dir, &mark)
         .map_err(|e| format!("cannot mark {}: {e}", mark.path.display()))
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// What an agent hook's JSON says about the edit it reports.

@@ -4,7 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::report::{self, figures::DAY, GroupBy, PerClass, Report, ReportOptions};
 
@@ -18,9 +18,7 @@ pub fn run(args: ReportArgs) -> ExitCode {
 }
 
 fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = crate::clock::unix_seconds();
     let until = match &args.until {
         Some(text) => report::parse_when(text, now).map_err(|e| e.to_string())?,
         None => now,

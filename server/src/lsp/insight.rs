@@ -94,12 +94,7 @@ pub fn text_hash(text: &str) -> u64 {
     hasher.finish()
 }
 
-pub fn now_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+pub use crate::clock::unix_seconds as now_seconds;
 
 impl Insights {
     /// The cached insight for this exact text, if any (HEAD is checked by the
@@ -288,20 +283,9 @@ impl Insights {
                 other => other?,
             };
         Ok(commits
-            .into_iter()
+            .iter()
             .take(limit)
-            .map(|c| ShownCommit {
-                agent: repo
-                    .attribution
-                    .commit_assistant(&c.commit)
-                    .map(|a| a.agent),
-                commit: c.commit,
-                author: c.author,
-                time: c.time,
-                summary: c.summary,
-                lines_added: c.lines_added,
-                lines_deleted: c.lines_deleted,
-            })
+            .map(|c| shown(&repo, c))
             .collect())
     }
 }

@@ -18,9 +18,4 @@ pub mod inlay_hint;
 pub mod regions;
 
 /// Unix time in milliseconds: the only clock the provenance core sees.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+pub use crate::clock::unix_ms as now_ms;
