@@ -6,6 +6,7 @@ use tower_lsp_server::ls_types::*;
 use super::now_ms;
 use crate::lsp::churn;
 use crate::lsp::convert::{lsp_range, to_text_position};
+use crate::lsp::render;
 use crate::lsp::state::{document_key, ServerState};
 use crate::provenance::{Region, Source};
 use crate::text;
@@ -80,16 +81,14 @@ pub fn describe_region(region: &Region, now_ms: u64) -> String {
     };
     format!(
         "**{what}**{by}\n\n{} · {changed} · {reviewed}",
-        relative_time(now_ms.saturating_sub(region.inserted_at) / 1000)
+        inserted_ago(now_ms.saturating_sub(region.inserted_at) / 1000)
     )
 }
 
-/// "just now", "5 min ago", "3 h ago", "4 days ago".
-pub fn relative_time(seconds_ago: u64) -> String {
-    match seconds_ago {
-        0..=59 => "inserted just now".into(),
-        60..=3599 => format!("inserted {} min ago", seconds_ago / 60),
-        3600..=86_399 => format!("inserted {} h ago", seconds_ago / 3600),
-        _ => format!("inserted {} days ago", seconds_ago / 86_400),
-    }
+/// "inserted just now", "inserted 5 minutes ago".
+fn inserted_ago(seconds: u64) -> String {
+    format!(
+        "inserted {}",
+        render::ago(i64::try_from(seconds).unwrap_or(i64::MAX))
+    )
 }
