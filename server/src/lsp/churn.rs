@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tower_lsp_server::ls_types::{Position, ProgressToken, Uri, WorkDoneProgressCreateParams};
 
+use ropey::Rope;
 use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
 
 use super::convert::to_text_position;
@@ -24,12 +25,13 @@ pub const REQUEST_BUDGET: Duration = Duration::from_millis(1500);
 /// Background indexing after open may take as long as it needs.
 const INDEX_BUDGET: Duration = Duration::from_secs(600);
 
-/// The open document's path and text, read under the lock.
-pub fn document_text(state: &ServerState, uri: &Uri) -> Option<(String, PathBuf, String)> {
+/// The open document's key, path and text, read under the lock (a rope
+/// clone shares its nodes, so this copies nothing).
+pub fn document_text(state: &ServerState, uri: &Uri) -> Option<(String, PathBuf, Rope)> {
     let (key, path) = document_key(uri);
     let path = path?;
     let tracker = state.tracker();
-    let text = tracker.document(&key)?.text.to_string();
+    let text = tracker.document(&key)?.text.clone();
     Some((key, path, text))
 }
 
@@ -39,7 +41,7 @@ pub async fn insight(state: &Arc<ServerState>, uri: &Uri, wait: Wait) -> Option<
     let refresh_state = state.clone();
     state
         .insights
-        .get(key, path, text, wait, move || {
+        .get(key, path, text.to_string(), wait, move || {
             tokio::spawn(async move { refresh_hints(&refresh_state).await });
         })
         .await
@@ -127,12 +129,9 @@ pub async fn churn_markdown(
     uri: &Uri,
     position: Position,
 ) -> Option<String> {
-    let (_, path, text_now) = document_text(state, uri)?;
-    let line = {
-        let rope = ropey::Rope::from_str(&text_now);
-        let offset = text::char_offset(&rope, to_text_position(position), state.encoding());
-        rope.char_to_line(offset) as u32
-    };
+    let (_, path, rope) = document_text(state, uri)?;
+    let offset = text::char_offset(&rope, to_text_position(position), state.encoding());
+    let line = rope.char_to_line(offset) as u32;
     let Some(found) = insight(state, uri, Wait::AnyKnown(REQUEST_BUDGET)).await else {
         return Some("**Churn history** · indexing… hover again in a moment.".into());
     };

@@ -52,10 +52,9 @@ pub async fn handle(
 
 /// The end of each line in the negotiated encoding.
 fn line_ends(state: &ServerState, uri: &Uri) -> Vec<u32> {
-    let Some((_, _, text)) = churn::document_text(state, uri) else {
+    let Some((_, _, rope)) = churn::document_text(state, uri) else {
         return Vec::new();
     };
-    let rope = ropey::Rope::from_str(&text);
     let encoding = state.encoding();
     (0..rope.len_lines())
         .map(|line| {
