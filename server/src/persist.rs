@@ -73,7 +73,7 @@ impl Tracker {
         let override_dir = self
             .journal_override
             .as_ref()
-            .map(|d| d.join(folder_slug(root)));
+            .map(|d| d.join(journal::workspace_folder_name(root)));
         let journal_dir = journal::journal_dir(root, override_dir.as_deref());
         let mut folder = Folder {
             root: root.to_path_buf(),
@@ -381,14 +381,4 @@ fn compacted(known: &HashMap<String, DocumentState>) -> Vec<Record> {
         });
     }
     records
-}
-
-/// A file-system-safe name for a folder, used under a journal override.
-fn folder_slug(root: &Path) -> String {
-    let name = root
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "root".into());
-    let hash = crc32fast::hash(root.as_os_str().as_encoded_bytes());
-    format!("{name}-{hash:08x}")
 }

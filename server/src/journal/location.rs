@@ -75,7 +75,7 @@ fn canonical_or_same(path: &Path) -> PathBuf {
 /// `<last component>-<16 hex digits of FNV-1a 64 of the path>`: readable for
 /// the user who looks in the folder, distinct for distinct paths, and stable
 /// across builds (std's hasher is not promised to be).
-fn workspace_folder_name(root: &Path) -> String {
+pub fn workspace_folder_name(root: &Path) -> String {
     let text = root.to_string_lossy();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in text.as_bytes() {

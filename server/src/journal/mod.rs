@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use location::{git_dir, journal_dir, work_tree_root, GIT_SUBFOLDER};
+pub use location::{git_dir, journal_dir, work_tree_root, workspace_folder_name, GIT_SUBFOLDER};
 pub use marks::{
     canonical_file_path, marks_dir_for_file, read_marks, recent_mark, record_mark,
     workspace_root_of, Mark, DEFAULT_MARK_WINDOW_MS, MARKS_FILE, MARKS_OLD_FILE,
