@@ -6,8 +6,10 @@
 //! recently deleted text, pending hints), the classification rules
 //! (docs/classification.md) and the [`Record`]s the journal persists.
 //!
-//! Invariants: regions are sorted by start, non-empty, non-overlapping and
-//! inside their document; `retained` is in 0..=1. Replaying the records a
+//! Invariants: regions are sorted by start, non-empty and inside their
+//! document; each holds sorted, disjoint spans and no char is in two
+//! regions' spans (one region may sit in a gap of another: a paste inside a
+//! completion); `retained` is in 0..=1. Replaying the records a
 //! workspace returned, from an empty workspace, rebuilds the same documents:
 //! records carry decisions (steps and resulting regions), never hints or
 //! clock readings. Must never: read the clock (callers pass `now_ms`), do IO,
@@ -42,7 +44,7 @@ pub struct DocumentState {
     #[serde(with = "rope_as_string")]
     pub text: Rope,
     pub version: i32,
-    /// Sorted by start, non-overlapping.
+    /// Sorted by start; no char in two regions' spans.
     pub regions: Vec<Region>,
 }
 
@@ -55,7 +57,7 @@ impl DocumentState {
         }
     }
 
-    /// `region`'s range as client positions in `enc`.
+    /// `region`'s covering range as client positions in `enc`.
     pub fn positions(
         &self,
         region: &Region,
@@ -67,15 +69,23 @@ impl DocumentState {
         )
     }
 
-    /// The regions overlapping (or, for an empty range, touching) `range`.
+    /// The regions holding a char of `range` (for an empty range, a span
+    /// touching it).
     pub fn regions_at(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = &Region> {
         self.regions.iter().filter(move |r| touches(r, &range))
+    }
+
+    /// The region holding the char at `offset`, with the span that holds it.
+    pub fn region_at(&self, offset: usize) -> Option<(&Region, std::ops::Range<usize>)> {
+        self.regions
+            .iter()
+            .find_map(|r| r.span_at(offset).filter(|s| offset < s.end).map(|s| (r, s)))
     }
 }
 
 fn touches(region: &Region, range: &std::ops::Range<usize>) -> bool {
     if range.is_empty() {
-        region.start <= range.start && range.start <= region.end
+        region.span_at(range.start).is_some()
     } else {
         region.overlaps(range)
     }

@@ -90,12 +90,13 @@ fn assert_text(ws: &Workspace, doc: usize, expected: &str) {
 fn check_invariants(ws: &Workspace) {
     for (doc, state) in ws.documents() {
         let len = state.text.len_chars();
-        let mut previous_end = 0;
+        let mut previous_start = 0;
+        let mut owner = vec![None; len];
         for region in &state.regions {
-            assert!(region.start < region.end, "{doc}: empty region {region:?}");
+            assert!(!region.is_empty(), "{doc}: empty region {region:?}");
             assert!(
-                region.start >= previous_end,
-                "{doc}: unsorted or overlapping {:?}",
+                region.start >= previous_start,
+                "{doc}: unsorted {:?}",
                 state.regions
             );
             assert!(
@@ -106,14 +107,24 @@ fn check_invariants(ws: &Workspace) {
                 (0.0..=1.0).contains(&region.retained),
                 "{doc}: retained {region:?}"
             );
+            let spans = region.spans();
             assert!(
-                region
-                    .rewritten
-                    .iter()
-                    .all(|s| s.start < s.end && s.end <= region.len()),
-                "{doc}: rewritten spans {region:?}"
+                spans.iter().all(|s| s.start < s.end)
+                    && spans.windows(2).all(|w| w[0].end < w[1].start)
+                    && spans.first().map(|s| s.start) == Some(region.start)
+                    && spans.last().map(|s| s.end) == Some(region.end),
+                "{doc}: spans {region:?}"
             );
-            previous_end = region.end;
+            for span in spans {
+                for c in span.clone() {
+                    assert!(
+                        owner[c].replace(region.id).is_none(),
+                        "{doc}: char {c} in two regions {:?}",
+                        state.regions
+                    );
+                }
+            }
+            previous_start = region.start;
         }
     }
 }

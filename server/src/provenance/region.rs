@@ -1,6 +1,11 @@
 //! Regions and how one edit step moves them. This is the mechanical part:
 //! the same function runs live and on replay, so both agree by construction.
 //! Must never classify or look at text: it moves ranges, nothing else.
+//!
+//! A region is character-exact: it holds the chars its insertion put there
+//! that are still there, as sorted, disjoint spans. Text typed or pasted
+//! inside it splits a span and is not part of it; deleting that text again
+//! joins the spans.
 
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -26,14 +31,19 @@ pub struct Attribution {
     pub model: Option<String>,
 }
 
-/// A stretch of a document with known provenance. `start..end` are char
-/// offsets in the document's current text.
+/// The chars of a document one insertion put there and that are still
+/// there, with their provenance. `start..end` is the covering range (first
+/// span's start to last span's end) in char offsets of the current text;
+/// other regions may sit in the gaps between its spans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", from = "StoredRegion")]
 pub struct Region {
     pub id: u64,
     pub start: usize,
     pub end: usize,
+    /// Sorted, non-empty, neither overlapping nor touching, absolute char
+    /// offsets: the chars still exactly as inserted.
+    spans: Vec<Range<usize>>,
     pub source: Source,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
@@ -42,26 +52,29 @@ pub struct Region {
     /// Unix milliseconds, as given by the caller.
     pub inserted_at: u64,
     pub reviewed: bool,
+    /// Changed since inserted: a char of it deleted or replaced, or text put
+    /// inside it.
     pub modified: bool,
     /// Share of the inserted characters still exactly as inserted:
-    /// unchanged chars / max(current length, inserted length).
+    /// chars in the spans / max(chars in the spans, inserted length).
     pub retained: f64,
     /// Length in chars when inserted.
     pub inserted_len: usize,
-    /// Spans (relative to `start`) of text typed into the region later.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub rewritten: Vec<Range<usize>>,
 }
 
 /// A region as read back: `retained` is recomputed from the spans rather
 /// than trusted, so a JSON round trip cannot change it by one ulp and
-/// replay stays exactly equal to live.
+/// replay stays exactly equal to live. Journals written before regions were
+/// character-exact have no `spans` but `rewritten` (text typed inside,
+/// relative to `start`): their spans are the covering range minus those.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct StoredRegion {
     id: u64,
     start: usize,
     end: usize,
+    #[serde(default)]
+    spans: Option<Vec<Range<usize>>>,
     source: Source,
     #[serde(default)]
     agent: Option<String>,
@@ -77,10 +90,25 @@ struct StoredRegion {
 
 impl From<StoredRegion> for Region {
     fn from(s: StoredRegion) -> Region {
+        let mut spans = match s.spans {
+            Some(spans) => spans,
+            None => s
+                .rewritten
+                .iter()
+                .map(|r| s.start + r.start..s.start + r.end)
+                .fold(vec![s.start..s.end], |spans, hole| {
+                    spans
+                        .into_iter()
+                        .flat_map(|span| subtract(span, hole.clone()))
+                        .collect()
+                }),
+        };
+        normalize(&mut spans);
         let mut region = Region {
             id: s.id,
             start: s.start,
             end: s.end,
+            spans,
             source: s.source,
             agent: s.agent,
             model: s.model,
@@ -89,9 +117,8 @@ impl From<StoredRegion> for Region {
             modified: s.modified,
             retained: 1.0,
             inserted_len: s.inserted_len,
-            rewritten: s.rewritten,
         };
-        region.update_retained();
+        region.settle();
         region
     }
 }
@@ -99,10 +126,16 @@ impl From<StoredRegion> for Region {
 impl Region {
     /// A fresh region over `range`, exactly as inserted.
     pub fn new(id: u64, range: Range<usize>, attribution: &Attribution, now_ms: u64) -> Region {
+        let spans = if range.is_empty() {
+            Vec::new()
+        } else {
+            vec![range.clone()]
+        };
         Region {
             id,
             start: range.start,
             end: range.end,
+            spans,
             source: attribution.source,
             agent: attribution.agent.clone(),
             model: attribution.model.clone(),
@@ -111,7 +144,6 @@ impl Region {
             modified: false,
             retained: 1.0,
             inserted_len: range.len(),
-            rewritten: Vec::new(),
         }
     }
 
@@ -124,23 +156,30 @@ impl Region {
         now_ms: u64,
     ) -> Region {
         let mut region = Region::new(id, shadow.range(), attribution, now_ms);
+        region.spans = shadow.spans.clone();
         region.inserted_len = shadow.inserted_len;
-        region.rewritten = shadow.rewritten.clone();
         region.modified = shadow.modified;
-        region.update_retained();
+        region.settle();
         region
     }
 
+    /// The chars the region holds (absolute char offsets, sorted, disjoint).
+    pub fn spans(&self) -> &[Range<usize>] {
+        &self.spans
+    }
+
+    /// The covering range: from the first span's start to the last's end.
     pub fn range(&self) -> Range<usize> {
         self.start..self.end
     }
 
+    /// Chars the region holds (in its spans).
     pub fn len(&self) -> usize {
-        self.end - self.start
+        self.spans.iter().map(|s| s.len()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.start >= self.end
+        self.spans.is_empty()
     }
 
     pub fn attribution(&self) -> Attribution {
@@ -151,66 +190,90 @@ impl Region {
         }
     }
 
+    /// Whether a char of `range` is one of the region's.
     pub fn overlaps(&self, range: &Range<usize>) -> bool {
-        self.start < range.end && range.start < self.end
+        if self.end <= range.start || range.end <= self.start {
+            return false;
+        }
+        let first = self.spans.partition_point(|s| s.end <= range.start);
+        self.spans
+            .get(first)
+            .is_some_and(|s| s.start < range.end && range.start < s.end)
     }
 
-    /// Chars still exactly as inserted.
-    fn intact(&self) -> usize {
-        let rewritten: usize = self.rewritten.iter().map(|s| s.len()).sum();
-        self.len().saturating_sub(rewritten)
+    /// Whether the two regions share a char.
+    pub fn overlaps_region(&self, other: &Region) -> bool {
+        other.spans.iter().any(|s| self.overlaps(s))
     }
 
-    fn update_retained(&mut self) {
-        let base = self.len().max(self.inserted_len);
+    /// The span holding the char at `offset`, or, for an offset just past a
+    /// span (a cursor at its end), that span.
+    pub fn span_at(&self, offset: usize) -> Option<Range<usize>> {
+        let first = self.spans.partition_point(|s| s.end < offset);
+        self.spans
+            .get(first)
+            .filter(|s| s.start <= offset && offset <= s.end)
+            .cloned()
+    }
+
+    /// Exactly as inserted: one span of the inserted length.
+    pub(crate) fn is_intact(&self) -> bool {
+        self.spans.len() == 1 && self.len() == self.inserted_len
+    }
+
+    /// Moves the whole region `by` chars to the right.
+    pub(crate) fn shift(&mut self, by: usize) {
+        for span in &mut self.spans {
+            span.start += by;
+            span.end += by;
+        }
+        self.settle();
+    }
+
+    /// Recomputes the covering range and `retained` from the spans.
+    fn settle(&mut self) {
+        if let (Some(first), Some(last)) = (self.spans.first(), self.spans.last()) {
+            self.start = first.start;
+            self.end = last.end;
+        } else {
+            self.end = self.start;
+        }
+        let held = self.len();
+        let base = held.max(self.inserted_len);
         self.retained = if base == 0 {
             0.0
         } else {
-            (self.intact() as f64 / base as f64).clamp(0.0, 1.0)
+            (held as f64 / base as f64).clamp(0.0, 1.0)
         };
     }
 
     /// The part of this region inside `range` (absolute), positioned
     /// relative to `range.start` — what a deletion of `range` takes away.
     fn piece(&self, range: &Range<usize>) -> Region {
-        let cut = self.start.max(range.start)..self.end.min(range.end);
-        let whole = cut == self.range();
-        let rel = cut.start - self.start..cut.end - self.start;
+        let spans: Vec<Range<usize>> = self
+            .spans
+            .iter()
+            .map(|s| s.start.max(range.start)..s.end.min(range.end))
+            .filter(|s| !s.is_empty())
+            .map(|s| s.start - range.start..s.end - range.start)
+            .collect();
         let mut piece = self.clone();
-        piece.start = cut.start - range.start;
-        piece.end = cut.end - range.start;
-        piece.rewritten = clip_spans(&self.rewritten, &rel);
-        if !whole {
+        piece.spans = spans;
+        if piece.len() != self.len() {
             piece.inserted_len = piece.len();
         }
-        piece.update_retained();
+        piece.settle();
         piece
     }
 
-    /// Takes back `piece` (same id, absolute range touching or inside this
-    /// region): its chars count as inserted again, as before they were cut.
+    /// Takes back `piece` (same id, absolute spans in gaps of this region or
+    /// touching it): its chars count as inserted again, as before they were
+    /// cut.
     pub(crate) fn absorb(&mut self, piece: &Region) {
-        let start = self.start.min(piece.start);
-        let end = self.end.max(piece.end);
-        let mut spans: Vec<Range<usize>> = self
-            .rewritten
-            .iter()
-            .map(|s| s.start + self.start..s.end + self.start)
-            .flat_map(|s| subtract(s, piece.range()))
-            .chain(
-                piece
-                    .rewritten
-                    .iter()
-                    .map(|s| s.start + piece.start..s.end + piece.start),
-            )
-            .map(|s| s.start - start..s.end - start)
-            .collect();
-        normalize(&mut spans);
-        self.start = start;
-        self.end = end;
-        self.rewritten = spans;
-        self.modified = !(self.rewritten.is_empty() && self.len() == self.inserted_len);
-        self.update_retained();
+        self.spans.extend(piece.spans.iter().cloned());
+        normalize(&mut self.spans);
+        self.modified = !self.is_intact();
+        self.settle();
     }
 }
 
@@ -223,12 +286,14 @@ pub(crate) struct StepShape {
     pub insert: usize,
 }
 
-/// Moves the sorted, non-overlapping `regions` through one step: regions
-/// after it shift, regions it cuts shrink (and vanish when empty), a region
-/// the insertion lands strictly inside grows (typing inside). Returns the
-/// pieces the deletion took away, relative to `step.at`.
+/// Moves the `regions` (sorted by start, spans disjoint) through one step:
+/// spans after it shift, spans it cuts shrink (a region vanishes when it has
+/// none left), a span the insertion lands strictly inside splits around the
+/// new text (typing inside is not the region's). Returns the pieces the
+/// deletion took away, relative to `step.at`.
 ///
-/// Cost: a binary search plus a pass over the regions from the edit on.
+/// Cost: one pass over the regions, a binary search in each that reaches
+/// the edit.
 pub(crate) fn apply_step(regions: &mut Vec<Region>, step: StepShape) -> Vec<Region> {
     let cut = if step.delete > 0 {
         delete(regions, step.at..step.at + step.delete)
@@ -242,49 +307,63 @@ pub(crate) fn apply_step(regions: &mut Vec<Region>, step: StepShape) -> Vec<Regi
 }
 
 fn delete(regions: &mut Vec<Region>, range: Range<usize>) -> Vec<Region> {
-    let first = regions.partition_point(|r| r.end <= range.start);
-    let shift = |x: usize| after_delete(x, &range);
     let mut pieces = Vec::new();
     let mut emptied = false;
-    for region in &mut regions[first..] {
-        let overlapped = region.overlaps(&range);
-        if overlapped {
+    for region in regions.iter_mut() {
+        if region.end <= range.start {
+            continue;
+        }
+        let cuts_chars = region.overlaps(&range);
+        let cuts_gap = !cuts_chars && region.start < range.end && range.start < region.end;
+        if cuts_chars {
             pieces.push(region.piece(&range));
-            let rel =
-                range.start.saturating_sub(region.start)..range.end.min(region.end) - region.start;
-            region.rewritten = delete_spans(&region.rewritten, &rel);
+        }
+        let first = region.spans.partition_point(|s| s.end < range.start);
+        for span in &mut region.spans[first..] {
+            span.start = after_delete(span.start, &range);
+            span.end = after_delete(span.end, &range);
+        }
+        normalize(&mut region.spans);
+        if cuts_chars {
             region.modified = true;
+        } else if cuts_gap && region.is_intact() {
+            // the text put inside it is gone again (undo of typing inside)
+            region.modified = false;
         }
-        region.start = shift(region.start);
-        region.end = shift(region.end);
-        if region.is_empty() {
-            emptied = true;
-        } else if overlapped {
-            region.update_retained();
-        }
+        region.settle();
+        emptied |= region.is_empty();
     }
     if emptied {
         regions.retain(|r| !r.is_empty());
+    }
+    // a cut can remove a region's first span and move its start past others'
+    if !regions.is_sorted_by_key(|r| r.start) {
+        regions.sort_by_key(|r| r.start);
     }
     pieces
 }
 
 fn insert(regions: &mut [Region], at: usize, len: usize) {
-    let first = regions.partition_point(|r| r.end <= at);
-    let mut rest = &mut regions[first..];
-    if let Some(region) = rest.first_mut() {
-        if region.start < at {
-            let rel = at - region.start;
-            region.end += len;
-            region.rewritten = insert_span(&region.rewritten, rel, len);
-            region.modified = true;
-            region.update_retained();
-            rest = &mut rest[1..];
+    for region in regions.iter_mut() {
+        if region.end <= at {
+            continue;
         }
-    }
-    for region in rest {
-        region.start += len;
-        region.end += len;
+        let first = region.spans.partition_point(|s| s.end <= at);
+        let mut split = None;
+        for (i, span) in region.spans[first..].iter_mut().enumerate() {
+            if span.start < at {
+                split = Some((first + i, span.end + len));
+                span.end = at;
+            } else {
+                span.start += len;
+                span.end += len;
+            }
+        }
+        if let Some((i, end)) = split {
+            region.spans.insert(i + 1, at + len..end);
+            region.modified = true;
+        }
+        region.settle();
     }
 }
 
@@ -299,45 +378,6 @@ fn after_delete(x: usize, cut: &Range<usize>) -> usize {
     }
 }
 
-/// Spans after deleting `cut` (relative offsets).
-fn delete_spans(spans: &[Range<usize>], cut: &Range<usize>) -> Vec<Range<usize>> {
-    let shift = |x: usize| after_delete(x, cut);
-    spans
-        .iter()
-        .map(|s| shift(s.start)..shift(s.end))
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// Spans after inserting `len` rewritten chars at `at` (relative offsets).
-fn insert_span(spans: &[Range<usize>], at: usize, len: usize) -> Vec<Range<usize>> {
-    let mut out = Vec::with_capacity(spans.len() + 2);
-    for s in spans {
-        if s.end <= at {
-            out.push(s.clone());
-        } else if s.start >= at {
-            out.push(s.start + len..s.end + len);
-        } else {
-            // the new text splits this span; `normalize` joins the parts again
-            out.push(s.start..at);
-            out.push(at + len..s.end + len);
-        }
-    }
-    out.push(at..at + len);
-    normalize(&mut out);
-    out
-}
-
-/// The parts of `spans` inside `range`, relative to `range.start`.
-fn clip_spans(spans: &[Range<usize>], range: &Range<usize>) -> Vec<Range<usize>> {
-    spans
-        .iter()
-        .map(|s| s.start.max(range.start)..s.end.min(range.end))
-        .filter(|s| !s.is_empty())
-        .map(|s| s.start - range.start..s.end - range.start)
-        .collect()
-}
-
 fn subtract(span: Range<usize>, hole: Range<usize>) -> Vec<Range<usize>> {
     [
         span.start..span.end.min(hole.start),
@@ -348,10 +388,12 @@ fn subtract(span: Range<usize>, hole: Range<usize>) -> Vec<Range<usize>> {
     .collect()
 }
 
-/// Sorts spans and merges those that touch.
+/// Sorts spans, drops empty ones and merges those that touch.
 fn normalize(spans: &mut Vec<Range<usize>>) {
     spans.retain(|s| !s.is_empty());
-    spans.sort_by_key(|s| s.start);
+    if !spans.is_sorted_by_key(|s| s.start) {
+        spans.sort_by_key(|s| s.start);
+    }
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(spans.len());
     for span in spans.drain(..) {
         match merged.last_mut() {
@@ -372,4 +414,28 @@ pub(crate) fn upsert(regions: &mut Vec<Region>, region: Region) {
     }
     let at = regions.partition_point(|r| r.start < region.start);
     regions.insert(at, region);
+}
+
+/// Drops the regions a record from a damaged or foreign journal could leave
+/// past the end (`len` chars), empty, or sharing chars with an earlier one.
+/// Records written by this code never do, so for them this changes nothing.
+pub(crate) fn keep_valid(regions: &mut Vec<Region>, len: usize) {
+    regions.sort_by_key(|r| r.start);
+    let mut kept: Vec<Range<usize>> = Vec::new();
+    regions.retain(|r| {
+        let valid = !r.is_empty()
+            && r.end <= len
+            && r.spans.windows(2).all(|w| w[0].end < w[1].start)
+            && !r.spans.iter().any(|s| {
+                let i = kept.partition_point(|k| k.end <= s.start);
+                kept.get(i).is_some_and(|k| k.start < s.end)
+            });
+        if valid {
+            for s in &r.spans {
+                let i = kept.partition_point(|k| k.start < s.start);
+                kept.insert(i, s.clone());
+            }
+        }
+        valid
+    });
 }

@@ -17,7 +17,9 @@
 //!   `reopen "t" [agent(x)|external]` (open_with_known with the state at
 //!   the last close), `at N` (set the clock)
 //!
-//! [`run`] renders the final regions of the document the script touched last and checks on the way
+//! [`run`] renders the final regions of the document the script touched
+//! last (`source L:C-L:C`, spans of one region joined by `+`, then
+//! `modified`, `retained=…`, `reviewed`) and checks on the way
 //! that replaying the records from an empty workspace (twice) gives the same
 //! documents.
 
@@ -148,12 +150,12 @@ pub fn render(state: Option<&DocumentState>) -> String {
         .iter()
         .map(|r| {
             let source = serde_json::to_value(r.source).expect("source");
-            let mut out = format!(
-                "{} {}-{}",
-                source.as_str().expect("string"),
-                pos(r.start),
-                pos(r.end)
-            );
+            let spans: Vec<String> = r
+                .spans()
+                .iter()
+                .map(|s| format!("{}-{}", pos(s.start), pos(s.end)))
+                .collect();
+            let mut out = format!("{} {}", source.as_str().expect("string"), spans.join("+"));
             if let Some(agent) = &r.agent {
                 out += &format!(" {agent}");
             }

@@ -156,17 +156,22 @@ fn a_hint_wins() {
 }
 
 #[test]
-fn one_insertion_is_one_region() {
+fn a_region_holds_exactly_the_chars_its_insertion_put_there() {
     let inserted = r#"open ""; hint completion; insert "abcd" at 0:0"#;
     check(&[
-        // typing inside grows it, sets modified, lowers retained
+        // typing inside splits it: the typed char is nobody's; every
+        // inserted char is still there, so retained stays 1
         (
             &format!(r#"{inserted}; type "X" at 0:2"#),
-            "completion 0:0-0:5 modified retained=0.80",
+            "completion 0:0-0:2+0:3-0:5 modified",
         ),
         (
             &format!(r#"{inserted}; type "X" at 0:2; type "Y" at 0:3"#),
-            "completion 0:0-0:6 modified retained=0.67",
+            "completion 0:0-0:2+0:4-0:6 modified",
+        ),
+        (
+            &format!(r#"{inserted}; type "X" at 0:1; type "Y" at 0:4"#),
+            "completion 0:0-0:1+0:2-0:4+0:5-0:6 modified",
         ),
         // typing at its edges is not inside it
         (
@@ -182,17 +187,31 @@ fn one_insertion_is_one_region() {
             &format!(r#"{inserted}; delete 0:1-0:2"#),
             "completion 0:0-0:3 modified retained=0.75",
         ),
-        // replacing part of it
+        // replacing part of it: the replacement is not the region's
         (
             &format!(r#"{inserted}; replace 0:1-0:2 "Z""#),
-            "completion 0:0-0:4 modified retained=0.75",
+            "completion 0:0-0:1+0:2-0:4 modified retained=0.75",
         ),
-        // deleting all of it removes it
-        (&format!(r#"{inserted}; delete 0:0-0:4"#), "none"),
-        // a paste inside a region is an edit of that region
+        // deleting what was typed inside joins the spans again
         (
-            &format!(r#"{inserted}; hint pasted; insert "XY" at 0:2"#),
-            "completion 0:0-0:6 modified retained=0.67",
+            &format!(r#"{inserted}; type "X" at 0:2; delete 0:2-0:3"#),
+            "completion 0:0-0:4",
+        ),
+        // ... also when the undo names itself
+        (
+            &format!(r#"{inserted}; type "XY" at 0:2; hint undo; delete 0:2-0:4"#),
+            "completion 0:0-0:4",
+        ),
+        // a deletion across typed text and the region's chars
+        (
+            &format!(r#"{inserted}; type "X" at 0:2; delete 0:1-0:4"#),
+            "completion 0:0-0:2 modified retained=0.50",
+        ),
+        // deleting all of it removes it, typed text inside stays nobody's
+        (&format!(r#"{inserted}; delete 0:0-0:4"#), "none"),
+        (
+            &format!(r#"{inserted}; type "X" at 0:2; delete 0:0-0:2; delete 0:1-0:3"#),
+            "none",
         ),
         // regions shift with edits before them
         (
@@ -200,6 +219,113 @@ fn one_insertion_is_one_region() {
             "completion 2:0-2:4",
         ),
     ]);
+}
+
+#[test]
+fn an_insertion_inside_a_region_is_its_own_region() {
+    let inserted = r#"open ""; hint completion(copilot); insert "abcd" at 0:0"#;
+    check(&[
+        // a paste inside a completion
+        (
+            &format!(r#"{inserted}; hint pasted; insert "XY" at 0:2"#),
+            "completion 0:0-0:2+0:4-0:6 copilot modified, pasted 0:2-0:4",
+        ),
+        // a completion inside a completion
+        (
+            &format!(r#"{inserted}; hint completion(other); insert "XY" at 0:2"#),
+            "completion 0:0-0:2+0:4-0:6 copilot modified, completion 0:2-0:4 other",
+        ),
+        // an agent write inside a completion
+        (
+            &format!(r#"{inserted}; hint agent(claude); insert "XY" at 0:2"#),
+            "completion 0:0-0:2+0:4-0:6 copilot modified, agent 0:2-0:4 claude",
+        ),
+        // bulk inside a completion
+        (
+            &format!(r#"{inserted}; insert "1\n2\n3\n" at 0:2"#),
+            "completion 0:0-0:2+3:0-3:2 copilot modified, bulk 0:2-3:0",
+        ),
+        // Neovim `p` of a block inside the last line of a 3-line completion
+        (
+            r#"open "fn f() {\n}\n"; hint completion(copilot); insert "    let a = 1;\n    let b = 2;\n    a + b" at 1:0; hint pasted; insert "x1\nx2\nx3\n" at 3:5"#,
+            "completion 1:0-3:5+6:0-6:4 copilot modified, pasted 3:5-6:0",
+        ),
+        // undo of the paste: the completion is whole again
+        (
+            &format!(r#"{inserted}; hint pasted; insert "XY" at 0:2; hint undo; delete 0:2-0:4"#),
+            "completion 0:0-0:4 copilot",
+        ),
+        // ... and redo brings the paste back
+        (
+            &format!(
+                r#"{inserted}; hint pasted; insert "XY" at 0:2; hint undo; delete 0:2-0:4; hint undo; insert "XY" at 0:2"#
+            ),
+            "completion 0:0-0:2+0:4-0:6 copilot modified, pasted 0:2-0:4",
+        ),
+        // typing inside the pasted text inside the completion
+        (
+            &format!(r#"{inserted}; hint pasted; insert "XY" at 0:2; type "z" at 0:3"#),
+            "completion 0:0-0:2+0:5-0:7 copilot modified, pasted 0:2-0:3+0:4-0:5 modified",
+        ),
+    ]);
+}
+
+#[test]
+fn a_region_edited_inside_moves_with_its_spans() {
+    let edited = r#"open "x\ny\n"; hint completion(copilot); insert "fn long_name() {}\n" at 0:0; type "_new" at 0:12"#;
+    check(&[
+        (edited, "completion 0:0-0:12+0:16-1:0 copilot modified"),
+        // cut the line and paste it two lines down: the spans move with it,
+        // the typed `_new` stays nobody's
+        (
+            &format!(r#"{edited}; delete 0:0-1:0; insert "fn long_name_new() {{}}\n" at 2:0"#),
+            "completion 2:0-2:12+2:16-3:0 copilot modified",
+        ),
+        // moving it down in one change (Neovim `:m`, VS Code Alt+Down)
+        (
+            &format!(r#"{edited}; replace 0:0-2:0 "x\nfn long_name_new() {{}}\n""#),
+            "completion 1:0-1:12+1:16-2:0 copilot modified",
+        ),
+        // into another document
+        (
+            &format!(
+                r#"@b open ""; @a {edited}; delete 0:0-1:0; @b insert "fn long_name_new() {{}}\n" at 0:0"#
+            ),
+            "completion 0:0-0:12+0:16-1:0 copilot modified",
+        ),
+    ]);
+}
+
+#[test]
+fn journals_from_before_spans_replay_char_exact() {
+    // a region as journals stored it before regions were char-exact: the
+    // covering range, with the text typed inside as `rewritten`
+    let old = r#"{"id":7,"start":0,"end":6,"source":"completion","insertedAt":1,
+        "reviewed":false,"modified":true,"retained":0.5,"insertedLen":4,
+        "rewritten":[{"start":2,"end":4}]}"#;
+    let region: Region = serde_json::from_str(old).expect("old region");
+    assert_eq!(region.spans(), &[0..2, 4..6]);
+    assert_eq!((region.start, region.end, region.len()), (0, 6, 4));
+    assert_eq!(region.retained, 1.0);
+    // and a region written now reads back the same
+    let json = serde_json::to_string(&region).expect("serialize");
+    assert!(json.contains(r#""spans":[{"start":0,"end":2},{"start":4,"end":6}]"#));
+    assert!(!json.contains("rewritten"));
+    let back: Region = serde_json::from_str(&json).expect("new region");
+    assert_eq!(back, region);
+    // an old snapshot replays into a workspace that keeps editing char-exact
+    let mut ws = Workspace::new(Thresholds::default());
+    ws.apply_record(&Record::Snapshot {
+        doc: "a".into(),
+        seq: 1,
+        version: 0,
+        text: "abXYcd".into(),
+        regions: vec![region],
+    });
+    ws.change("a", 1, &[Change::delete(2..4)], 5);
+    let state = ws.document("a").expect("open");
+    assert_eq!(state.regions[0].spans(), &[0..4]);
+    assert!(!state.regions[0].modified);
 }
 
 #[test]
@@ -447,7 +573,7 @@ fn encodings_multi_byte_and_crlf() {
         ),
         (
             r#"open "é\r\nx"; hint completion; insert "€€" at 1:0; type "😀" at 1:1"#,
-            "completion 1:0-1:3 modified retained=0.67",
+            "completion 1:0-1:1+1:2-1:3 modified",
         ),
         (
             r#"open "a\r\nb\r\n"; insert "1\r\n2\r\n3\r\n" at 1:0"#,

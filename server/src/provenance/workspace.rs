@@ -6,7 +6,7 @@
 use super::classify::{decide, Decision, Facts, Hint, Said, Thresholds};
 use super::diff::{self, Grain, Step};
 use super::graveyard::{Buried, Graveyard};
-use super::region::{apply_step, upsert, Attribution, Region};
+use super::region::{apply_step, keep_valid, upsert, Attribution, Region};
 use super::{DocumentState, Record};
 use crate::text::Change;
 use ropey::Rope;
@@ -359,12 +359,8 @@ impl Workspace {
             apply_step(&mut old.shadows, shape);
         }
         apply_step(&mut batch.shadows, shape);
-        if shape.insert > 0
-            && !batch
-                .shadows
-                .iter()
-                .any(|s| s.range().contains(&step.at) && s.start < step.at)
-        {
+        // every insertion is its own, even inside an earlier one of the batch
+        if shape.insert > 0 {
             let id = batch.insertions.len() as u64;
             let range = step.at..step.at + shape.insert;
             upsert(
@@ -405,7 +401,7 @@ impl Workspace {
         for shadow in batch.shadows.clone() {
             let index = shadow.id as usize;
             let text = batch.insertions[index].text.clone();
-            let intact = shadow.rewritten.is_empty() && shadow.len() == shadow.inserted_len;
+            let intact = shadow.is_intact();
             let copied = || self.is_copied(doc, &text, before);
             let facts = Facts {
                 text: &text,
@@ -463,7 +459,7 @@ impl Workspace {
     ) -> Option<Region> {
         let id = self.next_id;
         let regions = &mut self.documents.get_mut(doc)?.state.regions;
-        if shadow.is_empty() || regions.iter().any(|r| r.overlaps(&shadow.range())) {
+        if shadow.is_empty() || regions.iter().any(|r| r.overlaps_region(shadow)) {
             return None;
         }
         self.next_id += 1;
@@ -483,8 +479,7 @@ impl Workspace {
         let may_move = same_place || text.chars().count() >= self.thresholds.move_min_chars;
         let mut made = Vec::new();
         for mut piece in buried.pieces {
-            piece.start += at;
-            piece.end += at;
+            piece.shift(at);
             if let Some(region) = self.restore_piece(doc, piece, may_move) {
                 made.push(region);
             }
@@ -500,7 +495,7 @@ impl Workspace {
             .position(|r| r.id == piece.id && r.start <= piece.end && piece.start <= r.end);
         let others_overlap = regions
             .iter()
-            .any(|r| r.id != piece.id && r.overlaps(&piece.range()));
+            .any(|r| r.id != piece.id && r.overlaps_region(&piece));
         if others_overlap {
             return None;
         }
@@ -584,7 +579,7 @@ impl Workspace {
             };
             let regions = &mut document.state.regions;
             let blank = insertion.text.chars().all(char::is_whitespace);
-            if blank || regions.iter().any(|r| r.overlaps(&shadow.range())) {
+            if blank || regions.iter().any(|r| r.overlaps_region(shadow)) {
                 continue;
             }
             let region = Region::from_shadow(self.next_id, shadow, attribution, batch.inserted_at);
@@ -708,14 +703,5 @@ fn bulk_span(t: &Thresholds, text: &Rope, range: &Range<usize>) -> bool {
 /// the end, empty or overlapping. Records written by this code never do, so
 /// for them this changes nothing.
 fn keep_valid_regions(state: &mut DocumentState) {
-    let len = state.text.len_chars();
-    state.regions.sort_by_key(|r| r.start);
-    let mut end = 0;
-    state.regions.retain(|r| {
-        let valid = r.start < r.end && r.end <= len && r.start >= end;
-        if valid {
-            end = r.end;
-        }
-        valid
-    });
+    keep_valid(&mut state.regions, state.text.len_chars());
 }
