@@ -81,7 +81,7 @@ fn added_lines(old: &str, new: &str) -> HashSet<u32> {
     added
 }
 
-/// The non-blank lines of assistant regions, with who wrote them.
+/// The non-blank lines holding chars of assistant regions, with who wrote them.
 fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String>))> {
     let mut lines = Vec::new();
     for region in &state.regions {
@@ -94,9 +94,14 @@ fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String
             region.agent.clone().unwrap_or_else(|| "assistant".into()),
             region.model.clone(),
         );
-        let first = state.text.char_to_line(region.start);
-        let last = state.text.char_to_line(region.end - 1);
-        for line in first..=last {
+        // the lines its spans touch: a line typed inside it is not its own
+        let mut held: Vec<usize> = region
+            .spans()
+            .iter()
+            .flat_map(|s| state.text.char_to_line(s.start)..=state.text.char_to_line(s.end - 1))
+            .collect();
+        held.dedup();
+        for line in held {
             let text = state.text.line(line).to_string();
             let text = text.trim_end_matches(['\r', '\n']);
             if !text.trim().is_empty() {

@@ -86,19 +86,46 @@ fn typing_makes_no_region_and_an_unhinted_block_is_bulk() {
 }
 
 #[test]
-fn typing_inside_a_region_keeps_one_region_and_lowers_retained() {
+fn text_typed_inside_a_region_is_not_its_own_but_splits_its_spans() {
     let (_repo, mut client, uri) = start(json!({}));
-    client.edit_source(&uri, 2, "pasted", None);
+    client.edit_source(&uri, 2, "completion", Some("copilot"));
     client.change(&uri, 2, ((2, 0), (2, 0)), BLOCK);
     // Replace "1" in "let x = 1;" by "42".
     client.change(&uri, 3, ((3, 12), (3, 13)), "42");
     let regions = client.regions(&uri);
-    assert_eq!(sources(&regions), vec!["pasted"]);
+    assert_eq!(sources(&regions), vec!["completion"]);
     let region = &regions["regions"][0];
     assert_eq!(region["modified"], true);
     let retained = region["retained"].as_f64().unwrap();
     assert!(retained < 1.0 && retained > 0.9, "retained {retained}");
+    // `range` covers it all, `spans` is what it holds: not the typed "42"
     assert_eq!(range_of(region), ((2, 0), (6, 0)));
+    let spans: Vec<_> = region["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| range_of(&json!({ "range": s })))
+        .collect();
+    assert_eq!(spans, vec![((2, 0), (3, 12)), ((3, 14), (6, 0))]);
+    // hover over the typed text says nothing of the completion, hover
+    // after it names the span it is in, and says it changed
+    let typed = client.hover(&uri, 3, 12);
+    assert!(
+        !typed.to_string().contains("completion"),
+        "hover over typed text: {typed}"
+    );
+    let after = client.hover(&uri, 4, 4);
+    let text = after["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("changed since"), "{text}");
+    assert_eq!(after["range"]["start"], json!({"line": 3, "character": 14}));
+    // one diagnostic per span
+    let published = client.wait_notification("textDocument/publishDiagnostics", |p| {
+        p["diagnostics"].as_array().is_some_and(|d| d.len() == 2)
+    });
+    assert_eq!(
+        published["diagnostics"][1]["range"]["start"],
+        json!({"line": 3, "character": 14})
+    );
 }
 
 #[test]

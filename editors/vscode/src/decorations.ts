@@ -100,7 +100,8 @@ export class RegionPainter implements vscode.Disposable {
       regions
         .filter((r) => r.reviewed === reviewed)
         // No hover message here: the server's own hover describes the region.
-        .map((r) => ({ range: toRange(r.range) }));
+        // The text the region holds: its spans (text typed inside is not its).
+        .flatMap((r) => (r.spans?.length ? r.spans : [r.range]).map((s) => ({ range: toRange(s) })));
     editor.setDecorations(this.unreviewed, options(false));
     editor.setDecorations(this.reviewed, options(true));
   }

@@ -21,7 +21,9 @@ export interface EditSourceParams {
 }
 
 export interface Region {
+  /** Covering range; `spans` is the text the region holds. */
   range: Range;
+  spans?: Range[];
   source: EditSource;
   agent?: string;
   model?: string;

@@ -35,7 +35,12 @@ pub fn lsp_range(rope: &Rope, chars: std::ops::Range<usize>, encoding: PositionE
 
 pub fn region_info(rope: &Rope, region: &Region, encoding: PositionEncoding) -> RegionInfo {
     RegionInfo {
-        range: lsp_range(rope, region.start..region.end, encoding),
+        range: lsp_range(rope, region.range(), encoding),
+        spans: region
+            .spans()
+            .iter()
+            .map(|s| lsp_range(rope, s.clone(), encoding))
+            .collect(),
         source: source_name(region.source).to_string(),
         agent: region.agent.clone(),
         model: region.model.clone(),

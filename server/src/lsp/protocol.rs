@@ -43,7 +43,11 @@ pub struct DocumentRegions {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionInfo {
+    /// The covering range: from the first span's start to the last's end.
     pub range: Range,
+    /// The text the region holds, in order; more than one when something
+    /// was typed or put inside it.
+    pub spans: Vec<Range>,
     pub source: String,
     pub agent: Option<String>,
     pub model: Option<String>,

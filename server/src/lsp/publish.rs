@@ -58,8 +58,9 @@ fn collect(state: &ServerState, uri: &Uri) -> Option<(DocumentRegions, Vec<Diagn
             .iter()
             .filter(|r| !r.reviewed)
             .filter(|r| matches!(r.source, Source::Completion | Source::Agent))
-            .map(|r| Diagnostic {
-                range: lsp_range(&document.text, r.start..r.end, encoding),
+            .flat_map(|r| r.spans().iter().map(move |span| (r, span)))
+            .map(|(r, span)| Diagnostic {
+                range: lsp_range(&document.text, span.clone(), encoding),
                 severity: Some(settings.diagnostics.severity.to_lsp()),
                 source: Some("provenance".into()),
                 code: Some(NumberOrString::String("unreviewed-ai".into())),

@@ -13,6 +13,7 @@ local AI_SOURCES = { completion = true, agent = true }
 
 ---@class provenance.Region
 ---@field range lsp.Range
+---@field spans? lsp.Range[]
 ---@field source string
 ---@field agent? string
 ---@field model? string
@@ -101,27 +102,33 @@ function M.paint(bufnr)
       sign = opts.signs.other
     end
     if sign_hl then
-      local start_row, start_col = to_extmark_pos(bufnr, region.range.start, encoding)
-      local end_row, end_col = to_extmark_pos(bufnr, region.range['end'], encoding)
-      if text_hl and (end_row > start_row or end_col > start_col) then
-        vim.api.nvim_buf_set_extmark(bufnr, M.ns, start_row, start_col, {
-          end_row = end_row,
-          end_col = end_col,
-          hl_group = text_hl,
-          priority = opts.priority,
-          strict = false,
-        })
+      -- The text the region holds: its spans (text typed inside is not its).
+      local spans = type(region.spans) == 'table' and #region.spans > 0 and region.spans
+        or { region.range }
+      for _, span in ipairs(spans) do
+        local start_row, start_col = to_extmark_pos(bufnr, span.start, encoding)
+        local end_row, end_col = to_extmark_pos(bufnr, span['end'], encoding)
+        if text_hl and (end_row > start_row or end_col > start_col) then
+          vim.api.nvim_buf_set_extmark(bufnr, M.ns, start_row, start_col, {
+            end_row = end_row,
+            end_col = end_col,
+            hl_group = text_hl,
+            priority = opts.priority,
+            strict = false,
+          })
+        end
+        -- A span that ends at the start of a line does not reach into it.
+        local last_row = (end_col == 0 and end_row > start_row) and end_row - 1 or end_row
+        for row = start_row, last_row do
+          vim.api.nvim_buf_set_extmark(bufnr, M.ns, row, 0, {
+            sign_text = sign,
+            sign_hl_group = sign_hl,
+            priority = opts.priority,
+            strict = false,
+          })
+        end
       end
-      -- A region that ends at the start of a line does not reach into it.
-      local last_row = (end_col == 0 and end_row > start_row) and end_row - 1 or end_row
-      for row = start_row, last_row do
-        vim.api.nvim_buf_set_extmark(bufnr, M.ns, row, 0, {
-          sign_text = sign,
-          sign_hl_group = sign_hl,
-          priority = opts.priority,
-          strict = false,
-        })
-      end
+      local start_row = to_extmark_pos(bufnr, region.range.start, encoding)
       if ai and opts.label and not region.reviewed then
         vim.api.nvim_buf_set_extmark(bufnr, M.ns, start_row, 0, {
           virt_text = { { label(region), 'ProvenanceAILabel' } },

@@ -41,13 +41,10 @@ fn region_under(state: &ServerState, uri: &Uri, position: Position) -> Option<(S
     let document = tracker.document(&key)?;
     let encoding = state.encoding();
     let offset = text::char_offset(&document.text, to_text_position(position), encoding);
-    let region = document
-        .regions
-        .iter()
-        .find(|r| r.start <= offset && offset < r.end.max(r.start + 1))?;
+    let (region, span) = document.region_at(offset)?;
     Some((
         describe_region(region, now_ms()),
-        lsp_range(&document.text, region.start..region.end, encoding),
+        lsp_range(&document.text, span, encoding),
     ))
 }
 
