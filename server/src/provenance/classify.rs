@@ -15,6 +15,9 @@ pub struct Thresholds {
     pub bulk_min_line_breaks: usize,
     /// With no hint, one insertion of at least this many chars is bulk.
     pub bulk_min_chars: usize,
+    /// With no hint, one insertion with at least this many lines of code
+    /// (lines holding a letter or digit) is bulk, however short.
+    pub bulk_min_code_lines: usize,
     /// A batch with at least this many separate edits is a formatter or a
     /// refactoring, not authorship (when no hint says otherwise).
     pub format_min_edits: usize,
@@ -32,6 +35,7 @@ impl Default for Thresholds {
         Thresholds {
             bulk_min_line_breaks: 3,
             bulk_min_chars: 120,
+            bulk_min_code_lines: 2,
             format_min_edits: 3,
             graveyard_entries: 64,
             move_min_chars: 16,
@@ -41,10 +45,34 @@ impl Default for Thresholds {
 }
 
 impl Thresholds {
-    /// Large enough to be bulk when nothing else is known.
+    /// Large enough to be bulk when nothing else is known: long, or several
+    /// lines at once. Whitespace-only text is never bulk (rule 1), and one
+    /// line of code with brackets around it (a snippet, Enter between
+    /// braces) is not several lines of code.
     pub fn is_bulk_sized(&self, text: &str) -> bool {
-        let line_breaks = text.matches('\n').count();
-        line_breaks >= self.bulk_min_line_breaks || text.chars().count() >= self.bulk_min_chars
+        self.is_bulk_sized_chars(text.chars())
+    }
+
+    /// [`Self::is_bulk_sized`] over any run of chars (a rope slice).
+    pub fn is_bulk_sized_chars(&self, chars: impl Iterator<Item = char>) -> bool {
+        let (mut count, mut line_breaks, mut code_lines, mut line_has_code) = (0, 0, 0, false);
+        for c in chars {
+            count += 1;
+            if c == '\n' {
+                line_breaks += 1;
+                line_has_code = false;
+            } else if !line_has_code && c.is_alphanumeric() {
+                line_has_code = true;
+                code_lines += 1;
+            }
+            if count >= self.bulk_min_chars
+                || line_breaks >= self.bulk_min_line_breaks
+                || (line_breaks > 0 && code_lines >= self.bulk_min_code_lines)
+            {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -116,8 +144,10 @@ pub(crate) enum Said {
     Wrote(Attribution),
     /// A paste: the graveyard (a move keeps its provenance) comes first.
     Pasted(Attribution),
-    /// Typed, undo, reload, format, refactor.
+    /// Typed, reload, format, refactor.
     NotAuthorship,
+    /// Undo or redo: text comes back where it was, never from elsewhere.
+    Undo,
 }
 
 impl Said {
@@ -125,6 +155,7 @@ impl Said {
         match hint.attribution() {
             Some(a) if hint.source == HintSource::Pasted => Said::Pasted(a),
             Some(a) => Said::Wrote(a),
+            None if hint.source == HintSource::Undo => Said::Undo,
             None => Said::NotAuthorship,
         }
     }
@@ -138,7 +169,7 @@ impl Said {
     pub fn attribution(&self) -> Option<&Attribution> {
         match self {
             Said::Wrote(a) | Said::Pasted(a) => Some(a),
-            Said::NotAuthorship => None,
+            Said::NotAuthorship | Said::Undo => None,
         }
     }
 }

@@ -171,6 +171,11 @@ fn line_steps(old: &str, new: &str, base: usize, grain: Grain) -> Vec<Step> {
         let inserted: String = new_lines[a0..a1].concat();
         let at = (base + old_pos).saturating_add_signed(delta);
         let hunk_steps = match grain {
+            // as many lines replaced as replacing them (`:s` on several
+            // lines, a reindent): each line is its own change
+            Grain::Chars if b1 - b0 == a1 - a0 && b1 - b0 > 1 => {
+                paired_line_steps(&old_lines[b0..b1], &new_lines[a0..a1], at)
+            }
             Grain::Chars => trimmed_step(&removed, &inserted, at),
             Grain::Lines => step_if_any(at, removed.chars().count(), &inserted),
         };
@@ -179,6 +184,17 @@ fn line_steps(old: &str, new: &str, base: usize, grain: Grain) -> Vec<Step> {
         delta += inserted.chars().count() as isize - removed_chars as isize;
         old_pos += removed_chars;
         old_line = b1;
+    }
+    steps
+}
+
+/// One trimmed step per changed line of two blocks of as many lines.
+fn paired_line_steps(old: &[&str], new: &[&str], at: usize) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut line_at = at;
+    for (old_line, new_line) in old.iter().zip(new) {
+        steps.extend(trimmed_step(old_line, new_line, line_at));
+        line_at += new_line.chars().count();
     }
     steps
 }

@@ -45,6 +45,64 @@ fn one_large_change_without_hint_is_bulk() {
 }
 
 #[test]
+fn several_lines_of_code_at_once_are_bulk_however_short() {
+    check(&[
+        // the 3-line, 59-char completion Neovim accepted without a shim
+        (
+            r#"open "x\n"; insert "fn sub(a: u32, b: u32) -> u32 {\n    a.saturating_sub(b)\n}" at 1:0"#,
+            "bulk 1:0-3:1",
+        ),
+        // two lines of code
+        (
+            r#"open "x\n"; insert "let a = 1;\nlet b = 2;" at 1:0"#,
+            "bulk 1:0-2:10",
+        ),
+        // one line of code and brackets: a snippet, Enter between braces
+        (r#"open ""; insert "fn name() {\n    \n}" at 0:0"#, "none"),
+        (r#"open "if x {}"; insert "\n    y\n" at 0:6"#, "none"),
+        (r#"open ""; insert "});\n}\n" at 0:0"#, "none"),
+        // `:s` on several lines (Neovim sends the lines whole)
+        (
+            r#"open "let a: u32;\nlet b: u32;\n"; replace 0:0-2:0 "let a: u64;\nlet b: u64;\n""#,
+            "none",
+        ),
+        // a reindent of several lines
+        (
+            r#"open "fn f() {\nlet a = 1;\nlet b = 2;\n}\n"; replace 1:0-3:0 "    let a = 1;\n    let b = 2;\n""#,
+            "none",
+        ),
+        // `J` joins two lines of code: nothing new but a space
+        (
+            r#"open "let a = 1\n    + 2;\n"; replace 0:9-1:4 " ""#,
+            "none",
+        ),
+        // typing two lines (each keystroke its own change) is typing
+        (
+            r#"open ""; type "a" at 0:0; type "\n" at 0:1; type "b" at 1:0"#,
+            "none",
+        ),
+        // undo of a two-line deletion gives typed text back, not bulk
+        (
+            r#"open "let a = 1;\nlet b = 2;\nz\n"; delete 0:0-2:0; insert "let a = 1;\nlet b = 2;\n" at 0:0"#,
+            "none",
+        ),
+    ]);
+}
+
+#[test]
+fn an_undo_puts_text_back_where_it_was_only() {
+    // the same text deleted in two places, once from a completion: an undo
+    // re-inserting the human copy does not bring the completion's back there
+    let setup = r#"open "fn a(x: u32, y: u32) -> u32 {}\n\n"; hint completion; insert "fn b(x: u32, y: u32) -> u32 {}\n" at 1:0"#;
+    check(&[(
+        &format!(
+            r#"{setup}; replace 0:0-2:0 "fn a(x: u64, y: u64) -> u64 {{}}\nfn b(x: u64, y: u64) -> u64 {{}}\n"; hint undo; replace 0:0-2:0 "fn a(x: u32, y: u32) -> u32 {{}}\nfn b(x: u32, y: u32) -> u32 {{}}\n""#
+        ),
+        "completion 1:0-2:0",
+    )]);
+}
+
+#[test]
 fn bulk_char_threshold_edges() {
     let under = "x".repeat(119);
     let at = "x".repeat(120);

@@ -413,7 +413,11 @@ impl Workspace {
             let outcome = match decide(&facts, &self.thresholds) {
                 Decision::Nothing => Outcome::Nothing,
                 Decision::Restore => {
-                    made.extend(self.restore(doc, &text, shadow.start));
+                    // an undo, or a batch of many edits (a multi-place undo
+                    // in Neovim), puts text back where it was: no moves
+                    let may_move =
+                        said != Some(&Said::Undo) && batch_edits < self.thresholds.format_min_edits;
+                    made.extend(self.restore(doc, &text, shadow.start, may_move));
                     Outcome::Restored
                 }
                 Decision::Region(attribution) => {
@@ -470,13 +474,15 @@ impl Workspace {
 
     /// Brings back the regions `text` held when it was deleted, now at `at`.
     /// Short text only comes back where it was deleted (undo); longer text
-    /// keeps its provenance wherever it lands (a move).
-    fn restore(&mut self, doc: &str, text: &str, at: usize) -> Vec<Region> {
+    /// keeps its provenance wherever it lands (a move), unless `may_move` is
+    /// false.
+    fn restore(&mut self, doc: &str, text: &str, at: usize, may_move: bool) -> Vec<Region> {
         let Some(buried) = self.graveyard.find(text).cloned() else {
             return Vec::new();
         };
         let same_place = buried.doc == doc && buried.at == at;
-        let may_move = same_place || text.chars().count() >= self.thresholds.move_min_chars;
+        let may_move =
+            same_place || (may_move && text.chars().count() >= self.thresholds.move_min_chars);
         let mut made = Vec::new();
         for mut piece in buried.pieces {
             piece.shift(at);
@@ -695,8 +701,7 @@ impl Workspace {
 /// Whether deleting `range` removes bulk-sized text (worth remembering as
 /// typed, so that moving it elsewhere is not taken for bulk).
 fn bulk_span(t: &Thresholds, text: &Rope, range: &Range<usize>) -> bool {
-    let line_breaks = text.char_to_line(range.end) - text.char_to_line(range.start);
-    range.len() >= t.bulk_min_chars || line_breaks >= t.bulk_min_line_breaks
+    range.len() >= t.bulk_min_chars || t.is_bulk_sized_chars(text.slice(range.clone()).chars())
 }
 
 /// Drops regions a record from a damaged or foreign journal could leave past
