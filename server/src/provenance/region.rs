@@ -96,12 +96,15 @@ impl From<StoredRegion> for Region {
                 .rewritten
                 .iter()
                 .map(|r| s.start + r.start..s.start + r.end)
-                .fold(vec![s.start..s.end], |spans, hole| {
-                    spans
-                        .into_iter()
-                        .flat_map(|span| subtract(span, hole.clone()))
-                        .collect()
-                }),
+                .fold(
+                    std::iter::once(s.start..s.end).collect(),
+                    |spans: Vec<_>, hole| {
+                        spans
+                            .into_iter()
+                            .flat_map(|span| subtract(span, hole.clone()))
+                            .collect()
+                    },
+                ),
         };
         normalize(&mut spans);
         let mut region = Region {

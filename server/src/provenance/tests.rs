@@ -382,7 +382,7 @@ fn journals_from_before_spans_replay_char_exact() {
     });
     ws.change("a", 1, &[Change::delete(2..4)], 5);
     let state = ws.document("a").expect("open");
-    assert_eq!(state.regions[0].spans(), &[0..4]);
+    assert_eq!(state.regions[0].spans(), std::slice::from_ref(&(0..4)));
     assert!(!state.regions[0].modified);
 }
 
