@@ -305,6 +305,42 @@ H.test('AI regions are painted with signs and ProvenanceAI, and follow edits', f
   H.eq({}, signs_at(bufnr, first), 'no sign left behind')
 end)
 
+H.test('text typed inside a completion is not highlighted: the spans are', function()
+  local bufnr, client, root = open_fresh_lib()
+  local _, first = accept_stub_completion(root, bufnr, client)
+  -- "    42" becomes "    4002": the 00 is typed
+  api.nvim_win_set_cursor(0, { first + 2, 5 })
+  H.type('i00<Esc>')
+  H.wait_for('a completion region of two spans', function()
+    for _, region in ipairs(regions(client, bufnr)) do
+      if region.source == 'completion' and #(region.spans or {}) == 2 then
+        return region
+      end
+    end
+  end, 8000)
+  --- Whether a ProvenanceAI highlight covers column {col} of the edited row.
+  local function painted(col)
+    for _, mark in ipairs(extmarks(bufnr)) do
+      local row, start_col, d = mark[2], mark[3], mark[4]
+      if d.hl_group == 'ProvenanceAI' and d.end_row then
+        local covers = (row < first + 1 or (row == first + 1 and start_col <= col))
+          and (d.end_row > first + 1 or (d.end_row == first + 1 and d.end_col > col))
+        if covers then
+          return 'yes'
+        end
+      end
+    end
+    return 'no'
+  end
+  H.wait_for('the repaint', function()
+    return painted(5) == 'no'
+  end)
+  H.eq('yes', painted(4), 'the 4 the completion put there')
+  H.eq('no', painted(5), 'the typed 0')
+  H.eq('no', painted(6), 'the typed 0')
+  H.eq('yes', painted(7), 'the 2 the completion put there')
+end)
+
 H.test('pasted regions get a quiet sign and no highlight', function()
   local bufnr, client = open_fresh_lib()
   local first = paste_function(client, bufnr)
