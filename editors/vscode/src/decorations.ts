@@ -9,14 +9,19 @@ export function toRange(r: Region['range']): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 }
 
-/** Share of the document's lines that some region touches, 0..1. */
+/** The text a region holds: its spans (older servers send only `range`). */
+export function spansOf(r: Region): Region['range'][] {
+  return r.spans?.length ? r.spans : [r.range];
+}
+
+/** Share of the document's lines that some region's text touches, 0..1. */
 export function aiShare(regions: readonly Region[], lineCount: number): number {
   if (lineCount === 0) return 0;
   const lines = new Set<number>();
-  for (const r of regions) {
-    // A region ending at column 0 does not touch its end line.
-    const last = r.range.end.character === 0 && r.range.end.line > r.range.start.line ? r.range.end.line - 1 : r.range.end.line;
-    for (let l = r.range.start.line; l <= last; l++) lines.add(l);
+  for (const s of regions.flatMap(spansOf)) {
+    // A span ending at column 0 does not touch its end line.
+    const last = s.end.character === 0 && s.end.line > s.start.line ? s.end.line - 1 : s.end.line;
+    for (let l = s.start.line; l <= last; l++) lines.add(l);
   }
   return Math.min(1, lines.size / lineCount);
 }
@@ -100,8 +105,8 @@ export class RegionPainter implements vscode.Disposable {
       regions
         .filter((r) => r.reviewed === reviewed)
         // No hover message here: the server's own hover describes the region.
-        // The text the region holds: its spans (text typed inside is not its).
-        .flatMap((r) => (r.spans?.length ? r.spans : [r.range]).map((s) => ({ range: toRange(s) })));
+        // Text typed inside a region is not its: paint the spans.
+        .flatMap((r) => spansOf(r).map((s) => ({ range: toRange(s) })));
     editor.setDecorations(this.unreviewed, options(false));
     editor.setDecorations(this.reviewed, options(true));
   }
