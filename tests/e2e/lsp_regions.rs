@@ -273,6 +273,36 @@ fn unreviewed_completion_publishes_a_hint_diagnostic_until_reviewed() {
 }
 
 #[test]
+fn a_paste_inside_a_completion_is_its_own_region_and_is_reviewed_on_its_own() {
+    let (_repo, mut client, uri) = start(json!({}));
+    client.edit_source(&uri, 2, "completion", Some("copilot"));
+    client.change(&uri, 2, ((2, 0), (2, 0)), BLOCK);
+    // paste a line between the two lines of the body
+    client.edit_source(&uri, 3, "pasted", None);
+    client.change(&uri, 3, ((4, 0), (4, 0)), "    let y = 2;\n");
+    let regions = client.regions(&uri);
+    assert_eq!(sources(&regions), vec!["completion", "pasted"]);
+    assert_eq!(range_of(&regions["regions"][1]), ((4, 0), (5, 0)));
+    assert_eq!(regions["regions"][0]["spans"].as_array().unwrap().len(), 2);
+    // reviewing the completion (its last line) leaves the paste in its gap alone
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 5, "character": 2}, "end": {"line": 5, "character": 2}},
+               "context": {"diagnostics": []}}),
+    );
+    let command = &actions[0]["command"];
+    let marked = client.request(
+        "workspace/executeCommand",
+        json!({"command": command["command"], "arguments": command["arguments"]}),
+    );
+    assert_eq!(marked, 1);
+    let regions = client.regions(&uri);
+    assert_eq!(regions["regions"][0]["reviewed"], true);
+    assert_eq!(regions["regions"][1]["reviewed"], false);
+}
+
+#[test]
 fn diagnostics_follow_their_settings() {
     let (_repo, mut client, uri) = start(json!({"diagnostics": {"severity": "warning"}}));
     client.edit_source(&uri, 2, "agent", Some("claude-code"));

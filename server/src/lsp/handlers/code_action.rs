@@ -1,7 +1,7 @@
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
-use crate::lsp::convert::{char_range, lsp_range};
+use crate::lsp::convert::char_range;
 use crate::lsp::protocol::{MarkReviewedArgs, MARK_REVIEWED};
 use crate::lsp::state::{document_key, ServerState};
 
@@ -22,12 +22,12 @@ pub fn handle(state: &ServerState, params: CodeActionParams) -> Result<Option<Co
     if unreviewed.is_empty() {
         return Ok(None);
     }
-    let start = unreviewed.iter().map(|r| r.start).min().unwrap_or(0);
-    let end = unreviewed.iter().map(|r| r.end).max().unwrap_or(0);
-    let range = lsp_range(&document.text, start..end, encoding);
+    // The asked range itself marks exactly the regions offered here: a
+    // region's covering range may hold another one in a gap (a paste inside
+    // a completion) that was not asked about.
     let args = MarkReviewedArgs {
         uri: uri.clone(),
-        range,
+        range: params.range,
     };
     let title = if unreviewed.len() == 1 {
         "Mark as reviewed".to_string()
