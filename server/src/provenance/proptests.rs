@@ -288,3 +288,73 @@ proptest! {
         prop_assert_eq!(rope.to_string(), format!("<{new}>"));
     }
 }
+
+/// Single keystrokes and deletions (`true`: type the char at the position,
+/// `false`: delete the char there), positions taken modulo the length. The
+/// typed chars never occur in the completion, so no keystroke is an undo.
+fn keystrokes() -> impl Strategy<Value = Vec<(bool, usize, char)>> {
+    prop::collection::vec(
+        (
+            any::<bool>(),
+            any::<usize>(),
+            prop::sample::select(vec!['q', 'é', ' ']),
+        ),
+        1..30,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// A completion followed by typing and deleting anywhere, inside it too:
+    /// its spans hold exactly the completion's chars still there, nothing
+    /// typed, and `retained` is their share.
+    #[test]
+    fn a_region_holds_exactly_its_own_chars(
+        before in "[a-c\n]{0,8}",
+        completion in "[x-z😀][x-z😀\n]{0,11}",
+        keys in keystrokes(),
+    ) {
+        let mut ws = Workspace::new(Thresholds::default());
+        let mut records = ws.open("a", 0, &before, 0);
+        let at = before.chars().count() / 2;
+        records.extend(ws.hint("a", 1, Hint::new(HintSource::Completion), 0));
+        records.extend(ws.change("a", 1, &[Change::insert(at, &completion)], 0));
+        // the truth: which chars are the completion's
+        let mut theirs: Vec<bool> = vec![false; before.chars().count()];
+        let n = completion.chars().count();
+        theirs.splice(at..at, std::iter::repeat_n(true, n));
+        for (version, (typing, pos, c)) in (2..).zip(keys) {
+            let len = theirs.len();
+            let change = if typing || len == 0 {
+                let pos = pos % (len + 1);
+                theirs.insert(pos, false);
+                Change::insert(pos, &c.to_string())
+            } else {
+                let pos = pos % len;
+                theirs.remove(pos);
+                Change::delete(pos..pos + 1)
+            };
+            records.extend(ws.hint("a", version, Hint::new(HintSource::Typed), 0));
+            records.extend(ws.change("a", version, &[change], 0));
+        }
+        let state = ws.document("a").expect("open");
+        let mut marked = vec![false; theirs.len()];
+        for region in &state.regions {
+            for span in region.spans() {
+                marked[span.clone()].iter_mut().for_each(|m| *m = true);
+            }
+        }
+        for (i, (&mark, &truth)) in marked.iter().zip(&theirs).enumerate() {
+            prop_assert!(!mark || truth, "char {i} typed but marked: {:?}", state.regions);
+            prop_assert!(mark || !truth, "char {i} of the completion unmarked: {:?}", state.regions);
+        }
+        let held = theirs.iter().filter(|&&t| t).count();
+        prop_assert!(state.regions.len() <= 1, "{:?}", state.regions);
+        if let Some(region) = state.regions.first() {
+            prop_assert_eq!(region.len(), held);
+            prop_assert!((region.retained - held as f64 / n as f64).abs() < 1e-9);
+        }
+        check_replay(&Run { workspace: ws, records, last_doc: "a".into() }, Thresholds::default());
+    }
+}
