@@ -163,7 +163,7 @@ fn kept(old: &[char], new: &[char]) -> Vec<Option<usize>> {
 }
 
 /// The text and the truth of every char, followed through the trace.
-struct Truthful {
+struct LabelledText {
     text: Vec<char>,
     truth: Vec<Truth>,
     /// (text, truth) after every change batch, to label undo and redo.
@@ -172,11 +172,11 @@ struct Truthful {
     deleted: Vec<(Vec<char>, Vec<Truth>)>,
 }
 
-impl Truthful {
-    fn new(text: &str) -> Truthful {
+impl LabelledText {
+    fn new(text: &str) -> LabelledText {
         let text: Vec<char> = text.chars().collect();
         let truth = vec![Truth::Original; text.len()];
-        Truthful {
+        LabelledText {
             history: vec![(text.clone(), truth.clone())],
             text,
             truth,
@@ -343,7 +343,7 @@ fn replay(path: &PathBuf, hints: Hints) -> Figures {
     let uri = file_uri(&repo.file(rel));
     client.open(&uri, language, 0, text);
 
-    let mut truth = Truthful::new(text);
+    let mut truth = LabelledText::new(text);
     let mut total = Figures::default();
     let mut per_kind: HashMap<String, usize> = HashMap::new();
     for (i, line) in lines.iter().enumerate().skip(1) {
