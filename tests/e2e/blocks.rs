@@ -2,9 +2,10 @@
 //! commits, rewrites, churn, AI share and authors from real history, also
 //! when the work tree has uncommitted edits that move the blocks.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::support::git::{run_binary, Repo};
+use crate::support::lsp::{file_uri, Client};
 
 const DAY: i64 = 86_400;
 
@@ -306,4 +307,79 @@ fn a_c_function_with_a_nine_line_parameter_list_is_one_block() {
         assert_eq!(other["range"]["start"]["line"].as_u64().unwrap(), end + 1);
         assert_eq!(other["commits"], 2, "{file}");
     }
+}
+
+/// ripgrep's shape: a documented, attributed method inside an `impl`.
+const SEARCHER_V1: &str = "pub struct Searcher {
+    line_term: u8,
+}
+
+impl Searcher {
+    /// Create a new searcher.
+    ///
+    /// It uses the default configuration.
+    #[inline]
+    pub fn new() -> Searcher {
+        Searcher { line_term: b'\\n' }
+    }
+
+    pub fn line_terminator(&self) -> u8 {
+        self.line_term
+    }
+}
+";
+
+#[test]
+fn hovering_a_doc_comment_gives_its_function_and_the_lens_sits_above_it() {
+    let mut repo = Repo::new();
+    repo.write("src/searcher.rs", SEARCHER_V1);
+    repo.commit("Add the searcher");
+    let v2 = SEARCHER_V1.replace("self.line_term\n", "self.line_term.max(1)\n");
+    repo.write("src/searcher.rs", &v2);
+    repo.commit("Never a zero terminator");
+    let v3 = v2.replace(
+        "/// Create a new searcher.",
+        "/// Create a new searcher with defaults.",
+    );
+    repo.write("src/searcher.rs", &v3);
+    repo.commit("Document new");
+
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({}));
+    let uri = file_uri(&repo.file("src/searcher.rs"));
+    client.open(&uri, "rust", 1, &v3);
+    let doc_line = v3.lines().position(|l| l.contains("/// It uses")).unwrap() as u32;
+    let mut text = String::new();
+    for _ in 0..50 {
+        let hover = client.hover(&uri, doc_line, 8);
+        text = hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if text.contains("Churn history") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(text.contains("Searcher::new"), "{text}");
+    assert!(text.contains("Document new"), "{text}");
+    assert!(
+        !text.contains("Never a zero terminator"),
+        "the impl's history, not the method's: {text}"
+    );
+
+    let lenses = client.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let starts: Vec<u64> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["range"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    let first_doc_line = v3.lines().position(|l| l.contains("/// Create")).unwrap() as u64;
+    assert!(starts.contains(&first_doc_line), "{starts:?}");
+    let fn_line = v3.lines().position(|l| l.contains("pub fn new")).unwrap() as u64;
+    assert!(!starts.contains(&fn_line), "{starts:?}");
 }
