@@ -1,9 +1,9 @@
 //! Blocks a reader sees (functions, methods, classes, impls), named as in the
 //! code: tree-sitter for Rust, Python, JavaScript/TypeScript, Go, C, C++,
-//! Java, C#, Ruby, PHP, Bash and Lua; an indentation-and-brace heuristic for
-//! the rest. A block starts at the doc comments, attributes and decorators
-//! written right above it. Per-block churn and the explained
-//! maintenance-risk score (docs/risk.md).
+//! Java, C#, Ruby, PHP, Bash, Lua and Kotlin; an indentation-and-brace
+//! heuristic for the rest. A block starts at the doc comments, attributes
+//! and decorators written right above it. Per-block churn and the
+//! explained maintenance-risk score (docs/risk.md).
 //!
 //! CONTRACT (other work streams code against these names; keep them):
 //!

@@ -1,8 +1,8 @@
 //! Blocks from a tree-sitter parse for Rust, Python, JavaScript, TypeScript
-//! (and TSX), Go, C, C++, Java, C#, Ruby, PHP, Bash and Lua. Each language is
-//! one `classify` function: which node kinds are blocks, how they are named,
-//! and which containers (impls, classes, traits, modules, namespaces) hold
-//! blocks of their own. Every block takes in the comments, attributes and
+//! (and TSX), Go, C, C++, Java, C#, Ruby, PHP, Bash, Lua and Kotlin. Each
+//! language is one `classify` function: which node kinds are blocks, how
+//! they are named, and which containers (impls, classes, traits, modules,
+//! namespaces) hold blocks of their own. Every block takes in the comments, attributes and
 //! annotations right above it (`leading_start`). Never recurses into a
 //! function body: closures and nested helpers belong to their function.
 
@@ -27,6 +27,7 @@ pub enum Grammar {
     Php,
     Bash,
     Lua,
+    Kotlin,
 }
 
 impl Grammar {
@@ -49,6 +50,7 @@ impl Grammar {
             "php" | "phtml" => Grammar::Php,
             "sh" | "bash" => Grammar::Bash,
             "lua" => Grammar::Lua,
+            "kt" | "kts" => Grammar::Kotlin,
             _ => return None,
         })
     }
@@ -69,6 +71,7 @@ impl Grammar {
             Grammar::Php => tree_sitter_php::LANGUAGE_PHP.into(),
             Grammar::Bash => tree_sitter_bash::LANGUAGE.into(),
             Grammar::Lua => tree_sitter_lua::LANGUAGE.into(),
+            Grammar::Kotlin => tree_sitter_kotlin_ng::LANGUAGE.into(),
         }
     }
 }
@@ -304,6 +307,7 @@ fn classify<'t>(
         Grammar::Php => single(php(node, src, container, in_type)),
         Grammar::Bash => single(bash(node, src)),
         Grammar::Lua => single(lua(node, src)),
+        Grammar::Kotlin => single(kotlin(node, src, container, in_type)),
     }
 }
 
@@ -902,6 +906,90 @@ fn lua<'t>(node: Node<'t>, src: &[u8]) -> Option<Item<'t>> {
             (value.kind() == "function_definition")
                 .then(|| function(text(names.named_child(0).unwrap_or(names), src)))
         }
+        _ => None,
+    }
+}
+
+/// Kotlin: classes, interfaces, enum classes and objects (a companion
+/// object's functions are named after the class, as Kotlin calls them),
+/// functions with a body (`fun String.shout()` keeps its receiver) and
+/// secondary constructors.
+fn kotlin<'t>(
+    node: Node<'t>,
+    src: &[u8],
+    container: Option<&str>,
+    in_type: bool,
+) -> Option<Item<'t>> {
+    let child_of_kind = |kinds: &[&str]| {
+        let mut cursor = node.walk();
+        let found = node
+            .children(&mut cursor)
+            .find(|c| kinds.contains(&c.kind()));
+        found
+    };
+    let body = || child_of_kind(&["class_body", "enum_class_body"]);
+    let name = || field_text(node, "name", src);
+    match node.kind() {
+        "class_declaration" | "object_declaration" => {
+            let full = member(container, ".", name()?);
+            let enum_class = node.kind() == "class_declaration"
+                && node
+                    .child_by_field_name("modifiers")
+                    .or_else(|| child_of_kind(&["modifiers"]))
+                    .is_some_and(|m| text(m, src).split_whitespace().any(|w| w == "enum"));
+            let (kind, keyword) = if node.kind() == "object_declaration" {
+                ("class", "object")
+            } else if child_of_kind(&["interface"]).is_some() {
+                ("interface", "interface")
+            } else if enum_class {
+                ("enum", "enum class")
+            } else {
+                ("class", "class")
+            };
+            Some(Item {
+                kind,
+                name: format!("{keyword} {full}"),
+                holds_methods: true,
+                members: body().map(|b| (b, full)),
+            })
+        }
+        "companion_object" => Some(Item {
+            kind: "class",
+            name: format!(
+                "companion object {}",
+                member(container, ".", name().unwrap_or("Companion"))
+            ),
+            holds_methods: true,
+            members: body().map(|b| (b, container.unwrap_or_default().to_string())),
+        }),
+        "function_declaration" => {
+            child_of_kind(&["function_body"])?;
+            let name_node = node.child_by_field_name("name")?;
+            let receiver = {
+                let mut cursor = node.walk();
+                let found = node
+                    .named_children(&mut cursor)
+                    .take_while(|c| c.start_byte() < name_node.start_byte())
+                    .find(|c| matches!(c.kind(), "user_type" | "nullable_type"));
+                found
+            };
+            let name = match receiver {
+                Some(r) => format!("{}.{}", bare_type(text(r, src)), text(name_node, src)),
+                None => text(name_node, src).to_string(),
+            };
+            Some(Item {
+                kind: if in_type { "method" } else { "function" },
+                name: member(container, ".", &name),
+                members: None,
+                holds_methods: false,
+            })
+        }
+        "secondary_constructor" => Some(Item {
+            kind: "method",
+            name: member(container, ".", "constructor"),
+            members: None,
+            holds_methods: false,
+        }),
         _ => None,
     }
 }

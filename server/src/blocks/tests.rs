@@ -857,6 +857,76 @@ return M
 }
 
 #[test]
+fn kotlin() {
+    check(
+        "Svc.kt",
+        r#"package app
+
+import x.y
+
+/** A service. */
+@Singleton
+class Svc(private val repo: Repo) : Base() {
+    val size: Int get() = 1
+
+    // Loads one.
+    fun load(id: String): User {
+        return repo.find(id)
+    }
+
+    suspend fun save(u: User) = repo.save(u)
+
+    constructor(x: Int) : this(Repo())
+
+    companion object {
+        fun make(): Svc = Svc(Repo())
+    }
+
+    abstract fun later()
+}
+
+object Registry {
+    fun all() = listOf<Svc>()
+}
+
+interface Shape {
+    fun area(): Double
+    fun name(): String { return "s" }
+}
+
+enum class Color { RED; fun next() = RED }
+
+fun String.shout(): String = uppercase()
+
+fun main() {
+    fun nested() {}
+}
+
+data class P(val a: Int)
+
+typealias Id = String
+"#,
+        expect![[r#"
+            4-23 class class Svc
+            9-12 method Svc.load
+            14-14 method Svc.save
+            16-16 method Svc.constructor
+            18-20 class companion object Svc.Companion
+            19-19 method Svc.make
+            25-27 class object Registry
+            26-26 method Registry.all
+            29-32 interface interface Shape
+            31-31 method Shape.name
+            34-34 enum enum class Color
+            34-34 method Color.next
+            36-36 function String.shout
+            38-40 function main
+            42-42 class class P
+        "#]],
+    );
+}
+
+#[test]
 fn doc_comments_and_attributes_belong_to_their_item() {
     // ripgrep's shape: hovering the doc comment of a method must give the method, not the impl.
     check(
@@ -994,7 +1064,7 @@ proptest::proptest! {
         text in "(def |fn |class |func |impl |function |[a-z]{1,6}|[{}()\\[\\]:;=<>\"'/*#`]|[–«»é😀]| |\t|\n|    ){0,80}",
         extension in proptest::sample::select(vec![
             "rs", "py", "js", "ts", "tsx", "go", "c", "h", "cpp", "java", "cs", "rb", "php", "sh",
-            "lua", "txt",
+            "lua", "kt", "txt",
         ]),
     ) {
         let lines = text.lines().count().max(1) as u32;
