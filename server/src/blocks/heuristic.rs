@@ -143,8 +143,12 @@ fn leading_start(lines: &[&str], start: usize, floor: usize) -> usize {
 /// `// …`, `# …` (not `#include`, `#!`), `-- …`, `@Annotation`, `#[attr]`,
 /// `[Attribute]`, and C's attribute macros on a line of their own (`NORETURN`).
 fn is_comment_or_attribute(line: &str) -> bool {
-    if line.starts_with("//") || line.starts_with("--") || line.starts_with("#[") {
+    if line.starts_with("//") || line.starts_with("#[") {
         return true;
+    }
+    // Lua, SQL, Haskell: `-- …`, `---@param`, `--[[ … ]]` (not C's `--i;`).
+    if let Some(rest) = line.strip_prefix("--") {
+        return rest.is_empty() || rest.starts_with([' ', '\t', '-', '[']);
     }
     let macro_like = line.len() > 1
         && line.starts_with(|c: char| c.is_ascii_uppercase())
@@ -183,7 +187,17 @@ fn type_above_header(lines: &[&str], at: usize) -> Option<(&'static str, &'stati
     let name_end = next.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
     let name = &next[..name_end];
     let open = next[name_end..].trim_start().starts_with('(');
+    // After the parameters: nothing, `{`, or attribute macros (`UNUSED`) — not prose.
+    let after_parameters = match next.rfind(')') {
+        Some(close) => next[close + 1..]
+            .trim()
+            .trim_end_matches('{')
+            .split_whitespace()
+            .all(|w| w.chars().all(|c| c.is_ascii_uppercase() || c == '_')),
+        None => next.trim_end().ends_with([',', '(']),
+    };
     (open
+        && after_parameters
         && !name.is_empty()
         && !name.starts_with(|c: char| c.is_ascii_digit())
         && !NOT_DEFINITIONS.contains(&name))

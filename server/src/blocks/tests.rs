@@ -406,7 +406,7 @@ end
         "#]],
     );
     check_heuristic(
-        "Just prose, with a call(like this) in it.\nif (x) {\n}\n",
+        "Just prose, with a call(like this) in it.\nif (x) {\n}\n\nA line of prose\nfoo(bar) is called {\nwhen it is\n}\n",
         expect![[r#""#]],
     );
 }
