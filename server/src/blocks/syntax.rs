@@ -86,6 +86,23 @@ struct Item<'t> {
     holds_methods: bool,
 }
 
+impl<'t> Item<'t> {
+    /// A block with no members.
+    fn leaf(kind: &'static str, name: String) -> Item<'t> {
+        Item {
+            kind,
+            name,
+            members: None,
+            holds_methods: false,
+        }
+    }
+
+    /// A function, or a method when it is a member of a type.
+    fn function(in_type: bool, name: String) -> Item<'t> {
+        Item::leaf(if in_type { "method" } else { "function" }, name)
+    }
+}
+
 /// The blocks of `text`; `None` when the parser could not run.
 pub fn split(grammar: Grammar, text: &str) -> Option<Vec<Block>> {
     let mut parser = Parser::new();
@@ -318,19 +335,14 @@ fn rust<'t>(
     in_type: bool,
 ) -> Option<Item<'t>> {
     let name = || field_text(node, "name", src).unwrap_or("_");
-    let plain = |kind: &'static str, keyword: &str| Item {
-        kind,
-        name: member(container, "::", &format!("{keyword} {}", name())),
-        members: None,
-        holds_methods: false,
+    let plain = |kind: &'static str, keyword: &str| {
+        Item::leaf(
+            kind,
+            member(container, "::", &format!("{keyword} {}", name())),
+        )
     };
     Some(match node.kind() {
-        "function_item" => Item {
-            kind: if in_type { "method" } else { "function" },
-            name: member(container, "::", name()),
-            members: None,
-            holds_methods: false,
-        },
+        "function_item" => Item::function(in_type, member(container, "::", name())),
         "impl_item" => {
             let ty = one_line(field_text(node, "type", src)?);
             let name = match field_text(node, "trait", src) {
@@ -379,12 +391,7 @@ fn python<'t>(
 ) -> Option<Item<'t>> {
     let name = field_text(node, "name", src)?;
     Some(match node.kind() {
-        "function_definition" => Item {
-            kind: if in_type { "method" } else { "function" },
-            name: member(container, ".", name),
-            members: None,
-            holds_methods: false,
-        },
+        "function_definition" => Item::function(in_type, member(container, ".", name)),
         "class_definition" => Item {
             kind: "class",
             name: format!("class {}", member(container, ".", name)),
@@ -400,12 +407,9 @@ fn python<'t>(
 fn script<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Vec<(Node<'t>, Item<'t>)> {
     let name = || field_text(node, "name", src).unwrap_or("default");
     let item = match node.kind() {
-        "function_declaration" | "generator_function_declaration" | "function_expression" => Item {
-            kind: "function",
-            name: member(container, ".", name()),
-            members: None,
-            holds_methods: false,
-        },
+        "function_declaration" | "generator_function_declaration" | "function_expression" => {
+            Item::leaf("function", member(container, ".", name()))
+        }
         "class_declaration" | "abstract_class_declaration" | "class" => Item {
             kind: "class",
             name: format!("class {}", member(container, ".", name())),
@@ -414,12 +418,7 @@ fn script<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Vec<(Node<
                 .child_by_field_name("body")
                 .map(|body| (body, member(container, ".", name()))),
         },
-        "method_definition" => Item {
-            kind: "method",
-            name: member(container, ".", name()),
-            members: None,
-            holds_methods: false,
-        },
+        "method_definition" => Item::leaf("method", member(container, ".", name())),
         "field_definition" | "public_field_definition" => {
             let value = node.child_by_field_name("value");
             if !value.is_some_and(|v| is_function(v.kind())) {
@@ -427,25 +426,15 @@ fn script<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Vec<(Node<
             }
             let property =
                 field_text(node, "property", src).or_else(|| field_text(node, "name", src));
-            Item {
-                kind: "method",
-                name: member(container, ".", property.unwrap_or("_")),
-                members: None,
-                holds_methods: false,
-            }
+            Item::leaf("method", member(container, ".", property.unwrap_or("_")))
         }
-        "interface_declaration" => Item {
-            kind: "interface",
-            name: format!("interface {}", member(container, ".", name())),
-            members: None,
-            holds_methods: false,
-        },
-        "enum_declaration" => Item {
-            kind: "enum",
-            name: format!("enum {}", member(container, ".", name())),
-            members: None,
-            holds_methods: false,
-        },
+        "interface_declaration" => Item::leaf(
+            "interface",
+            format!("interface {}", member(container, ".", name())),
+        ),
+        "enum_declaration" => {
+            Item::leaf("enum", format!("enum {}", member(container, ".", name())))
+        }
         "internal_module" | "module" => Item {
             kind: "module",
             name: format!("namespace {}", member(container, ".", name())),
@@ -469,12 +458,10 @@ fn script<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Vec<(Node<
             return declarators
                 .into_iter()
                 .map(|d| {
-                    let item = Item {
-                        kind: "function",
-                        name: member(container, ".", field_text(d, "name", src).unwrap_or("_")),
-                        members: None,
-                        holds_methods: false,
-                    };
+                    let item = Item::leaf(
+                        "function",
+                        member(container, ".", field_text(d, "name", src).unwrap_or("_")),
+                    );
                     (if whole { node } else { d }, item)
                 })
                 .collect();
@@ -494,15 +481,7 @@ fn is_function(kind: &str) -> bool {
 fn go<'t>(node: Node<'t>, src: &[u8]) -> Vec<(Node<'t>, Item<'t>)> {
     let name = field_text(node, "name", src).unwrap_or("_");
     match node.kind() {
-        "function_declaration" => vec![(
-            node,
-            Item {
-                kind: "function",
-                name: name.to_string(),
-                members: None,
-                holds_methods: false,
-            },
-        )],
+        "function_declaration" => vec![(node, Item::leaf("function", name.to_string()))],
         "method_declaration" => {
             let receiver = node
                 .child_by_field_name("receiver")
@@ -514,15 +493,7 @@ fn go<'t>(node: Node<'t>, src: &[u8]) -> Vec<(Node<'t>, Item<'t>)> {
                 .and_then(|param| field_text(param, "type", src))
                 .map(bare_type)
                 .unwrap_or("_");
-            vec![(
-                node,
-                Item {
-                    kind: "method",
-                    name: format!("{receiver}.{name}"),
-                    members: None,
-                    holds_methods: false,
-                },
-            )]
+            vec![(node, Item::leaf("method", format!("{receiver}.{name}")))]
         }
         "type_declaration" => {
             let mut cursor = node.walk();
@@ -539,12 +510,10 @@ fn go<'t>(node: Node<'t>, src: &[u8]) -> Vec<(Node<'t>, Item<'t>)> {
                         Some("interface_type") => "interface",
                         _ => "type",
                     };
-                    let item = Item {
+                    let item = Item::leaf(
                         kind,
-                        name: format!("type {}", field_text(spec, "name", src).unwrap_or("_")),
-                        members: None,
-                        holds_methods: false,
-                    };
+                        format!("type {}", field_text(spec, "name", src).unwrap_or("_")),
+                    );
                     (if whole { node } else { spec }, item)
                 })
                 .collect()
@@ -563,22 +532,13 @@ fn c_family<'t>(
     container: Option<&str>,
     in_type: bool,
 ) -> Option<Item<'t>> {
-    let leaf = |kind: &'static str, name: String| Item {
-        kind,
-        name,
-        members: None,
-        holds_methods: false,
-    };
     match node.kind() {
         "function_definition" => {
             let name = one_line(&declarator_name(
                 node.child_by_field_name("declarator")?,
                 src,
             ));
-            Some(leaf(
-                if in_type { "method" } else { "function" },
-                member(container, "::", &name),
-            ))
+            Some(Item::function(in_type, member(container, "::", &name)))
         }
         "struct_specifier" | "union_specifier" | "enum_specifier" | "class_specifier" => {
             let body = node.child_by_field_name("body")?;
@@ -679,12 +639,7 @@ fn java<'t>(
         "enum_declaration" => typed("enum", "enum"),
         "method_declaration" | "constructor_declaration" | "compact_constructor_declaration" => {
             node.child_by_field_name("body")?;
-            Item {
-                kind: if in_type { "method" } else { "function" },
-                name: full.clone(),
-                members: None,
-                holds_methods: false,
-            }
+            Item::function(in_type, full.clone())
         }
         _ => return None,
     })
@@ -746,12 +701,7 @@ fn csharp<'t>(
                 ),
                 _ => name().to_string(),
             };
-            Item {
-                kind: if in_type { "method" } else { "function" },
-                name: member(container, ".", &name),
-                members: None,
-                holds_methods: false,
-            }
+            Item::function(in_type, member(container, ".", &name))
         }
         _ => return None,
     })
@@ -794,16 +744,7 @@ fn ruby<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Option<Item<
                 Some(c) => format!("{c}#{name}"),
                 None => name.to_string(),
             };
-            Item {
-                kind: if container.is_some() {
-                    "method"
-                } else {
-                    "function"
-                },
-                name,
-                members: None,
-                holds_methods: false,
-            }
+            Item::function(container.is_some(), name)
         }
         "singleton_method" => {
             let object = field_text(node, "object", src).unwrap_or("self");
@@ -812,12 +753,10 @@ fn ruby<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Option<Item<
             } else {
                 object
             };
-            Item {
-                kind: "method",
-                name: format!("{owner}.{}", field_text(node, "name", src)?),
-                members: None,
-                holds_methods: false,
-            }
+            Item::leaf(
+                "method",
+                format!("{owner}.{}", field_text(node, "name", src)?),
+            )
         }
         _ => return None,
     })
@@ -853,39 +792,25 @@ fn php<'t>(node: Node<'t>, src: &[u8], container: Option<&str>, in_type: bool) -
         "enum_declaration" => typed("enum", "enum"),
         "function_definition" | "method_declaration" => {
             node.child_by_field_name("body")?;
-            Some(Item {
-                kind: if in_type { "method" } else { "function" },
-                name: member(container, "::", name?),
-                members: None,
-                holds_methods: false,
-            })
+            Some(Item::function(in_type, member(container, "::", name?)))
         }
         _ => None,
     }
 }
 
 fn bash<'t>(node: Node<'t>, src: &[u8]) -> Option<Item<'t>> {
-    (node.kind() == "function_definition").then(|| Item {
-        kind: "function",
-        name: field_text(node, "name", src).unwrap_or("_").to_string(),
-        members: None,
-        holds_methods: false,
+    (node.kind() == "function_definition").then(|| {
+        Item::leaf(
+            "function",
+            field_text(node, "name", src).unwrap_or("_").to_string(),
+        )
     })
 }
 
 /// Lua: `function M.setup()`, `function M:method()`, `local function f()`,
 /// and `local f = function() … end` / `M.f = function() … end`.
 fn lua<'t>(node: Node<'t>, src: &[u8]) -> Option<Item<'t>> {
-    let function = |name: &str| Item {
-        kind: if name.contains(':') {
-            "method"
-        } else {
-            "function"
-        },
-        name: name.to_string(),
-        members: None,
-        holds_methods: false,
-    };
+    let function = |name: &str| Item::function(name.contains(':'), name.to_string());
     match node.kind() {
         "function_declaration" => Some(function(field_text(node, "name", src)?)),
         "variable_declaration" => {
@@ -977,19 +902,11 @@ fn kotlin<'t>(
                 Some(r) => format!("{}.{}", bare_type(text(r, src)), text(name_node, src)),
                 None => text(name_node, src).to_string(),
             };
-            Some(Item {
-                kind: if in_type { "method" } else { "function" },
-                name: member(container, ".", &name),
-                members: None,
-                holds_methods: false,
-            })
+            Some(Item::function(in_type, member(container, ".", &name)))
         }
-        "secondary_constructor" => Some(Item {
-            kind: "method",
-            name: member(container, ".", "constructor"),
-            members: None,
-            holds_methods: false,
-        }),
+        "secondary_constructor" => {
+            Some(Item::leaf("method", member(container, ".", "constructor")))
+        }
         _ => None,
     }
 }
