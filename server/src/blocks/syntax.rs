@@ -171,6 +171,12 @@ fn transparent(grammar: Grammar, kind: &str) -> bool {
                 | "declaration_list"
         ),
         Grammar::Java => kind == "enum_body_declarations",
+        // git's shell libraries define functions per platform: `if …; then f() {…}; fi`,
+        // `case $(uname -s) in *MINGW*) sort () {…} ;; esac`.
+        Grammar::Bash => matches!(
+            kind,
+            "if_statement" | "elif_clause" | "else_clause" | "case_statement" | "case_item"
+        ),
         _ => false,
     }
 }
@@ -265,6 +271,10 @@ fn unwrap(grammar: Grammar, node: Node<'_>) -> (Node<'_>, Node<'_>) {
             let last = node.named_children(&mut cursor).last();
             last.map(|inner| unwrap(grammar, inner).1)
         }
+        // `f () { … } 7>&2 2>&4` (git's test-lib): the redirections are the function's.
+        "redirected_statement" if grammar == Grammar::Bash => node
+            .child_by_field_name("body")
+            .filter(|body| body.kind() == "function_definition"),
         // TypeScript parses `namespace N {}` as a statement around the module.
         "expression_statement" if script => node
             .named_child(0)

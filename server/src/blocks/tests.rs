@@ -810,11 +810,38 @@ function deploy {
 deploy_all () (
   deploy
 )
+
+if test -n "$OPTIONS_SPEC"; then
+	usage() {
+		"$0" -h
+	}
+else
+	usage() {
+		die "$USAGE"
+	}
+fi
+
+case $(uname -s) in
+*MINGW*)
+	sort () {
+		/usr/bin/sort "$@"
+	}
+	;;
+esac
+
+# Like test_must_fail, but tolerates success.
+test_might_fail () {
+	test_must_fail ok=success "$@" 2>&7
+} 7>&2 2>&4
 "#,
         expect![[r#"
             3-6 function build
             8-11 function deploy
             13-15 function deploy_all
+            18-20 function usage
+            22-24 function usage
+            29-31 function sort
+            35-38 function test_might_fail
         "#]],
     );
 }
