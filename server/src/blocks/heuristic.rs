@@ -30,6 +30,10 @@ const KEYWORDS: &[(&str, &str)] = &[
     ("module", "module"),
     ("namespace", "module"),
     ("record", "class"),
+    // Swift and Dart.
+    ("protocol", "interface"),
+    ("extension", "impl"),
+    ("mixin", "class"),
 ];
 
 const MODIFIERS: &[&str] = &[

@@ -384,6 +384,41 @@ return M
 }
 
 #[test]
+fn heuristic_swift() {
+    check_heuristic(
+        r#"import Foundation
+
+/// Something with an area.
+protocol Shape {
+    func area() -> Double
+}
+
+@MainActor
+final class Canvas {
+    // Draws every shape.
+    func draw(_ shapes: [Shape],
+              in rect: CGRect) {
+        shapes.forEach { $0.render(rect) }
+    }
+}
+
+extension Canvas: CustomStringConvertible {
+    var description: String { "canvas" }
+    func clear() {
+    }
+}
+"#,
+        expect![[r#"
+            2-5 interface protocol Shape
+            7-14 class class Canvas
+            9-13 method Canvas.draw
+            16-20 impl extension Canvas
+            18-19 method Canvas.clear
+        "#]],
+    );
+}
+
+#[test]
 fn heuristic_indentation_languages() {
     check_heuristic(
         r#"module Tasks
