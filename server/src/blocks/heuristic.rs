@@ -1,8 +1,10 @@
 //! Blocks for languages without a grammar here: a line that looks like a
 //! definition (a keyword such as `def`, `class`, `function`, or a C-like
-//! `type name(args)` header) starts a block; braces or, without them,
-//! indentation (plus a closing `end`) say where it stops. Containers
-//! (`class`, `struct`, `module`, `namespace`, …) get their members too.
+//! `type name(args)` header, its parameter list over as many lines as it
+//! takes) starts a block; braces or, without them, indentation (plus a
+//! closing `end`) say where it stops. Comments and annotations right above
+//! the header are the block's. Containers (`class`, `struct`, `module`,
+//! `namespace`, …) get their members too.
 //! Deliberately rough: it must never panic and never claim a block that
 //! is not a definition, but it may miss some.
 
@@ -28,6 +30,10 @@ const KEYWORDS: &[(&str, &str)] = &[
     ("module", "module"),
     ("namespace", "module"),
     ("record", "class"),
+    // Swift and Dart.
+    ("protocol", "interface"),
+    ("extension", "impl"),
+    ("mixin", "class"),
 ];
 
 const MODIFIERS: &[&str] = &[
@@ -77,8 +83,11 @@ pub fn split(text: &str) -> Vec<Block> {
 
 fn scan(lines: &[&str], from: usize, to: usize, container: Option<&str>, out: &mut Vec<Block>) {
     let mut i = from;
+    // Where this block's comments may start: after the block before it.
+    let mut floor = from;
     while i < to {
-        let Some((keyword, kind, name)) = header(lines[i]) else {
+        let Some((keyword, kind, name)) = type_above_header(lines, i).or_else(|| header(lines[i]))
+        else {
             i += 1;
             continue;
         };
@@ -99,14 +108,104 @@ fn scan(lines: &[&str], from: usize, to: usize, container: Option<&str>, out: &m
         out.push(Block {
             name: shown,
             kind: kind.to_string(),
-            start_line: i as u32,
+            start_line: leading_start(lines, i, floor) as u32,
             end_line: end as u32,
         });
         if is_container && end > i {
             scan(lines, i + 1, end, Some(&full_name), out);
         }
         i = end + 1;
+        floor = i;
     }
+}
+
+/// The first line of the comments, annotations and attributes written
+/// right above the header at `start` (no blank line between), not above
+/// `floor`: they belong to the definition.
+fn leading_start(lines: &[&str], start: usize, floor: usize) -> usize {
+    let mut first = start;
+    while first > floor {
+        let above = lines[first - 1].trim();
+        if above.ends_with("*/") {
+            // A `/* … */` block: it must start a line of its own, or it ends a line of code.
+            let Some(open) = (floor..first).rev().find(|&at| lines[at].contains("/*")) else {
+                break;
+            };
+            if !lines[open].trim_start().starts_with("/*") {
+                break;
+            }
+            first = open;
+        } else if is_comment_or_attribute(above) {
+            first -= 1;
+        } else {
+            break;
+        }
+    }
+    first
+}
+
+/// `// …`, `# …` (not `#include`, `#!`), `-- …`, `@Annotation`, `#[attr]`,
+/// `[Attribute]`, and C's attribute macros on a line of their own (`NORETURN`).
+fn is_comment_or_attribute(line: &str) -> bool {
+    if line.starts_with("//") || line.starts_with("#[") {
+        return true;
+    }
+    // Lua, SQL, Haskell: `-- …`, `---@param`, `--[[ … ]]` (not C's `--i;`).
+    if let Some(rest) = line.strip_prefix("--") {
+        return rest.is_empty() || rest.starts_with([' ', '\t', '-', '[']);
+    }
+    let macro_like = line.len() > 1
+        && line.starts_with(|c: char| c.is_ascii_uppercase())
+        && line
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if macro_like || line.starts_with("__attribute__") {
+        return true;
+    }
+    if let Some(rest) = line.strip_prefix('#') {
+        return rest.is_empty() || rest.starts_with([' ', '\t', '#']);
+    }
+    if let Some(rest) = line.strip_prefix('@') {
+        return rest.starts_with(|c: char| c.is_alphabetic());
+    }
+    line.starts_with('[') && line.ends_with(']') && !line.contains('=')
+}
+
+/// GNU and git.git style puts a C function's return type on a line of its
+/// own: `static const struct userdiff_funcname *` / `diff_funcname_pattern(…)`.
+/// Both lines start at column 0; the definition starts at the type.
+fn type_above_header(lines: &[&str], at: usize) -> Option<(&'static str, &'static str, String)> {
+    let (ty, next) = (lines[at], *lines.get(at + 1)?);
+    let type_like = ty.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && !ty.contains(['(', ')', ';', '{', '}', '=', ',', ':', '"', '\''])
+        && !ty.trim_end().ends_with('\\')
+        && ty.split_whitespace().all(|w| {
+            !NOT_DEFINITIONS.contains(&w)
+                && !KEYWORDS
+                    .iter()
+                    .any(|(k, _)| *k == w && !matches!(w, "struct" | "enum"))
+        });
+    if !type_like || header(next).is_some() {
+        return None;
+    }
+    let name_end = next.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
+    let name = &next[..name_end];
+    let open = next[name_end..].trim_start().starts_with('(');
+    // After the parameters: nothing, `{`, or attribute macros (`UNUSED`) — not prose.
+    let after_parameters = match next.rfind(')') {
+        Some(close) => next[close + 1..]
+            .trim()
+            .trim_end_matches('{')
+            .split_whitespace()
+            .all(|w| w.chars().all(|c| c.is_ascii_uppercase() || c == '_')),
+        None => next.trim_end().ends_with([',', '(']),
+    };
+    (open
+        && after_parameters
+        && !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && !NOT_DEFINITIONS.contains(&name))
+    .then(|| ("", "function", name.to_string()))
 }
 
 /// `(keyword as written, kind, name)` when the line opens a definition.
@@ -128,7 +227,28 @@ fn header(line: &str) -> Option<(&str, &'static str, String)> {
         at += 1;
     }
     let first = *words.get(at)?;
-    if let Some((_, kind)) = KEYWORDS.iter().find(|(kw, _)| *kw == first) {
+    // `struct foo *make_foo(…)`, `enum result parse(…)`: a C function returning a type.
+    let returns_type = matches!(first, "struct" | "enum" | "union")
+        && trimmed.find('(').is_some_and(|open| {
+            let before = &trimmed[..open];
+            let after_type = before
+                .split_once(first)
+                .map(|(_, rest)| rest.trim_start())
+                .unwrap_or_default();
+            let after_name =
+                after_type.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_');
+            after_name.contains(|c: char| c.is_alphanumeric() || c == '_')
+                && !before.contains(['{', '='])
+        });
+    // `static struct style styles[] = {`: a variable, not a type.
+    if matches!(first, "struct" | "enum" | "union") && trimmed.contains('=') {
+        return None;
+    }
+    if let Some((_, kind)) = KEYWORDS
+        .iter()
+        .find(|(kw, _)| *kw == first)
+        .filter(|_| !returns_type)
+    {
         let name = identifier_start(words.get(at + 1)?)?;
         // `class Foo` needs a name; `def` needs one too. Go's `func (r T) Name(` names after the receiver.
         let name = if first == "func" && words[at + 1].starts_with('(') {
@@ -186,42 +306,72 @@ fn identifier_start(text: &str) -> Option<String> {
 }
 
 /// The last line of the block opened at `start`: balanced braces when a `{`
-/// follows within a few lines (before any `;`), else indentation.
+/// follows the header within a few lines (before any `;`), else
+/// indentation. The header runs until its parentheses close, however many
+/// lines the parameter list takes (git.git's `builtin_diff` has nine).
 fn extent(lines: &[&str], start: usize, to: usize) -> Option<usize> {
     let mut depth = 0i32;
+    let mut parens = 0i32;
     let mut opened = false;
+    // The line where the header's parentheses closed.
+    let mut header_end = None;
     let mut state = Scan::Code;
     for (offset, line) in lines[start..to].iter().enumerate() {
         let at = start + offset;
-        for delta in braces(line, &mut state) {
-            match delta {
+        for token in braces(line, &mut state) {
+            match token {
+                Brace::OpenParen if !opened => parens += 1,
+                Brace::CloseParen if !opened => parens = (parens - 1).max(0),
+                Brace::OpenParen | Brace::CloseParen => {}
+                // Braces inside the header's parentheses (default arguments, lambdas) open nothing.
+                Brace::Open if !opened && parens > 0 => {}
+                Brace::Close if !opened && parens > 0 => {}
                 Brace::Open => {
                     depth += 1;
                     opened = true;
                 }
                 Brace::Close => depth -= 1,
-                Brace::Semicolon if !opened && depth == 0 => return None,
+                Brace::Semicolon if !opened && depth == 0 && parens == 0 => return None,
                 Brace::Semicolon => {}
             }
             if opened && depth <= 0 {
                 return Some(at);
             }
         }
-        if !opened && offset >= 4 {
+        if opened {
+            continue;
+        }
+        if parens > 0 {
+            header_end = None;
+            if offset >= MAX_HEADER_LINES {
+                break;
+            }
+            continue;
+        }
+        let header_end = *header_end.get_or_insert(at);
+        // The body's `{` follows the header closely (git.git leaves a blank
+        // line at times; `throws …`, a C++ initialiser list), and never
+        // after a Python-like `):`.
+        let ends_header = at == header_end && line.trim_end().ends_with(':');
+        if ends_header || at - header_end >= 4 {
             break;
         }
     }
     if opened {
         return Some(to - 1);
     }
-    indentation_extent(lines, start, to)
+    indentation_extent(lines, start, header_end.unwrap_or(start), to)
 }
 
-/// For `def f():` / `class A:` / Ruby `def f … end`: the lines indented deeper, and a closing `end`.
-fn indentation_extent(lines: &[&str], start: usize, to: usize) -> Option<usize> {
+/// A parameter list longer than this is taken for something else.
+const MAX_HEADER_LINES: usize = 60;
+
+/// For `def f():` / `class A:` / Ruby `def f … end`: the lines after the
+/// header (which ends at `header_end`) indented deeper, and a closing `end`.
+fn indentation_extent(lines: &[&str], start: usize, header_end: usize, to: usize) -> Option<usize> {
     let indent = indent_of(lines[start]);
-    let mut last = start;
-    for (at, line) in lines.iter().enumerate().take(to).skip(start + 1) {
+    let mut last = header_end;
+    for (at, line) in lines.iter().enumerate().take(to).skip(header_end + 1) {
         if line.trim().is_empty() {
             continue;
         }
@@ -234,7 +384,7 @@ fn indentation_extent(lines: &[&str], start: usize, to: usize) -> Option<usize> 
         }
         break;
     }
-    (last > start || lines[start].trim_end().ends_with(':')).then_some(last)
+    (last > header_end || lines[header_end].trim_end().ends_with(':')).then_some(last)
 }
 
 fn indent_of(line: &str) -> usize {
@@ -253,10 +403,12 @@ enum Scan {
 enum Brace {
     Open,
     Close,
+    OpenParen,
+    CloseParen,
     Semicolon,
 }
 
-/// Braces and semicolons outside strings and comments, roughly.
+/// Braces, parentheses and semicolons outside strings and comments, roughly.
 fn braces(line: &str, state: &mut Scan) -> Vec<Brace> {
     let mut out = Vec::new();
     let mut chars = line.chars().peekable();
@@ -293,6 +445,8 @@ fn braces(line: &str, state: &mut Scan) -> Vec<Brace> {
             }
             '{' => out.push(Brace::Open),
             '}' => out.push(Brace::Close),
+            '(' => out.push(Brace::OpenParen),
+            ')' => out.push(Brace::CloseParen),
             ';' => out.push(Brace::Semicolon),
             _ => {}
         }

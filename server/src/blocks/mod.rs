@@ -1,6 +1,8 @@
 //! Blocks a reader sees (functions, methods, classes, impls), named as in the
-//! code: tree-sitter for Rust, Python, JavaScript/TypeScript, Go; an
-//! indentation-and-brace heuristic for the rest. Per-block churn and the
+//! code: tree-sitter for Rust, Python, JavaScript/TypeScript, Go, C, C++,
+//! Java, C#, Ruby, PHP, Bash, Lua and Kotlin; an indentation-and-brace
+//! heuristic for the rest. A block starts at the doc comments, attributes
+//! and decorators written right above it. Per-block churn and the
 //! explained maintenance-risk score (docs/risk.md).
 //!
 //! CONTRACT (other work streams code against these names; keep them):
@@ -21,7 +23,9 @@
 //! impl, class, trait or namespace), never closures or functions nested in a
 //! function body; a container and its members are both listed. Names follow
 //! the code: `parse`, `impl Display for Span`, `Span::len`, `class Cache`,
-//! `Cache.get`, `type Server` / `Server.Serve` (Go). [`block_reports`] reads
+//! `Cache.get`, `type Server` / `Server.Serve` (Go), `geo::Shape::area`
+//! (C++), `Tasks::Runner#run` / `Runner.make` (Ruby), `Cart::add` (PHP),
+//! `M.setup` / `M:reset` (Lua). [`block_reports`] reads
 //! git through `crate::history` (`from_history.rs`); [`block_reports_with`] takes any
 //! [`BlockHistorySource`], which is how the statistics are tested.
 

@@ -1,7 +1,9 @@
 //! Blocks from a tree-sitter parse for Rust, Python, JavaScript, TypeScript
-//! (and TSX) and Go. Each language is one `classify` function: which node
-//! kinds are blocks, how they are named, and which containers (impls,
-//! classes, traits, modules) hold blocks of their own. Never recurses into a
+//! (and TSX), Go, C, C++, Java, C#, Ruby, PHP, Bash, Lua and Kotlin. Each
+//! language is one `classify` function: which node kinds are blocks, how
+//! they are named, and which containers (impls, classes, traits, modules,
+//! namespaces) hold blocks of their own. Every block takes in the comments, attributes and
+//! annotations right above it (`leading_start`). Never recurses into a
 //! function body: closures and nested helpers belong to their function.
 
 use tree_sitter::{Language, Node, Parser};
@@ -17,6 +19,15 @@ pub enum Grammar {
     TypeScript,
     Tsx,
     Go,
+    C,
+    Cpp,
+    Java,
+    CSharp,
+    Ruby,
+    Php,
+    Bash,
+    Lua,
+    Kotlin,
 }
 
 impl Grammar {
@@ -28,6 +39,18 @@ impl Grammar {
             "ts" | "mts" | "cts" => Grammar::TypeScript,
             "tsx" => Grammar::Tsx,
             "go" => Grammar::Go,
+            "c" => Grammar::C,
+            // `.h` is C or C++; the C++ grammar reads both (C++ is near enough a superset).
+            "h" | "cc" | "cpp" | "cxx" | "c++" | "hh" | "hpp" | "hxx" | "h++" | "ipp" | "tpp" => {
+                Grammar::Cpp
+            }
+            "java" => Grammar::Java,
+            "cs" => Grammar::CSharp,
+            "rb" | "rake" | "gemspec" => Grammar::Ruby,
+            "php" | "phtml" => Grammar::Php,
+            "sh" | "bash" => Grammar::Bash,
+            "lua" => Grammar::Lua,
+            "kt" | "kts" => Grammar::Kotlin,
             _ => return None,
         })
     }
@@ -40,6 +63,15 @@ impl Grammar {
             Grammar::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
             Grammar::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
             Grammar::Go => tree_sitter_go::LANGUAGE.into(),
+            Grammar::C => tree_sitter_c::LANGUAGE.into(),
+            Grammar::Cpp => tree_sitter_cpp::LANGUAGE.into(),
+            Grammar::Java => tree_sitter_java::LANGUAGE.into(),
+            Grammar::CSharp => tree_sitter_c_sharp::LANGUAGE.into(),
+            Grammar::Ruby => tree_sitter_ruby::LANGUAGE.into(),
+            Grammar::Php => tree_sitter_php::LANGUAGE_PHP.into(),
+            Grammar::Bash => tree_sitter_bash::LANGUAGE.into(),
+            Grammar::Lua => tree_sitter_lua::LANGUAGE.into(),
+            Grammar::Kotlin => tree_sitter_kotlin_ng::LANGUAGE.into(),
         }
     }
 }
@@ -52,6 +84,23 @@ struct Item<'t> {
     members: Option<(Node<'t>, String)>,
     /// Whether functions inside are methods (impls, classes, traits) or not (modules, namespaces).
     holds_methods: bool,
+}
+
+impl<'t> Item<'t> {
+    /// A block with no members.
+    fn leaf(kind: &'static str, name: String) -> Item<'t> {
+        Item {
+            kind,
+            name,
+            members: None,
+            holds_methods: false,
+        }
+    }
+
+    /// A function, or a method when it is a member of a type.
+    fn function(in_type: bool, name: String) -> Item<'t> {
+        Item::leaf(if in_type { "method" } else { "function" }, name)
+    }
 }
 
 /// The blocks of `text`; `None` when the parser could not run.
@@ -75,7 +124,12 @@ fn collect(
 ) {
     let mut cursor = parent.walk();
     for child in parent.named_children(&mut cursor) {
-        // A wrapper (decorators, `export`) gives its range to the item it wraps.
+        // `#ifdef`, `extern "C" {}`, a Java enum's members: items inside belong to the level around.
+        if transparent(grammar, child.kind()) {
+            collect(grammar, child, src, container, out);
+            continue;
+        }
+        // A wrapper (decorators, `export`, `template <…>`) gives its range to the item it wraps.
         let (outer, inner) = unwrap(grammar, child);
         for (node, item) in classify(
             grammar,
@@ -88,13 +142,102 @@ fn collect(
             out.push(Block {
                 name: item.name,
                 kind: item.kind.to_string(),
-                start_line: range_node.start_position().row as u32,
+                start_line: leading_start(range_node, src),
                 end_line: end_row(range_node),
             });
             if let Some((body, prefix)) = item.members {
                 collect(grammar, body, src, Some((&prefix, item.holds_methods)), out);
             }
         }
+    }
+}
+
+/// Nodes that group items without being one.
+fn transparent(grammar: Grammar, kind: &str) -> bool {
+    // A parse error (an unbalanced `#if`, a macro the grammar cannot read)
+    // can wrap the rest of the file: the items inside are still items.
+    if kind == "ERROR" {
+        return true;
+    }
+    match grammar {
+        Grammar::C | Grammar::Cpp => matches!(
+            kind,
+            "preproc_if"
+                | "preproc_ifdef"
+                | "preproc_else"
+                | "preproc_elif"
+                | "preproc_elifdef"
+                | "linkage_specification"
+                | "declaration_list"
+        ),
+        Grammar::Java => kind == "enum_body_declarations",
+        // git's shell libraries define functions per platform: `if …; then f() {…}; fi`,
+        // `case $(uname -s) in *MINGW*) sort () {…} ;; esac`.
+        Grammar::Bash => matches!(
+            kind,
+            "if_statement" | "elif_clause" | "else_clause" | "case_statement" | "case_item"
+        ),
+        _ => false,
+    }
+}
+
+/// The first row of `node` with the doc comments, attributes and
+/// annotations written right above it (no blank line between): they are
+/// part of the item, so hovering them gives the item and its lens sits
+/// above them. A comment that ends a line of code before it (`x; // …`)
+/// or opens the file's or module's own docs (`//!`) is not.
+fn leading_start(node: Node<'_>, src: &[u8]) -> u32 {
+    let mut start = node.start_position().row;
+    let mut at = node;
+    while let Some(before) = preceding(at) {
+        if !is_leading_trivia(before, src) || end_row(before) as usize + 1 < start {
+            break;
+        }
+        // A trailing comment shares its first line with the code before it.
+        let shares_line = before
+            .prev_sibling()
+            .is_some_and(|code| end_row(code) as usize == before.start_position().row)
+            || (before.prev_sibling().is_none()
+                && before.parent().is_some_and(|p| {
+                    p.start_byte() < before.start_byte()
+                        && p.start_position().row == before.start_position().row
+                }));
+        if shares_line {
+            break;
+        }
+        start = before.start_position().row;
+        at = before;
+    }
+    start as u32
+}
+
+/// The named node right before `node` in the text: its previous sibling, or,
+/// when `node` opens a wrapper that starts where it does (Ruby's
+/// `body_statement`), the wrapper's.
+fn preceding(node: Node<'_>) -> Option<Node<'_>> {
+    let mut at = node;
+    loop {
+        if let Some(before) = at.prev_named_sibling() {
+            return Some(before);
+        }
+        let parent = at.parent()?;
+        if parent.start_byte() != at.start_byte() || at.prev_sibling().is_some() {
+            return None;
+        }
+        at = parent;
+    }
+}
+
+fn is_leading_trivia(node: Node<'_>, src: &[u8]) -> bool {
+    match node.kind() {
+        "comment" | "line_comment" | "block_comment" => {
+            let text = text(node, src);
+            !(text.starts_with("//!") || text.starts_with("/*!") || text.starts_with("#!"))
+        }
+        "attribute_item" | "attribute_list" | "decorator" | "annotation" | "marker_annotation" => {
+            true
+        }
+        _ => false,
     }
 }
 
@@ -122,6 +265,16 @@ fn unwrap(grammar: Grammar, node: Node<'_>) -> (Node<'_>, Node<'_>) {
         "export_statement" if script => node
             .child_by_field_name("declaration")
             .or_else(|| node.child_by_field_name("value")),
+        // `template <typename T> T max(T a, T b) {…}`: the template line is the item's.
+        "template_declaration" if grammar == Grammar::Cpp => {
+            let mut cursor = node.walk();
+            let last = node.named_children(&mut cursor).last();
+            last.map(|inner| unwrap(grammar, inner).1)
+        }
+        // `f () { … } 7>&2 2>&4` (git's test-lib): the redirections are the function's.
+        "redirected_statement" if grammar == Grammar::Bash => node
+            .child_by_field_name("body")
+            .filter(|body| body.kind() == "function_definition"),
         // TypeScript parses `namespace N {}` as a statement around the module.
         "expression_statement" if script => node
             .named_child(0)
@@ -151,8 +304,8 @@ fn bare_type(name: &str) -> &str {
 
 fn member(container: Option<&str>, separator: &str, name: &str) -> String {
     match container {
-        Some(c) => format!("{c}{separator}{name}"),
-        None => name.to_string(),
+        Some(c) if !c.is_empty() => format!("{c}{separator}{name}"),
+        _ => name.to_string(),
     }
 }
 
@@ -174,6 +327,14 @@ fn classify<'t>(
         Grammar::Python => single(python(node, src, container, in_type)),
         Grammar::JavaScript | Grammar::TypeScript | Grammar::Tsx => script(node, src, container),
         Grammar::Go => go(node, src),
+        Grammar::C | Grammar::Cpp => single(c_family(node, src, container, in_type)),
+        Grammar::Java => single(java(node, src, container, in_type)),
+        Grammar::CSharp => single(csharp(node, src, container, in_type)),
+        Grammar::Ruby => single(ruby(node, src, container)),
+        Grammar::Php => single(php(node, src, container, in_type)),
+        Grammar::Bash => single(bash(node, src)),
+        Grammar::Lua => single(lua(node, src)),
+        Grammar::Kotlin => single(kotlin(node, src, container, in_type)),
     }
 }
 
@@ -184,19 +345,14 @@ fn rust<'t>(
     in_type: bool,
 ) -> Option<Item<'t>> {
     let name = || field_text(node, "name", src).unwrap_or("_");
-    let plain = |kind: &'static str, keyword: &str| Item {
-        kind,
-        name: member(container, "::", &format!("{keyword} {}", name())),
-        members: None,
-        holds_methods: false,
+    let plain = |kind: &'static str, keyword: &str| {
+        Item::leaf(
+            kind,
+            member(container, "::", &format!("{keyword} {}", name())),
+        )
     };
     Some(match node.kind() {
-        "function_item" => Item {
-            kind: if in_type { "method" } else { "function" },
-            name: member(container, "::", name()),
-            members: None,
-            holds_methods: false,
-        },
+        "function_item" => Item::function(in_type, member(container, "::", name())),
         "impl_item" => {
             let ty = one_line(field_text(node, "type", src)?);
             let name = match field_text(node, "trait", src) {
@@ -245,12 +401,7 @@ fn python<'t>(
 ) -> Option<Item<'t>> {
     let name = field_text(node, "name", src)?;
     Some(match node.kind() {
-        "function_definition" => Item {
-            kind: if in_type { "method" } else { "function" },
-            name: member(container, ".", name),
-            members: None,
-            holds_methods: false,
-        },
+        "function_definition" => Item::function(in_type, member(container, ".", name)),
         "class_definition" => Item {
             kind: "class",
             name: format!("class {}", member(container, ".", name)),
@@ -266,12 +417,9 @@ fn python<'t>(
 fn script<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Vec<(Node<'t>, Item<'t>)> {
     let name = || field_text(node, "name", src).unwrap_or("default");
     let item = match node.kind() {
-        "function_declaration" | "generator_function_declaration" | "function_expression" => Item {
-            kind: "function",
-            name: member(container, ".", name()),
-            members: None,
-            holds_methods: false,
-        },
+        "function_declaration" | "generator_function_declaration" | "function_expression" => {
+            Item::leaf("function", member(container, ".", name()))
+        }
         "class_declaration" | "abstract_class_declaration" | "class" => Item {
             kind: "class",
             name: format!("class {}", member(container, ".", name())),
@@ -280,12 +428,7 @@ fn script<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Vec<(Node<
                 .child_by_field_name("body")
                 .map(|body| (body, member(container, ".", name()))),
         },
-        "method_definition" => Item {
-            kind: "method",
-            name: member(container, ".", name()),
-            members: None,
-            holds_methods: false,
-        },
+        "method_definition" => Item::leaf("method", member(container, ".", name())),
         "field_definition" | "public_field_definition" => {
             let value = node.child_by_field_name("value");
             if !value.is_some_and(|v| is_function(v.kind())) {
@@ -293,25 +436,15 @@ fn script<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Vec<(Node<
             }
             let property =
                 field_text(node, "property", src).or_else(|| field_text(node, "name", src));
-            Item {
-                kind: "method",
-                name: member(container, ".", property.unwrap_or("_")),
-                members: None,
-                holds_methods: false,
-            }
+            Item::leaf("method", member(container, ".", property.unwrap_or("_")))
         }
-        "interface_declaration" => Item {
-            kind: "interface",
-            name: format!("interface {}", member(container, ".", name())),
-            members: None,
-            holds_methods: false,
-        },
-        "enum_declaration" => Item {
-            kind: "enum",
-            name: format!("enum {}", member(container, ".", name())),
-            members: None,
-            holds_methods: false,
-        },
+        "interface_declaration" => Item::leaf(
+            "interface",
+            format!("interface {}", member(container, ".", name())),
+        ),
+        "enum_declaration" => {
+            Item::leaf("enum", format!("enum {}", member(container, ".", name())))
+        }
         "internal_module" | "module" => Item {
             kind: "module",
             name: format!("namespace {}", member(container, ".", name())),
@@ -335,12 +468,10 @@ fn script<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Vec<(Node<
             return declarators
                 .into_iter()
                 .map(|d| {
-                    let item = Item {
-                        kind: "function",
-                        name: member(container, ".", field_text(d, "name", src).unwrap_or("_")),
-                        members: None,
-                        holds_methods: false,
-                    };
+                    let item = Item::leaf(
+                        "function",
+                        member(container, ".", field_text(d, "name", src).unwrap_or("_")),
+                    );
                     (if whole { node } else { d }, item)
                 })
                 .collect();
@@ -360,15 +491,7 @@ fn is_function(kind: &str) -> bool {
 fn go<'t>(node: Node<'t>, src: &[u8]) -> Vec<(Node<'t>, Item<'t>)> {
     let name = field_text(node, "name", src).unwrap_or("_");
     match node.kind() {
-        "function_declaration" => vec![(
-            node,
-            Item {
-                kind: "function",
-                name: name.to_string(),
-                members: None,
-                holds_methods: false,
-            },
-        )],
+        "function_declaration" => vec![(node, Item::leaf("function", name.to_string()))],
         "method_declaration" => {
             let receiver = node
                 .child_by_field_name("receiver")
@@ -380,15 +503,7 @@ fn go<'t>(node: Node<'t>, src: &[u8]) -> Vec<(Node<'t>, Item<'t>)> {
                 .and_then(|param| field_text(param, "type", src))
                 .map(bare_type)
                 .unwrap_or("_");
-            vec![(
-                node,
-                Item {
-                    kind: "method",
-                    name: format!("{receiver}.{name}"),
-                    members: None,
-                    holds_methods: false,
-                },
-            )]
+            vec![(node, Item::leaf("method", format!("{receiver}.{name}")))]
         }
         "type_declaration" => {
             let mut cursor = node.walk();
@@ -405,16 +520,403 @@ fn go<'t>(node: Node<'t>, src: &[u8]) -> Vec<(Node<'t>, Item<'t>)> {
                         Some("interface_type") => "interface",
                         _ => "type",
                     };
-                    let item = Item {
+                    let item = Item::leaf(
                         kind,
-                        name: format!("type {}", field_text(spec, "name", src).unwrap_or("_")),
-                        members: None,
-                        holds_methods: false,
-                    };
+                        format!("type {}", field_text(spec, "name", src).unwrap_or("_")),
+                    );
                     (if whole { node } else { spec }, item)
                 })
                 .collect()
         }
         _ => Vec::new(),
+    }
+}
+
+/// C and C++: functions (their name is deep in the declarator:
+/// `*name(…)`, `Circle::area(…)`), structs, unions, enums, classes and
+/// namespaces. Declarations without a body (prototypes, `virtual f() = 0;`)
+/// are not blocks.
+fn c_family<'t>(
+    node: Node<'t>,
+    src: &[u8],
+    container: Option<&str>,
+    in_type: bool,
+) -> Option<Item<'t>> {
+    match node.kind() {
+        "function_definition" => {
+            let name = one_line(&declarator_name(
+                node.child_by_field_name("declarator")?,
+                src,
+            ));
+            Some(Item::function(in_type, member(container, "::", &name)))
+        }
+        "struct_specifier" | "union_specifier" | "enum_specifier" | "class_specifier" => {
+            let body = node.child_by_field_name("body")?;
+            let name = field_text(node, "name", src)?;
+            Some(c_type(node.kind(), name, body, container))
+        }
+        // `typedef struct {…} name;`, `struct point {…} origin;`: named by the type, else the declarator.
+        "type_definition" | "declaration" | "field_declaration" => {
+            let ty = node.child_by_field_name("type")?;
+            let body = ty.child_by_field_name("body")?;
+            let name = match field_text(ty, "name", src) {
+                Some(name) => name.to_string(),
+                None => declarator_name(node.child_by_field_name("declarator")?, src),
+            };
+            Some(c_type(ty.kind(), &name, body, container))
+        }
+        "namespace_definition" => {
+            let name = field_text(node, "name", src).unwrap_or("(anonymous)");
+            Some(Item {
+                kind: "module",
+                name: format!("namespace {}", member(container, "::", name)),
+                holds_methods: false,
+                members: Some((
+                    node.child_by_field_name("body")?,
+                    member(container, "::", name),
+                )),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn c_type<'t>(kind: &str, name: &str, body: Node<'t>, container: Option<&str>) -> Item<'t> {
+    let (kind, keyword) = match kind {
+        "union_specifier" => ("union", "union"),
+        "enum_specifier" => ("enum", "enum"),
+        "class_specifier" => ("class", "class"),
+        _ => ("struct", "struct"),
+    };
+    let full = member(container, "::", name);
+    Item {
+        kind,
+        name: format!("{keyword} {full}"),
+        holds_methods: true,
+        members: (kind != "enum").then_some((body, full)),
+    }
+}
+
+/// The declared name inside a C declarator: `**name`, `name(…)`, `(*name)(…)`, `Class::name`.
+fn declarator_name(mut node: Node<'_>, src: &[u8]) -> String {
+    loop {
+        let inner = match node.kind() {
+            "function_declarator"
+            | "pointer_declarator"
+            | "parenthesized_declarator"
+            | "attributed_declarator"
+            | "array_declarator"
+            | "init_declarator" => node.child_by_field_name("declarator").or_else(|| {
+                let mut cursor = node.walk();
+                let last = node.named_children(&mut cursor).last();
+                last
+            }),
+            "reference_declarator" => {
+                let mut cursor = node.walk();
+                let last = node.named_children(&mut cursor).last();
+                last
+            }
+            _ => None,
+        };
+        match inner {
+            Some(inner) if inner != node => node = inner,
+            _ => return text(node, src).to_string(),
+        }
+    }
+}
+
+fn java<'t>(
+    node: Node<'t>,
+    src: &[u8],
+    container: Option<&str>,
+    in_type: bool,
+) -> Option<Item<'t>> {
+    let name = field_text(node, "name", src)?;
+    let full = member(container, ".", name);
+    let typed = |kind: &'static str, keyword: &str| Item {
+        kind,
+        name: format!("{keyword} {full}"),
+        holds_methods: true,
+        members: node
+            .child_by_field_name("body")
+            .map(|body| (body, full.clone())),
+    };
+    Some(match node.kind() {
+        "class_declaration" => typed("class", "class"),
+        "record_declaration" => typed("class", "record"),
+        "interface_declaration" => typed("interface", "interface"),
+        "annotation_type_declaration" => typed("interface", "@interface"),
+        "enum_declaration" => typed("enum", "enum"),
+        "method_declaration" | "constructor_declaration" | "compact_constructor_declaration" => {
+            node.child_by_field_name("body")?;
+            Item::function(in_type, full.clone())
+        }
+        _ => return None,
+    })
+}
+
+/// C#: namespaces are listed but do not prefix names (like Java packages).
+fn csharp<'t>(
+    node: Node<'t>,
+    src: &[u8],
+    container: Option<&str>,
+    in_type: bool,
+) -> Option<Item<'t>> {
+    let name = || field_text(node, "name", src).unwrap_or("_");
+    let typed = |kind: &'static str, keyword: &str| {
+        let full = member(container, ".", name());
+        Item {
+            kind,
+            name: format!("{keyword} {full}"),
+            holds_methods: true,
+            members: node
+                .child_by_field_name("body")
+                .map(|body| (body, full.clone())),
+        }
+    };
+    Some(match node.kind() {
+        "namespace_declaration" => Item {
+            kind: "module",
+            name: format!("namespace {}", one_line(name())),
+            holds_methods: false,
+            members: node
+                .child_by_field_name("body")
+                .map(|body| (body, container.unwrap_or_default().to_string())),
+        },
+        "class_declaration" => typed("class", "class"),
+        "record_declaration" => typed("class", "record"),
+        "struct_declaration" => typed("struct", "struct"),
+        "interface_declaration" => typed("interface", "interface"),
+        "enum_declaration" => Item {
+            members: None,
+            ..typed("enum", "enum")
+        },
+        "method_declaration"
+        | "constructor_declaration"
+        | "destructor_declaration"
+        | "operator_declaration"
+        | "conversion_operator_declaration" => {
+            node.child_by_field_name("body")?;
+            let name = match node.kind() {
+                "destructor_declaration" => format!("~{}", name()),
+                "operator_declaration" => {
+                    format!(
+                        "operator {}",
+                        field_text(node, "operator", src).unwrap_or("_")
+                    )
+                }
+                "conversion_operator_declaration" => format!(
+                    "operator {}",
+                    one_line(field_text(node, "type", src).unwrap_or("_"))
+                ),
+                _ => name().to_string(),
+            };
+            Item::function(in_type, member(container, ".", &name))
+        }
+        _ => return None,
+    })
+}
+
+/// Ruby, named as Ruby people write them: `Tasks::Runner`, `Runner#run`
+/// (instance method), `Runner.make` (singleton method, also inside `class << self`).
+fn ruby<'t>(node: Node<'t>, src: &[u8], container: Option<&str>) -> Option<Item<'t>> {
+    // Inside `class << self` the prefix ends in `.`: methods there are singleton methods.
+    let outer = container.map(|c| c.trim_end_matches('.'));
+    let body = node.child_by_field_name("body");
+    Some(match node.kind() {
+        "module" | "class" => {
+            let keyword = node.kind();
+            let full = member(outer, "::", field_text(node, "name", src)?);
+            Item {
+                kind: if keyword == "module" {
+                    "module"
+                } else {
+                    "class"
+                },
+                name: format!("{keyword} {full}"),
+                holds_methods: true,
+                members: body.map(|b| (b, full)),
+            }
+        }
+        "singleton_class" => Item {
+            kind: "class",
+            name: match field_text(node, "value", src) {
+                Some("self") | None => format!("class << {}", outer.unwrap_or("self")),
+                Some(value) => format!("class << {value}"),
+            },
+            holds_methods: true,
+            members: body.map(|b| (b, format!("{}.", outer.unwrap_or("self")))),
+        },
+        "method" => {
+            let name = field_text(node, "name", src)?;
+            let name = match container {
+                Some(c) if c.ends_with('.') => format!("{c}{name}"),
+                Some(c) => format!("{c}#{name}"),
+                None => name.to_string(),
+            };
+            Item::function(container.is_some(), name)
+        }
+        "singleton_method" => {
+            let object = field_text(node, "object", src).unwrap_or("self");
+            let owner = if object == "self" {
+                outer.unwrap_or("self")
+            } else {
+                object
+            };
+            Item::leaf(
+                "method",
+                format!("{owner}.{}", field_text(node, "name", src)?),
+            )
+        }
+        _ => return None,
+    })
+}
+
+fn php<'t>(node: Node<'t>, src: &[u8], container: Option<&str>, in_type: bool) -> Option<Item<'t>> {
+    let name = field_text(node, "name", src);
+    let typed = |kind: &'static str, keyword: &str| -> Option<Item<'t>> {
+        let full = member(container, "::", name?);
+        Some(Item {
+            kind,
+            name: format!("{keyword} {full}"),
+            holds_methods: true,
+            members: node
+                .child_by_field_name("body")
+                .map(|body| (body, full.clone())),
+        })
+    };
+    match node.kind() {
+        // Only `namespace N { … }` holds items; `namespace N;` is a statement. Names stay short.
+        "namespace_definition" => Some(Item {
+            kind: "module",
+            name: format!("namespace {}", name.unwrap_or("(global)")),
+            holds_methods: false,
+            members: Some((
+                node.child_by_field_name("body")?,
+                container.unwrap_or_default().to_string(),
+            )),
+        }),
+        "class_declaration" => typed("class", "class"),
+        "interface_declaration" => typed("interface", "interface"),
+        "trait_declaration" => typed("trait", "trait"),
+        "enum_declaration" => typed("enum", "enum"),
+        "function_definition" | "method_declaration" => {
+            node.child_by_field_name("body")?;
+            Some(Item::function(in_type, member(container, "::", name?)))
+        }
+        _ => None,
+    }
+}
+
+fn bash<'t>(node: Node<'t>, src: &[u8]) -> Option<Item<'t>> {
+    (node.kind() == "function_definition").then(|| {
+        Item::leaf(
+            "function",
+            field_text(node, "name", src).unwrap_or("_").to_string(),
+        )
+    })
+}
+
+/// Lua: `function M.setup()`, `function M:method()`, `local function f()`,
+/// and `local f = function() … end` / `M.f = function() … end`.
+fn lua<'t>(node: Node<'t>, src: &[u8]) -> Option<Item<'t>> {
+    let function = |name: &str| Item::function(name.contains(':'), name.to_string());
+    match node.kind() {
+        "function_declaration" => Some(function(field_text(node, "name", src)?)),
+        "variable_declaration" => {
+            let mut cursor = node.walk();
+            let assignment = node
+                .named_children(&mut cursor)
+                .find(|n| n.kind() == "assignment_statement")?;
+            lua(assignment, src)
+        }
+        "assignment_statement" => {
+            let mut cursor = node.walk();
+            let mut parts = node.named_children(&mut cursor);
+            let (names, values) = (parts.next()?, parts.next()?);
+            if names.named_child_count() != 1 || values.named_child_count() != 1 {
+                return None;
+            }
+            let value = values.named_child(0)?;
+            (value.kind() == "function_definition")
+                .then(|| function(text(names.named_child(0).unwrap_or(names), src)))
+        }
+        _ => None,
+    }
+}
+
+/// Kotlin: classes, interfaces, enum classes and objects (a companion
+/// object's functions are named after the class, as Kotlin calls them),
+/// functions with a body (`fun String.shout()` keeps its receiver) and
+/// secondary constructors.
+fn kotlin<'t>(
+    node: Node<'t>,
+    src: &[u8],
+    container: Option<&str>,
+    in_type: bool,
+) -> Option<Item<'t>> {
+    let child_of_kind = |kinds: &[&str]| {
+        let mut cursor = node.walk();
+        let found = node
+            .children(&mut cursor)
+            .find(|c| kinds.contains(&c.kind()));
+        found
+    };
+    let body = || child_of_kind(&["class_body", "enum_class_body"]);
+    let name = || field_text(node, "name", src);
+    match node.kind() {
+        "class_declaration" | "object_declaration" => {
+            let full = member(container, ".", name()?);
+            let enum_class = node.kind() == "class_declaration"
+                && node
+                    .child_by_field_name("modifiers")
+                    .or_else(|| child_of_kind(&["modifiers"]))
+                    .is_some_and(|m| text(m, src).split_whitespace().any(|w| w == "enum"));
+            let (kind, keyword) = if node.kind() == "object_declaration" {
+                ("class", "object")
+            } else if child_of_kind(&["interface"]).is_some() {
+                ("interface", "interface")
+            } else if enum_class {
+                ("enum", "enum class")
+            } else {
+                ("class", "class")
+            };
+            Some(Item {
+                kind,
+                name: format!("{keyword} {full}"),
+                holds_methods: true,
+                members: body().map(|b| (b, full)),
+            })
+        }
+        "companion_object" => Some(Item {
+            kind: "class",
+            name: format!(
+                "companion object {}",
+                member(container, ".", name().unwrap_or("Companion"))
+            ),
+            holds_methods: true,
+            members: body().map(|b| (b, container.unwrap_or_default().to_string())),
+        }),
+        "function_declaration" => {
+            child_of_kind(&["function_body"])?;
+            let name_node = node.child_by_field_name("name")?;
+            let receiver = {
+                let mut cursor = node.walk();
+                let found = node
+                    .named_children(&mut cursor)
+                    .take_while(|c| c.start_byte() < name_node.start_byte())
+                    .find(|c| matches!(c.kind(), "user_type" | "nullable_type"));
+                found
+            };
+            let name = match receiver {
+                Some(r) => format!("{}.{}", bare_type(text(r, src)), text(name_node, src)),
+                None => text(name_node, src).to_string(),
+            };
+            Some(Item::function(in_type, member(container, ".", &name)))
+        }
+        "secondary_constructor" => {
+            Some(Item::leaf("method", member(container, ".", "constructor")))
+        }
+        _ => None,
     }
 }
