@@ -634,20 +634,58 @@ fn merge(streams: &[&Stream<Entry>]) -> HashMap<String, Candidate> {
                 + 1;
             let text = primary.state.text.to_string();
             for other in others {
-                for mut region in carried(&doc, &other.state, &primary.state, &text) {
-                    let regions = &mut primary.state.regions;
-                    if region.is_empty() || regions.iter().any(|r| r.overlaps(&region.range())) {
-                        continue;
-                    }
-                    region.id = next_id;
-                    next_id += 1;
-                    let at = regions.partition_point(|r| r.start < region.start);
-                    regions.insert(at, region);
+                for region in carried(&doc, &other.state, &primary.state, &text) {
+                    add_carried(&mut primary.state.regions, region, &mut next_id);
                 }
             }
             (doc, primary)
         })
         .collect()
+}
+
+/// Whether a region's source is a guess (a large change without a hint,
+/// text that changed outside this server) rather than an event it saw.
+fn guessed(region: &Region) -> bool {
+    matches!(region.source, Source::Bulk | Source::External)
+}
+
+/// Adds a region another writer recorded to `regions`, where it overlaps
+/// nothing, or only guesses: a server that saw the paste knows better than
+/// one that saw the same lines arrive when its editor reloaded the file.
+/// The guesses keep what lies outside it.
+fn add_carried(regions: &mut Vec<Region>, mut region: Region, next_id: &mut u64) {
+    let range = region.range();
+    if region.is_empty() {
+        return;
+    }
+    let overlapping: Vec<usize> = (0..regions.len())
+        .filter(|&i| regions[i].overlaps(&range))
+        .collect();
+    if !overlapping.is_empty()
+        && (guessed(&region) || !overlapping.iter().all(|&i| guessed(&regions[i])))
+    {
+        return;
+    }
+    let mut pieces = Vec::new();
+    for &i in overlapping.iter().rev() {
+        let guess = regions.remove(i);
+        let attribution = guess.attribution();
+        for piece in [guess.start..range.start, range.end..guess.end] {
+            if piece.start < piece.end {
+                let mut kept = Region::new(*next_id, piece, &attribution, guess.inserted_at);
+                kept.reviewed = guess.reviewed;
+                *next_id += 1;
+                pieces.push(kept);
+            }
+        }
+    }
+    region.id = *next_id;
+    *next_id += 1;
+    pieces.push(region);
+    for piece in pieces {
+        let at = regions.partition_point(|r| r.start < piece.start);
+        regions.insert(at, piece);
+    }
 }
 
 /// `other`'s regions moved onto `onto`'s text (`text`), line by line, as a
@@ -778,6 +816,45 @@ mod tests {
         );
         let b = stream("b", closed_entries("f", &state("x\n", &[]), 20).to_vec());
         expect_test::expect![[r#"f @20 "x\n": "#]].assert_eq(&render(&merge(&[&a, &b])));
+    }
+
+    #[test]
+    fn a_paste_one_writer_saw_wins_over_another_writers_guess() {
+        // The second server saw the first's paste arrive as its editor
+        // reloaded the file: `external` over 0..3 and a line more.
+        let a = stream(
+            "a",
+            closed_entries("f", &state("P1\nx\ny\n", &[(0, 3, Source::Pasted)]), 10).to_vec(),
+        );
+        let b = stream(
+            "b",
+            closed_entries(
+                "f",
+                &state(
+                    "P1\nx\ny\nP2\n",
+                    &[(0, 5, Source::External), (7, 10, Source::Pasted)],
+                ),
+                20,
+            )
+            .to_vec(),
+        );
+        let merged = merge(&[&a, &b]);
+        expect_test::expect![[
+            r#"f @20 "P1\nx\ny\nP2\n": Pasted 0..3, External 3..5, Pasted 7..10"#
+        ]]
+        .assert_eq(&render(&merged));
+        assert_eq!(render(&merge(&[&b, &a, &b])), render(&merged));
+        // A guess never replaces what a writer saw.
+        let c = stream(
+            "c",
+            closed_entries(
+                "f",
+                &state("P1\nx\ny\nP2\n", &[(7, 10, Source::External)]),
+                5,
+            )
+            .to_vec(),
+        );
+        assert_eq!(render(&merge(&[&a, &b, &c])), render(&merged));
     }
 
     #[test]

@@ -288,3 +288,44 @@ fn a_damaged_segment_is_kept_aside_and_the_rest_replayed() {
     assert_eq!(std::fs::read(&kept).unwrap(), bytes, "kept byte for byte");
     assert!(!segment.exists(), "folded into the base");
 }
+
+/// The editor saved `text` and the other editor reloaded it: a file-watch
+/// event, then the whole text as one change.
+fn reload(client: &mut Client, uri: &str, version: i32, text: &str) {
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+    );
+}
+
+#[test]
+fn two_editors_on_one_file_each_saving_keep_both_pastes() {
+    let repo = repo();
+    let shared = file_uri(&repo.file("src/shared.rs"));
+    let mut first = server(&repo, json!({}));
+    let mut second = server(&repo, json!({}));
+    first.open(&shared, "rust", 1, START);
+    second.open(&shared, "rust", 1, START);
+
+    paste(&mut first, &shared, 2, 0, PASTE_A);
+    let one = format!("{PASTE_A}{START}");
+    repo.write("src/shared.rs", &one);
+    reload(&mut second, &shared, 2, &one);
+    // On its own, each server sees the other's paste arrive from disk.
+    second.regions(&shared);
+    paste(&mut second, &shared, 3, 4, PASTE_B);
+    let both = format!("{PASTE_A}{START}{PASTE_B}");
+    repo.write("src/shared.rs", &both);
+    reload(&mut first, &shared, 3, &both);
+    first.regions(&shared);
+    first.kill9();
+    second.kill9();
+
+    let mut third = server(&repo, json!({}));
+    third.open(&shared, "rust", 1, &both);
+    assert_eq!(lines(&third.regions(&shared)), pasted(&[(0, 2), (4, 6)]));
+}
