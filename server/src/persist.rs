@@ -57,6 +57,8 @@ struct Folder {
     seen: Signature,
     /// Set while the journal cannot be opened.
     unavailable: Option<Unavailable>,
+    /// The last sync failed (the user has been told).
+    sync_failing: bool,
 }
 
 struct Unavailable {
@@ -135,6 +137,7 @@ impl Tracker {
             known_at: HashMap::new(),
             seen: Signature::default(),
             unavailable: None,
+            sync_failing: false,
         };
         if journal_dir.is_some() {
             notices.extend(self.open_journal(&mut folder));
@@ -503,14 +506,39 @@ impl Tracker {
             }
         }
         for folder in &mut self.folders {
-            if let Some(journal) = folder.journal.as_mut() {
-                if journal.is_dirty() {
-                    if let Err(e) = journal.sync() {
-                        notices.push(Notice(format!(
-                            "journal sync failed in {}: {e}",
-                            folder.root.display()
-                        )));
-                    }
+            let Some(journal) = folder.journal.as_mut() else {
+                continue;
+            };
+            if !journal.is_dirty() {
+                continue;
+            }
+            // What could not be written stays buffered and is written by a
+            // later sync: say so once, and once when it works again.
+            match journal.sync() {
+                Ok(()) if folder.sync_failing => {
+                    folder.sync_failing = false;
+                    notices.push(Notice(format!(
+                        "journal sync in {} works again",
+                        folder.root.display()
+                    )));
+                    self.for_user.push(format!(
+                        "provenance-ls: the journal in {} can be written again; nothing was lost",
+                        journal.dir().display()
+                    ));
+                }
+                Ok(()) => {}
+                Err(e) if folder.sync_failing => tracing::debug!("journal sync still failing: {e}"),
+                Err(e) => {
+                    folder.sync_failing = true;
+                    notices.push(Notice(format!(
+                        "journal sync failed in {}: {e}",
+                        folder.root.display()
+                    )));
+                    self.for_user.push(format!(
+                        "provenance-ls cannot write its journal in {}: {e}. Provenance recorded \
+                         now is kept in memory and written when it can; retrying.",
+                        journal.dir().display()
+                    ));
                 }
             }
         }
@@ -559,6 +587,7 @@ impl Folder {
             known_at: HashMap::new(),
             seen: Signature::default(),
             unavailable: None,
+            sync_failing: false,
         }
     }
 }
@@ -621,7 +650,7 @@ fn merge(streams: &[&Stream<Entry>]) -> HashMap<String, Candidate> {
     by_doc
         .into_iter()
         .map(|(doc, mut candidates)| {
-            candidates.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+            candidates.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
             let mut others = candidates.into_iter().map(|(_, _, c)| c);
             let mut primary = others.next().expect("a document has a candidate");
             let mut next_id = primary
