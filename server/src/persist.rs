@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::history::History;
-use crate::journal::{self, Journal, Signature, Stream};
+use crate::journal::{self, Journal, OtherFile, Stream};
 use crate::provenance::{
     Attribution, Change, DocumentState, Hint, Record, Region, Source, Thresholds, Workspace,
 };
@@ -53,8 +53,10 @@ struct Folder {
     known: HashMap<String, DocumentState>,
     /// When each known document was last written to the journal.
     known_at: HashMap<String, u64>,
-    /// What the other writers' files looked like when last read.
-    seen: Signature,
+    /// The other writers' files as they were when last read.
+    seen: Vec<OtherFile>,
+    /// What each of them holds, replayed, by file, as of `seen`.
+    replayed: HashMap<PathBuf, (OtherFile, HashMap<String, Candidate>)>,
     /// Set while the journal cannot be opened.
     unavailable: Option<Unavailable>,
     /// The last sync failed (the user has been told).
@@ -135,7 +137,8 @@ impl Tracker {
             journal: None,
             known: HashMap::new(),
             known_at: HashMap::new(),
-            seen: Signature::default(),
+            seen: Vec::new(),
+            replayed: HashMap::new(),
             unavailable: None,
             sync_failing: false,
         };
@@ -179,7 +182,8 @@ impl Tracker {
                 let streams: Vec<&Stream<Entry>> = recovery.streams.iter().collect();
                 let merged = merge(&streams);
                 let records: usize = recovery.streams.iter().map(|s| s.records.len()).sum();
-                folder.seen = journal.others_signature();
+                folder.seen = journal.others();
+                folder.replayed.clear();
                 let late = folder.unavailable.take();
                 self.install_known(folder, merged);
                 if let Some(late) = late {
@@ -281,28 +285,67 @@ impl Tracker {
     }
 
     /// Before a document is opened: if another server wrote to the journal
-    /// since it was last read, read every writer again so the document
-    /// starts from what was last recorded, by anyone.
+    /// since it was last read, merge what it wrote with what this server
+    /// knows, so the document starts from what was last recorded, by anyone.
+    /// Only files that changed are read again.
     fn refresh_known(&mut self, folder: Option<usize>) {
         let Some(i) = folder else {
             return;
         };
-        let mut folder_state = std::mem::replace(&mut self.folders[i], Folder::placeholder());
-        if let Some(journal) = folder_state.journal.as_mut() {
-            let now = journal.others_signature();
-            if now != folder_state.seen {
-                match journal.read_all::<Entry>() {
-                    Ok(recovery) => {
-                        folder_state.seen = now;
-                        let streams: Vec<&Stream<Entry>> = recovery.streams.iter().collect();
-                        let merged = merge(&streams);
-                        self.install_known(&mut folder_state, merged);
+        let mut folder = std::mem::replace(&mut self.folders[i], Folder::placeholder());
+        if let Some(journal) = folder.journal.as_ref() {
+            let listed = journal.others();
+            if listed != folder.seen {
+                let mut by_doc: HashMap<String, Vec<(u64, usize, Candidate)>> = HashMap::new();
+                let mut replayed = HashMap::new();
+                for (rank, file) in listed.iter().enumerate() {
+                    // The base last and as it is now: a fold that deleted a
+                    // segment listed above has renamed the base first.
+                    let file = if file.writer == journal::BASE_WRITER {
+                        match journal.restat(file) {
+                            Some(now) => now,
+                            None => continue,
+                        }
+                    } else {
+                        file.clone()
+                    };
+                    let docs = match folder.replayed.remove(&file.path) {
+                        Some((was, docs)) if was == file => docs,
+                        _ => match journal.read_other::<Entry>(&file) {
+                            Ok(Some(stream)) => replay_stream(&stream.records),
+                            Ok(None) => continue,
+                            Err(e) => {
+                                tracing::warn!("journal: reading another writer failed: {e}");
+                                continue;
+                            }
+                        },
+                    };
+                    for (doc, candidate) in &docs {
+                        by_doc.entry(doc.clone()).or_default().push((
+                            candidate.at_ms,
+                            rank,
+                            candidate.clone(),
+                        ));
                     }
-                    Err(e) => tracing::warn!("journal: reading other writers failed: {e}"),
+                    replayed.insert(file.path.clone(), (file, docs));
                 }
+                // What this server knows takes part as one more writer.
+                let own = listed.len();
+                for (doc, candidates) in by_doc.iter_mut() {
+                    if let (Some(state), Some(&at_ms)) =
+                        (folder.known.get(doc), folder.known_at.get(doc))
+                    {
+                        let state = state.clone();
+                        candidates.push((at_ms, own, Candidate { state, at_ms }));
+                    }
+                }
+                let merged = merge_candidates(by_doc);
+                folder.seen = listed;
+                folder.replayed = replayed;
+                self.install_known(&mut folder, merged);
             }
         }
-        self.folders[i] = folder_state;
+        self.folders[i] = folder;
     }
 
     pub fn remove_folder(&mut self, root: &Path) -> Vec<Notice> {
@@ -585,7 +628,8 @@ impl Folder {
             journal: None,
             known: HashMap::new(),
             known_at: HashMap::new(),
-            seen: Signature::default(),
+            seen: Vec::new(),
+            replayed: HashMap::new(),
             unavailable: None,
             sync_failing: false,
         }
@@ -647,6 +691,14 @@ fn merge(streams: &[&Stream<Entry>]) -> HashMap<String, Candidate> {
                 .push((candidate.at_ms, rank, candidate));
         }
     }
+    merge_candidates(by_doc)
+}
+
+/// The merge of each document's candidates, given with their time and the
+/// rank of their stream (see [`merge`]).
+fn merge_candidates(
+    by_doc: HashMap<String, Vec<(u64, usize, Candidate)>>,
+) -> HashMap<String, Candidate> {
     by_doc
         .into_iter()
         .map(|(doc, mut candidates)| {

@@ -185,10 +185,29 @@ impl Header {
     }
 }
 
-/// What the files other writers own look like now: compare two to know
-/// whether anything changed since the last read.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Signature(Vec<(PathBuf, u64, Option<SystemTime>)>);
+/// A file of the journal another process owns (the base, another writer's
+/// segment), with its size and time when listed: the same file with the
+/// same size and time holds the same records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherFile {
+    /// [`BASE_WRITER`] or the segment's id.
+    pub writer: String,
+    pub path: PathBuf,
+    pub len: u64,
+    pub modified: Option<SystemTime>,
+}
+
+impl OtherFile {
+    fn stat(writer: String, path: PathBuf) -> Option<OtherFile> {
+        let meta = fs::metadata(&path).ok()?;
+        Some(OtherFile {
+            writer,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            path,
+        })
+    }
+}
 
 /// This process's segment of the journal of one workspace, locked for it.
 ///
@@ -353,39 +372,61 @@ impl Journal {
         unreachable!("the loop returns")
     }
 
-    /// Reads every stream again, this process's own included (synced
-    /// first), without folding or touching any file: to see what other
-    /// writers recorded since the journal was opened.
-    pub fn read_all<T: DeserializeOwned>(&mut self) -> Result<Recovery<T>, JournalError> {
-        self.sync()?;
-        let read = read_streams::<T>(&self.dir, Some(&self.id), false)?;
-        Ok(Recovery {
-            streams: read.streams,
-            problems: read.problems,
-            set_aside: Vec::new(),
-            fold_error: None,
-        })
+    /// The files other processes own, as they are now: the other writers'
+    /// segments by id, then the base. Read them in this order (see
+    /// [`Journal::read_other`]); equal listings, nothing new to read.
+    pub fn others(&self) -> Vec<OtherFile> {
+        let mut files: Vec<OtherFile> = segment_ids(&self.dir)
+            .into_iter()
+            .filter(|id| *id != self.id)
+            .filter_map(|id| OtherFile::stat(id.clone(), segment_path(&self.dir, &id)))
+            .collect();
+        files.extend(OtherFile::stat(
+            BASE_WRITER.to_owned(),
+            self.dir.join(JOURNAL_FILE),
+        ));
+        files
     }
 
-    /// The sizes and times of the files other writers own (the base and the
-    /// other segments): equal signatures, nothing new to read.
-    pub fn others_signature(&self) -> Signature {
-        let mut files = vec![self.dir.join(JOURNAL_FILE)];
-        files.extend(
-            segment_ids(&self.dir)
-                .into_iter()
-                .filter(|id| *id != self.id)
-                .map(|id| segment_path(&self.dir, &id)),
-        );
-        Signature(
-            files
-                .into_iter()
-                .filter_map(|path| {
-                    let meta = fs::metadata(&path).ok()?;
-                    Some((path, meta.len(), meta.modified().ok()))
-                })
-                .collect(),
-        )
+    /// `file` as it is now (`None`: gone).
+    pub fn restat(&self, file: &OtherFile) -> Option<OtherFile> {
+        OtherFile::stat(file.writer.clone(), file.path.clone())
+    }
+
+    /// Reads one file another process owns, touching nothing: to see what
+    /// other writers recorded since the journal was opened. `None`: the
+    /// file is gone (a segment folded since it was listed) or of a newer
+    /// format. Damage is skipped (and logged); a torn tail is a write in
+    /// progress.
+    pub fn read_other<T: DeserializeOwned>(
+        &self,
+        file: &OtherFile,
+    ) -> Result<Option<Stream<T>>, JournalError> {
+        let Some(replay) = read_file::<T>(&file.path)? else {
+            return Ok(None);
+        };
+        if let Some(found) = replay.newer_version {
+            if file.writer == BASE_WRITER {
+                return Err(JournalError::NewerFormat {
+                    path: file.path.clone(),
+                    found,
+                });
+            }
+            return Ok(None);
+        }
+        for problem in replay
+            .problems
+            .iter()
+            .filter(|p| p.kind != ProblemKind::TornTail)
+        {
+            tracing::debug!(file = %file.path.display(), %problem, "journal: skipped damage in another writer's file");
+        }
+        let live = file.writer != BASE_WRITER && writer_is_live(&self.dir, &file.writer);
+        Ok(Some(Stream {
+            writer: file.writer.clone(),
+            live,
+            records: replay.records,
+        }))
     }
 
     /// Adds a record to the write buffer. Not on disk until [`Journal::sync`].
@@ -546,13 +587,10 @@ fn read_streams<T: DeserializeOwned>(
     for id in segment_ids(dir) {
         let live = own == Some(id.as_str()) || writer_is_live(dir, &id);
         let path = segment_path(dir, &id);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            // Folded into the base since the folder was listed.
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(io_error("read", &path)(e)),
+        // None: folded into the base since the folder was listed.
+        let Some(mut replay) = read_file::<T>(&path)? else {
+            continue;
         };
-        let mut replay = replay::<T>(&bytes);
         if let Some(found) = replay.newer_version {
             // A newer build's segment: not ours to read or fold.
             tracing::warn!(segment = %path.display(), found, "journal: segment of a newer format left alone");
@@ -579,12 +617,13 @@ fn read_streams<T: DeserializeOwned>(
     }
 
     let path = dir.join(JOURNAL_FILE);
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(io_error("read", &path)(e)),
+    let (mut replay, empty) = match read_file::<T>(&path)? {
+        Some(replay) => {
+            let empty = replay.len == 0;
+            (replay, empty)
+        }
+        None => (replay::<T>(&[]), true),
     };
-    let mut replay = replay::<T>(&bytes);
     if let Some(found) = replay.newer_version {
         return Err(JournalError::NewerFormat { path, found });
     }
@@ -595,7 +634,7 @@ fn read_streams<T: DeserializeOwned>(
     if !replay.problems.is_empty() {
         out.damaged.insert(0, path.clone());
     }
-    out.base_needs_rewrite = bytes.is_empty() || !replay.problems.is_empty();
+    out.base_needs_rewrite = empty || !replay.problems.is_empty();
     let mut problems: Vec<Problem> = replay
         .problems
         .into_iter()
@@ -613,6 +652,15 @@ fn read_streams<T: DeserializeOwned>(
     });
     out.streams.append(&mut segments);
     Ok(out)
+}
+
+/// Reads and scans one file; `None` when it does not exist.
+fn read_file<T: DeserializeOwned>(path: &Path) -> Result<Option<Replay<T>>, JournalError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(replay::<T>(&bytes))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error("read", path)(e)),
+    }
 }
 
 /// Replaces the base with `records`, atomically.
@@ -644,6 +692,8 @@ fn remove_segments(dir: &Path, ids: &[String]) -> Result<(), JournalError> {
 }
 
 struct Replay<T> {
+    /// Bytes scanned.
+    len: usize,
     records: Vec<T>,
     problems: Vec<Problem>,
     newer_version: Option<u32>,
@@ -651,6 +701,7 @@ struct Replay<T> {
 
 fn replay<T: DeserializeOwned>(bytes: &[u8]) -> Replay<T> {
     let mut out = Replay {
+        len: bytes.len(),
         records: Vec::new(),
         problems: Vec::new(),
         newer_version: None,
