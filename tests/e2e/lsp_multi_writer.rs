@@ -329,3 +329,56 @@ fn two_editors_on_one_file_each_saving_keep_both_pastes() {
     third.open(&shared, "rust", 1, &both);
     assert_eq!(lines(&third.regions(&shared)), pasted(&[(0, 2), (4, 6)]));
 }
+
+/// One frame of the journal's byte layout (docs/journal.md), written here by
+/// hand so the test does not trust the code it checks.
+fn frame(payload: &Value) -> Vec<u8> {
+    let payload = serde_json::to_vec(payload).unwrap();
+    let len = (payload.len() as u32).to_le_bytes();
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&len);
+    crc.update(&payload);
+    let mut out = vec![0xFF, b'P', b'V', b'J'];
+    out.extend_from_slice(&len);
+    out.extend_from_slice(&crc.finalize().to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+#[test]
+fn a_journal_written_by_the_one_writer_format_still_loads() {
+    let repo = repo();
+    let path = repo.file("src/a.rs");
+    let doc = path.to_str().unwrap();
+    let text = format!("{PASTE_A}{START}");
+    let region = json!({"id": 1, "start": 0, "end": PASTE_A.chars().count(), "source": "pasted",
+                        "insertedAt": 1_700_000_000_000u64, "reviewed": false, "modified": false,
+                        "retained": 1.0, "insertedLen": PASTE_A.chars().count()});
+    let dir = repo.git_dir().join("provenance");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut bytes = frame(&json!({"format": "provenance-ls journal", "version": 1}));
+    bytes.extend(frame(
+        &json!({"kind": "snapshot", "doc": doc, "seq": 1, "version": 3,
+                               "text": text, "regions": [region]}),
+    ));
+    bytes.extend(frame(&json!({"kind": "closed", "doc": doc, "seq": 2})));
+    std::fs::write(dir.join("journal"), &bytes).unwrap();
+
+    let uri = file_uri(&path);
+    let mut client = server(&repo, json!({}));
+    client.open(&uri, "rust", 1, &text);
+    assert_eq!(lines(&client.regions(&uri)), pasted(&[(0, 2)]));
+    client.shutdown();
+    assert!(!dir.join("journal.corrupt-1").exists(), "not damage");
+
+    // The next start folds it into a format-2 base and still finds it.
+    let mut client = server(&repo, json!({}));
+    client.open(&uri, "rust", 1, &text);
+    assert_eq!(lines(&client.regions(&uri)), pasted(&[(0, 2)]));
+    client.shutdown();
+    let base = std::fs::read(dir.join("journal")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&base).contains(r#""version":2"#),
+        "rewritten in the current format"
+    );
+}
