@@ -382,3 +382,33 @@ fn a_journal_written_by_the_one_writer_format_still_loads() {
         "rewritten in the current format"
     );
 }
+
+#[test]
+fn restart_after_restart_each_overlapping_keeps_every_paste() {
+    let repo = repo();
+    let a = file_uri(&repo.file("src/a.rs"));
+    let mut text = START.to_string();
+    let mut old = server(&repo, json!({}));
+    old.open(&a, "rust", 1, &text);
+    let mut want = Vec::new();
+    for round in 0..4u64 {
+        let block = format!("// paste {round}\n// its second line\n");
+        paste(&mut old, &a, 2, 0, &block);
+        text = format!("{block}{text}");
+        want.push((2 * round, 2 * round + 2));
+        // The next server starts and gets the buffer before the old one ends.
+        let mut new = server(&repo, json!({}));
+        new.open(&a, "rust", 1, &text);
+        if round % 2 == 0 {
+            old.shutdown();
+        } else {
+            old.kill9();
+        }
+        assert_eq!(lines(&new.regions(&a)), pasted(&want), "round {round}");
+        old = new;
+    }
+    old.kill9();
+    let mut last = server(&repo, json!({}));
+    last.open(&a, "rust", 1, &text);
+    assert_eq!(lines(&last.regions(&a)), pasted(&want));
+}

@@ -357,6 +357,37 @@ fn two_writers_at_once_each_keep_every_record() {
 }
 
 #[test]
+fn writers_and_folds_racing_lose_nothing_and_fold_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let threads: Vec<_> = (0..6u32)
+        .map(|t| {
+            let dir = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                for round in 0..5u32 {
+                    let (mut journal, _) = reopen(&dir);
+                    for i in 0..4u32 {
+                        journal.append(&event(t * 1000 + round * 10 + i)).unwrap();
+                        journal.sync().unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let (_journal, recovery) = reopen(dir.path());
+    let mut seen = numbers(&recovery);
+    seen.sort();
+    let mut want: Vec<u32> = (0..6u32)
+        .flat_map(|t| (0..5u32).flat_map(move |r| (0..4u32).map(move |i| t * 1000 + r * 10 + i)))
+        .collect();
+    want.sort();
+    assert_eq!(seen, want);
+    assert!(recovery.problems.is_empty(), "{:?}", recovery.problems);
+}
+
+#[test]
 fn a_segment_whose_lock_is_held_is_never_folded() {
     let dir = tempfile::tempdir().unwrap();
     let (mut journal, _) = reopen(dir.path());
