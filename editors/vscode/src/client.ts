@@ -68,10 +68,15 @@ export function createClient(
   // stdio (and shows its stderr in the output channel) and we keep the
   // handle. No `--stdio` argument: the server refuses it.
   const serverOptions: ServerOptions = async () => {
+    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
     const child = spawn(serverPath, ['lsp'], {
+      // As the client would have: the first folder, if any.
+      cwd: folder?.uri.fsPath,
       env: { ...process.env, ...settings.server.extraEnv },
       stdio: 'pipe',
     });
+    // Without a listener a failed spawn would throw in the extension host.
+    child.on('error', (err) => outputChannel.appendLine(`provenance-ls: ${String(err)}`));
     if (client) processes.set(client, child);
     return child;
   };
@@ -105,7 +110,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'late'> {
  * exited, killing it after `timeoutMs`. Only then may the next server start:
  * the old one makes its last journal writes durable on the way out.
  */
-export async function stopAndWait(client: LanguageClient, timeoutMs = 5000): Promise<void> {
+export async function stopAndWait(client: LanguageClient, timeoutMs = 3000): Promise<void> {
   const child = processes.get(client);
   const exited = exitOf(child);
   await client.stop(timeoutMs).catch(() => undefined);
