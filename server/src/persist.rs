@@ -25,6 +25,8 @@ use crate::provenance::{
 
 /// How often a folder without a journal tries to open it again.
 const RETRY_MS: u64 = 1000;
+/// The same, when the journal is of a newer format (a downgrade).
+const NEWER_FORMAT_RETRY_MS: u64 = 30_000;
 
 /// One frame of the journal: a record and when it was written. Format 1
 /// journals hold bare records, read with `at_ms` 0 (older than anything).
@@ -232,6 +234,11 @@ impl Tracker {
                 folder.journal = Some(journal);
             }
             Err(e) => {
+                // A newer build's journal stays newer: no need to read it every second.
+                let wait = match e {
+                    journal::JournalError::NewerFormat { .. } => NEWER_FORMAT_RETRY_MS,
+                    _ => RETRY_MS,
+                };
                 let error = e.to_string();
                 match folder.unavailable.as_mut() {
                     Some(unavailable) => {
@@ -242,12 +249,12 @@ impl Tracker {
                             );
                             unavailable.error = error;
                         }
-                        unavailable.next_try_ms = now + RETRY_MS;
+                        unavailable.next_try_ms = now + wait;
                     }
                     None => {
                         let message = format!(
                             "provenance-ls cannot write its journal in {}: {error}. Provenance recorded now \
-                             will not survive a restart until it can; retrying every second.",
+                             will not survive a restart until it can; retrying.",
                             dir.display()
                         );
                         notices.push(Notice(format!(
@@ -257,7 +264,7 @@ impl Tracker {
                         self.for_user.push(message);
                         folder.unavailable = Some(Unavailable {
                             error,
-                            next_try_ms: now + RETRY_MS,
+                            next_try_ms: now + wait,
                             closed: HashSet::new(),
                         });
                     }

@@ -412,3 +412,31 @@ fn restart_after_restart_each_overlapping_keeps_every_paste() {
     last.open(&a, "rust", 1, &text);
     assert_eq!(lines(&last.regions(&a)), pasted(&want));
 }
+
+#[test]
+fn a_journal_of_a_newer_format_is_left_untouched_and_said_once() {
+    let repo = repo();
+    let dir = repo.git_dir().join("provenance");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bytes = frame(&json!({"format": "provenance-ls journal", "version": 99}));
+    std::fs::write(dir.join("journal"), &bytes).unwrap();
+    let a = file_uri(&repo.file("src/a.rs"));
+    let mut client = server(&repo, json!({}));
+    let said = client.wait_notification("window/showMessage", |_| true);
+    assert!(
+        said["message"]
+            .as_str()
+            .unwrap()
+            .contains("newer provenance-ls"),
+        "{said}"
+    );
+    client.open(&a, "rust", 1, START);
+    assert_eq!(
+        lines(&paste(&mut client, &a, 2, 0, PASTE_A)),
+        pasted(&[(0, 2)]),
+        "works without a journal"
+    );
+    assert!(journal_messages(&mut client, Duration::from_millis(1500)).is_empty());
+    client.shutdown();
+    assert_eq!(std::fs::read(dir.join("journal")).unwrap(), bytes);
+}
