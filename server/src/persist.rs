@@ -843,11 +843,17 @@ mod tests {
         state
     }
 
-    fn stream(writer: &str, entries: Vec<Entry>) -> Stream<Entry> {
+    /// A writer that closed document `f` at `at_ms` with `text` and `regions`.
+    fn writer(
+        name: &str,
+        at_ms: u64,
+        text: &str,
+        regions: &[(usize, usize, Source)],
+    ) -> Stream<Entry> {
         Stream {
-            writer: writer.to_string(),
+            writer: name.to_string(),
             live: false,
-            records: entries,
+            records: closed_entries("f", &state(text, regions), at_ms).to_vec(),
         }
     }
 
@@ -875,19 +881,8 @@ mod tests {
 
     #[test]
     fn the_latest_text_wins_and_other_writers_regions_are_carried_onto_it() {
-        let a = stream(
-            "a",
-            closed_entries("f", &state("P1\nx\ny\n", &[(0, 3, Source::Pasted)]), 10).to_vec(),
-        );
-        let b = stream(
-            "b",
-            closed_entries(
-                "f",
-                &state("P1\nx\ny\nP2\n", &[(7, 10, Source::Pasted)]),
-                20,
-            )
-            .to_vec(),
-        );
+        let a = writer("a", 10, "P1\nx\ny\n", &[(0, 3, Source::Pasted)]);
+        let b = writer("b", 20, "P1\nx\ny\nP2\n", &[(7, 10, Source::Pasted)]);
         let merged = merge(&[&a, &b]);
         expect_test::expect![[r#"f @20 "P1\nx\ny\nP2\n": Pasted 0..3, Pasted 7..10"#]]
             .assert_eq(&render(&merged));
@@ -898,11 +893,8 @@ mod tests {
 
     #[test]
     fn a_region_whose_text_is_gone_from_the_latest_state_is_not_carried() {
-        let a = stream(
-            "a",
-            closed_entries("f", &state("P1\nx\n", &[(0, 3, Source::Pasted)]), 10).to_vec(),
-        );
-        let b = stream("b", closed_entries("f", &state("x\n", &[]), 20).to_vec());
+        let a = writer("a", 10, "P1\nx\n", &[(0, 3, Source::Pasted)]);
+        let b = writer("b", 20, "x\n", &[]);
         expect_test::expect![[r#"f @20 "x\n": "#]].assert_eq(&render(&merge(&[&a, &b])));
     }
 
@@ -910,21 +902,12 @@ mod tests {
     fn a_paste_one_writer_saw_wins_over_another_writers_guess() {
         // The second server saw the first's paste arrive as its editor
         // reloaded the file: `external` over 0..3 and a line more.
-        let a = stream(
-            "a",
-            closed_entries("f", &state("P1\nx\ny\n", &[(0, 3, Source::Pasted)]), 10).to_vec(),
-        );
-        let b = stream(
+        let a = writer("a", 10, "P1\nx\ny\n", &[(0, 3, Source::Pasted)]);
+        let b = writer(
             "b",
-            closed_entries(
-                "f",
-                &state(
-                    "P1\nx\ny\nP2\n",
-                    &[(0, 5, Source::External), (7, 10, Source::Pasted)],
-                ),
-                20,
-            )
-            .to_vec(),
+            20,
+            "P1\nx\ny\nP2\n",
+            &[(0, 5, Source::External), (7, 10, Source::Pasted)],
         );
         let merged = merge(&[&a, &b]);
         expect_test::expect![[
@@ -933,15 +916,7 @@ mod tests {
         .assert_eq(&render(&merged));
         assert_eq!(render(&merge(&[&b, &a, &b])), render(&merged));
         // A guess never replaces what a writer saw.
-        let c = stream(
-            "c",
-            closed_entries(
-                "f",
-                &state("P1\nx\ny\nP2\n", &[(7, 10, Source::External)]),
-                5,
-            )
-            .to_vec(),
-        );
+        let c = writer("c", 5, "P1\nx\ny\nP2\n", &[(7, 10, Source::External)]);
         assert_eq!(render(&merge(&[&a, &b, &c])), render(&merged));
     }
 
