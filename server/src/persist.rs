@@ -133,17 +133,7 @@ impl Tracker {
             .as_ref()
             .map(|d| d.join(journal::workspace_folder_name(root)));
         let journal_dir = journal::journal_dir(root, override_dir.as_deref());
-        let mut folder = Folder {
-            root: root.to_path_buf(),
-            journal_dir: journal_dir.clone(),
-            journal: None,
-            known: HashMap::new(),
-            known_at: HashMap::new(),
-            seen: Vec::new(),
-            replayed: HashMap::new(),
-            unavailable: None,
-            sync_failing: false,
-        };
+        let mut folder = Folder::new(root.to_path_buf(), journal_dir.clone());
         if journal_dir.is_some() {
             notices.extend(self.open_journal(&mut folder));
         }
@@ -627,11 +617,10 @@ impl Tracker {
 }
 
 impl Folder {
-    /// Stands in while a folder is taken out to be worked on.
-    fn placeholder() -> Folder {
+    fn new(root: PathBuf, journal_dir: Option<PathBuf>) -> Folder {
         Folder {
-            root: PathBuf::new(),
-            journal_dir: None,
+            root,
+            journal_dir,
             journal: None,
             known: HashMap::new(),
             known_at: HashMap::new(),
@@ -640,6 +629,11 @@ impl Folder {
             unavailable: None,
             sync_failing: false,
         }
+    }
+
+    /// Stands in while a folder is taken out to be worked on.
+    fn placeholder() -> Folder {
+        Folder::new(PathBuf::new(), None)
     }
 }
 
