@@ -59,6 +59,9 @@ struct Folder {
     seen: Vec<OtherFile>,
     /// What each of them holds, replayed, by file, as of `seen`.
     replayed: HashMap<PathBuf, (OtherFile, HashMap<String, Candidate>)>,
+    /// Every writer's last state of each document, as of the last merge:
+    /// to start a document from the one whose text it opens with.
+    candidates: HashMap<String, Vec<Ranked>>,
     /// Set while the journal cannot be opened.
     unavailable: Option<Unavailable>,
     /// The last sync failed (the user has been told).
@@ -172,7 +175,9 @@ impl Tracker {
                     )));
                 }
                 let streams: Vec<&Stream<Entry>> = recovery.streams.iter().collect();
-                let merged = merge(&streams);
+                let by_doc = candidates_by_doc(&streams);
+                folder.candidates = by_doc.clone();
+                let merged = merge_candidates(by_doc);
                 let records: usize = recovery.streams.iter().map(|s| s.records.len()).sum();
                 folder.seen = journal.others();
                 folder.replayed.clear();
@@ -281,6 +286,45 @@ impl Tracker {
         }
     }
 
+    /// What the folder knows of `doc`, to open it with `text`. When the
+    /// merged state's text differs but some writer's last state has exactly
+    /// `text` (another editor still holds unsaved changes, say, and this one
+    /// opens the file as saved), that state is the start and every other
+    /// writer's regions are carried onto it: nothing to reconcile, so no
+    /// change is taken for a writer's.
+    fn take_known(&mut self, folder: usize, doc: &str, text: &str) -> Option<DocumentState> {
+        let folder = &mut self.folders[folder];
+        let known = folder.known.remove(doc)?;
+        if known.text == text {
+            return Some(known);
+        }
+        let Some(candidates) = folder.candidates.get(doc) else {
+            return Some(known);
+        };
+        let Some(exact) = candidates
+            .iter()
+            .filter(|c| c.2.state.text == text)
+            .max_by_key(|c| (c.0, c.1))
+        else {
+            return Some(known);
+        };
+        let at_ms = folder.known_at.get(doc).copied().unwrap_or(0);
+        let mut ranked: Vec<Ranked> = candidates.clone();
+        ranked.push((
+            at_ms,
+            usize::MAX,
+            Candidate {
+                state: known,
+                at_ms,
+            },
+        ));
+        let exact = exact.clone();
+        ranked.retain(|c| (c.0, c.1) != (exact.0, exact.1));
+        ranked.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
+        let others = ranked.into_iter().map(|(_, _, c)| c);
+        Some(merge_onto(doc, exact.2, others).state)
+    }
+
     /// Before a document is opened: if another server wrote to the journal
     /// since it was last read, merge what it wrote with what this server
     /// knows, so the document starts from what was last recorded, by anyone.
@@ -293,7 +337,7 @@ impl Tracker {
         if let Some(journal) = folder.journal.as_ref() {
             let listed = journal.others();
             if listed != folder.seen {
-                let mut by_doc: HashMap<String, Vec<(u64, usize, Candidate)>> = HashMap::new();
+                let mut by_doc: HashMap<String, Vec<Ranked>> = HashMap::new();
                 let mut replayed = HashMap::new();
                 for (rank, file) in listed.iter().enumerate() {
                     // The base last and as it is now: a fold that deleted a
@@ -336,6 +380,7 @@ impl Tracker {
                         candidates.push((at_ms, own, Candidate { state, at_ms }));
                     }
                 }
+                folder.candidates = by_doc.clone();
                 let merged = merge_candidates(by_doc);
                 folder.seen = listed;
                 folder.replayed = replayed;
@@ -364,7 +409,7 @@ impl Tracker {
     pub fn open(&mut self, doc: &str, path: Option<&Path>, version: i32, text: &str, now_ms: u64) {
         let folder = self.folder_index(path);
         self.refresh_known(folder);
-        let known = folder.and_then(|i| self.folders[i].known.remove(doc));
+        let known = folder.and_then(|i| self.take_known(i, doc, text));
         let records = match known {
             Some(known) => {
                 let attribution = if known.text == text {
@@ -626,6 +671,7 @@ impl Folder {
             known_at: HashMap::new(),
             seen: Vec::new(),
             replayed: HashMap::new(),
+            candidates: HashMap::new(),
             unavailable: None,
             sync_failing: false,
         }
@@ -673,6 +719,9 @@ fn replay_stream(entries: &[Entry]) -> HashMap<String, Candidate> {
     out
 }
 
+/// A document's state in one stream, with its time and the stream's rank.
+type Ranked = (u64, usize, Candidate);
+
 /// Merges the writers' streams into one last known state per document.
 ///
 /// The state written last (by record time; a tie goes to the later stream)
@@ -683,7 +732,12 @@ fn replay_stream(entries: &[Entry]) -> HashMap<String, Candidate> {
 /// set of streams, and idempotent: a stream read twice (a fold running while
 /// it was read) adds only regions that overlap its own copy, and so nothing.
 fn merge(streams: &[&Stream<Entry>]) -> HashMap<String, Candidate> {
-    let mut by_doc: HashMap<String, Vec<(u64, usize, Candidate)>> = HashMap::new();
+    merge_candidates(candidates_by_doc(streams))
+}
+
+/// Each document's last state in each stream, ranked by stream order.
+fn candidates_by_doc(streams: &[&Stream<Entry>]) -> HashMap<String, Vec<Ranked>> {
+    let mut by_doc: HashMap<String, Vec<Ranked>> = HashMap::new();
     for (rank, stream) in streams.iter().enumerate() {
         for (doc, candidate) in replay_stream(&stream.records) {
             by_doc
@@ -692,37 +746,46 @@ fn merge(streams: &[&Stream<Entry>]) -> HashMap<String, Candidate> {
                 .push((candidate.at_ms, rank, candidate));
         }
     }
-    merge_candidates(by_doc)
+    by_doc
 }
 
-/// The merge of each document's candidates, given with their time and the
-/// rank of their stream (see [`merge`]).
-fn merge_candidates(
-    by_doc: HashMap<String, Vec<(u64, usize, Candidate)>>,
-) -> HashMap<String, Candidate> {
+/// The merge of each document's candidates (see [`merge`]): the latest is
+/// the start, every other's regions are carried onto it.
+fn merge_candidates(by_doc: HashMap<String, Vec<Ranked>>) -> HashMap<String, Candidate> {
     by_doc
         .into_iter()
         .map(|(doc, mut candidates)| {
             candidates.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
             let mut others = candidates.into_iter().map(|(_, _, c)| c);
-            let mut primary = others.next().expect("a document has a candidate");
-            let mut next_id = primary
-                .state
-                .regions
-                .iter()
-                .map(|r| r.id)
-                .max()
-                .unwrap_or(0)
-                + 1;
-            let text = primary.state.text.to_string();
-            for other in others {
-                for region in carried(&doc, &other.state, &primary.state, &text) {
-                    add_carried(&mut primary.state.regions, region, &mut next_id);
-                }
-            }
-            (doc, primary)
+            let primary = others.next().expect("a document has a candidate");
+            let merged = merge_onto(&doc, primary, others);
+            (doc, merged)
         })
         .collect()
+}
+
+/// `primary` with the regions of `others` (in the order given) carried onto
+/// its text.
+fn merge_onto(
+    doc: &str,
+    mut primary: Candidate,
+    others: impl Iterator<Item = Candidate>,
+) -> Candidate {
+    let mut next_id = primary
+        .state
+        .regions
+        .iter()
+        .map(|r| r.id)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let text = primary.state.text.to_string();
+    for other in others {
+        for region in carried(doc, &other.state, &primary.state, &text) {
+            add_carried(&mut primary.state.regions, region, &mut next_id);
+        }
+    }
+    primary
 }
 
 /// Whether a region's source is a guess (a large change without a hint,

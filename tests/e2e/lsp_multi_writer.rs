@@ -440,3 +440,34 @@ fn a_journal_of_a_newer_format_is_left_untouched_and_said_once() {
     client.shutdown();
     assert_eq!(std::fs::read(dir.join("journal")).unwrap(), bytes);
 }
+
+#[test]
+fn a_file_opened_as_saved_while_another_editor_holds_unsaved_changes_gets_no_false_mark() {
+    let repo = repo();
+    let a = file_uri(&repo.file("src/a.rs"));
+    let body = "fn main() {\n    let x = 1;\n}\n";
+    let saved = format!("{PASTE_A}{body}");
+    // An earlier session pasted, saved and closed.
+    let mut earlier = server(&repo, json!({}));
+    earlier.open(&a, "rust", 1, body);
+    paste(&mut earlier, &a, 2, 0, PASTE_A);
+    repo.write("src/a.rs", &saved);
+    earlier.notify("textDocument/didClose", json!({"textDocument": {"uri": a}}));
+    earlier.shutdown();
+
+    // One editor deletes a line and pastes, unsaved.
+    let mut first = server(&repo, json!({}));
+    first.open(&a, "rust", 1, &saved);
+    first.change(&a, 2, ((3, 0), (4, 0)), "");
+    paste(&mut first, &a, 3, 0, PASTE_B);
+    // Another opens the file as it is on disk.
+    let mut second = server(&repo, json!({}));
+    second.open(&a, "rust", 1, &saved);
+    assert_eq!(
+        lines(&second.regions(&a)),
+        pasted(&[(0, 2)]),
+        "the saved paste, and no mark for the line the other editor deleted"
+    );
+    first.kill9();
+    second.kill9();
+}
