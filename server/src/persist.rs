@@ -1,21 +1,50 @@
 //! Ties the live provenance map to the journals of the workspace folders:
-//! every record the map emits goes to the journal of the folder holding the
-//! document; on start a folder's journal is replayed into the documents it
-//! knows, so a reopened file is re-anchored against its last known content.
-//! Plain std IO: no LSP, no tokio. Files outside every folder get live
-//! regions but no journal.
+//! every record the map emits goes to this server's segment of the journal
+//! of the folder holding the document, stamped with the time it was written;
+//! on start (and when another server has written since, before a document
+//! is opened) every writer's records are replayed and merged into the
+//! documents the journal knows, so a reopened file is re-anchored against
+//! its last known content. A folder whose journal cannot be opened is
+//! retried every second; the user is told once. Plain std IO: no LSP, no
+//! tokio. Files outside every folder get live regions but no journal.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use crate::history::History;
-use crate::journal::{self, Journal};
+use crate::journal::{self, Journal, OtherFile, Stream};
 use crate::provenance::{
-    Attribution, Change, DocumentState, Hint, Record, Source, Thresholds, Workspace,
+    Attribution, Change, DocumentState, Hint, Record, Region, Source, Thresholds, Workspace,
 };
 
-// Sequence numbers: a compacted journal restarts each document at 1, and the
-// live workspace continues from the highest number it replayed.
+// Sequence numbers only order the records of one writer: each server's
+// segment starts its documents afresh, and the merge never compares the
+// sequence numbers of two writers, only the times their records were written.
+
+/// How often a folder without a journal tries to open it again.
+const RETRY_MS: u64 = 1000;
+/// The same, when the journal is of a newer format (a downgrade).
+const NEWER_FORMAT_RETRY_MS: u64 = 30_000;
+
+/// One frame of the journal: a record and when it was written. Format 1
+/// journals hold bare records, read with `at_ms` 0 (older than anything).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Entry {
+    #[serde(default)]
+    at_ms: u64,
+    #[serde(flatten)]
+    record: Record,
+}
+
+/// A document's last state in one writer's records.
+#[derive(Debug, Clone)]
+struct Candidate {
+    state: DocumentState,
+    at_ms: u64,
+}
 
 /// A workspace folder with its journal and the documents its journal knows.
 struct Folder {
@@ -24,6 +53,26 @@ struct Folder {
     journal: Option<Journal>,
     /// Last known state of documents that are not open (replayed or closed).
     known: HashMap<String, DocumentState>,
+    /// When each known document was last written to the journal.
+    known_at: HashMap<String, u64>,
+    /// The other writers' files as they were when last read.
+    seen: Vec<OtherFile>,
+    /// What each of them holds, replayed, by file, as of `seen`.
+    replayed: HashMap<PathBuf, (OtherFile, HashMap<String, Candidate>)>,
+    /// Every writer's last state of each document, as of the last merge:
+    /// to start a document from the one whose text it opens with.
+    candidates: HashMap<String, Vec<Ranked>>,
+    /// Set while the journal cannot be opened.
+    unavailable: Option<Unavailable>,
+    /// The last sync failed (the user has been told).
+    sync_failing: bool,
+}
+
+struct Unavailable {
+    error: String,
+    next_try_ms: u64,
+    /// Documents closed while there was no journal: written once it opens.
+    closed: HashSet<String>,
 }
 
 /// What a caller should tell the user about the journal (logged by the LSP layer).
@@ -35,16 +84,28 @@ pub struct Tracker {
     folders: Vec<Folder>,
     mark_window_ms: u64,
     journal_override: Option<PathBuf>,
+    /// Unix milliseconds; the LSP layer hands in the wall clock.
+    clock: fn() -> u64,
+    /// Messages the user must see (a journal that cannot be written, and
+    /// when it can again), each said once.
+    for_user: Vec<String>,
 }
 
 impl Tracker {
-    pub fn new(thresholds: Thresholds) -> Self {
+    pub fn new(thresholds: Thresholds, clock: fn() -> u64) -> Self {
         Self {
             live: Workspace::new(thresholds),
             folders: Vec::new(),
             mark_window_ms: 10 * 60 * 1000,
             journal_override: None,
+            clock,
+            for_user: Vec::new(),
         }
+    }
+
+    /// Messages for the user since the last call (`window/showMessage`).
+    pub fn take_user_messages(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.for_user)
     }
 
     pub fn set_thresholds(&mut self, thresholds: Thresholds) {
@@ -75,42 +136,258 @@ impl Tracker {
             .as_ref()
             .map(|d| d.join(journal::workspace_folder_name(root)));
         let journal_dir = journal::journal_dir(root, override_dir.as_deref());
-        let mut folder = Folder {
-            root: root.to_path_buf(),
-            journal_dir: journal_dir.clone(),
-            journal: None,
-            known: HashMap::new(),
-        };
-        if let Some(dir) = journal_dir {
-            match Journal::open(&dir) {
-                Ok((mut journal, recovery)) => {
-                    for problem in &recovery.problems {
-                        notices.push(Notice(format!(
-                            "journal {}: skipped damaged data: {problem}",
-                            dir.display()
-                        )));
-                    }
-                    folder.known = replay(&mut self.live, &recovery.records);
-                    let snapshot = compacted(&folder.known);
-                    if let Err(e) = journal.compact(&snapshot) {
-                        notices.push(Notice(format!("journal {}: compaction failed: {e}", dir.display())));
-                    }
-                    notices.push(Notice(format!(
-                        "journal {}: {} records replayed, {} documents known",
-                        dir.display(),
-                        recovery.records.len(),
-                        folder.known.len()
-                    )));
-                    folder.journal = Some(journal);
-                }
-                Err(e) => notices.push(Notice(format!(
-                    "journal {}: not available, provenance of this folder will not survive a restart: {e}",
-                    dir.display()
-                ))),
-            }
+        let mut folder = Folder::new(root.to_path_buf(), journal_dir.clone());
+        if journal_dir.is_some() {
+            notices.extend(self.open_journal(&mut folder));
         }
         self.folders.push(folder);
         notices
+    }
+
+    /// Opens the folder's journal and merges what every writer recorded into
+    /// its known documents. On failure the folder runs without a journal,
+    /// the user is told (once) and the next try is a second away.
+    fn open_journal(&mut self, folder: &mut Folder) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        let Some(dir) = folder.journal_dir.clone() else {
+            return notices;
+        };
+        let now = (self.clock)();
+        match Journal::open::<Entry, _>(&dir, |finished| compacted(&merge(finished))) {
+            Ok((mut journal, recovery)) => {
+                for problem in &recovery.problems {
+                    notices.push(Notice(format!(
+                        "journal {}: skipped damaged data: {problem}",
+                        dir.display()
+                    )));
+                }
+                for kept in &recovery.set_aside {
+                    notices.push(Notice(format!(
+                        "journal {}: damaged file kept as {}",
+                        dir.display(),
+                        kept.display()
+                    )));
+                }
+                if let Some(e) = &recovery.fold_error {
+                    notices.push(Notice(format!(
+                        "journal {}: compaction failed: {e}",
+                        dir.display()
+                    )));
+                }
+                let streams: Vec<&Stream<Entry>> = recovery.streams.iter().collect();
+                let by_doc = candidates_by_doc(&streams);
+                folder.candidates = by_doc.clone();
+                let merged = merge_candidates(by_doc);
+                let records: usize = recovery.streams.iter().map(|s| s.records.len()).sum();
+                folder.seen = journal.others();
+                folder.replayed.clear();
+                let late = folder.unavailable.take();
+                self.install_known(folder, merged);
+                if let Some(late) = late {
+                    // Write what this session did meanwhile: the open
+                    // documents of the folder and the ones it closed.
+                    let mut entries = Vec::new();
+                    let open: Vec<String> = self
+                        .live
+                        .documents()
+                        .map(|(doc, _)| doc.to_string())
+                        .filter(|doc| Path::new(doc).starts_with(&folder.root))
+                        .collect();
+                    for doc in open {
+                        entries.extend(
+                            self.live
+                                .snapshot(&doc)
+                                .map(|record| Entry { at_ms: now, record }),
+                        );
+                    }
+                    for doc in &late.closed {
+                        if let Some(state) = folder.known.get(doc) {
+                            folder.known_at.insert(doc.clone(), now);
+                            entries.extend(closed_entries(doc, state, now));
+                        }
+                    }
+                    for entry in &entries {
+                        if let Err(e) = journal.append(entry) {
+                            tracing::error!("journal append failed: {e}");
+                        }
+                    }
+                    if let Err(e) = journal.sync() {
+                        tracing::error!("journal sync failed: {e}");
+                    }
+                    self.for_user.push(format!(
+                        "provenance-ls: the journal in {} can be written again; nothing was lost",
+                        dir.display()
+                    ));
+                }
+                notices.push(Notice(format!(
+                    "journal {}: {} records of {} writers replayed, {} documents known",
+                    dir.display(),
+                    records,
+                    recovery.streams.len(),
+                    folder.known.len()
+                )));
+                folder.journal = Some(journal);
+            }
+            Err(e) => {
+                // A newer build's journal stays newer: no need to read it every second.
+                let wait = match e {
+                    journal::JournalError::NewerFormat { .. } => NEWER_FORMAT_RETRY_MS,
+                    _ => RETRY_MS,
+                };
+                let error = e.to_string();
+                match folder.unavailable.as_mut() {
+                    Some(unavailable) => {
+                        if unavailable.error != error {
+                            tracing::debug!(
+                                "journal {}: still not available: {error}",
+                                dir.display()
+                            );
+                            unavailable.error = error;
+                        }
+                        unavailable.next_try_ms = now + wait;
+                    }
+                    None => {
+                        let message = format!(
+                            "provenance-ls cannot write its journal in {}: {error}. Provenance recorded now \
+                             will not survive a restart until it can; retrying.",
+                            dir.display()
+                        );
+                        notices.push(Notice(format!(
+                            "journal {}: not available, retrying: {error}",
+                            dir.display()
+                        )));
+                        self.for_user.push(message);
+                        folder.unavailable = Some(Unavailable {
+                            error,
+                            next_try_ms: now + wait,
+                            closed: HashSet::new(),
+                        });
+                    }
+                }
+            }
+        }
+        notices
+    }
+
+    /// Replaces what the folder knows of documents not open here with the
+    /// merge of every writer's records. A document this server closed keeps
+    /// its own state unless another writer wrote it later.
+    fn install_known(&self, folder: &mut Folder, merged: HashMap<String, Candidate>) {
+        for (doc, candidate) in merged {
+            if self.live.document(&doc).is_some() {
+                continue;
+            }
+            let ours = folder.known_at.get(&doc).copied();
+            if ours.is_some_and(|at| at > candidate.at_ms) {
+                continue;
+            }
+            folder.known_at.insert(doc.clone(), candidate.at_ms);
+            folder.known.insert(doc, candidate.state);
+        }
+    }
+
+    /// What the folder knows of `doc`, to open it with `text`. When the
+    /// merged state's text differs but some writer's last state has exactly
+    /// `text` (another editor still holds unsaved changes, say, and this one
+    /// opens the file as saved), that state is the start and every other
+    /// writer's regions are carried onto it: nothing to reconcile, so no
+    /// change is taken for a writer's.
+    fn take_known(&mut self, folder: usize, doc: &str, text: &str) -> Option<DocumentState> {
+        let folder = &mut self.folders[folder];
+        let known = folder.known.remove(doc)?;
+        if known.text == text {
+            return Some(known);
+        }
+        let Some(candidates) = folder.candidates.get(doc) else {
+            return Some(known);
+        };
+        let Some(exact) = candidates
+            .iter()
+            .filter(|c| c.2.state.text == text)
+            .max_by_key(|c| (c.0, c.1))
+        else {
+            return Some(known);
+        };
+        let at_ms = folder.known_at.get(doc).copied().unwrap_or(0);
+        let mut ranked: Vec<Ranked> = candidates.clone();
+        ranked.push((
+            at_ms,
+            usize::MAX,
+            Candidate {
+                state: known,
+                at_ms,
+            },
+        ));
+        let exact = exact.clone();
+        ranked.retain(|c| (c.0, c.1) != (exact.0, exact.1));
+        ranked.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
+        let others = ranked.into_iter().map(|(_, _, c)| c);
+        Some(merge_onto(doc, exact.2, others).state)
+    }
+
+    /// Before a document is opened: if another server wrote to the journal
+    /// since it was last read, merge what it wrote with what this server
+    /// knows, so the document starts from what was last recorded, by anyone.
+    /// Only files that changed are read again.
+    fn refresh_known(&mut self, folder: Option<usize>) {
+        let Some(i) = folder else {
+            return;
+        };
+        let mut folder = std::mem::replace(&mut self.folders[i], Folder::placeholder());
+        if let Some(journal) = folder.journal.as_ref() {
+            let listed = journal.others();
+            if listed != folder.seen {
+                let mut by_doc: HashMap<String, Vec<Ranked>> = HashMap::new();
+                let mut replayed = HashMap::new();
+                for (rank, file) in listed.iter().enumerate() {
+                    // The base last and as it is now: a fold that deleted a
+                    // segment listed above has renamed the base first.
+                    let file = if file.writer == journal::BASE_WRITER {
+                        match journal.restat(file) {
+                            Some(now) => now,
+                            None => continue,
+                        }
+                    } else {
+                        file.clone()
+                    };
+                    let docs = match folder.replayed.remove(&file.path) {
+                        Some((was, docs)) if was == file => docs,
+                        _ => match journal.read_other::<Entry>(&file) {
+                            Ok(Some(stream)) => replay_stream(&stream.records),
+                            Ok(None) => continue,
+                            Err(e) => {
+                                tracing::warn!("journal: reading another writer failed: {e}");
+                                continue;
+                            }
+                        },
+                    };
+                    for (doc, candidate) in &docs {
+                        by_doc.entry(doc.clone()).or_default().push((
+                            candidate.at_ms,
+                            rank,
+                            candidate.clone(),
+                        ));
+                    }
+                    replayed.insert(file.path.clone(), (file, docs));
+                }
+                // What this server knows takes part as one more writer.
+                let own = listed.len();
+                for (doc, candidates) in by_doc.iter_mut() {
+                    if let (Some(state), Some(&at_ms)) =
+                        (folder.known.get(doc), folder.known_at.get(doc))
+                    {
+                        let state = state.clone();
+                        candidates.push((at_ms, own, Candidate { state, at_ms }));
+                    }
+                }
+                folder.candidates = by_doc.clone();
+                let merged = merge_candidates(by_doc);
+                folder.seen = listed;
+                folder.replayed = replayed;
+                self.install_known(&mut folder, merged);
+            }
+        }
+        self.folders[i] = folder;
     }
 
     pub fn remove_folder(&mut self, root: &Path) -> Vec<Notice> {
@@ -131,7 +408,8 @@ impl Tracker {
     /// become `agent` regions when a recent mark names the file, else `external`.
     pub fn open(&mut self, doc: &str, path: Option<&Path>, version: i32, text: &str, now_ms: u64) {
         let folder = self.folder_index(path);
-        let known = folder.and_then(|i| self.folders[i].known.remove(doc));
+        self.refresh_known(folder);
+        let known = folder.and_then(|i| self.take_known(i, doc, text));
         let records = match known {
             Some(known) => {
                 let attribution = if known.text == text {
@@ -266,7 +544,13 @@ impl Tracker {
         let records = self.live.close(doc);
         let folder = self.folder_index(path);
         if let (Some(i), Some(state)) = (folder, state) {
-            self.folders[i].known.insert(doc.to_string(), state);
+            let now = (self.clock)();
+            let folder = &mut self.folders[i];
+            folder.known.insert(doc.to_string(), state);
+            folder.known_at.insert(doc.to_string(), now);
+            if let Some(unavailable) = folder.unavailable.as_mut() {
+                unavailable.closed.insert(doc.to_string());
+            }
         }
         self.write(folder, records);
     }
@@ -290,18 +574,56 @@ impl Tracker {
         self.live.document(doc)
     }
 
-    /// Makes every record written so far durable (fsync).
+    /// Makes every record written so far durable (fsync), and tries again
+    /// to open the journals that could not be opened, once a second.
     pub fn sync(&mut self) -> Vec<Notice> {
         let mut notices = Vec::new();
+        let now = (self.clock)();
+        for i in 0..self.folders.len() {
+            let due = self.folders[i]
+                .unavailable
+                .as_ref()
+                .is_some_and(|u| u.next_try_ms <= now);
+            if due {
+                let mut folder = std::mem::replace(&mut self.folders[i], Folder::placeholder());
+                notices.extend(self.open_journal(&mut folder));
+                self.folders[i] = folder;
+            }
+        }
         for folder in &mut self.folders {
-            if let Some(journal) = folder.journal.as_mut() {
-                if journal.is_dirty() {
-                    if let Err(e) = journal.sync() {
-                        notices.push(Notice(format!(
-                            "journal sync failed in {}: {e}",
-                            folder.root.display()
-                        )));
-                    }
+            let Some(journal) = folder.journal.as_mut() else {
+                continue;
+            };
+            if !journal.is_dirty() {
+                continue;
+            }
+            // What could not be written stays buffered and is written by a
+            // later sync: say so once, and once when it works again.
+            match journal.sync() {
+                Ok(()) if folder.sync_failing => {
+                    folder.sync_failing = false;
+                    notices.push(Notice(format!(
+                        "journal sync in {} works again",
+                        folder.root.display()
+                    )));
+                    self.for_user.push(format!(
+                        "provenance-ls: the journal in {} can be written again; nothing was lost",
+                        journal.dir().display()
+                    ));
+                }
+                Ok(()) => {}
+                Err(e) if folder.sync_failing => tracing::debug!("journal sync still failing: {e}"),
+                Err(e) => {
+                    folder.sync_failing = true;
+                    notices.push(Notice(format!(
+                        "journal sync failed in {}: {e}",
+                        folder.root.display()
+                    )));
+                    self.for_user.push(format!(
+                        "provenance-ls cannot write its journal in {}: {e}. Provenance recorded \
+                         now is kept in memory and written when it can; retrying.",
+                        journal.dir().display()
+                    ));
                 }
             }
         }
@@ -324,61 +646,351 @@ impl Tracker {
     }
 
     fn write(&mut self, folder: Option<usize>, records: Vec<Record>) {
+        if records.is_empty() {
+            return;
+        }
+        let at_ms = (self.clock)();
         let Some(journal) = folder.and_then(|i| self.folders[i].journal.as_mut()) else {
             return;
         };
-        for record in &records {
-            if let Err(e) = journal.append(record) {
+        for record in records {
+            if let Err(e) = journal.append(&Entry { at_ms, record }) {
                 tracing::error!("journal append failed: {e}");
             }
         }
     }
 }
 
-/// Replays records into the last known state of each document: its state
-/// when it was last closed, or when the journal ends for documents that were
-/// open (a crash). Replaying into the live workspace keeps its per-document
-/// sequence numbers ahead of everything the journal holds, so later records
-/// are never mistaken for ones already applied.
-fn replay(live: &mut Workspace, records: &[Record]) -> HashMap<String, DocumentState> {
-    let mut known = HashMap::new();
-    for record in records {
-        if let Record::Closed { doc, .. } = record {
-            if let Some(state) = live.document(doc) {
-                known.insert(doc.clone(), state.clone());
-            }
+impl Folder {
+    fn new(root: PathBuf, journal_dir: Option<PathBuf>) -> Folder {
+        Folder {
+            root,
+            journal_dir,
+            journal: None,
+            known: HashMap::new(),
+            known_at: HashMap::new(),
+            seen: Vec::new(),
+            replayed: HashMap::new(),
+            candidates: HashMap::new(),
+            unavailable: None,
+            sync_failing: false,
         }
-        live.apply_record(record);
     }
-    let open: Vec<String> = live.documents().map(|(doc, _)| doc.to_string()).collect();
-    for doc in open {
-        if let Some(state) = live.document(&doc) {
-            known.insert(doc.clone(), state.clone());
-        }
-        // Not open in this session: its records were written long ago.
-        let _ = live.close(&doc);
+
+    /// Stands in while a folder is taken out to be worked on.
+    fn placeholder() -> Folder {
+        Folder::new(PathBuf::new(), None)
     }
-    known
 }
 
-/// The journal after compaction: each known document as a snapshot, closed.
-/// Sequence numbers restart low; later records carry higher ones.
-fn compacted(known: &HashMap<String, DocumentState>) -> Vec<Record> {
-    let mut records = Vec::with_capacity(known.len() * 2);
+/// Replays one writer's records into the last state of each document it
+/// wrote: its state when last closed, or when the records end for documents
+/// that were open (a crash, or a writer still running), with the time of its
+/// last record.
+fn replay_stream(entries: &[Entry]) -> HashMap<String, Candidate> {
+    let mut scratch = Workspace::new(Thresholds::default());
+    let mut last_at: HashMap<String, u64> = HashMap::new();
+    let mut out = HashMap::new();
+    for entry in entries {
+        let doc = entry.record.doc();
+        if let Record::Closed { .. } = entry.record {
+            if let Some(state) = scratch.document(doc) {
+                out.insert(
+                    doc.to_string(),
+                    Candidate {
+                        state: state.clone(),
+                        at_ms: entry.at_ms,
+                    },
+                );
+            }
+        }
+        scratch.apply_record(&entry.record);
+        last_at.insert(doc.to_string(), entry.at_ms);
+    }
+    for (doc, state) in scratch.documents() {
+        out.insert(
+            doc.to_string(),
+            Candidate {
+                state: state.clone(),
+                at_ms: last_at.get(doc).copied().unwrap_or(0),
+            },
+        );
+    }
+    out
+}
+
+/// A document's state in one stream, with its time and the stream's rank.
+type Ranked = (u64, usize, Candidate);
+
+/// Merges the writers' streams into one last known state per document.
+///
+/// The state written last (by record time; a tie goes to the later stream)
+/// is the document's text; every other writer's regions are carried onto
+/// that text line by line and kept where they overlap none already kept, so
+/// a region one server recorded survives another server's later record of
+/// the same file wherever its text still stands. Deterministic for a given
+/// set of streams, and idempotent: a stream read twice (a fold running while
+/// it was read) adds only regions that overlap its own copy, and so nothing.
+fn merge(streams: &[&Stream<Entry>]) -> HashMap<String, Candidate> {
+    merge_candidates(candidates_by_doc(streams))
+}
+
+/// Each document's last state in each stream, ranked by stream order.
+fn candidates_by_doc(streams: &[&Stream<Entry>]) -> HashMap<String, Vec<Ranked>> {
+    let mut by_doc: HashMap<String, Vec<Ranked>> = HashMap::new();
+    for (rank, stream) in streams.iter().enumerate() {
+        for (doc, candidate) in replay_stream(&stream.records) {
+            by_doc
+                .entry(doc)
+                .or_default()
+                .push((candidate.at_ms, rank, candidate));
+        }
+    }
+    by_doc
+}
+
+/// The merge of each document's candidates (see [`merge`]): the latest is
+/// the start, every other's regions are carried onto it.
+fn merge_candidates(by_doc: HashMap<String, Vec<Ranked>>) -> HashMap<String, Candidate> {
+    by_doc
+        .into_iter()
+        .map(|(doc, mut candidates)| {
+            candidates.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
+            let mut others = candidates.into_iter().map(|(_, _, c)| c);
+            let primary = others.next().expect("a document has a candidate");
+            let merged = merge_onto(&doc, primary, others);
+            (doc, merged)
+        })
+        .collect()
+}
+
+/// `primary` with the regions of `others` (in the order given) carried onto
+/// its text.
+fn merge_onto(
+    doc: &str,
+    mut primary: Candidate,
+    others: impl Iterator<Item = Candidate>,
+) -> Candidate {
+    let mut next_id = primary
+        .state
+        .regions
+        .iter()
+        .map(|r| r.id)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let text = primary.state.text.to_string();
+    for other in others {
+        for region in carried(doc, &other.state, &primary.state, &text) {
+            add_carried(&mut primary.state.regions, region, &mut next_id);
+        }
+    }
+    primary
+}
+
+/// Whether a region's source is a guess (a large change without a hint,
+/// text that changed outside this server) rather than an event it saw.
+fn guessed(region: &Region) -> bool {
+    matches!(region.source, Source::Bulk | Source::External)
+}
+
+/// Adds a region another writer recorded to `regions`, where it overlaps
+/// nothing, or only guesses: a server that saw the paste knows better than
+/// one that saw the same lines arrive when its editor reloaded the file.
+/// The guesses keep what lies outside it.
+fn add_carried(regions: &mut Vec<Region>, mut region: Region, next_id: &mut u64) {
+    let range = region.range();
+    if region.is_empty() {
+        return;
+    }
+    let overlapping: Vec<usize> = (0..regions.len())
+        .filter(|&i| regions[i].overlaps(&range))
+        .collect();
+    if !overlapping.is_empty()
+        && (guessed(&region) || !overlapping.iter().all(|&i| guessed(&regions[i])))
+    {
+        return;
+    }
+    let mut pieces = Vec::new();
+    for &i in overlapping.iter().rev() {
+        let guess = regions.remove(i);
+        let attribution = guess.attribution();
+        for piece in [guess.start..range.start, range.end..guess.end] {
+            if piece.start < piece.end {
+                let mut kept = Region::new(*next_id, piece, &attribution, guess.inserted_at);
+                kept.reviewed = guess.reviewed;
+                *next_id += 1;
+                pieces.push(kept);
+            }
+        }
+    }
+    region.id = *next_id;
+    *next_id += 1;
+    pieces.push(region);
+    for piece in pieces {
+        let at = regions.partition_point(|r| r.start < piece.start);
+        regions.insert(at, piece);
+    }
+}
+
+/// `other`'s regions moved onto `onto`'s text (`text`), line by line, as a
+/// reopened document's are.
+fn carried(doc: &str, other: &DocumentState, onto: &DocumentState, text: &str) -> Vec<Region> {
+    if other.text == onto.text {
+        return other.regions.clone();
+    }
+    let mut scratch = Workspace::new(Thresholds::default());
+    scratch.open_with_known(doc, other.version, text, other.clone(), 0, None);
+    scratch
+        .document(doc)
+        .map(|state| state.regions.clone())
+        .unwrap_or_default()
+}
+
+/// A closed document as records: its snapshot, then its close.
+fn closed_entries(doc: &str, state: &DocumentState, at_ms: u64) -> [Entry; 2] {
+    [
+        Entry {
+            at_ms,
+            record: Record::Snapshot {
+                doc: doc.to_string(),
+                seq: 1,
+                version: state.version,
+                text: state.text.to_string(),
+                regions: state.regions.clone(),
+            },
+        },
+        Entry {
+            at_ms,
+            record: Record::Closed {
+                doc: doc.to_string(),
+                seq: 2,
+            },
+        },
+    ]
+}
+
+/// The base after a fold: each known document as a snapshot, closed, with
+/// the time it was last written.
+fn compacted(known: &HashMap<String, Candidate>) -> Vec<Entry> {
     let mut docs: Vec<_> = known.iter().collect();
     docs.sort_by(|a, b| a.0.cmp(b.0));
-    for (doc, state) in docs {
-        records.push(Record::Snapshot {
-            doc: doc.clone(),
-            seq: 1,
-            version: state.version,
-            text: state.text.to_string(),
-            regions: state.regions.clone(),
-        });
-        records.push(Record::Closed {
-            doc: doc.clone(),
-            seq: 2,
-        });
+    docs.into_iter()
+        .flat_map(|(doc, candidate)| closed_entries(doc, &candidate.state, candidate.at_ms))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provenance::Attribution;
+
+    fn state(text: &str, regions: &[(usize, usize, Source)]) -> DocumentState {
+        let mut state = DocumentState::new(text, 1);
+        for (i, (start, end, source)) in regions.iter().enumerate() {
+            let attribution = Attribution {
+                source: *source,
+                agent: None,
+                model: None,
+            };
+            state
+                .regions
+                .push(Region::new(i as u64 + 1, *start..*end, &attribution, 5));
+        }
+        state
     }
-    records
+
+    /// A writer that closed document `f` at `at_ms` with `text` and `regions`.
+    fn writer(
+        name: &str,
+        at_ms: u64,
+        text: &str,
+        regions: &[(usize, usize, Source)],
+    ) -> Stream<Entry> {
+        Stream {
+            writer: name.to_string(),
+            live: false,
+            records: closed_entries("f", &state(text, regions), at_ms).to_vec(),
+        }
+    }
+
+    fn render(merged: &HashMap<String, Candidate>) -> String {
+        let mut docs: Vec<_> = merged.iter().collect();
+        docs.sort_by(|a, b| a.0.cmp(b.0));
+        docs.iter()
+            .map(|(doc, c)| {
+                let regions: Vec<String> = c
+                    .state
+                    .regions
+                    .iter()
+                    .map(|r| format!("{:?} {}..{}", r.source, r.start, r.end))
+                    .collect();
+                format!(
+                    "{doc} @{} {:?}: {}",
+                    c.at_ms,
+                    c.state.text.to_string(),
+                    regions.join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_latest_text_wins_and_other_writers_regions_are_carried_onto_it() {
+        let a = writer("a", 10, "P1\nx\ny\n", &[(0, 3, Source::Pasted)]);
+        let b = writer("b", 20, "P1\nx\ny\nP2\n", &[(7, 10, Source::Pasted)]);
+        let merged = merge(&[&a, &b]);
+        expect_test::expect![[r#"f @20 "P1\nx\ny\nP2\n": Pasted 0..3, Pasted 7..10"#]]
+            .assert_eq(&render(&merged));
+        // Order of streams, and a stream read twice, change nothing.
+        assert_eq!(render(&merge(&[&b, &a])), render(&merged));
+        assert_eq!(render(&merge(&[&a, &b, &a, &b])), render(&merged));
+    }
+
+    #[test]
+    fn a_region_whose_text_is_gone_from_the_latest_state_is_not_carried() {
+        let a = writer("a", 10, "P1\nx\n", &[(0, 3, Source::Pasted)]);
+        let b = writer("b", 20, "x\n", &[]);
+        expect_test::expect![[r#"f @20 "x\n": "#]].assert_eq(&render(&merge(&[&a, &b])));
+    }
+
+    #[test]
+    fn a_paste_one_writer_saw_wins_over_another_writers_guess() {
+        // The second server saw the first's paste arrive as its editor
+        // reloaded the file: `external` over 0..3 and a line more.
+        let a = writer("a", 10, "P1\nx\ny\n", &[(0, 3, Source::Pasted)]);
+        let b = writer(
+            "b",
+            20,
+            "P1\nx\ny\nP2\n",
+            &[(0, 5, Source::External), (7, 10, Source::Pasted)],
+        );
+        let merged = merge(&[&a, &b]);
+        expect_test::expect![[
+            r#"f @20 "P1\nx\ny\nP2\n": Pasted 0..3, External 3..5, Pasted 7..10"#
+        ]]
+        .assert_eq(&render(&merged));
+        assert_eq!(render(&merge(&[&b, &a, &b])), render(&merged));
+        // A guess never replaces what a writer saw.
+        let c = writer("c", 5, "P1\nx\ny\nP2\n", &[(7, 10, Source::External)]);
+        assert_eq!(render(&merge(&[&a, &b, &c])), render(&merged));
+    }
+
+    #[test]
+    fn format_1_records_read_as_the_oldest() {
+        let plain = serde_json::json!({"kind": "closed", "doc": "f", "seq": 2});
+        let entry: Entry = serde_json::from_value(plain).unwrap();
+        assert_eq!(entry.at_ms, 0);
+        assert!(matches!(entry.record, Record::Closed { seq: 2, .. }));
+        let stamped = serde_json::to_value(Entry {
+            at_ms: 7,
+            record: entry.record,
+        })
+        .unwrap();
+        assert_eq!(
+            stamped,
+            serde_json::json!({"atMs": 7, "kind": "closed", "doc": "f", "seq": 2})
+        );
+    }
 }

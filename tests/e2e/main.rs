@@ -9,6 +9,7 @@ mod history;
 mod lsp_bad_input;
 mod lsp_commit_notes;
 mod lsp_history;
+mod lsp_multi_writer;
 mod lsp_persistence;
 mod lsp_regions;
 mod lsp_traces;

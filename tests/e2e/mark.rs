@@ -161,7 +161,8 @@ fn relative_paths_and_deleted_files_are_marked_canonically() {
 #[test]
 fn mark_works_while_a_server_holds_the_journal() {
     let repo = Repo::new();
-    let (_journal, _) = Journal::open::<serde_json::Value>(&repo.marks_dir()).unwrap();
+    let (_journal, _) =
+        Journal::open::<serde_json::Value, _>(&repo.marks_dir(), |_| Vec::new()).unwrap();
     let file = repo.root.join("src/a.rs");
     assert_silent_success(&repo.mark(&repo.root, &["--file", file.to_str().unwrap()], ""));
     assert_eq!(read_marks(&repo.marks_dir()).len(), 1);

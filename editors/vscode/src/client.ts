@@ -1,6 +1,10 @@
 // Finds provenance-ls and starts it as a language client over stdio.
 // Lookup order: the `provenance.server.path` setting, a binary shipped in the
 // extension's `server/` folder, then `provenance-ls` on PATH.
+// The client spawns the process itself so that stopping can wait for it to
+// exit: a restart must not start the next server while the old one is still
+// writing its journal.
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -51,18 +55,31 @@ export function findServer(settings: ClientSettings, extensionPath: string): Ser
   };
 }
 
+/** The server process of each client, to wait for on stop. */
+const processes = new WeakMap<LanguageClient, ChildProcess>();
+
 export function createClient(
   serverPath: string,
   settings: ClientSettings,
   outputChannel: vscode.OutputChannel,
 ): LanguageClient {
-  const run = {
-    command: serverPath,
-    // No `transport`: TransportKind.stdio would append `--stdio`, which the server refuses.
-    args: ['lsp'],
-    options: { env: { ...process.env, ...settings.server.extraEnv } },
+  let client: LanguageClient | undefined;
+  // A function, not `{ command }`: the client then uses this process's
+  // stdio (and shows its stderr in the output channel) and we keep the
+  // handle. No `--stdio` argument: the server refuses it.
+  const serverOptions: ServerOptions = async () => {
+    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+    const child = spawn(serverPath, ['lsp'], {
+      // As the client would have: the first folder, if any.
+      cwd: folder?.uri.fsPath,
+      env: { ...process.env, ...settings.server.extraEnv },
+      stdio: 'pipe',
+    });
+    // Without a listener a failed spawn would throw in the extension host.
+    child.on('error', (err) => outputChannel.appendLine(`provenance-ls: ${String(err)}`));
+    if (client) processes.set(client, child);
+    return child;
   };
-  const serverOptions: ServerOptions = { run, debug: run };
   const clientOptions: LanguageClientOptions = {
     // Provenance is about any text file on disk, whatever its language.
     documentSelector: [{ scheme: 'file' }],
@@ -71,5 +88,34 @@ export function createClient(
     synchronize: { configurationSection: SECTION },
     markdown: { isTrusted: false, supportHtml: false },
   };
-  return new LanguageClient('provenance', 'Provenance', serverOptions, clientOptions);
+  client = new LanguageClient('provenance', 'Provenance', serverOptions, clientOptions);
+  return client;
+}
+
+function exitOf(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Stops the client (shutdown, exit) and waits until its server process has
+ * exited, killing it after `timeoutMs`. Only then may the next server start:
+ * the old one makes its last journal writes durable on the way out.
+ */
+export async function stopAndWait(client: LanguageClient, timeoutMs = 3000): Promise<void> {
+  const child = processes.get(client);
+  const exited = exitOf(child);
+  await client.stop(timeoutMs).catch(() => undefined);
+  if ((await within(exited, timeoutMs)) === 'late' && child) {
+    child.kill();
+    await within(exited, 1000);
+  }
 }

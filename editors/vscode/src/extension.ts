@@ -2,7 +2,7 @@
 // the region painter and the commands together. Owns the client's lifecycle.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { createClient, findServer } from './client';
+import { createClient, findServer, stopAndWait } from './client';
 import { registerCommands } from './commands';
 import { needsRestart, readSettings, SECTION } from './config';
 import { RegionPainter } from './decorations';
@@ -69,7 +69,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const c = client;
     client = undefined;
     painter.clear();
-    if (c) await c.stop().catch(() => undefined);
+    if (c) await stopAndWait(c);
   };
   // Starts and stops run one at a time: settings often change in bursts
   // (two settings files, a sync), and two live clients would fight over the
@@ -106,5 +106,5 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 export async function deactivate(): Promise<void> {
   const c = client;
   client = undefined;
-  if (c) await c.stop();
+  if (c) await stopAndWait(c);
 }

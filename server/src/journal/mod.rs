@@ -1,23 +1,33 @@
-//! The journal: the user's provenance record on disk. An append-only file
-//! of checksummed frames (layout in `frame` and docs/journal.md), replayed on
-//! start, compacted atomically, written by one server at a time. Plus the
-//! marks agents leave with `provenance-ls mark` (`marks`), and where both
-//! live (`location`).
+//! The journal: the user's provenance record on disk, written by any number
+//! of servers at once. Each server process appends to its own segment
+//! (`writers/<id>.journal`, checksummed frames, layout in `frame` and
+//! docs/journal.md) and holds an OS lock on `writers/<id>.lock` while it
+//! lives; the base file `journal` holds what dead writers left, folded in by
+//! whoever holds `journal.lock`. Plus the marks agents leave with
+//! `provenance-ls mark` (`marks`), and where both live (`location`).
 //!
-//! Invariants: damage is reported and skipped, never fatal, and never
-//! silently deleted (the damaged file is kept as `journal.corrupt-<n>`);
-//! every frame written before the damage is replayed. Plain std IO: no
-//! tokio, no LSP types, no git library. The journal does not know what a
-//! record means: it stores any `Serialize` value and gives back any
-//! `DeserializeOwned` one; when to sync is the caller's policy.
+//! Invariants: a live writer's segment is only ever appended to, by its
+//! writer; the base is rewritten (atomically) only under `journal.lock`, and a
+//! segment is deleted only after the base holding its records is durable.
+//! Readers take no lock: they read the segments before the base, so a fold
+//! running meanwhile can make them see records twice (the caller's merge is
+//! idempotent) but never miss one. Damage is reported and skipped, never
+//! fatal, and never silently deleted (the damaged file is kept as
+//! `journal.corrupt-<n>`). Plain std IO: no tokio, no LSP types, no git
+//! library, no clock. The journal does not know what a record means: it
+//! stores any `Serialize` value and gives back any `DeserializeOwned` one;
+//! how streams merge and when to sync are the caller's policy.
 
 mod frame;
 mod location;
 mod marks;
 
+use std::collections::hash_map::RandomState;
 use std::fs::{self, File, OpenOptions, TryLockError};
+use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -28,20 +38,23 @@ pub use marks::{
     workspace_root_of, Mark, DEFAULT_MARK_WINDOW_MS, MARKS_FILE, MARKS_OLD_FILE,
 };
 
-/// The journal file inside the journal folder.
+/// The base file inside the journal folder: what finished writers left.
 pub const JOURNAL_FILE: &str = "journal";
-/// Held (an OS file lock) by the one server writing the journal.
+/// Held (an OS file lock) by the one server folding segments into the base.
 pub const LOCK_FILE: &str = "journal.lock";
-/// Written and replaced whole, then renamed over the journal.
+/// The folder of the writers' segments and their locks.
+pub const WRITERS_DIR: &str = "writers";
+const SEGMENT_EXT: &str = "journal";
+const SEGMENT_LOCK_EXT: &str = "lock";
+/// Written and replaced whole, then renamed over the base.
 const TEMP_FILE: &str = "journal.tmp";
-/// The format this build writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format this build writes, and the newest it reads. Version 1 (one
+/// file, one writer) reads as a base without segments.
+pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_NAME: &str = "provenance-ls journal";
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("another provenance-ls is writing the journal in {dir}")]
-    Locked { dir: PathBuf },
     #[error(
         "the journal {path} was written by a newer provenance-ls (format {found}; this one reads up to {FORMAT_VERSION})"
     )]
@@ -72,21 +85,46 @@ fn io_error<'a>(
     }
 }
 
-/// What replay found: the records, and any damage it skipped.
+/// The records of one writer, in the order it appended them.
+#[derive(Debug)]
+pub struct Stream<T> {
+    /// `base` for the base file, else the writer's segment id. Segment ids
+    /// sort in no particular order but always the same one.
+    pub writer: String,
+    /// The writer is still running (its segment may grow).
+    pub live: bool,
+    pub records: Vec<T>,
+}
+
+/// The writer name of the base file's stream.
+pub const BASE_WRITER: &str = "base";
+
+/// What replay found: every writer's records, and any damage it skipped.
 #[derive(Debug)]
 pub struct Recovery<T> {
-    /// Every record that could be read, in the order it was appended.
-    pub records: Vec<T>,
-    /// Damage found and skipped, in file order. Empty for a healthy journal.
+    /// The base first, then every other writer's segment by id.
+    pub streams: Vec<Stream<T>>,
+    /// Damage found and skipped. Empty for a healthy journal.
     pub problems: Vec<Problem>,
-    /// Where the damaged journal was kept, byte for byte, when there were
-    /// problems. The live journal was rewritten without the damage.
-    pub set_aside: Option<PathBuf>,
+    /// Where damaged files were kept, byte for byte.
+    pub set_aside: Vec<PathBuf>,
+    /// Why folding finished segments into the base failed, if it did (the
+    /// segments are then left as they are and folded by a later start).
+    pub fold_error: Option<JournalError>,
+}
+
+impl<T> Recovery<T> {
+    /// Every record of every stream, base first.
+    pub fn records(&self) -> impl Iterator<Item = &T> {
+        self.streams.iter().flat_map(|s| s.records.iter())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// Byte offset of the damage in the journal as it was found.
+    /// The file the damage is in.
+    pub file: PathBuf,
+    /// Byte offset of the damage in the file as it was found.
     pub offset: u64,
     pub kind: ProblemKind,
     pub bytes_skipped: u64,
@@ -100,9 +138,14 @@ impl std::fmt::Display for Problem {
             ProblemKind::Undecodable => "unreadable record",
             ProblemKind::MissingHeader => "missing header",
         };
+        let file = self
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         write!(
             f,
-            "{what} at byte {} ({} bytes skipped)",
+            "{what} at byte {} of {file} ({} bytes skipped)",
             self.offset, self.bytes_skipped
         )
     }
@@ -142,7 +185,31 @@ impl Header {
     }
 }
 
-/// The open journal of one workspace, locked for this process.
+/// A file of the journal another process owns (the base, another writer's
+/// segment), with its size and time when listed: the same file with the
+/// same size and time holds the same records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherFile {
+    /// [`BASE_WRITER`] or the segment's id.
+    pub writer: String,
+    pub path: PathBuf,
+    pub len: u64,
+    pub modified: Option<SystemTime>,
+}
+
+impl OtherFile {
+    fn stat(writer: String, path: PathBuf) -> Option<OtherFile> {
+        let meta = fs::metadata(&path).ok()?;
+        Some(OtherFile {
+            writer,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            path,
+        })
+    }
+}
+
+/// This process's segment of the journal of one workspace, locked for it.
 ///
 /// Appends are buffered; [`Journal::sync`] writes and fsyncs them. The
 /// caller decides when: the LSP layer syncs before answering any request
@@ -151,24 +218,36 @@ impl Header {
 #[derive(Debug)]
 pub struct Journal {
     dir: PathBuf,
+    id: String,
     path: PathBuf,
+    lock_path: PathBuf,
     file: File,
     pending: Vec<u8>,
     /// Written but not yet fsynced (a write succeeded, the fsync failed).
     unsynced: bool,
-    /// Held for the journal's lifetime; the OS drops the lock with the file.
+    /// Something was ever appended (an unused segment is removed on close).
+    used: bool,
+    /// Held for the segment's lifetime; the OS drops the lock with the file
+    /// (also when the process is killed), which is how others know it died.
     _lock: File,
 }
 
 impl Journal {
-    /// Opens (creating if needed) the journal in `dir` and replays it.
+    /// Opens the journal in `dir` (creating the folder if needed), replays
+    /// it and starts this process's segment.
     ///
-    /// Damage is never fatal: it is reported in [`Recovery::problems`], the
-    /// damaged file is kept as `journal.corrupt-<n>`, and the journal is
-    /// rewritten with the readable records so that appends continue on a
-    /// clean file. Fails with [`JournalError::Locked`] when another process
-    /// holds the journal.
-    pub fn open<T: DeserializeOwned>(dir: &Path) -> Result<(Journal, Recovery<T>), JournalError> {
+    /// When no other process is folding, segments of writers that are gone
+    /// are folded into the base: `fold` gets the base and those streams and
+    /// returns the records the new base holds (the caller's merge; for
+    /// records that mean nothing together, their concatenation). Damage is
+    /// never fatal: it is reported in [`Recovery::problems`] and each damaged
+    /// file is kept as `journal.corrupt-<n>`; a damaged base is rewritten
+    /// without the damage by the folder.
+    pub fn open<T, F>(dir: &Path, fold: F) -> Result<(Journal, Recovery<T>), JournalError>
+    where
+        T: DeserializeOwned + Serialize,
+        F: FnOnce(&[&Stream<T>]) -> Vec<T>,
+    {
         let created_dir = !dir.exists();
         fs::create_dir_all(dir).map_err(io_error("create", dir))?;
         if created_dir {
@@ -176,76 +255,178 @@ impl Journal {
                 sync_dir(parent);
             }
         }
-        let lock_path = dir.join(LOCK_FILE);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io_error("open", &lock_path))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(JournalError::Locked {
-                    dir: dir.to_path_buf(),
-                })
-            }
-            Err(TryLockError::Error(source)) => {
-                return Err(JournalError::Io {
-                    action: "lock",
-                    path: lock_path,
-                    source,
-                })
-            }
+        let writers = dir.join(WRITERS_DIR);
+        if !writers.is_dir() {
+            fs::create_dir_all(&writers).map_err(io_error("create", &writers))?;
+            sync_dir(dir);
         }
+        let folder_lock = take_folder_lock(dir)?;
+        let holding = folder_lock.is_some();
+        let mut read = read_streams::<T>(dir, None, holding)?;
 
-        let path = dir.join(JOURNAL_FILE);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(io_error("read", &path)(e)),
-        };
-        let replay = replay::<T>(&bytes);
-        if let Some(found) = replay.newer_version {
-            return Err(JournalError::NewerFormat { path, found });
-        }
-
-        let mut set_aside = None;
-        if bytes.is_empty() || !replay.problems.is_empty() {
-            if !replay.problems.is_empty() {
-                let kept = keep_evidence(dir, &path, &bytes)?;
+        let mut set_aside = Vec::new();
+        if holding {
+            for file in read.damaged.iter() {
+                let bytes = fs::read(file).map_err(io_error("read", file))?;
+                let kept = keep_evidence(dir, file, &bytes)?;
                 tracing::warn!(
-                    journal = %path.display(),
+                    file = %file.display(),
                     kept = %kept.display(),
-                    problems = ?replay.problems,
                     "journal damaged; skipped the damage and kept the damaged file"
                 );
-                set_aside = Some(kept);
+                set_aside.push(kept);
             }
-            let mut frames = header_frame();
-            for payload in &replay.payloads {
-                frame::encode(payload, &mut frames);
-            }
-            write_atomically(dir, &path, &frames)?;
         }
 
-        let file = open_for_append(&path)?;
-        let journal = Journal {
-            dir: dir.to_path_buf(),
-            path,
-            file,
-            pending: Vec::new(),
-            unsynced: false,
-            _lock: lock,
-        };
+        let journal = Journal::start_segment(dir)?;
+
+        let mut fold_error = None;
+        if holding && (read.base_needs_rewrite || !read.dead.is_empty()) {
+            let finished: Vec<&Stream<T>> = read.streams.iter().filter(|s| !s.live).collect();
+            let base = fold(&finished);
+            if let Err(e) = write_base(dir, &base).and_then(|()| remove_segments(dir, &read.dead)) {
+                tracing::warn!(error = %e, "journal: folding finished segments failed");
+                fold_error = Some(e);
+            }
+        }
+        drop(folder_lock);
+        read.streams
+            .retain(|s| !s.records.is_empty() || s.writer == BASE_WRITER);
         Ok((
             journal,
             Recovery {
-                records: replay.records,
-                problems: replay.problems,
+                streams: read.streams,
+                problems: read.problems,
                 set_aside,
+                fold_error,
             },
         ))
+    }
+
+    /// Creates this process's segment: its lock file first (created new,
+    /// then locked), then the segment with a header, so a segment without a
+    /// held lock is always a finished one.
+    fn start_segment(dir: &Path) -> Result<Journal, JournalError> {
+        let writers = dir.join(WRITERS_DIR);
+        for attempt in 0u32.. {
+            let id = format!(
+                "{}-{:016x}",
+                std::process::id(),
+                RandomState::new().build_hasher().finish()
+            );
+            let lock_path = writers.join(format!("{id}.{SEGMENT_LOCK_EXT}"));
+            let lock = match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&lock_path)
+            {
+                Ok(lock) => lock,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 8 => continue,
+                Err(e) => return Err(io_error("create", &lock_path)(e)),
+            };
+            lock.try_lock().map_err(|e| match e {
+                TryLockError::WouldBlock => JournalError::Io {
+                    action: "lock",
+                    path: lock_path.clone(),
+                    source: io::Error::from(io::ErrorKind::WouldBlock),
+                },
+                TryLockError::Error(source) => JournalError::Io {
+                    action: "lock",
+                    path: lock_path.clone(),
+                    source,
+                },
+            })?;
+            let path = writers.join(format!("{id}.{SEGMENT_EXT}"));
+            let created = OpenOptions::new()
+                .append(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(io_error("create", &path))
+                .and_then(|mut file| {
+                    file.write_all(&header_frame())
+                        .map_err(io_error("write", &path))?;
+                    file.sync_all().map_err(io_error("fsync", &path))?;
+                    Ok(file)
+                });
+            let file = match created {
+                Ok(file) => file,
+                Err(e) => {
+                    let _ = fs::remove_file(&path);
+                    let _ = fs::remove_file(&lock_path);
+                    return Err(e);
+                }
+            };
+            sync_dir(&writers);
+            return Ok(Journal {
+                dir: dir.to_path_buf(),
+                id,
+                path,
+                lock_path,
+                file,
+                pending: Vec::new(),
+                unsynced: false,
+                used: false,
+                _lock: lock,
+            });
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// The files other processes own, as they are now: the other writers'
+    /// segments by id, then the base. Read them in this order (see
+    /// [`Journal::read_other`]); equal listings, nothing new to read.
+    pub fn others(&self) -> Vec<OtherFile> {
+        let mut files: Vec<OtherFile> = segment_ids(&self.dir)
+            .into_iter()
+            .filter(|id| *id != self.id)
+            .filter_map(|id| OtherFile::stat(id.clone(), segment_path(&self.dir, &id)))
+            .collect();
+        files.extend(OtherFile::stat(
+            BASE_WRITER.to_owned(),
+            self.dir.join(JOURNAL_FILE),
+        ));
+        files
+    }
+
+    /// `file` as it is now (`None`: gone).
+    pub fn restat(&self, file: &OtherFile) -> Option<OtherFile> {
+        OtherFile::stat(file.writer.clone(), file.path.clone())
+    }
+
+    /// Reads one file another process owns, touching nothing: to see what
+    /// other writers recorded since the journal was opened. `None`: the
+    /// file is gone (a segment folded since it was listed) or of a newer
+    /// format. Damage is skipped (and logged); a torn tail is a write in
+    /// progress.
+    pub fn read_other<T: DeserializeOwned>(
+        &self,
+        file: &OtherFile,
+    ) -> Result<Option<Stream<T>>, JournalError> {
+        let Some(replay) = read_file::<T>(&file.path)? else {
+            return Ok(None);
+        };
+        if let Some(found) = replay.newer_version {
+            if file.writer == BASE_WRITER {
+                return Err(JournalError::NewerFormat {
+                    path: file.path.clone(),
+                    found,
+                });
+            }
+            return Ok(None);
+        }
+        for problem in replay
+            .problems
+            .iter()
+            .filter(|p| p.kind != ProblemKind::TornTail)
+        {
+            tracing::debug!(file = %file.path.display(), %problem, "journal: skipped damage in another writer's file");
+        }
+        let live = file.writer != BASE_WRITER && writer_is_live(&self.dir, &file.writer);
+        Ok(Some(Stream {
+            writer: file.writer.clone(),
+            live,
+            records: replay.records,
+        }))
     }
 
     /// Adds a record to the write buffer. Not on disk until [`Journal::sync`].
@@ -255,6 +436,7 @@ impl Journal {
             return Err(JournalError::TooLarge { len: payload.len() });
         }
         frame::encode(&payload, &mut self.pending);
+        self.used = true;
         Ok(())
     }
 
@@ -290,30 +472,14 @@ impl Journal {
         !self.pending.is_empty() || self.unsynced
     }
 
-    /// Replaces the whole journal with `records`, atomically: a crash leaves
-    /// either the old journal or the new one. Records appended but not yet
-    /// synced are dropped with the old content, so `records` must be the
-    /// full state.
-    pub fn compact<T: Serialize>(&mut self, records: &[T]) -> Result<(), JournalError> {
-        let mut frames = header_frame();
-        for record in records {
-            let payload = serde_json::to_vec(record).map_err(JournalError::Encode)?;
-            if payload.len() > frame::MAX_PAYLOAD {
-                return Err(JournalError::TooLarge { len: payload.len() });
-            }
-            frame::encode(&payload, &mut frames);
-        }
-        write_atomically(&self.dir, &self.path, &frames)?;
-        // The old handle points at the replaced file.
-        self.file = open_for_append(&self.path)?;
-        self.pending.clear();
-        self.unsynced = false;
-        Ok(())
-    }
-
-    /// The journal file.
+    /// This process's segment.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The journal folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 }
 
@@ -321,22 +487,222 @@ impl Drop for Journal {
     fn drop(&mut self) {
         if let Err(e) = self.sync() {
             tracing::warn!(error = %e, "journal: last sync on close failed");
+            return;
+        }
+        if !self.used {
+            // Nothing but a header: nobody needs to fold it.
+            let _ = fs::remove_file(&self.path);
+            let _ = fs::remove_file(&self.lock_path);
         }
     }
 }
 
+/// Takes `journal.lock` if nobody holds it. `None`: another process is
+/// folding (or an older provenance-ls, which held it for its whole life,
+/// is running), so this one reads without folding.
+fn take_folder_lock(dir: &Path) -> Result<Option<File>, JournalError> {
+    let lock_path = dir.join(LOCK_FILE);
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_error("open", &lock_path))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(Some(lock)),
+        Err(TryLockError::WouldBlock) => Ok(None),
+        Err(TryLockError::Error(source)) => Err(JournalError::Io {
+            action: "lock",
+            path: lock_path,
+            source,
+        }),
+    }
+}
+
+fn segment_path(dir: &Path, id: &str) -> PathBuf {
+    dir.join(WRITERS_DIR).join(format!("{id}.{SEGMENT_EXT}"))
+}
+
+fn segment_lock_path(dir: &Path, id: &str) -> PathBuf {
+    dir.join(WRITERS_DIR)
+        .join(format!("{id}.{SEGMENT_LOCK_EXT}"))
+}
+
+/// The ids of every segment in `dir`, sorted.
+fn segment_ids(dir: &Path) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(dir.join(WRITERS_DIR)) else {
+        return Vec::new();
+    };
+    let mut ids: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            name.strip_suffix(&format!(".{SEGMENT_EXT}"))
+                .map(str::to_owned)
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Whether the writer of segment `id` is still running: its lock is held.
+/// A segment whose lock file is gone is finished (the lock is created
+/// before the segment and removed after it).
+fn writer_is_live(dir: &Path, id: &str) -> bool {
+    let Ok(lock) = OpenOptions::new()
+        .write(true)
+        .open(segment_lock_path(dir, id))
+    else {
+        return false;
+    };
+    matches!(lock.try_lock(), Err(TryLockError::WouldBlock))
+}
+
+struct Read<T> {
+    streams: Vec<Stream<T>>,
+    problems: Vec<Problem>,
+    /// Damaged files the folder may set aside (base, finished segments).
+    damaged: Vec<PathBuf>,
+    /// Finished segments that were read, to delete once folded.
+    dead: Vec<String>,
+    base_needs_rewrite: bool,
+}
+
+/// Reads the segments (all but `own`'s), then the base: in that order a
+/// fold running meanwhile can only make a record appear twice, never
+/// vanish. `folding`: whether the caller holds `journal.lock`.
+fn read_streams<T: DeserializeOwned>(
+    dir: &Path,
+    own: Option<&str>,
+    folding: bool,
+) -> Result<Read<T>, JournalError> {
+    let mut out = Read {
+        streams: Vec::new(),
+        problems: Vec::new(),
+        damaged: Vec::new(),
+        dead: Vec::new(),
+        base_needs_rewrite: false,
+    };
+    let mut segments = Vec::new();
+    for id in segment_ids(dir) {
+        let live = own == Some(id.as_str()) || writer_is_live(dir, &id);
+        let path = segment_path(dir, &id);
+        // None: folded into the base since the folder was listed.
+        let Some(mut replay) = read_file::<T>(&path)? else {
+            continue;
+        };
+        if let Some(found) = replay.newer_version {
+            // A newer build's segment: not ours to read or fold.
+            tracing::warn!(segment = %path.display(), found, "journal: segment of a newer format left alone");
+            continue;
+        }
+        if live {
+            // A live writer may be in the middle of a write.
+            replay.problems.retain(|p| p.kind != ProblemKind::TornTail);
+        } else {
+            if !replay.problems.is_empty() {
+                out.damaged.push(path.clone());
+            }
+            out.dead.push(id.clone());
+        }
+        for mut problem in replay.problems {
+            problem.file = path.clone();
+            out.problems.push(problem);
+        }
+        segments.push(Stream {
+            writer: id,
+            live,
+            records: replay.records,
+        });
+    }
+
+    let path = dir.join(JOURNAL_FILE);
+    let (mut replay, empty) = match read_file::<T>(&path)? {
+        Some(replay) => {
+            let empty = replay.len == 0;
+            (replay, empty)
+        }
+        None => (replay::<T>(&[]), true),
+    };
+    if let Some(found) = replay.newer_version {
+        return Err(JournalError::NewerFormat { path, found });
+    }
+    if !folding {
+        // The folder may be rewriting it right now; a torn tail is its to judge.
+        replay.problems.retain(|p| p.kind != ProblemKind::TornTail);
+    }
+    if !replay.problems.is_empty() {
+        out.damaged.insert(0, path.clone());
+    }
+    out.base_needs_rewrite = empty || !replay.problems.is_empty();
+    let mut problems: Vec<Problem> = replay
+        .problems
+        .into_iter()
+        .map(|mut p| {
+            p.file = path.clone();
+            p
+        })
+        .collect();
+    problems.append(&mut out.problems);
+    out.problems = problems;
+    out.streams.push(Stream {
+        writer: BASE_WRITER.to_owned(),
+        live: false,
+        records: replay.records,
+    });
+    out.streams.append(&mut segments);
+    Ok(out)
+}
+
+/// Reads and scans one file; `None` when it does not exist.
+fn read_file<T: DeserializeOwned>(path: &Path) -> Result<Option<Replay<T>>, JournalError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(replay::<T>(&bytes))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error("read", path)(e)),
+    }
+}
+
+/// Replaces the base with `records`, atomically.
+fn write_base<T: Serialize>(dir: &Path, records: &[T]) -> Result<(), JournalError> {
+    let mut frames = header_frame();
+    for record in records {
+        let payload = serde_json::to_vec(record).map_err(JournalError::Encode)?;
+        if payload.len() > frame::MAX_PAYLOAD {
+            return Err(JournalError::TooLarge { len: payload.len() });
+        }
+        frame::encode(&payload, &mut frames);
+    }
+    write_atomically(dir, &dir.join(JOURNAL_FILE), &frames)
+}
+
+/// Deletes folded segments: the segment, then its lock file.
+fn remove_segments(dir: &Path, ids: &[String]) -> Result<(), JournalError> {
+    for id in ids {
+        let path = segment_path(dir, id);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error("remove", &path)(e)),
+        }
+        let _ = fs::remove_file(segment_lock_path(dir, id));
+    }
+    sync_dir(&dir.join(WRITERS_DIR));
+    Ok(())
+}
+
 struct Replay<T> {
+    /// Bytes scanned.
+    len: usize,
     records: Vec<T>,
-    /// The payloads of `records`, to rewrite the journal without the damage.
-    payloads: Vec<Vec<u8>>,
     problems: Vec<Problem>,
     newer_version: Option<u32>,
 }
 
 fn replay<T: DeserializeOwned>(bytes: &[u8]) -> Replay<T> {
     let mut out = Replay {
+        len: bytes.len(),
         records: Vec::new(),
-        payloads: Vec::new(),
         problems: Vec::new(),
         newer_version: None,
     };
@@ -353,6 +719,7 @@ fn replay<T: DeserializeOwned>(bytes: &[u8]) -> Replay<T> {
                 } else {
                     if !seen_header && first {
                         out.problems.push(Problem {
+                            file: PathBuf::new(),
                             offset: offset as u64,
                             kind: ProblemKind::MissingHeader,
                             bytes_skipped: 0,
@@ -361,11 +728,11 @@ fn replay<T: DeserializeOwned>(bytes: &[u8]) -> Replay<T> {
                     match serde_json::from_slice::<T>(payload) {
                         Ok(record) => {
                             out.records.push(record);
-                            out.payloads.push(payload.to_vec());
                         }
                         Err(e) => {
                             tracing::debug!(offset, error = %e, "journal: frame is not a record");
                             out.problems.push(Problem {
+                                file: PathBuf::new(),
                                 offset: offset as u64,
                                 kind: ProblemKind::Undecodable,
                                 bytes_skipped: (frame::HEADER_LEN + payload.len()) as u64,
@@ -386,6 +753,7 @@ fn replay<T: DeserializeOwned>(bytes: &[u8]) -> Replay<T> {
                     ProblemKind::Corrupt
                 };
                 out.problems.push(Problem {
+                    file: PathBuf::new(),
                     offset: offset as u64,
                     kind,
                     bytes_skipped: len as u64,
@@ -402,13 +770,6 @@ fn header_frame() -> Vec<u8> {
     let payload = serde_json::to_vec(&Header::current()).expect("header serialises");
     frame::encode(&payload, &mut out);
     out
-}
-
-fn open_for_append(path: &Path) -> Result<File, JournalError> {
-    OpenOptions::new()
-        .append(true)
-        .open(path)
-        .map_err(io_error("open", path))
 }
 
 /// Keeps the damaged journal as `journal.corrupt-<n>` (first free n). A hard

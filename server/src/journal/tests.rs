@@ -20,22 +20,39 @@ fn event(n: u32) -> Event {
     }
 }
 
-/// A journal in `dir` holding events `0..count`, closed.
+/// Folds by concatenation: events mean nothing together.
+fn concat(streams: &[&Stream<Event>]) -> Vec<Event> {
+    streams
+        .iter()
+        .flat_map(|s| s.records.iter().cloned())
+        .collect()
+}
+
+/// A journal in `dir` holding events `0..count` in its base, closed.
 fn write_events(dir: &Path, count: u32) {
-    let (mut journal, recovery) = Journal::open::<Event>(dir).unwrap();
-    assert!(recovery.records.is_empty());
+    let (mut journal, recovery) = reopen(dir);
+    assert_eq!(recovery.records().count(), 0);
     for n in 0..count {
         journal.append(&event(n)).unwrap();
     }
     journal.sync().unwrap();
+    drop(journal);
+    // The next open folds the finished segment into the base.
+    drop(reopen(dir));
+    assert_eq!(segments(dir), 0);
 }
 
 fn reopen(dir: &Path) -> (Journal, Recovery<Event>) {
-    Journal::open::<Event>(dir).unwrap()
+    Journal::open::<Event, _>(dir, concat).unwrap()
 }
 
 fn numbers(recovery: &Recovery<Event>) -> Vec<u32> {
-    recovery.records.iter().map(|e| e.n).collect()
+    recovery.records().map(|e| e.n).collect()
+}
+
+/// How many segments the journal in `dir` has.
+fn segments(dir: &Path) -> usize {
+    segment_ids(dir).len()
 }
 
 fn kinds(recovery: &Recovery<Event>) -> Vec<ProblemKind> {
@@ -79,9 +96,12 @@ fn round_trip() {
     let dir = tempfile::tempdir().unwrap();
     write_events(dir.path(), 3);
     let (_journal, recovery) = reopen(dir.path());
-    assert_eq!(recovery.records, [event(0), event(1), event(2)]);
+    assert_eq!(
+        recovery.records().cloned().collect::<Vec<_>>(),
+        [event(0), event(1), event(2)]
+    );
     assert!(recovery.problems.is_empty());
-    assert_eq!(recovery.set_aside, None);
+    assert!(recovery.set_aside.is_empty());
 }
 
 #[test]
@@ -135,14 +155,15 @@ fn torn_tail_is_reported_kept_and_appending_continues() {
     assert_eq!(
         recovery.problems,
         [Problem {
+            file: dir.path().join(JOURNAL_FILE),
             offset: last as u64,
             kind: ProblemKind::TornTail,
             bytes_skipped: (torn.len() - last) as u64,
         }]
     );
-    expect_test::expect!["torn last frame at byte 138 (37 bytes skipped)"]
+    expect_test::expect!["torn last frame at byte 138 of journal (37 bytes skipped)"]
         .assert_eq(&recovery.problems[0].to_string());
-    let kept = recovery.set_aside.clone().unwrap();
+    let kept = recovery.set_aside[0].clone();
     assert_eq!(kept, dir.path().join("journal.corrupt-1"));
     assert_eq!(
         fs::read(&kept).unwrap(),
@@ -169,6 +190,7 @@ fn flipped_byte_in_the_middle_loses_only_that_frame() {
     assert_eq!(
         recovery.problems,
         [Problem {
+            file: dir.path().join(JOURNAL_FILE),
             offset: offsets[2] as u64,
             kind: ProblemKind::Corrupt,
             bytes_skipped: (offsets[3] - offsets[2]) as u64,
@@ -199,7 +221,7 @@ fn each_repair_keeps_its_own_evidence() {
         damage(dir.path(), |bytes, _| bytes.extend_from_slice(b"junk"));
         let (_journal, recovery) = reopen(dir.path());
         let want = dir.path().join(format!("journal.corrupt-{n}"));
-        assert_eq!(recovery.set_aside, Some(want));
+        assert_eq!(recovery.set_aside, [want]);
     }
 }
 
@@ -209,12 +231,12 @@ fn empty_file_gets_a_header() {
     let path = dir.path().join(JOURNAL_FILE);
     fs::write(&path, b"").unwrap();
     let (_journal, recovery) = reopen(dir.path());
-    assert!(recovery.records.is_empty());
+    assert_eq!(recovery.records().count(), 0);
     assert!(recovery.problems.is_empty());
     let bytes = fs::read(&path).unwrap();
     let (payload, len) = frame::decode(&bytes).unwrap();
     assert_eq!(len, bytes.len());
-    expect_test::expect![[r#"{"format":"provenance-ls journal","version":1}"#]]
+    expect_test::expect![[r#"{"format":"provenance-ls journal","version":2}"#]]
         .assert_eq(std::str::from_utf8(payload).unwrap());
 }
 
@@ -223,7 +245,7 @@ fn header_only_is_an_empty_journal() {
     let dir = tempfile::tempdir().unwrap();
     write_events(dir.path(), 0);
     let (_journal, recovery) = reopen(dir.path());
-    assert!(recovery.records.is_empty());
+    assert_eq!(recovery.records().count(), 0);
     assert!(recovery.problems.is_empty());
     assert!(!dir.path().join("journal.corrupt-1").exists());
 }
@@ -270,7 +292,7 @@ fn a_newer_format_is_refused_and_left_untouched() {
     );
     let path = dir.path().join(JOURNAL_FILE);
     fs::write(&path, &bytes).unwrap();
-    let err = Journal::open::<Event>(dir.path()).unwrap_err();
+    let err = Journal::open::<Event, _>(dir.path(), concat).unwrap_err();
     assert!(
         matches!(err, JournalError::NewerFormat { found: 99, .. }),
         "{err}"
@@ -279,42 +301,146 @@ fn a_newer_format_is_refused_and_left_untouched() {
 }
 
 #[test]
-fn compaction_replaces_the_journal() {
-    let dir = tempfile::tempdir().unwrap();
-    write_events(dir.path(), 5);
-    let (mut journal, recovery) = reopen(dir.path());
-    journal.append(&event(99)).unwrap(); // not synced: dropped by compaction
-    journal.compact(&recovery.records[3..]).unwrap();
-    assert!(!dir.path().join(TEMP_FILE).exists());
-    journal.append(&event(5)).unwrap();
-    drop(journal);
-    let (_journal, recovery) = reopen(dir.path());
-    assert_eq!(numbers(&recovery), [3, 4, 5]);
-    assert!(recovery.problems.is_empty());
-}
-
-#[test]
-fn a_compaction_cut_short_leaves_the_old_journal() {
+fn a_fold_cut_short_leaves_the_old_base() {
     let dir = tempfile::tempdir().unwrap();
     write_events(dir.path(), 3);
     // A crash before the rename leaves a temp file behind, maybe half written.
     fs::write(dir.path().join(TEMP_FILE), b"\xFFPVJ half").unwrap();
-    let (mut journal, recovery) = reopen(dir.path());
+    let (journal, recovery) = reopen(dir.path());
     assert_eq!(numbers(&recovery), [0, 1, 2]);
     assert!(recovery.problems.is_empty());
-    journal.compact(&recovery.records[..1]).unwrap();
-    drop(journal);
-    assert_eq!(numbers(&reopen(dir.path()).1), [0]);
+    assert_eq!(append_and_replay(journal, dir.path(), 3), [0, 1, 2, 3]);
 }
 
 #[test]
-fn a_second_writer_is_locked_out() {
+fn two_writers_at_once_each_keep_every_record() {
     let dir = tempfile::tempdir().unwrap();
-    let (first, _) = reopen(dir.path());
-    let err = Journal::open::<Event>(dir.path()).unwrap_err();
-    assert!(matches!(err, JournalError::Locked { .. }), "{err}");
+    write_events(dir.path(), 1);
+    let (mut first, _) = reopen(dir.path());
+    let (mut second, recovery) = reopen(dir.path());
+    assert_eq!(numbers(&recovery), [0]);
+    first.append(&event(1)).unwrap();
+    second.append(&event(2)).unwrap();
+    first.sync().unwrap();
+    second.sync().unwrap();
+    assert_ne!(first.path(), second.path());
+    // A third reads both live segments and folds neither.
+    let (third, recovery) = reopen(dir.path());
+    let mut seen = numbers(&recovery);
+    seen.sort();
+    assert_eq!(seen, [0, 1, 2]);
+    assert_eq!(recovery.streams.iter().filter(|s| s.live).count(), 2);
+    drop(third);
+    assert_eq!(segments(dir.path()), 2, "live segments are never touched");
+    // The first writer sees what the second wrote since.
+    second.append(&event(3)).unwrap();
+    second.sync().unwrap();
+    let listed = first.others();
+    let mut again: Vec<u32> = listed
+        .iter()
+        .filter_map(|file| first.read_other::<Event>(file).unwrap())
+        .flat_map(|stream| stream.records)
+        .map(|e| e.n)
+        .collect();
+    again.sort();
+    assert_eq!(again, [0, 2, 3], "the base and the second's segment");
+    assert_eq!(first.others(), listed, "reading changes nothing");
     drop(first);
-    let (_second, _) = reopen(dir.path());
+    drop(second);
+    // Both gone: the next start folds both segments into the base.
+    let (_fourth, recovery) = reopen(dir.path());
+    let mut seen = numbers(&recovery);
+    seen.sort();
+    assert_eq!(seen, [0, 1, 2, 3]);
+    assert_eq!(segments(dir.path()), 1, "only the fourth's own segment");
+    assert_eq!(recovery.streams.len(), 3);
+}
+
+#[test]
+fn writers_and_folds_racing_lose_nothing_and_fold_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let threads: Vec<_> = (0..6u32)
+        .map(|t| {
+            let dir = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                for round in 0..5u32 {
+                    let (mut journal, _) = reopen(&dir);
+                    for i in 0..4u32 {
+                        journal.append(&event(t * 1000 + round * 10 + i)).unwrap();
+                        journal.sync().unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let (_journal, recovery) = reopen(dir.path());
+    let mut seen = numbers(&recovery);
+    seen.sort();
+    let mut want: Vec<u32> = (0..6u32)
+        .flat_map(|t| (0..5u32).flat_map(move |r| (0..4u32).map(move |i| t * 1000 + r * 10 + i)))
+        .collect();
+    want.sort();
+    assert_eq!(seen, want);
+    assert!(recovery.problems.is_empty(), "{:?}", recovery.problems);
+}
+
+#[test]
+fn a_segment_whose_lock_is_held_is_never_folded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut journal, _) = reopen(dir.path());
+    journal.append(&event(5)).unwrap();
+    journal.sync().unwrap();
+    // Hung, not dead: no destructor runs and its lock stays held.
+    std::mem::forget(journal);
+    let (second, recovery) = reopen(dir.path());
+    assert_eq!(numbers(&recovery), [5]);
+    assert!(recovery.streams.iter().any(|s| s.live));
+    drop(second);
+    assert_eq!(segments(dir.path()), 1);
+}
+
+#[test]
+fn a_damaged_finished_segment_is_kept_and_its_readable_records_folded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = {
+        let (mut journal, _) = reopen(dir.path());
+        journal.append(&event(0)).unwrap();
+        journal.append(&event(1)).unwrap();
+        journal.path().to_path_buf()
+    };
+    let mut bytes = fs::read(&path).unwrap();
+    bytes.truncate(bytes.len() - 2);
+    fs::write(&path, &bytes).unwrap();
+    let (journal, recovery) = reopen(dir.path());
+    assert_eq!(numbers(&recovery), [0]);
+    assert_eq!(kinds(&recovery), [ProblemKind::TornTail]);
+    assert_eq!(recovery.problems[0].file, path);
+    assert_eq!(
+        fs::read(&recovery.set_aside[0]).unwrap(),
+        bytes,
+        "evidence kept byte for byte"
+    );
+    assert!(!path.exists(), "folded");
+    assert_eq!(append_and_replay(journal, dir.path(), 2), [0, 2]);
+}
+
+#[test]
+fn a_format_1_journal_reads_as_the_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = Vec::new();
+    frame::encode(
+        br#"{"format":"provenance-ls journal","version":1}"#,
+        &mut bytes,
+    );
+    frame::encode(&serde_json::to_vec(&event(4)).unwrap(), &mut bytes);
+    fs::write(dir.path().join(JOURNAL_FILE), &bytes).unwrap();
+    let (journal, recovery) = reopen(dir.path());
+    assert_eq!(numbers(&recovery), [4]);
+    assert!(recovery.problems.is_empty());
+    assert_eq!(append_and_replay(journal, dir.path(), 5), [4, 5]);
 }
 
 #[test]
@@ -374,11 +500,11 @@ proptest! {
             }
         };
         fs::write(&path, &bytes).unwrap();
-        let (mut journal, recovery) = Journal::open::<Event>(dir.path()).unwrap();
+        let (mut journal, recovery) = reopen(dir.path());
         prop_assert_eq!(numbers(&recovery), expected.clone());
         journal.append(&event(1000)).unwrap();
         drop(journal);
-        let (_journal, again) = Journal::open::<Event>(dir.path()).unwrap();
+        let (_journal, again) = reopen(dir.path());
         let mut after = expected;
         after.push(1000);
         prop_assert_eq!(numbers(&again), after);

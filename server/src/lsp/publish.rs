@@ -1,7 +1,8 @@
 //! Debounced publishing: after a document's regions change, the server sends
 //! `provenance/regionsChanged` and the diagnostics for unreviewed assistant
 //! regions, at most once per `DEBOUNCE` per document. The same task makes
-//! journal writes durable on a short timer.
+//! journal writes durable on a short timer, retries journals that could
+//! not be opened and tells the user about them (`window/showMessage`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,12 @@ pub fn spawn(state: Arc<ServerState>) {
             let _ = tokio::time::timeout(SYNC_EVERY, state.publish_wakeup.notified()).await;
             tokio::time::sleep(DEBOUNCE).await;
             state.sync_journals();
+            for message in state.take_journal_messages() {
+                state
+                    .client
+                    .show_message(MessageType::WARNING, message)
+                    .await;
+            }
             for uri in state.take_dirty() {
                 publish(&state, uri).await;
             }

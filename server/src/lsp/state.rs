@@ -44,7 +44,7 @@ impl ServerState {
             client,
             encoding: OnceLock::new(),
             settings: RwLock::new(Settings::default()),
-            tracker: Mutex::new(Tracker::new(Thresholds::default())),
+            tracker: Mutex::new(Tracker::new(Thresholds::default(), crate::clock::unix_ms)),
             dirty: Mutex::new(HashSet::new()),
             publish_wakeup: tokio::sync::Notify::new(),
             can_watch_files: AtomicBool::new(false),
@@ -155,10 +155,16 @@ impl ServerState {
     }
 
     /// Makes journal writes durable; called before answering any request.
+    /// Also retries journals that could not be opened.
     pub fn sync_journals(&self) {
         for notice in self.tracker().sync() {
             tracing::error!("{}", notice.0);
         }
+    }
+
+    /// What the user must be told about the journals (each said once).
+    pub fn take_journal_messages(&self) -> Vec<String> {
+        self.tracker().take_user_messages()
     }
 }
 
