@@ -67,7 +67,9 @@ export function createClient(
     // Provenance is about any text file on disk, whatever its language.
     documentSelector: [{ scheme: 'file' }],
     outputChannel,
-    initializationOptions: serverSettings(),
+    // This client handles provenance/regionsChanged, so it asks for it (the
+    // server sends provenance/* notifications only to clients that opt in).
+    initializationOptions: { ...(serverSettings() as object), customNotifications: true },
     synchronize: { configurationSection: SECTION },
     markdown: { isTrusted: false, supportHtml: false },
   };
