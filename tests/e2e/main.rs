@@ -8,6 +8,7 @@ mod blocks;
 mod history;
 mod lsp_bad_input;
 mod lsp_commit_notes;
+mod lsp_fresh;
 mod lsp_history;
 mod lsp_persistence;
 mod lsp_regions;

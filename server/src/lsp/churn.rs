@@ -25,23 +25,25 @@ pub const REQUEST_BUDGET: Duration = Duration::from_millis(1500);
 /// Background indexing after open may take as long as it needs.
 const INDEX_BUDGET: Duration = Duration::from_secs(600);
 
-/// The open document's key, path and text, read under the lock (a rope
-/// clone shares its nodes, so this copies nothing).
-pub fn document_text(state: &ServerState, uri: &Uri) -> Option<(String, PathBuf, Rope)> {
+/// The open document's key, path and text, with the edit generation of
+/// that text, read under the lock (a rope clone shares its nodes, so this
+/// copies nothing).
+pub fn document_text(state: &ServerState, uri: &Uri) -> Option<(String, PathBuf, Rope, u64)> {
     let (key, path) = document_key(uri);
     let path = path?;
     let tracker = state.tracker();
     let text = tracker.document(&key)?.text.clone();
-    Some((key, path, text))
+    let generation = state.insights.generation(&key);
+    Some((key, path, text, generation))
 }
 
 /// The insight of an open document, waiting as `wait` says.
 pub async fn insight(state: &Arc<ServerState>, uri: &Uri, wait: Wait) -> Option<Arc<FileInsight>> {
-    let (key, path, text) = document_text(state, uri)?;
+    let (key, path, text, generation) = document_text(state, uri)?;
     let refresh_state = state.clone();
     state
         .insights
-        .get(key, path, text.to_string(), wait, move || {
+        .get(key, path, text.to_string(), generation, wait, move || {
             tokio::spawn(async move { refresh_hints(&refresh_state).await });
         })
         .await
@@ -129,7 +131,7 @@ pub async fn churn_markdown(
     uri: &Uri,
     position: Position,
 ) -> Option<String> {
-    let (_, path, rope) = document_text(state, uri)?;
+    let (_, path, rope, _) = document_text(state, uri)?;
     let offset = text::char_offset(&rope, to_text_position(position), state.encoding());
     let line = rope.char_to_line(offset) as u32;
     let Some(found) = insight(state, uri, Wait::AnyKnown(REQUEST_BUDGET)).await else {
@@ -139,6 +141,7 @@ pub async fn churn_markdown(
         return Some(format!("**Churn history** unavailable: {why}"));
     }
     let block = block_at(&found, line).cloned();
+    let fresh = found.is_fresh(line);
     let (start, end, title) = match &block {
         Some(b) => (
             b.block.start_line,
@@ -150,6 +153,16 @@ pub async fn churn_markdown(
                 b.block.end_line + 1
             ),
         ),
+        // A line written since history was read has none, whatever the
+        // line of that number at HEAD went through.
+        None if fresh => {
+            return Some(render::churn_history(
+                &format!("line {}", line + 1),
+                None,
+                &[],
+                now_seconds(),
+            ))
+        }
         None => (line, line, format!("line {}", line + 1)),
     };
     let commits = match found.recent.get(&(start, end)).map(|c| c.clone()) {
@@ -159,16 +172,16 @@ pub async fn churn_markdown(
             Err(markdown) => return Some(markdown),
         },
     };
-    Some(render::churn_history(
-        &title,
-        block.as_ref(),
-        &commits,
-        now_seconds(),
-    ))
+    let mut markdown = render::churn_history(&title, block.as_ref(), &commits, now_seconds());
+    if fresh {
+        markdown.push_str(&format!("\n\nLine {} is not committed yet.", line + 1));
+    }
+    Some(markdown)
 }
 
 /// Reads the recent commits of a range on the blocking pool and keeps them
-/// with the insight; on failure, the markdown that says why.
+/// with the insight; on failure, the markdown that says why. A read that
+/// outlives the wait goes on, and the next hover gets its answer.
 async fn recent_commits(
     state: &Arc<ServerState>,
     found: &Arc<FileInsight>,
@@ -176,15 +189,16 @@ async fn recent_commits(
     start: u32,
     end: u32,
 ) -> Result<Arc<Vec<ShownCommit>>, String> {
-    let insights = state.insights.clone();
-    let lookup = tokio::task::spawn_blocking(move || insights.recent_commits(&path, start, end, 5));
-    match tokio::time::timeout(REQUEST_BUDGET, lookup).await {
-        Ok(Ok(Ok(commits))) => {
-            let commits = Arc::new(commits);
+    let read = state
+        .insights
+        .recent_commits_within(path, found.head.clone(), (start, end), REQUEST_BUDGET)
+        .await;
+    match read {
+        Some(Ok(commits)) => {
             found.recent.insert((start, end), commits.clone());
             Ok(commits)
         }
-        Ok(Ok(Err(e))) => Err(format!("**Churn history** unavailable: {e}")),
-        _ => Err("**Churn history** · still reading history… hover again in a moment.".into()),
+        Some(Err(e)) => Err(format!("**Churn history** unavailable: {e}")),
+        None => Err("**Churn history** · still reading history… hover again in a moment.".into()),
     }
 }

@@ -2,8 +2,10 @@ use tower_lsp_server::ls_types::*;
 
 use super::now_ms;
 use crate::lsp::convert::to_text_position;
+use crate::lsp::insight::text_hash;
+use crate::lsp::shift::LineEdit;
 use crate::lsp::state::{document_key, ServerState};
-use crate::text::{changes_from_edits, TextEdit};
+use crate::text::{changes_from_edits, Change, TextEdit};
 
 /// Applied synchronously, with no `.await`: this keeps edits in the order
 /// the client sent them even though handlers run concurrently.
@@ -22,8 +24,12 @@ pub fn handle(state: &ServerState, params: DidChangeTextDocumentParams) {
         .collect();
     let encoding = state.encoding();
     let mut tracker = state.tracker();
-    let changes = match tracker.document(&key) {
-        Some(document) => changes_from_edits(&document.text, &edits, encoding),
+    let (changes, lines) = match tracker.document(&key) {
+        Some(document) => {
+            let changes = changes_from_edits(&document.text, &edits, encoding);
+            let lines = line_edits(&document.text, &changes);
+            (changes, lines)
+        }
         None => {
             tracing::warn!("didChange for {} which is not open: ignored", uri.as_str());
             return;
@@ -36,6 +42,24 @@ pub fn handle(state: &ServerState, params: DidChangeTextDocumentParams) {
         &changes,
         now_ms(),
     );
+    // History insight moves with the text, under the same lock, so a
+    // request that reads the text reads the insight of that text.
+    if let Some(document) = tracker.document(&key) {
+        let hash = text_hash(document.text.chunks());
+        state.insights.edited(&key, lines, hash);
+    }
     drop(tracker);
     state.mark_dirty(&uri);
+}
+
+/// The batch's changes as line edits, each against the text the one
+/// before it left; `None` if one of them cannot be followed by lines.
+fn line_edits(before: &ropey::Rope, changes: &[Change]) -> Option<Vec<LineEdit>> {
+    let mut text = before.clone();
+    let mut lines = Vec::with_capacity(changes.len());
+    for change in changes {
+        lines.push(LineEdit::of(&text, change)?);
+        change.apply(&mut text);
+    }
+    Some(lines)
 }

@@ -52,7 +52,7 @@ pub async fn handle(
 
 /// The end of each line in the negotiated encoding.
 fn line_ends(state: &ServerState, uri: &Uri) -> Vec<u32> {
-    let Some((_, _, rope)) = churn::document_text(state, uri) else {
+    let Some((_, _, rope, _)) = churn::document_text(state, uri) else {
         return Vec::new();
     };
     let encoding = state.encoding();
