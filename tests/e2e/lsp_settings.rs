@@ -184,3 +184,25 @@ fn provenance_notifications_only_go_to_clients_that_opt_in() {
     let sent = paste_and_collect(&mut client, &uri);
     assert!(!custom_notifications(&sent).is_empty(), "{sent:?}");
 }
+
+#[test]
+fn the_blame_cache_lives_under_journal_path_when_it_is_set() {
+    let repo = repository();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (mut client, uri) = start(
+        &repo,
+        json!({"journal": {"path": elsewhere.path()}}),
+        json!({}),
+    );
+    until(&mut client, "history read", |c| {
+        lenses(c, &uri).as_array().is_some_and(|l| !l.is_empty())
+    });
+    let caches: Vec<_> = std::fs::read_dir(elsewhere.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("cache").is_dir())
+        .collect();
+    assert_eq!(caches.len(), 1, "one repository's cache under journal.path");
+    let in_git = repo.git_dir().join("provenance").join("cache");
+    assert!(!in_git.exists(), "{} was written", in_git.display());
+}

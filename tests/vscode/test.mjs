@@ -431,10 +431,10 @@ async function main() {
       });
     });
 
-    await test('Mark region reviewed marks the completion under the cursor reviewed', async () => {
+    await test('Mark as reviewed marks the completion under the cursor reviewed', async () => {
       const line = wb.editorLines().filter({ hasText: 'stub completion' }).first();
       await line.locator('span > span', { hasText: 'total_with_tax' }).first().click();
-      await wb.runCommand('Provenance: Mark region reviewed');
+      await wb.runCommand('Provenance: Mark as reviewed');
       await wb.regionsUntil('the first completion region reviewed', (d) => {
         const first = (d.text ?? '').split('\n').findIndex((l) => l.includes('stub completion'));
         const here = d.regions?.regions?.filter((r) => covers(r, first)) ?? [];

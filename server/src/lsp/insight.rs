@@ -198,6 +198,9 @@ pub struct Insights {
     /// Range histories being read (by path, HEAD and 0-based lines), so a
     /// request that stops waiting leaves the work to the next one.
     reading: Mutex<HashMap<(PathBuf, Option<String>, u32, u32), Reading>>,
+    /// `journal.path` when set: the blame cache lives there too, so every
+    /// file the server writes is under the one configured place.
+    journal_override: std::sync::RwLock<Option<PathBuf>>,
 }
 
 /// A hash of a text, fed piece by piece (a rope's chunks or one string give
@@ -415,6 +418,15 @@ impl Insights {
         }
     }
 
+    /// Where `journal.path` puts what the server writes; repositories
+    /// discovered from now on keep their blame cache there.
+    pub fn set_journal_override(&self, dir: Option<PathBuf>) {
+        *self
+            .journal_override
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = dir;
+    }
+
     /// The repository history for a file, discovered once per work tree.
     pub fn repo_for(&self, path: &Path) -> Result<Arc<RepoHistory>, HistoryError> {
         // Keyed by folder, not by "some known work tree is a prefix": a
@@ -433,9 +445,17 @@ impl Insights {
             .repos
             .entry(workdir.clone())
             .or_insert_with(|| {
-                // Blame results are cached on disk beside the journal.
-                let cache_dir =
-                    crate::journal::journal_dir(&workdir, None).map(|d| d.join("cache"));
+                // Blame results are cached on disk beside the journal,
+                // under `journal.path` when it is set (one subfolder per
+                // repository, named as the journal's are).
+                let chosen = self
+                    .journal_override
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .as_ref()
+                    .map(|d| d.join(crate::journal::workspace_folder_name(&workdir)));
+                let cache_dir = crate::journal::journal_dir(&workdir, chosen.as_deref())
+                    .map(|d| d.join("cache"));
                 Arc::new(RepoHistory {
                     history: History::new(found, Arc::new(BlameCache::new(cache_dir))),
                     attribution: AttributionIndex::load_at(&workdir),

@@ -153,6 +153,8 @@ impl ServerState {
             tracker.set_mark_window_ms(settings.marks.window_seconds * 1000);
             tracker.set_journal_override(settings.journal.path.clone());
         }
+        self.insights
+            .set_journal_override(settings.journal.path.clone());
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
     }
 

@@ -40,7 +40,8 @@ pub async fn handle(
                 label: InlayHintLabel::String(render::block_summary(report)),
                 kind: None,
                 text_edits: None,
-                tooltip: None,
+                // What `↻`, `% AI` and `risk` mean, where the line is shown.
+                tooltip: Some(InlayHintTooltip::String(render::SUMMARY_LEGEND.into())),
                 padding_left: Some(true),
                 padding_right: None,
                 data: None,
