@@ -22,6 +22,11 @@ use crate::text;
 /// How long a request waits for a cold history computation before it
 /// answers with what is known.
 pub const REQUEST_BUDGET: Duration = Duration::from_millis(1500);
+/// How long a hover (or the history view) stays pending on history that is
+/// not read yet: the client shows its own "loading" meanwhile and then gets
+/// the real answer, instead of an "indexing…" that stays until the mouse
+/// moves. A hover the client cancels leaves the work running for the next.
+pub const HOVER_BUDGET: Duration = Duration::from_secs(10);
 /// Background indexing after open may take as long as it needs.
 const INDEX_BUDGET: Duration = Duration::from_secs(600);
 
@@ -134,7 +139,7 @@ pub async fn churn_markdown(
     let (_, path, rope, _) = document_text(state, uri)?;
     let offset = text::char_offset(&rope, to_text_position(position), state.encoding());
     let line = rope.char_to_line(offset) as u32;
-    let Some(found) = insight(state, uri, Wait::AnyKnown(REQUEST_BUDGET)).await else {
+    let Some(found) = insight(state, uri, Wait::AnyKnown(HOVER_BUDGET)).await else {
         return Some("**Churn history** · indexing… hover again in a moment.".into());
     };
     if let Some(why) = &found.unavailable {
@@ -191,7 +196,7 @@ async fn recent_commits(
 ) -> Result<Arc<Vec<ShownCommit>>, String> {
     let read = state
         .insights
-        .recent_commits_within(path, found.head.clone(), (start, end), REQUEST_BUDGET)
+        .recent_commits_within(path, found.head.clone(), (start, end), HOVER_BUDGET)
         .await;
     match read {
         Some(Ok(commits)) => {

@@ -54,7 +54,7 @@ impl FileInsight {
     /// This insight moved through one batch of edits, for the text after it.
     pub fn shifted(&self, edits: &[LineEdit], text_hash: u64) -> FileInsight {
         let mut blocks = self.blocks.clone();
-        let mut recent: Vec<((u32, u32), Arc<Vec<ShownCommit>>)> = self
+        let mut recent: Vec<(LineRange, Commits)> = self
             .recent
             .iter()
             .map(|e| (*e.key(), e.value().clone()))
@@ -144,8 +144,17 @@ fn shown(repo: &RepoHistory, c: &RangeCommit) -> ShownCommit {
 /// Resolves to the insight when its computation ends.
 type Computing = watch::Receiver<Option<Arc<FileInsight>>>;
 
+/// 0-based, inclusive lines.
+type LineRange = (u32, u32);
+
+/// The recent commits of a range, shared.
+type Commits = Arc<Vec<ShownCommit>>;
+
+/// A range of a file at a HEAD: what a range history is read for.
+type RangeAtHead = (PathBuf, Option<String>, u32, u32);
+
 /// Resolves to a range's recent commits (or why not) when they are read.
-type Reading = watch::Receiver<Option<Result<Arc<Vec<ShownCommit>>, String>>>;
+type Reading = watch::Receiver<Option<Result<Commits, String>>>;
 
 /// How many edit batches a document remembers, so that an insight landing
 /// for an older text can be moved to the current one.
@@ -197,7 +206,7 @@ pub struct Insights {
     edits: Mutex<HashMap<String, Edits>>,
     /// Range histories being read (by path, HEAD and 0-based lines), so a
     /// request that stops waiting leaves the work to the next one.
-    reading: Mutex<HashMap<(PathBuf, Option<String>, u32, u32), Reading>>,
+    reading: Mutex<HashMap<RangeAtHead, Reading>>,
     /// `journal.path` when set: the blame cache lives there too, so every
     /// file the server writes is under the one configured place.
     journal_override: std::sync::RwLock<Option<PathBuf>>,
