@@ -1,6 +1,7 @@
 //! Hints that describe the text as it is now: after an edit, hover, lenses
 //! and inlay hints answer for the moved lines at once, before history is
-//! read again, and the client is asked to refresh when it has been.
+//! read again, and the client is asked to refresh when it has been (history
+//! is read again once edits pause, whether or not the client asks).
 
 use serde_json::{json, Value};
 
@@ -123,4 +124,21 @@ fn lines_typed_inside_a_block_keep_its_history() {
     assert!(typed.contains("Parse three"), "{typed}");
     let keep = hover_text(&mut client, &uri, 5, 0);
     assert!(keep.contains("`keep` (lines 6–7)"), "{keep}");
+}
+
+#[test]
+fn history_is_read_again_once_edits_pause_and_the_client_is_asked_to_refresh() {
+    let repo = repository();
+    let capabilities = json!({"workspace": {"codeLens": {"refreshSupport": true}}});
+    let (mut client, uri) = start(&repo, capabilities);
+    client
+        .wait_for(|m| m["method"] == "workspace/codeLens/refresh")
+        .unwrap_or_else(|| panic!("no codeLens refresh after open\n{}", client.log()));
+    client.drain();
+    client.change(&uri, 2, ((0, 0), (0, 0)), FRESH);
+    // No request in between: the server reads history again on its own.
+    client
+        .wait_for(|m| m["method"] == "workspace/codeLens/refresh")
+        .unwrap_or_else(|| panic!("no codeLens refresh after the edit\n{}", client.log()));
+    assert_eq!(lens_lines(&lenses(&mut client, &uri)), [0, 4, 8]);
 }

@@ -54,6 +54,31 @@ pub async fn insight(state: &Arc<ServerState>, uri: &Uri, wait: Wait) -> Option<
         .await
 }
 
+/// How long a document must go without edits before its history is read
+/// again in the background (hints meanwhile come from the moved insight).
+const REINDEX_QUIET: Duration = Duration::from_millis(750);
+
+/// Reads the history of an edited document again once edits pause, then
+/// asks the client to refresh its lenses and hints: the moved insight is
+/// right about lines, the new one is right about numbers too. `generation`
+/// is the document's edit generation after this edit; a later edit
+/// schedules its own.
+pub fn reindex_after_edit(state: Arc<ServerState>, uri: Uri, generation: u64) {
+    tokio::spawn(async move {
+        tokio::time::sleep(REINDEX_QUIET).await;
+        let (key, _) = document_key(&uri);
+        if state.insights.generation(&key) != generation {
+            return;
+        }
+        if insight(&state, &uri, Wait::Current(INDEX_BUDGET))
+            .await
+            .is_some_and(|found| found.exact)
+        {
+            refresh_hints(&state).await;
+        }
+    });
+}
+
 /// Indexes a newly opened document in the background, reporting `$/progress`,
 /// then asks the client to refresh its lenses and hints.
 pub fn index_in_background(state: Arc<ServerState>, uri: Uri) {

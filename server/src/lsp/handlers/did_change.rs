@@ -2,6 +2,9 @@ use tower_lsp_server::ls_types::*;
 
 use super::now_ms;
 use crate::lsp::convert::to_text_position;
+use std::sync::Arc;
+
+use crate::lsp::churn;
 use crate::lsp::insight::text_hash;
 use crate::lsp::shift::LineEdit;
 use crate::lsp::state::{document_key, ServerState};
@@ -9,7 +12,7 @@ use crate::text::{changes_from_edits, Change, TextEdit};
 
 /// Applied synchronously, with no `.await`: this keeps edits in the order
 /// the client sent them even though handlers run concurrently.
-pub fn handle(state: &ServerState, params: DidChangeTextDocumentParams) {
+pub fn handle(state: &Arc<ServerState>, params: DidChangeTextDocumentParams) {
     let uri = params.text_document.uri;
     let (key, path) = document_key(&uri);
     let edits: Vec<TextEdit> = params
@@ -44,11 +47,15 @@ pub fn handle(state: &ServerState, params: DidChangeTextDocumentParams) {
     );
     // History insight moves with the text, under the same lock, so a
     // request that reads the text reads the insight of that text.
-    if let Some(document) = tracker.document(&key) {
+    let generation = tracker.document(&key).map(|document| {
         let hash = text_hash(document.text.chunks());
         state.insights.edited(&key, lines, hash);
-    }
+        state.insights.generation(&key)
+    });
     drop(tracker);
+    if let (Some(generation), Some(_)) = (generation, &path) {
+        churn::reindex_after_edit(state.clone(), uri.clone(), generation);
+    }
     state.mark_dirty(&uri);
 }
 
