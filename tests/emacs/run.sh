@@ -2,8 +2,9 @@
 # Runs provenance-ls in a real Emacs with eglot and no shim (headless:
 # `emacs --batch`), configured only as docs/editors.md says: hover on a
 # committed function, a paste, lines inserted above, and a settings change
-# through eglot-workspace-configuration. Installs Debian's emacs-nox and
-# elpa-eglot with apt-get when Emacs or eglot is missing. Builds nothing:
+# through eglot-workspace-configuration; then with lsp-mode: its hover, and
+# no "Unknown notification" warning. Installs Debian's emacs-nox, elpa-eglot
+# and elpa-lsp-mode with apt-get when they are missing. Builds nothing:
 # the server comes from $PROVENANCE_LS (default target/debug/provenance-ls,
 # or $CARGO_TARGET_DIR/debug/provenance-ls). Prints "N passed, M failed"
 # last and exits non-zero on failure. When tmux and ImageMagick are there
@@ -12,16 +13,17 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$REPO"
 
-has_eglot() {
-  command -v emacs >/dev/null && emacs --batch --eval "(require 'eglot)" >/dev/null 2>&1
+has() {
+  command -v emacs >/dev/null && emacs --batch --eval "(require '$1)" >/dev/null 2>&1
 }
-if ! has_eglot; then
-  echo "installing emacs-nox and elpa-eglot (apt-get)" >&2
+if ! has eglot || ! has lsp-mode; then
+  echo "installing emacs-nox, elpa-eglot and elpa-lsp-mode (apt-get)" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y --no-install-recommends emacs-nox elpa-eglot >/dev/null 2>&1 ||
-    { apt-get update >/dev/null && apt-get install -y --no-install-recommends emacs-nox elpa-eglot >/dev/null; }
+  packages=(emacs-nox elpa-eglot elpa-lsp-mode)
+  apt-get install -y --no-install-recommends "${packages[@]}" >/dev/null 2>&1 ||
+    { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${packages[@]}" >/dev/null; } || true
 fi
-has_eglot || { echo "0 passed, 1 failed (no Emacs with eglot)"; exit 1; }
+has eglot || { echo "0 passed, 1 failed (no Emacs with eglot)"; exit 1; }
 
 SERVER="${PROVENANCE_LS:-${CARGO_TARGET_DIR:-target}/debug/provenance-ls}"
 [[ "$SERVER" = /* ]] || SERVER="$REPO/$SERVER"
@@ -61,11 +63,33 @@ if [[ "${SCREENSHOT:-1}" != 0 && -x "$REPO/tests/emacs/screenshot.sh" ]]; then
   "$REPO/tests/emacs/screenshot.sh" || echo "screenshot: not taken (the tests do not depend on it)" >&2
 fi
 
+# Each runner prints "N passed, M failed" last; this adds them up.
 status=0
-timeout 300 emacs --batch -l "$REPO/tests/emacs/runner.el" >"$SANDBOX/emacs.log" 2>&1 || status=$?
-grep -v '^\[eglot\]\|^Loading\|^Wrote' "$SANDBOX/emacs.log" || true
-if ! tail -n 1 "$SANDBOX/emacs.log" | grep -qE '^[0-9]+ passed, [0-9]+ failed'; then
-  echo "0 passed, 1 failed (the test Emacs stopped with status $status)"
+passed=0
+failed=0
+run() {
+  local log="$SANDBOX/$1.log" line
+  timeout 300 emacs --batch -l "$REPO/tests/emacs/$1.el" >"$log" 2>&1 || status=1
+  grep -E '^(ok|FAILED) - ' "$log" || true
+  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
+  if [[ -z "$line" ]]; then
+    echo "FAILED - $1.el stopped before its summary:"
+    tail -n 20 "$log"
+    failed=$((failed + 1))
+    status=1
+    return
+  fi
+  passed=$((passed + ${line%% passed*}))
+  line="${line#*passed, }"
+  failed=$((failed + ${line%% failed*}))
+}
+run eglot
+if has lsp-mode; then
+  run lsp-mode
+else
+  echo "FAILED - lsp-mode is not installed (elpa-lsp-mode)"
+  failed=$((failed + 1))
   status=1
 fi
+echo "$passed passed, $failed failed"
 exit "$status"

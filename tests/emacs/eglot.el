@@ -1,6 +1,6 @@
-;;; runner.el --- provenance-ls in a real Emacs with eglot, no shim  -*- lexical-binding: t -*-
+;;; eglot.el --- provenance-ls in a real Emacs with eglot, no shim  -*- lexical-binding: t -*-
 
-;; Run by tests/emacs/run.sh as `emacs --batch -l runner.el' in a git
+;; Run by tests/emacs/run.sh as `emacs --batch -l eglot.el' in a git
 ;; repository the script built with the git CLI ($PROV_REPO, holding a
 ;; committed shop.py). The server is configured the way docs/editors.md
 ;; tells an eglot user to, and every assertion reads what eglot itself
