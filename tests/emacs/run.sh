@@ -71,7 +71,7 @@ run() {
   local log="$SANDBOX/$1.log" line
   timeout 300 emacs --batch -l "$REPO/tests/emacs/$1.el" >"$log" 2>&1 || status=1
   grep -E '^(ok|FAILED) - ' "$log" || true
-  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
+  line="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
   if [[ -z "$line" ]]; then
     echo "FAILED - $1.el stopped before its summary:"
     tail -n 20 "$log"
