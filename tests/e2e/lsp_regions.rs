@@ -322,7 +322,7 @@ fn diagnostics_follow_their_settings() {
 
 #[test]
 fn regions_changed_is_sent_after_an_edit() {
-    let (_repo, mut client, uri) = start(json!({}));
+    let (_repo, mut client, uri) = start(json!({"customNotifications": true}));
     client.edit_source(&uri, 2, "pasted", None);
     client.change(&uri, 2, ((2, 0), (2, 0)), BLOCK);
     let params = client.wait_notification("provenance/regionsChanged", |p| {

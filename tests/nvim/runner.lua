@@ -356,7 +356,7 @@ H.test(':ProvenanceReview marks the region under the cursor reviewed', function(
   api.nvim_win_set_cursor(0, { first + 2, 0 })
   vim.cmd('ProvenanceReview')
   wait_region(client, bufnr, { source = 'completion', reviewed = true }, first, first + 2)
-  H.eq('provenance: 1 region marked reviewed', notifications[#notifications].msg, 'notification')
+  H.eq('provenance: 1 region marked as reviewed', notifications[#notifications].msg, 'notification')
   H.wait_for('ProvenanceAIReviewed over the reviewed code', function()
     return vim.tbl_contains(highlights_at(bufnr, first + 1), 'ProvenanceAIReviewed')
   end)

@@ -431,10 +431,10 @@ async function main() {
       });
     });
 
-    await test('Mark region reviewed marks the completion under the cursor reviewed', async () => {
+    await test('Mark as reviewed marks the completion under the cursor reviewed', async () => {
       const line = wb.editorLines().filter({ hasText: 'stub completion' }).first();
       await line.locator('span > span', { hasText: 'total_with_tax' }).first().click();
-      await wb.runCommand('Provenance: Mark region reviewed');
+      await wb.runCommand('Provenance: Mark as reviewed');
       await wb.regionsUntil('the first completion region reviewed', (d) => {
         const first = (d.text ?? '').split('\n').findIndex((l) => l.includes('stub completion'));
         const here = d.regions?.regions?.filter((r) => covers(r, first)) ?? [];
@@ -442,16 +442,28 @@ async function main() {
       });
     });
 
-    await test('Show churn history of this block opens the history beside the editor', async () => {
+    await test('Show churn history of this block opens the history beside the editor, rendered', async () => {
       const token = wb.editorLines().filter({ hasText: 'item.quantity' }).first().locator('span > span', { hasText: 'result' }).first();
       await token.click();
       await wb.runCommand('Provenance: Show churn history of this block');
       const latest = commits[commits.length - 1];
+      const names = (t) => t.includes(latest.hash.slice(0, 7)) || t.includes(latest.summary);
       try {
-        await until('the history document', async () => {
-          const texts = await page.locator('.monaco-editor .view-lines').allInnerTexts();
-          return texts.some((t) => t.includes(latest.hash.slice(0, 7)) || t.includes(latest.summary));
+        // VS Code's Markdown preview: a webview (a frame of its own), with
+        // the Markdown rendered, not its source.
+        let rendered = '';
+        await until('the rendered history', async () => {
+          for (const frame of page.frames()) {
+            if (frame === page.mainFrame()) continue;
+            const text = await frame.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+            if (names(text)) {
+              rendered = text;
+              return true;
+            }
+          }
+          return false;
         }, 15000, 300);
+        if (rendered.includes('**Churn history**')) throw new Error(`the history shows as Markdown source:\n${rendered}`);
       } finally {
         // Back to app.py alone for the next test.
         await page.locator('.tab', { hasText: '.md' }).first().click().catch(() => undefined);

@@ -8,6 +8,10 @@ return {
   -- Outside a git work tree there is no history to show and nowhere to keep
   -- the journal, so the server is not started there.
   workspace_required = true,
+  -- The server sends `provenance/regionsChanged` only to clients that ask;
+  -- the handler below paints from it. `vim.lsp.config` merges a user's own
+  -- init_options over this table, so the flag stays.
+  init_options = { customNotifications = true },
   handlers = {
     ['provenance/regionsChanged'] = function(_, result, ctx)
       require('provenance.paint').on_regions(ctx.client_id, result)

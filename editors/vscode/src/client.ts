@@ -14,6 +14,9 @@ import { SECTION, serverSettings, type ClientSettings } from './config';
 
 const BINARY = process.platform === 'win32' ? 'provenance-ls.exe' : 'provenance-ls';
 
+const LENS_TOOLTIP =
+  '↻ commits that changed the block · share of its committed lines written by an AI assistant (completion or agent) · maintenance risk 0–100. Click for its churn history.';
+
 export type ServerLookup =
   | { found: true; path: string; from: 'setting' | 'bundled' | 'PATH' }
   | { found: false; message: string };
@@ -84,9 +87,19 @@ export function createClient(
     // Provenance is about any text file on disk, whatever its language.
     documentSelector: [{ scheme: 'file' }],
     outputChannel,
-    initializationOptions: serverSettings(),
+    // This client handles provenance/regionsChanged, so it asks for it (the
+    // server sends provenance/* notifications only to clients that opt in).
+    initializationOptions: { ...(serverSettings() as object), customNotifications: true },
     synchronize: { configurationSection: SECTION },
     markdown: { isTrusted: false, supportHtml: false },
+    middleware: {
+      // The lens line (`↻ 7 · 43% AI · risk 71`) explained where it is shown.
+      provideCodeLenses: async (document, token, next) => {
+        const lenses = await next(document, token);
+        for (const lens of lenses ?? []) if (lens.command) lens.command.tooltip = LENS_TOOLTIP;
+        return lenses;
+      },
+    },
   };
   client = new LanguageClient('provenance', 'Provenance', serverOptions, clientOptions);
   return client;

@@ -42,7 +42,7 @@ async function markRegionReviewed(ctx: CommandContext): Promise<void> {
   });
   const n = typeof marked === 'number' ? marked : 0;
   void vscode.window.setStatusBarMessage(
-    n ? `Provenance: marked ${n} region(s) reviewed` : 'Provenance: no AI-written region here',
+    n ? `Provenance: marked ${n} region(s) as reviewed` : 'Provenance: no AI-written region here',
     4000,
   );
   await ctx.refreshRegions(editor.document);
@@ -52,16 +52,18 @@ function blockMarkdown(b: proto.Block): string {
   const pct = Math.round(b.aiShare * 100);
   // The range ends at column 0 of the line after the block.
   const last = b.range.end.character === 0 ? b.range.end.line : b.range.end.line + 1;
-  const lines = [
-    `# ${b.kind ? `${b.kind} ` : ''}${b.name}`,
-    '',
-    `Lines ${b.range.start.line + 1}–${last} · ${b.commits} commit(s) · rewritten ${b.rewrites90d} time(s) in 90 days · ` +
-      `churn ${Number(b.churn14d).toFixed(2)} in 14 days · ${pct}% AI-written · ${b.authors} author(s) · ${b.ageDays} day(s) old`,
-  ];
-  if (b.risk) {
-    lines.push('', `Risk ${b.risk.score} (${b.risk.level})`);
-    for (const f of b.risk.factors ?? []) lines.push(`- ${f.name}: ${f.value} × ${f.weight}`);
+  const lines = [`# ${b.kind ? `${b.kind} ` : ''}${b.name}`, ''];
+  if (b.commits === 0) {
+    // Uncommitted code has no statistics, only this.
+    lines.push(`Lines ${b.range.start.line + 1}–${last} · not committed yet`);
+    return lines.join('\n');
   }
+  lines.push(
+    `Lines ${b.range.start.line + 1}–${last} · ↻ ${b.commits} commit(s) changed it · rewritten ${b.rewrites90d} time(s) in 90 days · ` +
+      `${Math.round(Number(b.churn14d) * 100)}% of its lines churned within 14 days · ${pct}% of its committed lines AI-written (completion or agent) · ` +
+      `${b.authors} author(s) · ${b.ageDays} day(s) old`,
+  );
+  // The risk and its factors, in words, are in the server's history below.
   return lines.join('\n');
 }
 
@@ -112,7 +114,12 @@ async function showBlockHistory(ctx: CommandContext, docs: HistoryDocuments): Pr
   docs.set(uri, sections.join('\n\n---\n\n') + '\n');
   const shown = await vscode.workspace.openTextDocument(uri);
   await vscode.languages.setTextDocumentLanguage(shown, 'markdown');
-  await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  // Rendered, not as Markdown source: VS Code's built-in Markdown preview.
+  try {
+    await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
+  } catch {
+    await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  }
 }
 
 async function debugRegions(ctx: CommandContext, arg?: unknown): Promise<proto.RegionsResult | undefined> {

@@ -14,6 +14,13 @@ export function spansOf(r: Region): Region['range'][] {
   return r.spans?.length ? r.spans : [r.range];
 }
 
+/** What counts as AI-written, everywhere: an accepted completion or an
+ * agent's edit. Pastes, bulk insertions of unknown source and changes on
+ * disk are not AI (the server's hover names them). */
+export function isAiWritten(r: Region): boolean {
+  return r.source === 'completion' || r.source === 'agent';
+}
+
 /** Share of the document's lines that some region's text touches, 0..1. */
 export function aiShare(regions: readonly Region[], lineCount: number): number {
   if (lineCount === 0) return 0;
@@ -100,7 +107,7 @@ export class RegionPainter implements vscode.Disposable {
   }
 
   private paint(editor: vscode.TextEditor): void {
-    const regions = this.enabled ? this.regionsOf(editor.document.uri) : [];
+    const regions = this.enabled ? this.regionsOf(editor.document.uri).filter(isAiWritten) : [];
     const options = (reviewed: boolean): vscode.DecorationOptions[] =>
       regions
         .filter((r) => r.reviewed === reviewed)
@@ -118,12 +125,16 @@ export class RegionPainter implements vscode.Disposable {
       this.status.hide();
       return;
     }
-    const share = aiShare(known.regions, doc.lineCount);
-    const unreviewed = known.regions.filter((r) => !r.reviewed).length;
+    const ai = known.regions.filter(isAiWritten);
+    const others = known.regions.length - ai.length;
+    const share = aiShare(ai, doc.lineCount);
+    const unreviewed = ai.filter((r) => !r.reviewed).length;
     this.status.text = `$(sparkle) AI ${Math.round(share * 100)}%`;
     const tooltip = new vscode.MarkdownString(
-      `**Provenance** — ${known.regions.length} AI-written region(s) in this file, ${unreviewed} not reviewed; ` +
-        `they touch ${Math.round(share * 100)}% of its lines.\n\nClick to ${this.enabled ? 'hide' : 'show'} the marks.`,
+      `**Provenance** — ${ai.length} AI-written region(s) (completions, agent edits) recorded in this file, ${unreviewed} not reviewed; ` +
+        `they touch ${Math.round(share * 100)}% of its lines.` +
+        (others ? ` ${others} other region(s) (pastes, bulk insertions, changes on disk) are not counted as AI.` : '') +
+        `\n\nClick to ${this.enabled ? 'hide' : 'show'} the marks.`,
     );
     this.status.tooltip = tooltip;
     this.status.show();

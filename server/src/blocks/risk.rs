@@ -14,6 +14,27 @@ pub struct RiskFactor {
     pub weight: f64,
 }
 
+impl RiskFactor {
+    /// The factor in a reader's words (hover, tables); `name` stays the
+    /// stable key of the JSON output and docs/risk.md.
+    pub fn label(&self) -> &str {
+        match self.name.as_str() {
+            "recent_churn" => "lines reworked within 14 days",
+            "fast_rework" => "rewritten often in 90 days",
+            "ai_unreviewed_or_reworked" => "AI-written lines unreviewed or reworked",
+            "author_spread" => "many authors",
+            "relative_churn" => "much churn for its size",
+            "relative_deletion" => "many deletions for its size",
+            other => other,
+        }
+    }
+
+    /// The points it adds to the score.
+    pub fn points(&self) -> f64 {
+        self.value * self.weight
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RiskLevel {

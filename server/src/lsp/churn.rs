@@ -22,29 +22,61 @@ use crate::text;
 /// How long a request waits for a cold history computation before it
 /// answers with what is known.
 pub const REQUEST_BUDGET: Duration = Duration::from_millis(1500);
+/// How long a hover (or the history view) stays pending on history that is
+/// not read yet: the client shows its own "loading" meanwhile and then gets
+/// the real answer, instead of an "indexing…" that stays until the mouse
+/// moves. A hover the client cancels leaves the work running for the next.
+pub const HOVER_BUDGET: Duration = Duration::from_secs(10);
 /// Background indexing after open may take as long as it needs.
 const INDEX_BUDGET: Duration = Duration::from_secs(600);
 
-/// The open document's key, path and text, read under the lock (a rope
-/// clone shares its nodes, so this copies nothing).
-pub fn document_text(state: &ServerState, uri: &Uri) -> Option<(String, PathBuf, Rope)> {
+/// The open document's key, path and text, with the edit generation of
+/// that text, read under the lock (a rope clone shares its nodes, so this
+/// copies nothing).
+pub fn document_text(state: &ServerState, uri: &Uri) -> Option<(String, PathBuf, Rope, u64)> {
     let (key, path) = document_key(uri);
     let path = path?;
     let tracker = state.tracker();
     let text = tracker.document(&key)?.text.clone();
-    Some((key, path, text))
+    let generation = state.insights.generation(&key);
+    Some((key, path, text, generation))
 }
 
 /// The insight of an open document, waiting as `wait` says.
 pub async fn insight(state: &Arc<ServerState>, uri: &Uri, wait: Wait) -> Option<Arc<FileInsight>> {
-    let (key, path, text) = document_text(state, uri)?;
+    let (key, path, text, generation) = document_text(state, uri)?;
     let refresh_state = state.clone();
     state
         .insights
-        .get(key, path, text.to_string(), wait, move || {
+        .get(key, path, text.to_string(), generation, wait, move || {
             tokio::spawn(async move { refresh_hints(&refresh_state).await });
         })
         .await
+}
+
+/// How long a document must go without edits before its history is read
+/// again in the background (hints meanwhile come from the moved insight).
+const REINDEX_QUIET: Duration = Duration::from_millis(750);
+
+/// Reads the history of an edited document again once edits pause, then
+/// asks the client to refresh its lenses and hints: the moved insight is
+/// right about lines, the new one is right about numbers too. `generation`
+/// is the document's edit generation after this edit; a later edit
+/// schedules its own.
+pub fn reindex_after_edit(state: Arc<ServerState>, uri: Uri, generation: u64) {
+    tokio::spawn(async move {
+        tokio::time::sleep(REINDEX_QUIET).await;
+        let (key, _) = document_key(&uri);
+        if state.insights.generation(&key) != generation {
+            return;
+        }
+        if insight(&state, &uri, Wait::Current(INDEX_BUDGET))
+            .await
+            .is_some_and(|found| found.exact)
+        {
+            refresh_hints(&state).await;
+        }
+    });
 }
 
 /// Indexes a newly opened document in the background, reporting `$/progress`,
@@ -129,16 +161,17 @@ pub async fn churn_markdown(
     uri: &Uri,
     position: Position,
 ) -> Option<String> {
-    let (_, path, rope) = document_text(state, uri)?;
+    let (_, path, rope, _) = document_text(state, uri)?;
     let offset = text::char_offset(&rope, to_text_position(position), state.encoding());
     let line = rope.char_to_line(offset) as u32;
-    let Some(found) = insight(state, uri, Wait::AnyKnown(REQUEST_BUDGET)).await else {
+    let Some(found) = insight(state, uri, Wait::AnyKnown(HOVER_BUDGET)).await else {
         return Some("**Churn history** · indexing… hover again in a moment.".into());
     };
     if let Some(why) = &found.unavailable {
         return Some(format!("**Churn history** unavailable: {why}"));
     }
     let block = block_at(&found, line).cloned();
+    let fresh = found.is_fresh(line);
     let (start, end, title) = match &block {
         Some(b) => (
             b.block.start_line,
@@ -150,6 +183,16 @@ pub async fn churn_markdown(
                 b.block.end_line + 1
             ),
         ),
+        // A line written since history was read has none, whatever the
+        // line of that number at HEAD went through.
+        None if fresh => {
+            return Some(render::churn_history(
+                &format!("line {}", line + 1),
+                None,
+                &[],
+                now_seconds(),
+            ))
+        }
         None => (line, line, format!("line {}", line + 1)),
     };
     let commits = match found.recent.get(&(start, end)).map(|c| c.clone()) {
@@ -159,16 +202,16 @@ pub async fn churn_markdown(
             Err(markdown) => return Some(markdown),
         },
     };
-    Some(render::churn_history(
-        &title,
-        block.as_ref(),
-        &commits,
-        now_seconds(),
-    ))
+    let mut markdown = render::churn_history(&title, block.as_ref(), &commits, now_seconds());
+    if fresh {
+        markdown.push_str(&format!("\n\nLine {} is not committed yet.", line + 1));
+    }
+    Some(markdown)
 }
 
 /// Reads the recent commits of a range on the blocking pool and keeps them
-/// with the insight; on failure, the markdown that says why.
+/// with the insight; on failure, the markdown that says why. A read that
+/// outlives the wait goes on, and the next hover gets its answer.
 async fn recent_commits(
     state: &Arc<ServerState>,
     found: &Arc<FileInsight>,
@@ -176,15 +219,16 @@ async fn recent_commits(
     start: u32,
     end: u32,
 ) -> Result<Arc<Vec<ShownCommit>>, String> {
-    let insights = state.insights.clone();
-    let lookup = tokio::task::spawn_blocking(move || insights.recent_commits(&path, start, end, 5));
-    match tokio::time::timeout(REQUEST_BUDGET, lookup).await {
-        Ok(Ok(Ok(commits))) => {
-            let commits = Arc::new(commits);
+    let read = state
+        .insights
+        .recent_commits_within(path, found.head.clone(), (start, end), HOVER_BUDGET)
+        .await;
+    match read {
+        Some(Ok(commits)) => {
             found.recent.insert((start, end), commits.clone());
             Ok(commits)
         }
-        Ok(Ok(Err(e))) => Err(format!("**Churn history** unavailable: {e}")),
-        _ => Err("**Churn history** · still reading history… hover again in a moment.".into()),
+        Some(Err(e)) => Err(format!("**Churn history** unavailable: {e}")),
+        None => Err("**Churn history** · still reading history… hover again in a moment.".into()),
     }
 }

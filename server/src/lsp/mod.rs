@@ -15,6 +15,7 @@ mod publish;
 pub mod render;
 pub mod server;
 pub mod settings;
+pub mod shift;
 pub mod state;
 pub mod transport;
 

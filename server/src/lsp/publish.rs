@@ -1,5 +1,5 @@
 //! Debounced publishing: after a document's regions change, the server sends
-//! `provenance/regionsChanged` and the diagnostics for unreviewed assistant
+//! `provenance/regionsChanged` (to clients that opted in) and the diagnostics for unreviewed assistant
 //! regions, at most once per `DEBOUNCE` per document. The same task makes
 //! journal writes durable on a short timer, retries journals that could
 //! not be opened and tells the user about them (`window/showMessage`).
@@ -41,10 +41,12 @@ async fn publish(state: &ServerState, uri: Uri) {
         return;
     };
     let version = regions.version;
-    state
-        .client
-        .send_notification::<RegionsChanged>(regions)
-        .await;
+    if state.wants_custom_notifications() {
+        state
+            .client
+            .send_notification::<RegionsChanged>(regions)
+            .await;
+    }
     state
         .client
         .publish_diagnostics(uri, diagnostics, Some(version))

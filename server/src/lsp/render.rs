@@ -29,6 +29,10 @@ pub fn ago(seconds: i64) -> String {
     format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
 }
 
+/// What the block line (`↻ 7 · 43% AI · risk 71`) says, for its tooltip
+/// and the hover.
+pub const SUMMARY_LEGEND: &str = "↻ commits that changed the block · share of its committed lines written by an AI assistant (completion or agent) · maintenance risk 0–100";
+
 /// The churn history of a block (or a line) under the cursor.
 pub fn churn_history(
     title: &str,
@@ -38,7 +42,9 @@ pub fn churn_history(
 ) -> String {
     let mut out = format!("**Churn history** · {title}\n\n");
     if commits.is_empty() {
-        out.push_str("Not committed yet.\n");
+        // Uncommitted code has no statistics to show, only this.
+        out.push_str("Not committed yet: history, AI share and risk come with its first commit.\n");
+        return out;
     }
     for c in commits {
         let short = &c.commit[..c.commit.len().min(7)];
@@ -52,44 +58,54 @@ pub fn churn_history(
             escape(&c.summary)
         ));
     }
-    if let Some(r) = report {
-        out.push('\n');
-        out.push_str(&format!(
-            "Rewritten {} in the last 90 days · {:.0}% of its lines churned within 14 days · {} author{} · {} days old\n\n",
-            times(r.rewrites_90d),
-            r.churn_14d * 100.0,
-            r.authors,
-            if r.authors == 1 { "" } else { "s" },
-            r.age_days
-        ));
-        out.push_str(&format!("AI share {:.0}%\n\n", r.ai_share * 100.0));
-        let mut factors: Vec<_> = r.risk.factors.iter().collect();
-        factors.sort_by(|a, b| (b.value * b.weight).total_cmp(&(a.value * a.weight)));
-        let top: Vec<String> = factors
-            .iter()
-            .filter(|f| f.value * f.weight > 0.0)
-            .take(3)
-            .map(|f| {
-                format!(
-                    "{} {:.2}×{:.0}",
-                    f.name.replace('_', " "),
-                    f.value,
-                    f.weight
-                )
-            })
-            .collect();
-        out.push_str(&format!(
-            "**Risk {} ({})**{}",
-            r.risk.score,
-            level_name(r),
-            if top.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", top.join(", "))
-            }
-        ));
+    let Some(r) = report else {
+        return out;
+    };
+    if r.commits == 0 {
+        return out;
     }
+    out.push('\n');
+    out.push_str(&format!(
+        "↻ {} commit{} changed it · rewritten {} in the last 90 days · {:.0}% of its lines churned within 14 days · {} author{} · {} old\n\n",
+        r.commits,
+        if r.commits == 1 { "" } else { "s" },
+        times(r.rewrites_90d),
+        r.churn_14d * 100.0,
+        r.authors,
+        if r.authors == 1 { "" } else { "s" },
+        days(r.age_days)
+    ));
+    out.push_str(&format!(
+        "AI-written (completion or agent): {:.0}% of its committed lines\n\n",
+        r.ai_share * 100.0
+    ));
+    let mut factors: Vec<_> = r.risk.factors.iter().collect();
+    factors.sort_by(|a, b| b.points().total_cmp(&a.points()));
+    let top: Vec<String> = factors
+        .iter()
+        .filter(|f| f.points() >= 0.5)
+        .take(3)
+        .map(|f| format!("{} +{:.0}", f.label(), f.points()))
+        .collect();
+    out.push_str(&format!(
+        "**Risk {} ({})**{}",
+        r.risk.score,
+        level_name(r),
+        if top.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", top.join(", "))
+        }
+    ));
     out
+}
+
+fn days(n: u32) -> String {
+    match n {
+        0 => "less than a day".into(),
+        1 => "1 day".into(),
+        n => format!("{n} days"),
+    }
 }
 
 fn level_name(report: &BlockReport) -> String {
@@ -120,6 +136,62 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report(commits: u32) -> BlockReport {
+        use crate::blocks::{assess, Block, RiskInputs};
+        BlockReport {
+            block: Block {
+                name: "total".into(),
+                kind: "function".into(),
+                start_line: 0,
+                end_line: 2,
+            },
+            commits,
+            rewrites_90d: 0,
+            churn_14d: 0.0,
+            ai_share: 0.0,
+            authors: 2,
+            age_days: 688,
+            risk: assess(&RiskInputs {
+                authors: 2,
+                ..Default::default()
+            }),
+            recent: Vec::new(),
+        }
+    }
+
+    fn commit() -> ShownCommit {
+        ShownCommit {
+            commit: "68c8a33aa".into(),
+            author: "Bo Other".into(),
+            time: 0,
+            summary: "Count unknown items as free".into(),
+            agent: None,
+            lines_added: 1,
+            lines_deleted: 1,
+        }
+    }
+
+    #[test]
+    fn uncommitted_code_says_so_instead_of_empty_statistics() {
+        let text = churn_history("`total`", Some(&report(0)), &[], 100);
+        assert!(text.contains("Not committed yet"), "{text}");
+        assert!(!text.contains("Rewritten never"), "{text}");
+        assert!(!text.contains("0 authors"), "{text}");
+        assert!(!text.contains("Risk"), "{text}");
+    }
+
+    #[test]
+    fn risk_factors_read_as_words_with_their_points() {
+        let text = churn_history("`total`", Some(&report(2)), &[commit()], 100);
+        assert!(text.contains("**Risk 4 (low)**: many authors +4"), "{text}");
+        assert!(
+            !text.contains("author_spread") && !text.contains("×"),
+            "{text}"
+        );
+        assert!(text.contains("↻ 2 commits changed it"), "{text}");
+        assert!(text.contains("688 days old"), "{text}");
+    }
 
     #[test]
     fn ago_reads_naturally() {

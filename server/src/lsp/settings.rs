@@ -1,6 +1,9 @@
-//! The `provenance` settings object, from `initializationOptions` and
-//! `workspace/didChangeConfiguration`. Every field is optional; a malformed
-//! value is reported and the defaults are kept (docs/configuration.md).
+//! The `provenance` settings object, from `initializationOptions`,
+//! `workspace/didChangeConfiguration` and `workspace/configuration`. Every
+//! field is optional. Each source is merged over what came before (a JSON
+//! merge patch): an empty or partial object changes nothing it does not name,
+//! and `null` puts a setting back to its default. A malformed value is
+//! reported and the previous settings are kept (docs/configuration.md).
 
 use std::path::PathBuf;
 
@@ -110,12 +113,70 @@ impl Settings {
     /// Reads settings from a value that is either the `provenance` object
     /// itself or an object holding it under `provenance`.
     pub fn from_value(value: &Value) -> Result<Settings, String> {
-        let inner = value.get("provenance").unwrap_or(value);
+        let inner = section(value);
         if inner.is_null() {
             return Ok(Settings::default());
         }
         serde_json::from_value(inner.clone())
             .map_err(|e| format!("invalid provenance settings: {e}"))
+    }
+}
+
+/// The `provenance` object of a value that is either that object or holds it
+/// under `provenance`.
+pub fn section(value: &Value) -> &Value {
+    value.get("provenance").unwrap_or(value)
+}
+
+/// The settings a client has given so far, as JSON, so that each new source
+/// is merged over the earlier ones instead of replacing them.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsSource {
+    merged: Value,
+}
+
+impl SettingsSource {
+    /// Merges `patch` (a `provenance` object, or one holding it) over what
+    /// was given so far and returns the settings that result; on a malformed
+    /// result nothing is kept and the error says why.
+    pub fn merge(&mut self, patch: &Value) -> Result<Settings, String> {
+        let mut merged = self.merged.clone();
+        merge_patch(&mut merged, section(patch));
+        let settings = Settings::from_value(&merged)?;
+        self.merged = merged;
+        Ok(settings)
+    }
+}
+
+/// RFC 7396 JSON merge patch: objects merge key by key, `null` removes a key,
+/// anything else replaces. A patch that is not an object (a client's `null`
+/// or `[]` for "nothing") changes nothing.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    let Value::Object(target) = target else {
+        return;
+    };
+    for (key, value) in patch {
+        match value {
+            Value::Null => {
+                target.remove(key);
+            }
+            Value::Object(_) => {
+                let slot = target.entry(key.clone()).or_insert(Value::Null);
+                if !slot.is_object() {
+                    *slot = Value::Object(Default::default());
+                }
+                merge_patch(slot, value);
+            }
+            other => {
+                target.insert(key.clone(), other.clone());
+            }
+        }
     }
 }
 
@@ -138,5 +199,31 @@ mod tests {
             Settings::default()
         );
         assert!(Settings::from_value(&json!({"diagnostics": {"severity": "loud"}})).is_err());
+    }
+
+    #[test]
+    fn each_source_changes_only_what_it_names() {
+        let mut source = SettingsSource::default();
+        let init = source
+            .merge(&json!({"hints": {"style": "inlay"}, "diagnostics": {"severity": "warning"}}))
+            .unwrap();
+        assert_eq!(init.hints.style, HintStyle::Inlay);
+        // eglot and coc send `settings: {}` right after start.
+        assert_eq!(source.merge(&json!({})).unwrap(), init);
+        assert_eq!(source.merge(&Value::Null).unwrap(), init);
+        assert_eq!(source.merge(&json!({"provenance": {}})).unwrap(), init);
+        let partial = source
+            .merge(&json!({"provenance": {"hints": {"enabled": false}}}))
+            .unwrap();
+        assert!(!partial.hints.enabled);
+        assert_eq!(partial.hints.style, HintStyle::Inlay);
+        assert_eq!(partial.diagnostics.severity, Severity::Warning);
+        // A malformed patch is refused whole and forgets nothing.
+        assert!(source
+            .merge(&json!({"diagnostics": {"severity": "loud"}}))
+            .is_err());
+        let reset = source.merge(&json!({"hints": {"style": null}})).unwrap();
+        assert_eq!(reset.hints.style, HintStyle::CodeLens);
+        assert_eq!(reset.diagnostics.severity, Severity::Warning);
     }
 }

@@ -20,12 +20,16 @@ use crate::provenance::Thresholds;
 use crate::text::PositionEncoding;
 
 use super::insight::Insights;
-use super::settings::Settings;
+use super::settings::{Settings, SettingsSource};
 
 pub struct ServerState {
     pub client: Client,
     encoding: OnceLock<PositionEncoding>,
     settings: RwLock<Settings>,
+    /// Every settings object the client sent, merged (settings.rs).
+    settings_source: Mutex<SettingsSource>,
+    /// The client asked for `provenance/*` notifications (docs/protocol.md).
+    custom_notifications: AtomicBool,
     tracker: Mutex<Tracker>,
     /// Documents whose regions changed since they were last published.
     dirty: Mutex<HashSet<Uri>>,
@@ -44,6 +48,8 @@ impl ServerState {
             client,
             encoding: OnceLock::new(),
             settings: RwLock::new(Settings::default()),
+            settings_source: Mutex::new(SettingsSource::default()),
+            custom_notifications: AtomicBool::new(false),
             tracker: Mutex::new(Tracker::new(Thresholds::default(), crate::clock::unix_ms)),
             dirty: Mutex::new(HashSet::new()),
             publish_wakeup: tokio::sync::Notify::new(),
@@ -107,13 +113,48 @@ impl ServerState {
             .clone()
     }
 
-    pub fn set_settings(&self, settings: Settings) {
+    /// The client answers `workspace/configuration`.
+    pub fn client_has_configuration(&self) -> bool {
+        self.capabilities
+            .get()
+            .and_then(|c| c.workspace.as_ref())
+            .and_then(|w| w.configuration)
+            .unwrap_or(false)
+    }
+
+    /// The client opted in to `provenance/regionsChanged` and any other
+    /// `provenance/*` notification; others would warn about them.
+    pub fn wants_custom_notifications(&self) -> bool {
+        self.custom_notifications.load(Ordering::Relaxed)
+    }
+
+    pub fn set_custom_notifications(&self, wanted: bool) {
+        self.custom_notifications.store(wanted, Ordering::Relaxed);
+    }
+
+    /// Merges a settings object from the client over the ones it sent before
+    /// and applies the result; a malformed object changes nothing.
+    pub fn merge_settings(&self, patch: &serde_json::Value) -> Result<(), String> {
+        let merged = self
+            .settings_source
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .merge(patch)?;
+        if merged != self.settings() {
+            self.set_settings(merged);
+        }
+        Ok(())
+    }
+
+    fn set_settings(&self, settings: Settings) {
         {
             let mut tracker = self.tracker();
             tracker.set_thresholds(settings.thresholds.clone());
             tracker.set_mark_window_ms(settings.marks.window_seconds * 1000);
             tracker.set_journal_override(settings.journal.path.clone());
         }
+        self.insights
+            .set_journal_override(settings.journal.path.clone());
         *self.settings.write().unwrap_or_else(|e| e.into_inner()) = settings;
     }
 

@@ -25,6 +25,8 @@ pub struct Client {
     backlog: VecDeque<Value>,
     next_id: i64,
     pub stderr: Arc<Mutex<String>>,
+    /// What `workspace/configuration` is answered with, per item.
+    configuration: Arc<Mutex<Value>>,
 }
 
 pub fn file_uri(path: &Path) -> String {
@@ -65,15 +67,19 @@ impl Client {
             });
         }
         let (tx, rx) = mpsc::channel();
+        let configuration = Arc::new(Mutex::new(Value::Null));
         {
             let stdin = stdin.clone();
+            let configuration = configuration.clone();
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stdout);
                 while let Some(message) = read_frame(&mut reader) {
                     // Answer server→client requests so the server never waits.
                     if message.get("id").is_some() && message.get("method").is_some() {
                         let result = if message["method"] == "workspace/configuration" {
-                            json!([null])
+                            let items = message["params"]["items"].as_array().map_or(1, Vec::len);
+                            let answer = configuration.lock().unwrap().clone();
+                            Value::Array(vec![answer; items])
                         } else {
                             Value::Null
                         };
@@ -94,7 +100,14 @@ impl Client {
             backlog: VecDeque::new(),
             next_id: 1,
             stderr,
+            configuration,
         }
+    }
+
+    /// From now on, answer `workspace/configuration` with `value` per item
+    /// (`null`, the default, says "nothing configured").
+    pub fn answer_configuration(&self, value: Value) {
+        *self.configuration.lock().unwrap() = value;
     }
 
     /// `initialize` + `initialized` for one workspace folder.
@@ -166,6 +179,14 @@ impl Client {
             Some(message) => message["params"].clone(),
             None => panic!("no {method} notification\nserver log:\n{}", self.log()),
         }
+    }
+
+    /// Every message received so far and not yet asked for, without waiting.
+    pub fn received(&mut self) -> Vec<Value> {
+        while let Ok(message) = self.incoming.try_recv() {
+            self.backlog.push_back(message);
+        }
+        self.backlog.iter().cloned().collect()
     }
 
     /// Drops every notification received so far.

@@ -56,7 +56,7 @@ function M.review(opts)
     if err then
       notify('marking reviewed failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
     else
-      notify(('%d region%s marked reviewed'):format(count or 0, count == 1 and '' or 's'))
+      notify(('%d region%s marked as reviewed'):format(count or 0, count == 1 and '' or 's'))
       -- The server also sends regionsChanged; asking keeps the paint right
       -- even if that notification is debounced away.
       paint.refresh(bufnr)
@@ -85,17 +85,21 @@ end
 ---@param block table an item of `provenance/blocks`
 ---@return string[]
 local function block_lines(block)
+  if block.commits == 0 then
+    -- Uncommitted code has no statistics, only this.
+    return { ('**%s**'):format(block.name or 'block'), '', 'Not committed yet.' }
+  end
   local lines = {
     ('**%s**'):format(block.name or 'block'),
     '',
-    ('%s commits · rewritten %s times in 90 days · %s churned within 14 days'):format(
+    ('↻ %s commits changed it · rewritten %s times in 90 days · %s churned within 14 days'):format(
       block.commits or '?',
       block.rewrites90d or '?',
       type(block.churn14d) == 'number' and percent(block.churn14d) or '?'
     ),
   }
   if type(block.aiShare) == 'number' then
-    lines[#lines + 1] = 'AI share ' .. percent(block.aiShare)
+    lines[#lines + 1] = 'AI-written (completion or agent): ' .. percent(block.aiShare) .. ' of its committed lines'
   end
   if block.authors then
     lines[#lines + 1] = ('%s author(s) · %s days old'):format(
@@ -238,7 +242,7 @@ end
 function M.create()
   api.nvim_create_user_command('ProvenanceReview', function(args)
     M.review({ first = args.line1, last = args.line2 })
-  end, { range = true, desc = 'Mark the AI regions on these lines reviewed' })
+  end, { range = true, desc = 'Mark as reviewed: the AI regions on these lines' })
   api.nvim_create_user_command('ProvenanceHistory', function()
     M.history()
   end, { desc = 'Show the churn history of the block under the cursor' })

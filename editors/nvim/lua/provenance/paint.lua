@@ -36,7 +36,8 @@ function M.define_highlights()
   local links = {
     ProvenanceAI = 'DiffAdd',
     ProvenanceAIReviewed = 'CursorLine',
-    ProvenanceAISign = 'Added',
+    -- Not `Added`: git's added-lines sign must not be mistaken for AI text.
+    ProvenanceAISign = 'DiagnosticHint',
     ProvenanceAIReviewedSign = 'Comment',
     ProvenanceAILabel = 'Comment',
     ProvenanceOther = 'Visual',

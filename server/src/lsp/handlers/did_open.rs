@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::now_ms;
 use crate::lsp::churn;
+use crate::lsp::insight::text_hash;
 use crate::lsp::state::{document_key, ServerState};
 
 pub fn handle(state: &Arc<ServerState>, params: DidOpenTextDocumentParams) {
@@ -13,9 +14,14 @@ pub fn handle(state: &Arc<ServerState>, params: DidOpenTextDocumentParams) {
         return;
     }
     let (key, path) = document_key(&doc.uri);
-    state
-        .tracker()
-        .open(&key, path.as_deref(), doc.version, &doc.text, now_ms());
+    let mut tracker = state.tracker();
+    tracker.open(&key, path.as_deref(), doc.version, &doc.text, now_ms());
+    if let Some(document) = tracker.document(&key) {
+        state
+            .insights
+            .opened(&key, text_hash(document.text.chunks()));
+    }
+    drop(tracker);
     state.opened(&doc.uri);
     state.mark_dirty(&doc.uri);
     if path.is_some() {

@@ -2,7 +2,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use crate::lsp::protocol::{MARK_REVIEWED, SHOW_HISTORY};
-use crate::lsp::settings::Settings;
+use crate::lsp::settings::section;
 use crate::lsp::state::ServerState;
 use crate::text::PositionEncoding;
 
@@ -20,10 +20,10 @@ pub fn handle(state: &ServerState, params: InitializeParams) -> Result<Initializ
             .unwrap_or(false),
     );
 
+    state.set_custom_notifications(wants_custom_notifications(&params));
     if let Some(options) = &params.initialization_options {
-        match Settings::from_value(options) {
-            Ok(settings) => state.set_settings(settings),
-            Err(e) => tracing::warn!("{e}; using defaults"),
+        if let Err(e) = state.merge_settings(options) {
+            tracing::warn!("{e}; using defaults");
         }
     }
 
@@ -72,6 +72,21 @@ pub fn handle(state: &ServerState, params: InitializeParams) -> Result<Initializ
         },
         ..Default::default()
     })
+}
+
+/// `provenance/*` notifications go only to clients that ask for them, with
+/// `customNotifications: true` in `initializationOptions` (at the top or in
+/// its `provenance` object) or in the `experimental` client capabilities:
+/// lsp-mode and others warn about every notification they do not know.
+fn wants_custom_notifications(params: &InitializeParams) -> bool {
+    let flag = |value: Option<&serde_json::Value>| {
+        value
+            .and_then(|v| v.get("customNotifications"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    };
+    let options = params.initialization_options.as_ref();
+    flag(options) || flag(options.map(section)) || flag(params.capabilities.experimental.as_ref())
 }
 
 /// utf-8 and utf-32 spare the client conversions, so they win when offered;

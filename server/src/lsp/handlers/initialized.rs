@@ -2,9 +2,11 @@ use tower_lsp_server::ls_types::*;
 
 use crate::lsp::state::ServerState;
 
-/// Asks the client to report file changes on disk, so agent and external
+/// Pulls the client's settings where it answers `workspace/configuration`,
+/// then asks the client to report file changes on disk, so agent and external
 /// writes to files that are not open are seen.
 pub async fn handle(state: &ServerState, _params: InitializedParams) {
+    super::did_change_configuration::pull_configuration(state).await;
     if !state.client_can_watch_files() {
         return;
     }

@@ -40,7 +40,8 @@ pub async fn handle(
                 label: InlayHintLabel::String(render::block_summary(report)),
                 kind: None,
                 text_edits: None,
-                tooltip: None,
+                // What `↻`, `% AI` and `risk` mean, where the line is shown.
+                tooltip: Some(InlayHintTooltip::String(render::SUMMARY_LEGEND.into())),
                 padding_left: Some(true),
                 padding_right: None,
                 data: None,
@@ -52,7 +53,7 @@ pub async fn handle(
 
 /// The end of each line in the negotiated encoding.
 fn line_ends(state: &ServerState, uri: &Uri) -> Vec<u32> {
-    let Some((_, _, rope)) = churn::document_text(state, uri) else {
+    let Some((_, _, rope, _)) = churn::document_text(state, uri) else {
         return Vec::new();
     };
     let encoding = state.encoding();

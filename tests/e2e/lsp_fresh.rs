@@ -1,0 +1,144 @@
+//! Hints that describe the text as it is now: after an edit, hover, lenses
+//! and inlay hints answer for the moved lines at once, before history is
+//! read again, and the client is asked to refresh when it has been (history
+//! is read again once edits pause, whether or not the client asks).
+
+use serde_json::{json, Value};
+
+use crate::support::git::Repo;
+use crate::support::lsp::{file_uri, Client};
+
+/// `parse` rewritten twice (the last time by Bo Other), `keep` never.
+fn repository() -> Repo {
+    let mut repo = Repo::new();
+    let text = |n: u32| format!("fn parse() -> u32 {{\n    {n}\n}}\n\nfn keep() {{\n}}\n");
+    repo.write("src/lib.rs", &text(1));
+    repo.commit("Add the parser");
+    repo.write("src/lib.rs", &text(2));
+    repo.commit("Parse two");
+    repo.write("src/lib.rs", &text(3));
+    repo.commit_as("Bo Other", "bo@example.com", "Parse three");
+    repo
+}
+
+const FRESH: &str = "fn fresh() {\n    0\n}\n\n";
+
+fn lens_lines(lenses: &Value) -> Vec<u64> {
+    lenses
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|lens| lens["range"]["start"]["line"].as_u64().unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn lenses(client: &mut Client, uri: &str) -> Value {
+    client.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri}}),
+    )
+}
+
+fn hover_text(client: &mut Client, uri: &str, line: u32, character: u32) -> String {
+    client.hover(uri, line, character)["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A server on the repository with `src/lib.rs` open and indexed.
+fn start(repo: &Repo, capabilities: Value) -> (Client, String) {
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize_with(&repo.path(), json!({}), capabilities);
+    let uri = file_uri(&repo.file("src/lib.rs"));
+    client.open(&uri, "rust", 1, &repo.read("src/lib.rs"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while lens_lines(&lenses(&mut client, &uri)) != [0, 4] {
+        assert!(std::time::Instant::now() < deadline, "{}", client.log());
+    }
+    (client, uri)
+}
+
+#[test]
+fn a_hover_after_lines_inserted_above_answers_for_the_block_now_under_it() {
+    let repo = repository();
+    let (mut client, uri) = start(&repo, json!({}));
+    client.change(&uri, 2, ((0, 0), (0, 0)), FRESH);
+    // `keep` is now lines 9–10, `parse` lines 5–7.
+    let keep = hover_text(&mut client, &uri, 9, 0);
+    assert!(keep.contains("`keep` (lines 9–10)"), "{keep}");
+    assert!(keep.contains("Add the parser"), "{keep}");
+    assert!(!keep.contains("Parse three"), "{keep}");
+    let parse = hover_text(&mut client, &uri, 5, 4);
+    assert!(parse.contains("`parse` (lines 5–7)"), "{parse}");
+    assert!(parse.contains("Parse three"), "{parse}");
+    // The lines just written have no history, whatever lines 1–3 at HEAD had.
+    let fresh = hover_text(&mut client, &uri, 1, 4);
+    assert!(fresh.contains("Not committed yet"), "{fresh}");
+    assert!(!fresh.contains("Parse"), "{fresh}");
+    assert!(!fresh.contains("Add the parser"), "{fresh}");
+}
+
+#[test]
+fn a_lens_moves_with_its_function_and_the_client_is_told_when_history_is_read_again() {
+    let repo = repository();
+    let capabilities = json!({"workspace": {"codeLens": {"refreshSupport": true}}});
+    let (mut client, uri) = start(&repo, capabilities);
+    // The refresh that follows indexing on open.
+    client
+        .wait_for(|m| m["method"] == "workspace/codeLens/refresh")
+        .unwrap_or_else(|| panic!("no codeLens refresh after open\n{}", client.log()));
+    client.drain();
+    client.change(&uri, 2, ((0, 0), (0, 0)), FRESH);
+    // At once: the known lenses, moved with their functions (on a loaded
+    // machine history may already have been read again, lenses for the new
+    // function included; before the change the lenses stayed at 0 and 4).
+    let at_once = lens_lines(&lenses(&mut client, &uri));
+    if at_once == [4, 8] {
+        // Then history is read for the new text and the client asked to
+        // refresh.
+        client
+            .wait_for(|m| m["method"] == "workspace/codeLens/refresh")
+            .unwrap_or_else(|| panic!("no codeLens refresh\n{}", client.log()));
+    } else {
+        assert_eq!(at_once, [0, 4, 8]);
+    }
+    let now = lenses(&mut client, &uri);
+    assert_eq!(lens_lines(&now), [0, 4, 8], "{now}");
+    assert!(now[0]["command"]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("↻ 0"));
+}
+
+#[test]
+fn lines_typed_inside_a_block_keep_its_history() {
+    let repo = repository();
+    let (mut client, uri) = start(&repo, json!({}));
+    // A new line inside `parse`, after `    3`.
+    client.change(&uri, 2, ((1, 5), (1, 5)), "\n    + 1");
+    let typed = hover_text(&mut client, &uri, 2, 4);
+    assert!(typed.contains("`parse` (lines 1–4)"), "{typed}");
+    assert!(typed.contains("Parse three"), "{typed}");
+    let keep = hover_text(&mut client, &uri, 5, 0);
+    assert!(keep.contains("`keep` (lines 6–7)"), "{keep}");
+}
+
+#[test]
+fn history_is_read_again_once_edits_pause_and_the_client_is_asked_to_refresh() {
+    let repo = repository();
+    let capabilities = json!({"workspace": {"codeLens": {"refreshSupport": true}}});
+    let (mut client, uri) = start(&repo, capabilities);
+    client
+        .wait_for(|m| m["method"] == "workspace/codeLens/refresh")
+        .unwrap_or_else(|| panic!("no codeLens refresh after open\n{}", client.log()));
+    client.drain();
+    client.change(&uri, 2, ((0, 0), (0, 0)), FRESH);
+    // No request in between: the server reads history again on its own.
+    client
+        .wait_for(|m| m["method"] == "workspace/codeLens/refresh")
+        .unwrap_or_else(|| panic!("no codeLens refresh after the edit\n{}", client.log()));
+    assert_eq!(lens_lines(&lenses(&mut client, &uri)), [0, 4, 8]);
+}
