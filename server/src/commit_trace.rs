@@ -17,7 +17,7 @@ use crate::attribution::{
     AgentTraceRecord, Contributor, Conversation, Tool, TraceFile, TraceRange, Vcs,
 };
 use crate::history::History;
-use crate::provenance::{DocumentState, Source};
+use crate::provenance::{DocumentState, Region, Source};
 
 /// One record per assistant: Agent Trace names the writer in `tool`.
 pub fn commit_traces(
@@ -81,7 +81,8 @@ fn added_lines(old: &str, new: &str) -> HashSet<u32> {
     added
 }
 
-/// The non-blank lines of assistant regions, with who wrote them.
+/// The non-blank lines of assistant regions still as the assistant wrote
+/// them (see [`line_as_written`]), with who wrote them.
 fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String>))> {
     let mut lines = Vec::new();
     for region in &state.regions {
@@ -97,14 +98,37 @@ fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String
         let first = state.text.char_to_line(region.start);
         let last = state.text.char_to_line(region.end - 1);
         for line in first..=last {
+            let start = state.text.line_to_char(line);
             let text = state.text.line(line).to_string();
             let text = text.trim_end_matches(['\r', '\n']);
-            if !text.trim().is_empty() {
+            let content = start..start + text.chars().count();
+            if !text.trim().is_empty() && line_as_written(region, content) {
                 lines.push((text.to_string(), who.clone()));
             }
         }
     }
     lines
+}
+
+/// Whether the part of the line `content` (its chars without the line
+/// ending, absolute offsets) that `region` covers is still exactly as the
+/// assistant inserted it: no text typed into the region later touches it.
+///
+/// The one place that decides a line. Today it reads the region's
+/// `rewritten` spans, so text typed or replaced in a line costs that line;
+/// a deletion alone (chars removed, nothing typed) leaves no span and the
+/// line still counts. Character-exact regions plug in here.
+pub(crate) fn line_as_written(region: &Region, content: Range<usize>) -> bool {
+    let from = content.start.max(region.start);
+    let to = content.end.min(region.end);
+    if from >= to {
+        return false;
+    }
+    let (from, to) = (from - region.start, to - region.start);
+    !region
+        .rewritten
+        .iter()
+        .any(|span| span.start < to && from < span.end)
 }
 
 fn record(
@@ -170,7 +194,51 @@ fn runs(lines: &[u32]) -> Vec<(u32, u32)> {
 
 #[cfg(test)]
 mod tests {
-    use super::runs;
+    use super::{assistant_lines, runs};
+    use crate::provenance::{Attribution, DocumentState, Region, Source};
+
+    /// `text` with one completion region over all of it, `rewritten` spans relative to its start.
+    fn completion(text: &str, rewritten: Vec<std::ops::Range<usize>>) -> DocumentState {
+        let mut state = DocumentState::new(text, 1);
+        let who = Attribution {
+            source: Source::Completion,
+            agent: Some("copilot".into()),
+            model: None,
+        };
+        let mut region = Region::new(1, 0..text.chars().count(), &who, 0);
+        region.rewritten = rewritten;
+        region.modified = !region.rewritten.is_empty();
+        state.regions.push(region);
+        state
+    }
+
+    fn written(state: &DocumentState) -> Vec<String> {
+        assistant_lines(state).into_iter().map(|(l, _)| l).collect()
+    }
+
+    #[test]
+    fn a_line_typed_into_is_no_longer_the_assistants() {
+        let text = "fn a() {\n    41 + 2\n}\n";
+        assert_eq!(
+            written(&completion(text, vec![])),
+            ["fn a() {", "    41 + 2", "}"]
+        );
+        // "41" replaced "40": the span lies in line 2 only.
+        assert_eq!(written(&completion(text, vec![13..14])), ["fn a() {", "}"]);
+        // A line break typed at the end of line 1 touches no line's text.
+        assert_eq!(
+            written(&completion(text, vec![8..9])),
+            ["fn a() {", "    41 + 2", "}"]
+        );
+    }
+
+    #[test]
+    fn a_line_the_region_only_ends_on_is_not_the_assistants() {
+        let mut state = completion("let x = 1;\nfoo();\n", vec![]);
+        // The region starts at the line break after `let x = 1;`.
+        state.regions[0].start = 10;
+        assert_eq!(written(&state), ["foo();"]);
+    }
 
     #[test]
     fn runs_join_consecutive_lines() {
