@@ -13,9 +13,7 @@ use imara_diff::intern::InternedInput;
 use imara_diff::sources::lines_with_terminator;
 use imara_diff::Algorithm;
 
-use crate::attribution::{
-    AgentTraceRecord, Contributor, Conversation, Tool, TraceFile, TraceRange, Vcs,
-};
+use crate::attribution::AgentTraceRecord;
 use crate::history::History;
 use crate::provenance::{DocumentState, Region, Source};
 
@@ -63,7 +61,9 @@ pub fn commit_traces(
     }
     found
         .into_iter()
-        .map(|((agent, model), files)| record(commit, &agent, model, files, now))
+        .map(|((agent, model), files)| {
+            AgentTraceRecord::assistant_lines(commit, &agent, model, &files, now)
+        })
         .collect()
 }
 
@@ -131,74 +131,13 @@ pub(crate) fn line_as_written(region: &Region, content: Range<usize>) -> bool {
         .any(|span| span.start < to && from < span.end)
 }
 
-fn record(
-    commit: &str,
-    agent: &str,
-    model: Option<String>,
-    files: BTreeMap<String, Vec<u32>>,
-    now: std::time::SystemTime,
-) -> AgentTraceRecord {
-    let files = files
-        .into_iter()
-        .map(|(path, lines)| TraceFile {
-            path,
-            conversations: vec![Conversation {
-                url: None,
-                contributor: Some(Contributor {
-                    kind: "ai".into(),
-                    model_id: model.clone(),
-                }),
-                ranges: runs(&lines)
-                    .into_iter()
-                    .map(|(start_line, end_line)| TraceRange {
-                        start_line,
-                        end_line,
-                        content_hash: None,
-                        contributor: None,
-                    })
-                    .collect(),
-                related: None,
-            }],
-        })
-        .collect();
-    AgentTraceRecord {
-        version: "0.1.0".into(),
-        id: uuid::Uuid::new_v4().to_string(),
-        timestamp: humantime::format_rfc3339_seconds(now).to_string(),
-        vcs: Some(Vcs {
-            kind: "git".into(),
-            revision: commit.to_string(),
-        }),
-        tool: Some(Tool {
-            name: agent.to_string(),
-            version: None,
-        }),
-        files,
-        metadata: Some(
-            serde_json::json!({"dev.provenance-ls": {"writer": concat!("provenance-ls ", env!("CARGO_PKG_VERSION"))}}),
-        ),
-    }
-}
-
-/// Sorted line numbers → inclusive runs.
-fn runs(lines: &[u32]) -> Vec<(u32, u32)> {
-    let mut out: Vec<(u32, u32)> = Vec::new();
-    for &line in lines {
-        match out.last_mut() {
-            Some((_, end)) if *end + 1 == line => *end = line,
-            _ => out.push((line, line)),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{assistant_lines, runs};
+    use super::assistant_lines;
     use crate::provenance::{Attribution, DocumentState, Region, Source};
 
-    /// `text` with one completion region over all of it, `rewritten` spans relative to its start.
-    fn completion(text: &str, rewritten: Vec<std::ops::Range<usize>>) -> DocumentState {
+    /// `text` with one completion region over all of it, `rewritten` relative to its start.
+    fn completion(text: &str, rewritten: Option<std::ops::Range<usize>>) -> DocumentState {
         let mut state = DocumentState::new(text, 1);
         let who = Attribution {
             source: Source::Completion,
@@ -206,7 +145,7 @@ mod tests {
             model: None,
         };
         let mut region = Region::new(1, 0..text.chars().count(), &who, 0);
-        region.rewritten = rewritten;
+        region.rewritten = rewritten.into_iter().collect();
         region.modified = !region.rewritten.is_empty();
         state.regions.push(region);
         state
@@ -220,29 +159,23 @@ mod tests {
     fn a_line_typed_into_is_no_longer_the_assistants() {
         let text = "fn a() {\n    41 + 2\n}\n";
         assert_eq!(
-            written(&completion(text, vec![])),
+            written(&completion(text, None)),
             ["fn a() {", "    41 + 2", "}"]
         );
         // "41" replaced "40": the span lies in line 2 only.
-        assert_eq!(written(&completion(text, vec![13..14])), ["fn a() {", "}"]);
+        assert_eq!(written(&completion(text, Some(13..14))), ["fn a() {", "}"]);
         // A line break typed at the end of line 1 touches no line's text.
         assert_eq!(
-            written(&completion(text, vec![8..9])),
+            written(&completion(text, Some(8..9))),
             ["fn a() {", "    41 + 2", "}"]
         );
     }
 
     #[test]
     fn a_line_the_region_only_ends_on_is_not_the_assistants() {
-        let mut state = completion("let x = 1;\nfoo();\n", vec![]);
+        let mut state = completion("let x = 1;\nfoo();\n", None);
         // The region starts at the line break after `let x = 1;`.
         state.regions[0].start = 10;
         assert_eq!(written(&state), ["foo();"]);
-    }
-
-    #[test]
-    fn runs_join_consecutive_lines() {
-        assert_eq!(runs(&[1, 2, 3, 5, 7, 8]), vec![(1, 3), (5, 5), (7, 8)]);
-        assert_eq!(runs(&[]), vec![]);
     }
 }

@@ -13,3 +13,4 @@ mod lsp_persistence;
 mod lsp_regions;
 mod mark;
 mod report;
+mod rewrites;

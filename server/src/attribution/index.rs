@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 
 use gix::ObjectId;
 
-use super::agent_trace::{content_hash, parse_records, AgentTraceRecord, LineAuthor};
+use super::agent_trace::{parse_records, AgentTraceRecord, LineAuthor};
 use super::git_ai::{parse_note, GitAiNote};
+use super::matching::{find_again, RecordedContent};
 use super::notes::{self, NotesReader, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
 use super::{commit_assistant, message_says_reviewed, Assistant};
 
@@ -29,6 +30,31 @@ pub struct AttributionIndex {
 struct PooledRecord {
     note_commit: Option<ObjectId>,
     record: AgentTraceRecord,
+    /// provenance-ls's per-line hashes of the record's ranges, by (path, start line).
+    line_hashes: HashMap<(String, u32), Vec<u64>>,
+}
+
+impl PooledRecord {
+    fn new(note_commit: Option<ObjectId>, record: AgentTraceRecord) -> PooledRecord {
+        PooledRecord {
+            note_commit,
+            line_hashes: record.line_hashes(),
+            record,
+        }
+    }
+}
+
+/// An assistant line a commit adds that records kept for other commits hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DerivedLine {
+    pub path: String,
+    /// 1-based, in the commit's version of the file.
+    pub line: u32,
+    pub assistant: Assistant,
+    /// The commit whose provenance note holds the record (`None`: a trace file).
+    pub from_commit: Option<String>,
+    /// The record's `id`.
+    pub from_record: String,
 }
 
 struct Inner {
@@ -168,10 +194,11 @@ impl Inner {
             match notes::all_notes(&self.repo, PROVENANCE_NOTES_REF) {
                 Ok(all) => {
                     for (commit, text) in all {
-                        pool.extend(parse_records(&text).into_iter().map(|record| PooledRecord {
-                            note_commit: Some(commit),
-                            record,
-                        }));
+                        pool.extend(
+                            parse_records(&text)
+                                .into_iter()
+                                .map(|record| PooledRecord::new(Some(commit), record)),
+                        );
                     }
                 }
                 Err(error) => tracing::debug!(%error, "cannot read provenance notes"),
@@ -192,10 +219,7 @@ impl Inner {
             for text in texts {
                 for record in parse_records(&text) {
                     if seen.insert(record.id.clone()) {
-                        pool.push(PooledRecord {
-                            note_commit: None,
-                            record,
-                        });
+                        pool.push(PooledRecord::new(None, record));
                     }
                 }
             }
@@ -261,50 +285,170 @@ impl Inner {
         }
         // 4. ranges recorded elsewhere whose content is in this file: the commit was amended or rebased.
         if verdicts.iter().any(Option::is_none) {
-            let hashed: Vec<(&AgentTraceRecord, usize, &str, Option<LineAuthor>)> = pool
-                .iter()
-                .filter(|p| p.note_commit != Some(id))
-                .flat_map(|p| {
-                    let record = &p.record;
-                    record
-                        .files
-                        .iter()
-                        .filter(|f| f.path == path)
-                        .flat_map(|f| &f.conversations)
-                        .flat_map(move |c| c.ranges.iter().map(move |r| (record, c, r)))
-                })
-                .filter_map(|(record, conversation, range)| {
-                    let hash = range.content_hash.as_deref()?;
-                    let len = range.end_line.checked_sub(range.start_line)? as usize + 1;
-                    Some((record, len, hash, record.author_of(conversation, range)))
-                })
-                .collect();
-            let mut by_len: HashMap<usize, Vec<(&str, Option<LineAuthor>)>> = HashMap::new();
-            for (_, len, hash, author) in hashed {
-                by_len.entry(len).or_default().push((hash, author));
-            }
-            for (len, wanted) in by_len {
-                if len == 0 || len > lines.len() {
-                    continue;
-                }
-                for start in 0..=lines.len() - len {
-                    let window = &lines[start..start + len];
-                    if window.iter().all(|l| l.trim().is_empty()) {
-                        continue;
-                    }
-                    let hash = content_hash(window.iter().copied());
-                    if let Some((_, Some(author))) = wanted.iter().find(|(h, _)| *h == hash) {
-                        for verdict in &mut verdicts[start..start + len] {
-                            if verdict.is_none() {
-                                *verdict = Some(author.clone());
-                            }
-                        }
-                    }
+            let found = self.found_elsewhere(id, path, &lines);
+            for (verdict, found) in verdicts.iter_mut().zip(found) {
+                if verdict.is_none() {
+                    *verdict = found.map(|(author, _)| author);
                 }
             }
         }
         verdicts
     }
+}
+
+impl Inner {
+    /// For each line of `lines` (the file `path` in commit `id`): who wrote it
+    /// according to a range recorded for another commit (or in a trace file)
+    /// that is found again here by content (`matching`), and the index of that
+    /// record in the pool.
+    fn found_elsewhere(
+        &mut self,
+        id: ObjectId,
+        path: &str,
+        lines: &[&str],
+    ) -> Vec<Option<(LineAuthor, usize)>> {
+        let pool = self.pool();
+        let mut recorded = Vec::new();
+        let mut whose = Vec::new();
+        for (at, pooled) in pool.iter().enumerate() {
+            if pooled.note_commit == Some(id) {
+                continue;
+            }
+            let record = &pooled.record;
+            for file in record.files.iter().filter(|f| f.path == path) {
+                for conversation in &file.conversations {
+                    for range in &conversation.ranges {
+                        let Some(author) = record.author_of(conversation, range) else {
+                            continue;
+                        };
+                        let Some(len) = range.end_line.checked_sub(range.start_line) else {
+                            continue;
+                        };
+                        let len = len as usize + 1;
+                        let per_line = pooled
+                            .line_hashes
+                            .get(&(path.to_string(), range.start_line))
+                            .filter(|hashes| hashes.len() == len);
+                        let content = match (per_line, range.content_hash.as_deref()) {
+                            (Some(hashes), _) => RecordedContent::Lines(hashes),
+                            (None, Some(hash)) => RecordedContent::Whole { hash, len },
+                            (None, None) => continue,
+                        };
+                        recorded.push(content);
+                        whose.push((author, at));
+                    }
+                }
+            }
+        }
+        find_again(&recorded, lines)
+            .into_iter()
+            .map(|found| found.map(|i| whose[i].clone()))
+            .collect()
+    }
+
+    /// The paths any pooled record names.
+    fn recorded_paths(&mut self) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .pool()
+            .iter()
+            .flat_map(|p| p.record.files.iter().map(|f| f.path.clone()))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    fn has_own_note(&mut self, id: ObjectId) -> bool {
+        self.pool().iter().any(|p| p.note_commit == Some(id))
+    }
+
+    fn derived_lines(&mut self, id: ObjectId) -> Vec<DerivedLine> {
+        let Some(entry) = self.commit_entry(id) else {
+            return Vec::new();
+        };
+        if entry.parents.len() > 1 || self.has_own_note(id) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for path in self.recorded_paths() {
+            let Ok(Some(bytes)) = notes::file_at(&self.repo, id, &path) else {
+                continue;
+            };
+            let before = match entry.parents.first() {
+                Some(parent) => notes::file_at(&self.repo, *parent, &path).ok().flatten(),
+                None => None,
+            };
+            if before.as_deref() == Some(bytes.as_slice()) {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let before = before
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            let added = added_lines(&before, &text);
+            let lines: Vec<&str> = text.lines().collect();
+            let found = self.found_elsewhere(id, &path, &lines);
+            let pool = self.pool();
+            for (at, found) in found.into_iter().enumerate() {
+                if let (true, Some((LineAuthor::Assistant(assistant), source))) =
+                    (added.contains(&(at as u32)), found)
+                {
+                    let source = &pool[source];
+                    // Trace files live in the tree; only notes on other commits can be lost.
+                    if source.note_commit.is_none() {
+                        continue;
+                    }
+                    out.push(DerivedLine {
+                        path: path.clone(),
+                        line: at as u32 + 1,
+                        assistant,
+                        from_commit: source.note_commit.map(|c| c.to_string()),
+                        from_record: source.record.id.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+impl AttributionIndex {
+    /// The assistant lines `commit` adds (a line diff against its first
+    /// parent) that are found again by content in records kept for other
+    /// commits: what a note for a commit made by an amend, rebase or squash
+    /// the server did not see should say. Empty for a commit with a
+    /// provenance note of its own and for merges.
+    pub fn derived_lines(&self, commit: &str) -> Vec<DerivedLine> {
+        let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
+            return Vec::new();
+        };
+        match inner.commit_id(commit) {
+            Some(id) => inner.derived_lines(id),
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether any provenance note or trace record exists at all.
+    pub fn has_records(&self) -> bool {
+        let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
+            return false;
+        };
+        !inner.pool().is_empty()
+    }
+}
+
+/// 0-based lines of `new` that a line diff from `old` adds.
+fn added_lines(old: &str, new: &str) -> std::collections::HashSet<u32> {
+    use imara_diff::intern::InternedInput;
+    use imara_diff::sources::lines_with_terminator;
+    let input = InternedInput::new(lines_with_terminator(old), lines_with_terminator(new));
+    let mut added = std::collections::HashSet::new();
+    imara_diff::diff(
+        imara_diff::Algorithm::Histogram,
+        &input,
+        |_: std::ops::Range<u32>, after: std::ops::Range<u32>| added.extend(after),
+    );
+    added
 }
 
 /// Marks the lines a record attributes in `path`, where nothing said otherwise yet.

@@ -30,7 +30,9 @@ pub mod agent_trace;
 mod assistants;
 pub mod git_ai;
 mod index;
+mod matching;
 mod notes;
+mod reanchor;
 mod trailers;
 
 pub use agent_trace::{
@@ -39,8 +41,9 @@ pub use agent_trace::{
 pub use assistants::{
     commit_assistant, identity_assistant, is_bot, message_says_reviewed, Assistant,
 };
-pub use index::{AttributionIndex, AGENT_TRACE_FILE};
+pub use index::{AttributionIndex, DerivedLine, AGENT_TRACE_FILE};
 pub use notes::{write_provenance_note, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
+pub use reanchor::{reanchor, Reanchored};
 
 /// What can go wrong reading or writing attribution.
 #[derive(Debug, thiserror::Error)]
