@@ -155,15 +155,42 @@ pub fn content_hash<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
     hex
 }
 
-/// The `content_hash` of `lines` by `algorithm` (the part before `:`), as
-/// [`content_hash`] writes it; `None` for an algorithm this reader lacks.
+/// The `content_hash` of `lines` by `algorithm` (the part before `:`):
+/// `sha256` as [`content_hash`] writes it, `murmur3` as the Agent Trace
+/// README's examples spell it (`murmur3:9f2e8a1b`: MurmurHash3 x86 32-bit,
+/// seed 0, 8 lowercase hex) over the same text — the lines without their
+/// endings, joined by `\n`. `None` for an algorithm this reader lacks.
 pub fn content_hash_with<'a>(
     algorithm: &str,
     lines: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
     match algorithm {
         "sha256" => Some(content_hash(lines)),
+        "murmur3" => {
+            let mut text = Vec::new();
+            for (i, line) in lines.into_iter().enumerate() {
+                if i > 0 {
+                    text.push(b'\n');
+                }
+                text.extend_from_slice(line.trim_end_matches(['\r', '\n']).as_bytes());
+            }
+            let hash = murmur3::murmur3_32(&mut text.as_slice(), 0).ok()?;
+            Some(format!("murmur3:{hash:08x}"))
+        }
         _ => None,
+    }
+}
+
+/// A recorded `content_hash` in the form [`content_hash_with`] writes:
+/// lowercase hex, a murmur3 value padded to 8 digits.
+pub fn normalize_content_hash(recorded: &str) -> String {
+    let lower = recorded.trim().to_ascii_lowercase();
+    match lower
+        .strip_prefix("murmur3:")
+        .map(|hex| u32::from_str_radix(hex, 16))
+    {
+        Some(Ok(value)) => format!("murmur3:{value:08x}"),
+        _ => lower,
     }
 }
 
@@ -390,6 +417,29 @@ mod tests {
             record.author_of(conversation, &conversation.ranges[1]),
             Some(LineAuthor::Human)
         );
+    }
+
+    #[test]
+    fn murmur3_hashes_as_the_reference_vectors_say() {
+        // MurmurHash3 x86_32, seed 0: "" → 0, "hello" → 0x248bfa47, "hello, world" → 0x149bbb7f.
+        assert_eq!(
+            content_hash_with("murmur3", [""]).unwrap(),
+            "murmur3:00000000"
+        );
+        assert_eq!(
+            content_hash_with("murmur3", ["hello"]).unwrap(),
+            "murmur3:248bfa47"
+        );
+        assert_eq!(
+            content_hash_with("murmur3", ["hello,", "world"]),
+            content_hash_with("murmur3", ["hello,\r\n", "world"])
+        );
+        assert_eq!(content_hash_with("md5", ["x"]), None);
+        assert_eq!(
+            normalize_content_hash("MURMUR3:248BFA47"),
+            "murmur3:248bfa47"
+        );
+        assert_eq!(normalize_content_hash("murmur3:bfa47"), "murmur3:000bfa47");
     }
 
     #[test]

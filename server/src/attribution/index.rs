@@ -44,6 +44,29 @@ impl PooledRecord {
     }
 }
 
+/// What is known of who wrote a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineOrigin {
+    Assistant(Assistant),
+    /// A line-level source names a person: a git-ai `h_` key with its
+    /// `humans` record, an Agent Trace range whose contributor is `human`.
+    Human,
+    /// Nothing says: no line-level source covers the line and the commit
+    /// carries no assistant's marks (git-ai's "untracked", counted apart).
+    Untracked,
+}
+
+impl LineOrigin {
+    /// `ai`, `human` or `untracked`, as `blame --json` writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LineOrigin::Assistant(_) => "ai",
+            LineOrigin::Human => "human",
+            LineOrigin::Untracked => "untracked",
+        }
+    }
+}
+
 /// An assistant line a commit adds that records kept for other commits hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DerivedLine {
@@ -60,6 +83,8 @@ pub struct DerivedLine {
 struct Inner {
     repo: gix::Repository,
     git_ai: Option<NotesReader>,
+    /// Every git-ai prompt record by key, from the newest commit holding it; read on first need.
+    foreign_prompts: Option<HashMap<String, Assistant>>,
     pool: Option<Vec<PooledRecord>>,
     commits: HashMap<ObjectId, CommitEntry>,
     files: HashMap<(ObjectId, String), Arc<Vec<Option<LineAuthor>>>>,
@@ -86,6 +111,7 @@ impl AttributionIndex {
                 inner: Some(Mutex::new(Inner {
                     repo,
                     git_ai: None,
+                    foreign_prompts: None,
                     pool: None,
                     commits: HashMap::new(),
                     files: HashMap::new(),
@@ -105,14 +131,33 @@ impl AttributionIndex {
 
     /// `line` is 1-based in the file as of `commit`.
     pub fn line_assistant(&self, commit: &str, path: &str, line: u32) -> Option<Assistant> {
-        let mut inner = self.inner.as_ref()?.lock().ok()?;
-        let id = inner.commit_id(commit)?;
+        match self.line_origin(commit, path, line) {
+            LineOrigin::Assistant(assistant) => Some(assistant),
+            LineOrigin::Human | LineOrigin::Untracked => None,
+        }
+    }
+
+    /// Who wrote `line` (1-based, in the file as of `commit`): an assistant,
+    /// a person a line-level source names, or nobody says (untracked).
+    pub fn line_origin(&self, commit: &str, path: &str, line: u32) -> LineOrigin {
+        let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
+            return LineOrigin::Untracked;
+        };
+        let Some(id) = inner.commit_id(commit) else {
+            return LineOrigin::Untracked;
+        };
         let verdicts = inner.file_verdicts(id, path);
-        match verdicts.get(line.checked_sub(1)? as usize) {
-            Some(Some(LineAuthor::Assistant(assistant))) => Some(assistant.clone()),
-            Some(Some(LineAuthor::Human)) => None,
+        let verdict = line
+            .checked_sub(1)
+            .and_then(|at| verdicts.get(at as usize).cloned().flatten());
+        match verdict {
+            Some(LineAuthor::Assistant(assistant)) => LineOrigin::Assistant(assistant),
+            Some(LineAuthor::Human) => LineOrigin::Human,
             // Unlisted lines take the commit's own marks, not what its notes say of other lines.
-            _ => inner.commit_entry(id)?.marked_assistant,
+            None => match inner.commit_entry(id).and_then(|e| e.marked_assistant) {
+                Some(assistant) => LineOrigin::Assistant(assistant),
+                None => LineOrigin::Untracked,
+            },
         }
     }
 
@@ -178,6 +223,35 @@ impl Inner {
         Some(entry)
     }
 
+    /// A prompt record (bare git-ai key) kept in another commit's note, as
+    /// git-ai looks it up: the newest commit whose note holds the key's record.
+    fn foreign_prompt(&mut self, key: &str) -> Option<Assistant> {
+        if self.foreign_prompts.is_none() {
+            let mut newest: HashMap<String, (i64, Assistant)> = HashMap::new();
+            match notes::all_notes(&self.repo, GIT_AI_NOTES_REF) {
+                Ok(all) => {
+                    for (commit, text) in all {
+                        let Some(note) = parse_note(&text) else {
+                            continue;
+                        };
+                        let time = notes::commit_time(&self.repo, commit).unwrap_or(i64::MIN);
+                        for (key, assistant) in note.prompts {
+                            match newest.get(&key) {
+                                Some((held, _)) if *held >= time => {}
+                                _ => {
+                                    newest.insert(key, (time, assistant));
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(error) => tracing::debug!(%error, "cannot read git-ai notes"),
+            }
+            self.foreign_prompts = Some(newest.into_iter().map(|(k, (_, a))| (k, a)).collect());
+        }
+        self.foreign_prompts.as_ref()?.get(key).cloned()
+    }
+
     fn git_ai_note(&mut self, id: ObjectId) -> Option<GitAiNote> {
         if self.git_ai.is_none() {
             self.git_ai = Some(NotesReader::new(&self.repo, GIT_AI_NOTES_REF).ok()?);
@@ -215,12 +289,23 @@ impl Inner {
                     texts.push(text);
                 }
             }
-            let mut seen = std::collections::HashSet::new();
+            // The same record in both copies is read once. A record that
+            // repeats an earlier `id` with other content is read too (the
+            // spec says ids are unique; dropping either would lose lines) and
+            // logged: its writer is at fault.
+            let mut seen: HashMap<String, AgentTraceRecord> = HashMap::new();
             for text in texts {
                 for record in parse_records(&text) {
-                    if seen.insert(record.id.clone()) {
-                        pool.push(PooledRecord::new(None, record));
+                    match seen.get(&record.id) {
+                        Some(earlier) if *earlier == record => continue,
+                        Some(_) => tracing::warn!(
+                            id = %record.id,
+                            "an Agent Trace record repeats an earlier id with other content; both are read"
+                        ),
+                        None => {}
                     }
+                    seen.insert(record.id.clone(), record.clone());
+                    pool.push(PooledRecord::new(None, record));
                 }
             }
             self.pool = Some(pool);
@@ -264,18 +349,24 @@ impl Inner {
             .collect();
 
         // 1. provenance-ls's notes on this commit.
-        let pool = self.pool();
-        for pooled in pool.iter().filter(|p| p.note_commit == Some(id)) {
+        for pooled in self.pool().iter().filter(|p| p.note_commit == Some(id)) {
             apply_record(&pooled.record, path, &mut verdicts);
         }
-        // 2. git-ai's note on this commit.
+        // 2. git-ai's note on this commit, read as git-ai reads it.
         if let Some(note) = &entry.git_ai {
+            let foreign: HashMap<&str, Assistant> = note
+                .missing_prompts(path)
+                .into_iter()
+                .filter_map(|key| Some((key, self.foreign_prompt(key)?)))
+                .collect();
             for (i, verdict) in verdicts.iter_mut().enumerate() {
                 if verdict.is_none() {
-                    *verdict = note.line_author(path, i as u32 + 1).cloned();
+                    *verdict =
+                        note.line_author(path, i as u32 + 1, |key| foreign.get(key).cloned());
                 }
             }
         }
+        let pool = self.pool();
         // 3. trace records made on this commit or its parent.
         for pooled in pool.iter().filter(|p| p.note_commit.is_none()) {
             let revision = pooled.record.vcs.as_ref().map(|v| v.revision.as_str());

@@ -19,7 +19,7 @@ use std::ops::Range;
 use imara_diff::intern::{InternedInput, Interner};
 use imara_diff::Algorithm;
 
-use super::agent_trace::content_hash_with;
+use super::agent_trace::{content_hash_with, normalize_content_hash};
 
 /// Fewer non-blank characters than this never make an anchor: `}` / `end`
 /// lines or a lone `x += 1;` are everywhere.
@@ -61,7 +61,7 @@ pub fn find_again(recorded: &[RecordedContent<'_>], lines: &[&str]) -> Vec<Optio
         }
     };
     let file = FileLines::new(lines);
-    let mut whole: BTreeMap<usize, Vec<(usize, &str)>> = BTreeMap::new();
+    let mut whole: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
     for (index, content) in recorded.iter().enumerate() {
         match *content {
             RecordedContent::Lines(hashes) => {
@@ -69,9 +69,10 @@ pub fn find_again(recorded: &[RecordedContent<'_>], lines: &[&str]) -> Vec<Optio
                     claim(line, index);
                 }
             }
-            RecordedContent::Whole { hash, len } => {
-                whole.entry(len).or_default().push((index, hash))
-            }
+            RecordedContent::Whole { hash, len } => whole
+                .entry(len)
+                .or_default()
+                .push((index, normalize_content_hash(hash))),
         }
     }
     for (len, wanted) in whole {
@@ -93,7 +94,7 @@ pub fn find_again(recorded: &[RecordedContent<'_>], lines: &[&str]) -> Vec<Optio
                         .entry(algorithm)
                         .or_insert_with(|| content_hash_with(algorithm, window.iter().copied()))
                         .as_deref()
-                        == Some(*hash)
+                        == Some(hash.as_str())
                 })
                 .map(|(index, _)| *index)
                 .min();

@@ -65,6 +65,11 @@ pub fn commit_facts(repo: &gix::Repository, id: ObjectId) -> Result<CommitFacts,
     })
 }
 
+/// When `id` was committed (seconds since the epoch).
+pub fn commit_time(repo: &gix::Repository, id: ObjectId) -> Option<i64> {
+    Some(repo.find_commit(id).ok()?.time().ok()?.seconds)
+}
+
 /// The raw bytes of `path` in `commit`'s tree, as stored (no filters); `None` when absent.
 pub fn file_at(
     repo: &gix::Repository,
