@@ -328,6 +328,7 @@ fn scene_len(scene: &Scene) -> usize {
 fn check(name: &str, mode: Mode) {
     let case = case(name);
     let mut scene = committed_completion();
+    let original = scene.repo.git(&["rev-parse", "HEAD"]).trim().to_string();
     assert_eq!(ai_lines(&scene), WRITTEN, "{name}: before the rewrite");
     if mode == Mode::Stopped {
         scene.client.take().unwrap().shutdown();
@@ -353,17 +354,31 @@ fn check(name: &str, mode: Mode) {
     wait_until_checked(&scene.read_in, &client);
     client.shutdown();
     let home = scene.repo.home();
-    git_ok(
-        &scene.read_in,
-        &home,
-        &["notes", "--ref=provenance", "prune"],
-    );
+    // Collect the commits the rewrite left behind, then their notes.
     git_ok(
         &scene.read_in,
         &home,
         &["reflog", "expire", "--expire=now", "--all"],
     );
     git_ok(&scene.read_in, &home, &["gc", "-q", "--prune=now"]);
+    git_ok(
+        &scene.read_in,
+        &home,
+        &["notes", "--ref=provenance", "prune"],
+    );
+    let original_gone = !git_in(&scene.read_in, &home, &["cat-file", "-e", &original])
+        .status
+        .success();
+    let notes = git_ok(
+        &scene.read_in,
+        &home,
+        &["notes", "--ref=provenance", "list"],
+    );
+    assert_eq!(
+        notes.contains(&original),
+        !original_gone,
+        "{name}, {mode:?}: the original commit's note is pruned exactly when the commit is gone"
+    );
     assert_eq!(
         ai_lines(&scene),
         case.ai,
