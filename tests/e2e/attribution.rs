@@ -535,3 +535,80 @@ fn murmur3_content_hashes_follow_an_amend() {
         "...."
     );
 }
+
+/// Re-anchoring walks only the commits since the tip it checked last, gives
+/// a commit made by an unseen amend a note of its own, and stops at its limit.
+#[test]
+fn reanchoring_is_bounded_by_the_last_checked_tip() {
+    use provenance_ls::attribution::reanchor;
+    let now = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+    let mut repo = Repo::new();
+    repo.write("src/lib.rs", &numbered(1..=4));
+    repo.commit("Base");
+    repo.write(
+        "src/lib.rs",
+        &format!("{}fn generated() {{\n    42\n}}\n", numbered(1..=4)),
+    );
+    let original = repo.commit("Add generated");
+    write_provenance_note(&repo.path(), &original, &record("src/lib.rs", 5, 7)).unwrap();
+    let first = reanchor(&repo.path(), "HEAD", None, 100, now).unwrap();
+    assert_eq!((first.walked, first.noted.len()), (2, 0), "{first:?}");
+
+    git(
+        &repo,
+        &["commit", "-q", "--amend", "-m", "Add generated code"],
+    );
+    let amended = git(&repo, &["rev-parse", "HEAD"]);
+    // The amended commit's parent was checked already: only it is walked.
+    let second = reanchor(&repo.path(), "HEAD", Some(&first.tip), 100, now).unwrap();
+    assert_eq!(second.walked, 1, "{second:?}");
+    assert_eq!(second.noted, [(amended.clone(), 1)]);
+    let note = git(&repo, &["notes", "--ref=provenance", "show", &amended]);
+    let derived: serde_json::Value = serde_json::from_str(&note).unwrap();
+    assert_eq!(derived["tool"]["name"], "claude-code");
+    let range = &derived["files"][0]["conversations"][0]["ranges"][0];
+    assert_eq!(
+        (&range["start_line"], &range["end_line"]),
+        (&5.into(), &7.into())
+    );
+    assert_eq!(
+        derived["metadata"]["dev.provenance-ls"]["derived_from"][0]["commit"],
+        original
+    );
+    // Checked already: nothing to do.
+    let again = reanchor(&repo.path(), "HEAD", Some(&second.tip), 100, now).unwrap();
+    assert_eq!((again.walked, again.noted.len()), (0, 0));
+    // Three more commits with the limit at two: the newest two, and it says so.
+    for n in 0..3 {
+        repo.write("NOTES.md", &format!("{n}\n"));
+        repo.commit("Notes");
+    }
+    let limited = reanchor(&repo.path(), "HEAD", Some(&second.tip), 2, now).unwrap();
+    assert_eq!((limited.walked, limited.truncated), (2, true));
+}
+
+/// A trace record repeating an earlier record's id with other content is
+/// read, not dropped; the same record twice is read once.
+#[test]
+fn a_repeated_trace_id_is_read_not_dropped() {
+    let mut repo = Repo::new();
+    repo.write("a.py", &numbered(1..=3));
+    let base = repo.commit("Base");
+    repo.write("a.py", &numbered(1..=6));
+    let mut early = record("a.py", 4, 4);
+    let mut late = record("a.py", 6, 6);
+    for trace in [&mut early, &mut late] {
+        trace.vcs = Some(provenance_ls::attribution::Vcs {
+            kind: "git".into(),
+            revision: base.clone(),
+        });
+    }
+    late.id = early.id.clone();
+    let line = |r: &AgentTraceRecord| serde_json::to_string(r).unwrap();
+    repo.write(
+        ".agent-trace/traces.jsonl",
+        &format!("{}\n{}\n{}\n", line(&early), line(&early), line(&late)),
+    );
+    let commit = repo.commit("Grow a.py");
+    assert_eq!(ai_lines(&index(&repo), &commit, "a.py", 6), "...A.A");
+}
