@@ -2,18 +2,15 @@
 //! committed lines that came from assistant regions (`completion`, `agent`)
 //! are written as Agent Trace 0.1.0 records on `refs/notes/provenance`.
 //! A line counts when the commit adds it (a line diff against the first
-//! parent) and an assistant region of the document holds the same text.
+//! parent) and an assistant region of the document holds the same text,
+//! still as the assistant wrote it ([`line_as_written`]).
 //! No LSP, no tokio; git is reached through `history` and `attribution`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
-use imara_diff::intern::InternedInput;
-use imara_diff::sources::lines_with_terminator;
-use imara_diff::Algorithm;
-
-use crate::attribution::AgentTraceRecord;
+use crate::attribution::{added_lines, AgentTraceRecord};
 use crate::history::History;
 use crate::provenance::{DocumentState, Region, Source};
 
@@ -65,20 +62,6 @@ pub fn commit_traces(
             AgentTraceRecord::assistant_lines(commit, &agent, model, &files, now)
         })
         .collect()
-}
-
-/// 0-based lines of `new` that a line diff from `old` adds.
-fn added_lines(old: &str, new: &str) -> HashSet<u32> {
-    let input = InternedInput::new(lines_with_terminator(old), lines_with_terminator(new));
-    let mut added = HashSet::new();
-    imara_diff::diff(
-        Algorithm::Histogram,
-        &input,
-        |_: Range<u32>, after: Range<u32>| {
-            added.extend(after);
-        },
-    );
-    added
 }
 
 /// The non-blank lines of assistant regions still as the assistant wrote

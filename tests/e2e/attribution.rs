@@ -383,7 +383,7 @@ fn add_git_ai_note(repo: &Repo, commit: &str, note: &str) {
 }
 
 /// `blame --json` of `path`, one object per line.
-fn blame_json(repo: &Repo, path: &str) -> Vec<serde_json::Value> {
+pub(crate) fn blame_json(repo: &Repo, path: &str) -> Vec<serde_json::Value> {
     let out =
         crate::support::git::run_binary(&repo.path(), &repo.home(), &["blame", path, "--json"]);
     assert!(

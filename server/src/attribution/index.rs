@@ -14,7 +14,7 @@ use gix::ObjectId;
 
 use super::agent_trace::{parse_records, AgentTraceRecord, LineAuthor};
 use super::git_ai::{parse_note, GitAiNote};
-use super::matching::{find_again, RecordedContent};
+use super::matching::{added_lines, find_again, RecordedContent};
 use super::notes::{self, NotesReader, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
 use super::{commit_assistant, message_says_reviewed, Assistant};
 
@@ -526,20 +526,6 @@ impl AttributionIndex {
         };
         !inner.pool().is_empty()
     }
-}
-
-/// 0-based lines of `new` that a line diff from `old` adds.
-fn added_lines(old: &str, new: &str) -> std::collections::HashSet<u32> {
-    use imara_diff::intern::InternedInput;
-    use imara_diff::sources::lines_with_terminator;
-    let input = InternedInput::new(lines_with_terminator(old), lines_with_terminator(new));
-    let mut added = std::collections::HashSet::new();
-    imara_diff::diff(
-        imara_diff::Algorithm::Histogram,
-        &input,
-        |_: std::ops::Range<u32>, after: std::ops::Range<u32>| added.extend(after),
-    );
-    added
 }
 
 /// Marks the lines a record attributes in `path`, where nothing said otherwise yet.

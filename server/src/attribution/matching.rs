@@ -190,6 +190,19 @@ impl<'a> FileLines<'a> {
     }
 }
 
+/// 0-based lines of `new` that a line diff from `old` adds.
+pub fn added_lines(old: &str, new: &str) -> std::collections::HashSet<u32> {
+    use imara_diff::sources::lines_with_terminator;
+    let input = InternedInput::new(lines_with_terminator(old), lines_with_terminator(new));
+    let mut added = std::collections::HashSet::new();
+    imara_diff::diff(
+        Algorithm::Histogram,
+        &input,
+        |_: Range<u32>, after: Range<u32>| added.extend(after),
+    );
+    added
+}
+
 /// The (before, after) index pairs a line diff of `before` → `after` keeps.
 fn aligned(before: &[u64], after: &[u64]) -> Vec<(usize, usize)> {
     let mut input = InternedInput {
