@@ -306,4 +306,24 @@ mod tests {
         let edited: Vec<&str> = edited.lines().collect();
         assert!(find_again(&recorded, &edited).iter().all(Option::is_none));
     }
+
+    proptest::proptest! {
+        /// A line is only ever found where a recorded line with the same
+        /// text is, and finding never panics, whatever the texts.
+        #[test]
+        fn found_lines_hold_recorded_text(
+            recorded in proptest::collection::vec("(fn a\\(\\) \\{|    x \\+= 1;|\\}|| let total = 42;)", 0..12),
+            file in proptest::collection::vec("(fn a\\(\\) \\{|    x \\+= 1;|\\}|| let total = 42;|other line)", 0..30),
+        ) {
+            let hashes: Vec<u64> = recorded.iter().map(|l| line_hash(l)).collect();
+            let lines: Vec<&str> = file.iter().map(String::as_str).collect();
+            let claimed = find_again(&[RecordedContent::Lines(&hashes)], &lines);
+            proptest::prop_assert_eq!(claimed.len(), lines.len());
+            for (line, claim) in lines.iter().zip(&claimed) {
+                if claim.is_some() {
+                    proptest::prop_assert!(recorded.iter().any(|r| r == line), "{line:?} found");
+                }
+            }
+        }
+    }
 }
