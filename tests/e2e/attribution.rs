@@ -9,8 +9,8 @@ use std::process::Command;
 use crate::support::git::Repo;
 
 use provenance_ls::attribution::{
-    write_provenance_note, AgentTraceRecord, Assistant, AttributionIndex, Contributor,
-    Conversation, LineOrigin, Tool, TraceFile, TraceRange,
+    write_provenance_note, AgentTraceRecord, Assistant, AttributionIndex, Authorship, Contributor,
+    Conversation, Tool, TraceFile, TraceRange,
 };
 
 /// git's output without the trailing newline.
@@ -192,8 +192,8 @@ fn git_ai_notes_in_a_fan_out_tree_and_human_lines_win() {
     // Line 3-4: git-ai says a human wrote them, over the commit's Claude trailer.
     assert_eq!(index.line_assistant(&commit, "src/main.rs", 3), None);
     assert_eq!(
-        index.line_origin(&commit, "src/main.rs", 3),
-        LineOrigin::Human
+        index.line_authorship(&commit, "src/main.rs", 3),
+        Authorship::Human
     );
     // Line 5: not in the note, and line 6: an `h_` key with no `humans`
     // record, which git-ai skips — so the commit-level answer holds.
@@ -398,17 +398,17 @@ pub(crate) fn blame_json(repo: &Repo, path: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Each line as `origin agent model`, compacted into runs: `1-10 ai cursor claude-sonnet-4-5-20250514`.
-fn origins(lines: &[serde_json::Value]) -> Vec<String> {
+/// Each line as `authorship agent model`, compacted into runs: `1-10 ai cursor claude-sonnet-4-5-20250514`.
+fn authorship(lines: &[serde_json::Value]) -> Vec<String> {
     let mut runs: Vec<(u64, u64, String)> = Vec::new();
     for line in lines {
         let what = format!(
             "{} {} {}",
-            line["origin"].as_str().unwrap(),
+            line["authorship"].as_str().unwrap(),
             line["agent"].as_str().unwrap_or("-"),
             line["model"].as_str().unwrap_or("-")
         );
-        assert_eq!(line["ai"], line["origin"] == "ai", "{line}");
+        assert_eq!(line["ai"], line["authorship"] == "ai", "{line}");
         let n = line["line"].as_u64().unwrap();
         match runs.last_mut() {
             Some((_, end, last)) if *last == what && *end + 1 == n => *end = n,
@@ -446,7 +446,7 @@ fn git_ai_example_notes_read_as_git_ai_reads_them() {
 
     let sonnet = "claude-sonnet-4-5-20250514";
     assert_eq!(
-        origins(&blame_json(&repo, "src/main.rs")),
+        authorship(&blame_json(&repo, "src/main.rs")),
         [
             format!("1-10 ai cursor {sonnet}"),
             "11-14 untracked - -".into(),
@@ -460,13 +460,13 @@ fn git_ai_example_notes_read_as_git_ai_reads_them() {
         ]
     );
     assert_eq!(
-        origins(&blame_json(&repo, "src/lib.rs")),
+        authorship(&blame_json(&repo, "src/lib.rs")),
         [format!("1-50 ai claude-code {sonnet}")]
     );
     // Line 1 and 3: the prompt record lives in the second commit's note;
     // line 2: the later (human) entry wins; 4: a key with no record anywhere.
     assert_eq!(
-        origins(&blame_json(&repo, "src/later.rs")),
+        authorship(&blame_json(&repo, "src/later.rs")),
         [
             "1-1 ai cursor gpt-4",
             "2-2 human - -",

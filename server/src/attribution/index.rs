@@ -46,7 +46,7 @@ impl PooledRecord {
 
 /// What is known of who wrote a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LineOrigin {
+pub enum Authorship {
     Assistant(Assistant),
     /// A line-level source names a person: a git-ai `h_` key with its
     /// `humans` record, an Agent Trace range whose contributor is `human`.
@@ -56,13 +56,13 @@ pub enum LineOrigin {
     Untracked,
 }
 
-impl LineOrigin {
+impl Authorship {
     /// `ai`, `human` or `untracked`, as `blame --json` writes it.
     pub fn as_str(&self) -> &'static str {
         match self {
-            LineOrigin::Assistant(_) => "ai",
-            LineOrigin::Human => "human",
-            LineOrigin::Untracked => "untracked",
+            Authorship::Assistant(_) => "ai",
+            Authorship::Human => "human",
+            Authorship::Untracked => "untracked",
         }
     }
 }
@@ -131,32 +131,32 @@ impl AttributionIndex {
 
     /// `line` is 1-based in the file as of `commit`.
     pub fn line_assistant(&self, commit: &str, path: &str, line: u32) -> Option<Assistant> {
-        match self.line_origin(commit, path, line) {
-            LineOrigin::Assistant(assistant) => Some(assistant),
-            LineOrigin::Human | LineOrigin::Untracked => None,
+        match self.line_authorship(commit, path, line) {
+            Authorship::Assistant(assistant) => Some(assistant),
+            Authorship::Human | Authorship::Untracked => None,
         }
     }
 
     /// Who wrote `line` (1-based, in the file as of `commit`): an assistant,
     /// a person a line-level source names, or nobody says (untracked).
-    pub fn line_origin(&self, commit: &str, path: &str, line: u32) -> LineOrigin {
+    pub fn line_authorship(&self, commit: &str, path: &str, line: u32) -> Authorship {
         let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
-            return LineOrigin::Untracked;
+            return Authorship::Untracked;
         };
         let Some(id) = inner.commit_id(commit) else {
-            return LineOrigin::Untracked;
+            return Authorship::Untracked;
         };
         let verdicts = inner.file_verdicts(id, path);
         let verdict = line
             .checked_sub(1)
             .and_then(|at| verdicts.get(at as usize).cloned().flatten());
         match verdict {
-            Some(LineAuthor::Assistant(assistant)) => LineOrigin::Assistant(assistant),
-            Some(LineAuthor::Human) => LineOrigin::Human,
+            Some(LineAuthor::Assistant(assistant)) => Authorship::Assistant(assistant),
+            Some(LineAuthor::Human) => Authorship::Human,
             // Unlisted lines take the commit's own marks, not what its notes say of other lines.
             None => match inner.commit_entry(id).and_then(|e| e.marked_assistant) {
-                Some(assistant) => LineOrigin::Assistant(assistant),
-                None => LineOrigin::Untracked,
+                Some(assistant) => Authorship::Assistant(assistant),
+                None => Authorship::Untracked,
             },
         }
     }

@@ -19,7 +19,7 @@
 //!     pub fn line_assistant(&self, commit: &str, path: &str, line: u32) -> Option<Assistant>;
 //!     pub fn commit_assistant(&self, commit: &str) -> Option<Assistant>;
 //!     /// Assistant, known human (a line-level source says so) or untracked.
-//!     pub fn line_origin(&self, commit: &str, path: &str, line: u32) -> LineOrigin;
+//!     pub fn line_authorship(&self, commit: &str, path: &str, line: u32) -> Authorship;
 //! }
 //! ```
 //!
@@ -43,7 +43,7 @@ pub use agent_trace::{
 pub use assistants::{
     commit_assistant, identity_assistant, is_bot, message_says_reviewed, Assistant,
 };
-pub use index::{AttributionIndex, DerivedLine, LineOrigin, AGENT_TRACE_FILE};
+pub use index::{AttributionIndex, Authorship, DerivedLine, AGENT_TRACE_FILE};
 pub(crate) use matching::added_lines;
 pub use notes::{write_provenance_note, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
 pub use reanchor::{reanchor, Reanchored};

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::attribution::{AttributionIndex, LineOrigin};
+use crate::attribution::{AttributionIndex, Authorship};
 use crate::history::{BlameLine, History, HistoryError};
 
 use super::BlameArgs;
@@ -85,18 +85,18 @@ struct JsonLine<'a> {
     agent: Option<String>,
     model: Option<String>,
     /// `ai`, `human` (a line-level source names a person) or `untracked`.
-    origin: &'static str,
+    authorship: &'static str,
 }
 
 fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> std::io::Result<()> {
     let index = AttributionIndex::load_at(history.repo().workdir());
     for l in lines {
         // Line-level sources first, then the commit's own marks; lines not committed are untracked.
-        let origin = l.commit.as_deref().map_or(LineOrigin::Untracked, |commit| {
-            index.line_origin(commit, &l.path, l.original_line)
+        let authorship = l.commit.as_deref().map_or(Authorship::Untracked, |commit| {
+            index.line_authorship(commit, &l.path, l.original_line)
         });
-        let (agent, model) = match &origin {
-            LineOrigin::Assistant(a) => (Some(a.agent.clone()), a.model.clone()),
+        let (agent, model) = match &authorship {
+            Authorship::Assistant(a) => (Some(a.agent.clone()), a.model.clone()),
             _ => (None, None),
         };
         let json = JsonLine {
@@ -109,7 +109,7 @@ fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> s
             ai: agent.is_some(),
             agent,
             model,
-            origin: origin.as_str(),
+            authorship: authorship.as_str(),
         };
         serde_json::to_writer(&mut *out, &json)?;
         out.write_all(b"\n")?;
