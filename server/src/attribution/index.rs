@@ -437,11 +437,12 @@ impl Inner {
             .collect()
     }
 
-    /// The paths any pooled record names.
-    fn recorded_paths(&mut self) -> Vec<String> {
+    /// The paths provenance notes name.
+    fn noted_paths(&mut self) -> Vec<String> {
         let mut paths: Vec<String> = self
             .pool()
             .iter()
+            .filter(|p| p.note_commit.is_some())
             .flat_map(|p| p.record.files.iter().map(|f| f.path.clone()))
             .collect();
         paths.sort();
@@ -461,7 +462,7 @@ impl Inner {
             return Vec::new();
         }
         let mut out = Vec::new();
-        for path in self.recorded_paths() {
+        for path in self.noted_paths() {
             let Ok(Some(bytes)) = notes::file_at(&self.repo, id, &path) else {
                 continue;
             };
@@ -519,12 +520,12 @@ impl AttributionIndex {
         }
     }
 
-    /// Whether any provenance note or trace record exists at all.
-    pub fn has_records(&self) -> bool {
+    /// Whether any commit has a provenance note (the only source derived notes copy from).
+    pub fn has_provenance_notes(&self) -> bool {
         let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
             return false;
         };
-        !inner.pool().is_empty()
+        inner.pool().iter().any(|p| p.note_commit.is_some())
     }
 }
 

@@ -50,7 +50,7 @@ pub fn reanchor(
         return Ok(done);
     }
     let index = AttributionIndex::load_at(repo_path);
-    if !index.has_records() {
+    if !index.has_provenance_notes() {
         return Ok(done);
     }
     // A checked tip that no longer exists (gc'd after a rewrite) hides nothing.
