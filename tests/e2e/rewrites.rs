@@ -145,18 +145,19 @@ const CASES: &[(&str, Case)] = &[
         "GitHub-style squash: same diff, new parent",
         Case {
             rewrite: |s, _| {
+                // The branch: the completion, then a human commit.
                 s.repo.write("NOTES.md", "by hand\n");
                 s.repo.commit("Add notes");
-                let tree = s.repo.git(&["rev-parse", "HEAD^{tree}"]);
-                let squash = s.repo.git(&[
-                    "commit-tree",
-                    tree.trim(),
-                    "-p",
-                    "HEAD~2",
-                    "-m",
-                    "Add suggested (#1)",
-                ]);
-                s.repo.git(&["reset", "-q", "--hard", squash.trim()]);
+                s.repo.git(&["branch", "feature"]);
+                // Meanwhile main moved on.
+                s.repo.git(&["reset", "-q", "--hard", "HEAD~2"]);
+                s.repo.write("UPSTREAM.md", "upstream\n");
+                s.repo.commit("Upstream change");
+                // One commit with the branch's whole diff on main's new tip.
+                s.repo
+                    .git(&["checkout", "-q", "feature", "--", "src/lib.rs", "NOTES.md"]);
+                s.repo.commit("Add suggested (#1)");
+                s.repo.git(&["branch", "-q", "-D", "feature"]);
             },
             ai: &WRITTEN,
         },
