@@ -612,3 +612,52 @@ fn a_repeated_trace_id_is_read_not_dropped() {
     let commit = repo.commit("Grow a.py");
     assert_eq!(ai_lines(&index(&repo), &commit, "a.py", 6), "...A.A");
 }
+
+/// `blocks --json` keeps a known human's lines (`h_` with its record) apart
+/// from untracked ones: `humanShare` beside `aiShare`.
+#[test]
+fn blocks_keep_known_humans_apart_from_untracked_lines() {
+    let mut repo = Repo::new();
+    repo.write(
+        "app.py",
+        "def by_ai():\n    return 1\n\n\ndef by_ada():\n    return 2\n\n\ndef untracked():\n    return 3\n",
+    );
+    let commit = repo.commit("Add app");
+    add_git_ai_note(
+        &repo,
+        &commit,
+        "app.py\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 1-2\n  h_31dce776f88375 5-6\n---\n\
+         {\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\
+         \"humans\":{\"h_31dce776f88375\":{\"author\":\"Ada Human <ada@example.com>\"}},\
+         \"sessions\":{\"s_c9883b05a2487d\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"1\",\"model\":\"gpt-5\"}}}}\n",
+    );
+    let out = crate::support::git::run_binary(
+        &repo.path(),
+        &repo.home(),
+        &["blocks", "app.py", "--json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let blocks: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let shares: Vec<(String, f64, f64)> = blocks
+        .iter()
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap().to_string(),
+                b["aiShare"].as_f64().unwrap(),
+                b["humanShare"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shares,
+        [
+            ("by_ai".to_string(), 1.0, 0.0),
+            ("by_ada".to_string(), 0.0, 1.0),
+            ("untracked".to_string(), 0.0, 0.0),
+        ]
+    );
+}
