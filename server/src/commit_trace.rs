@@ -2,22 +2,17 @@
 //! committed lines that came from assistant regions (`completion`, `agent`)
 //! are written as Agent Trace 0.1.0 records on `refs/notes/provenance`.
 //! A line counts when the commit adds it (a line diff against the first
-//! parent) and an assistant region of the document holds the same text.
+//! parent) and an assistant region of the document holds the same text,
+//! still as the assistant wrote it ([`line_as_written`]).
 //! No LSP, no tokio; git is reached through `history` and `attribution`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
-use imara_diff::intern::InternedInput;
-use imara_diff::sources::lines_with_terminator;
-use imara_diff::Algorithm;
-
-use crate::attribution::{
-    AgentTraceRecord, Contributor, Conversation, Tool, TraceFile, TraceRange, Vcs,
-};
+use crate::attribution::{added_lines, AgentTraceRecord};
 use crate::history::History;
-use crate::provenance::{DocumentState, Source};
+use crate::provenance::{DocumentState, Region, Source};
 
 /// One record per assistant: Agent Trace names the writer in `tool`.
 pub fn commit_traces(
@@ -63,25 +58,14 @@ pub fn commit_traces(
     }
     found
         .into_iter()
-        .map(|((agent, model), files)| record(commit, &agent, model, files, now))
+        .map(|((agent, model), files)| {
+            AgentTraceRecord::assistant_lines(commit, &agent, model, &files, now)
+        })
         .collect()
 }
 
-/// 0-based lines of `new` that a line diff from `old` adds.
-fn added_lines(old: &str, new: &str) -> HashSet<u32> {
-    let input = InternedInput::new(lines_with_terminator(old), lines_with_terminator(new));
-    let mut added = HashSet::new();
-    imara_diff::diff(
-        Algorithm::Histogram,
-        &input,
-        |_: Range<u32>, after: Range<u32>| {
-            added.extend(after);
-        },
-    );
-    added
-}
-
-/// The non-blank lines holding chars of assistant regions, with who wrote them.
+/// The non-blank lines of assistant regions still as the assistant wrote
+/// them (see [`line_as_written`]), with who wrote them.
 fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String>))> {
     let mut lines = Vec::new();
     for region in &state.regions {
@@ -94,17 +78,14 @@ fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String
             region.agent.clone().unwrap_or_else(|| "assistant".into()),
             region.model.clone(),
         );
-        // the lines its spans touch: a line typed inside it is not its own
-        let mut held: Vec<usize> = region
-            .spans()
-            .iter()
-            .flat_map(|s| state.text.char_to_line(s.start)..=state.text.char_to_line(s.end - 1))
-            .collect();
-        held.dedup();
-        for line in held {
+        let first = state.text.char_to_line(region.start);
+        let last = state.text.char_to_line(region.end - 1);
+        for line in first..=last {
+            let start = state.text.line_to_char(line);
             let text = state.text.line(line).to_string();
             let text = text.trim_end_matches(['\r', '\n']);
-            if !text.trim().is_empty() {
+            let content = start..start + text.chars().count();
+            if !text.trim().is_empty() && line_as_written(region, content) {
                 lines.push((text.to_string(), who.clone()));
             }
         }
@@ -112,74 +93,87 @@ fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String
     lines
 }
 
-fn record(
-    commit: &str,
-    agent: &str,
-    model: Option<String>,
-    files: BTreeMap<String, Vec<u32>>,
-    now: std::time::SystemTime,
-) -> AgentTraceRecord {
-    let files = files
-        .into_iter()
-        .map(|(path, lines)| TraceFile {
-            path,
-            conversations: vec![Conversation {
-                url: None,
-                contributor: Some(Contributor {
-                    kind: "ai".into(),
-                    model_id: model.clone(),
-                }),
-                ranges: runs(&lines)
-                    .into_iter()
-                    .map(|(start_line, end_line)| TraceRange {
-                        start_line,
-                        end_line,
-                        content_hash: None,
-                        contributor: None,
-                    })
-                    .collect(),
-                related: None,
-            }],
-        })
-        .collect();
-    AgentTraceRecord {
-        version: "0.1.0".into(),
-        id: uuid::Uuid::new_v4().to_string(),
-        timestamp: humantime::format_rfc3339_seconds(now).to_string(),
-        vcs: Some(Vcs {
-            kind: "git".into(),
-            revision: commit.to_string(),
-        }),
-        tool: Some(Tool {
-            name: agent.to_string(),
-            version: None,
-        }),
-        files,
-        metadata: Some(
-            serde_json::json!({"dev.provenance-ls": {"writer": concat!("provenance-ls ", env!("CARGO_PKG_VERSION"))}}),
-        ),
+/// Whether the part of the line `content` (its chars without the line
+/// ending, absolute offsets) that `region` covers is still exactly as the
+/// assistant inserted it: every char of it lies in one of the region's
+/// spans, so nothing typed or put inside the region later touches it.
+///
+/// The one place that decides a line. A deletion alone (chars removed,
+/// nothing put in their place) leaves the spans whole, so that line still
+/// counts.
+pub(crate) fn line_as_written(region: &Region, content: Range<usize>) -> bool {
+    let from = content.start.max(region.start);
+    let to = content.end.min(region.end);
+    if from >= to {
+        return false;
     }
-}
-
-/// Sorted line numbers → inclusive runs.
-fn runs(lines: &[u32]) -> Vec<(u32, u32)> {
-    let mut out: Vec<(u32, u32)> = Vec::new();
-    for &line in lines {
-        match out.last_mut() {
-            Some((_, end)) if *end + 1 == line => *end = line,
-            _ => out.push((line, line)),
+    let mut covered_to = from;
+    for span in region.spans() {
+        if span.end <= covered_to {
+            continue;
+        }
+        if span.start > covered_to {
+            return false;
+        }
+        covered_to = span.end;
+        if covered_to >= to {
+            return true;
         }
     }
-    out
+    false
 }
 
 #[cfg(test)]
 mod tests {
-    use super::runs;
+    use super::assistant_lines;
+    use crate::provenance::{Attribution, DocumentState, Region, Source};
+
+    /// `text` with one completion region over all of it, `rewritten` relative to its start.
+    fn completion(text: &str, rewritten: Option<std::ops::Range<usize>>) -> DocumentState {
+        let mut state = DocumentState::new(text, 1);
+        let who = Attribution {
+            source: Source::Completion,
+            agent: Some("copilot".into()),
+            model: None,
+        };
+        let region = Region::new(1, 0..text.chars().count(), &who, 0);
+        // The stored form of an older journal: `rewritten` holes become gaps
+        // between spans, as text typed inside the region does live.
+        let mut stored = serde_json::to_value(&region).unwrap();
+        stored["modified"] = serde_json::json!(rewritten.is_some());
+        if let Some(hole) = rewritten {
+            stored.as_object_mut().unwrap().remove("spans");
+            stored["rewritten"] = serde_json::json!([hole]);
+        }
+        state.regions.push(serde_json::from_value(stored).unwrap());
+        state
+    }
+
+    fn written(state: &DocumentState) -> Vec<String> {
+        assistant_lines(state).into_iter().map(|(l, _)| l).collect()
+    }
 
     #[test]
-    fn runs_join_consecutive_lines() {
-        assert_eq!(runs(&[1, 2, 3, 5, 7, 8]), vec![(1, 3), (5, 5), (7, 8)]);
-        assert_eq!(runs(&[]), vec![]);
+    fn a_line_typed_into_is_no_longer_the_assistants() {
+        let text = "fn a() {\n    41 + 2\n}\n";
+        assert_eq!(
+            written(&completion(text, None)),
+            ["fn a() {", "    41 + 2", "}"]
+        );
+        // "41" replaced "40": the span lies in line 2 only.
+        assert_eq!(written(&completion(text, Some(13..14))), ["fn a() {", "}"]);
+        // A line break typed at the end of line 1 touches no line's text.
+        assert_eq!(
+            written(&completion(text, Some(8..9))),
+            ["fn a() {", "    41 + 2", "}"]
+        );
+    }
+
+    #[test]
+    fn a_line_the_region_only_ends_on_is_not_the_assistants() {
+        let mut state = completion("let x = 1;\nfoo();\n", None);
+        // The region starts at the line break after `let x = 1;`.
+        state.regions[0].start = 10;
+        assert_eq!(written(&state), ["foo();"]);
     }
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::git::{run_binary, Repo};
+use crate::support::git::Repo;
 use crate::support::lsp::{file_uri, Client};
 
 const BLOCK: &str = "fn suggested() -> u32 {\n    40 + 2\n}\n";
@@ -24,21 +24,7 @@ fn wait_for_note(repo: &Repo, rev: &str) -> String {
 }
 
 fn blame(repo: &Repo) -> Vec<Value> {
-    let out = run_binary(
-        &repo.path(),
-        &repo.home(),
-        &["blame", "src/lib.rs", "--json"],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    crate::attribution::blame_json(repo, "src/lib.rs")
 }
 
 #[test]

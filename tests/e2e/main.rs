@@ -17,3 +17,4 @@ mod lsp_traces;
 mod lsp_settings;
 mod mark;
 mod report;
+mod rewrites;

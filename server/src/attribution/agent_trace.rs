@@ -2,6 +2,8 @@
 //! JSON Lines reader, and the `content_hash` provenance-ls writes into every
 //! range. Owns parsing and hashing only; it never touches git.
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -153,7 +155,164 @@ pub fn content_hash<'a>(lines: impl IntoIterator<Item = &'a str>) -> String {
     hex
 }
 
+/// The `content_hash` of `lines` by `algorithm` (the part before `:`):
+/// `sha256` as [`content_hash`] writes it, `murmur3` as the Agent Trace
+/// README's examples spell it (`murmur3:9f2e8a1b`: MurmurHash3 x86 32-bit,
+/// seed 0, 8 lowercase hex) over the same text — the lines without their
+/// endings, joined by `\n`. `None` for an algorithm this reader lacks.
+pub fn content_hash_with<'a>(
+    algorithm: &str,
+    lines: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    match algorithm {
+        "sha256" => Some(content_hash(lines)),
+        "murmur3" => {
+            let mut text = Vec::new();
+            for (i, line) in lines.into_iter().enumerate() {
+                if i > 0 {
+                    text.push(b'\n');
+                }
+                text.extend_from_slice(line.trim_end_matches(['\r', '\n']).as_bytes());
+            }
+            let hash = murmur3::murmur3_32(&mut text.as_slice(), 0).ok()?;
+            Some(format!("murmur3:{hash:08x}"))
+        }
+        _ => None,
+    }
+}
+
+/// A recorded `content_hash` in the form [`content_hash_with`] writes:
+/// lowercase hex, a murmur3 value padded to 8 digits.
+pub fn normalize_content_hash(recorded: &str) -> String {
+    let lower = recorded.trim().to_ascii_lowercase();
+    match lower
+        .strip_prefix("murmur3:")
+        .map(|hex| u32::from_str_radix(hex, 16))
+    {
+        Some(Ok(value)) => format!("murmur3:{value:08x}"),
+        _ => lower,
+    }
+}
+
+/// The key of provenance-ls's own part of a record's `metadata` (Agent Trace
+/// asks for reverse-domain keys there): the writer, the per-line hashes of
+/// every range, and for a derived record what it was derived from.
+pub const METADATA_KEY: &str = "dev.provenance-ls";
+
 impl AgentTraceRecord {
+    /// The per-line hashes ([`super::matching::line_hash`]) provenance-ls
+    /// keeps for a range, by (path, `start_line`): from
+    /// `metadata."dev.provenance-ls".line_hashes`, a list of
+    /// `{path, start_line, hashes: [16 hex, …]}`. Entries that do not parse are left out.
+    pub fn line_hashes(&self) -> HashMap<(String, u32), Vec<u64>> {
+        let mut out = HashMap::new();
+        let entries = self
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get(METADATA_KEY))
+            .and_then(|m| m.get("line_hashes"))
+            .and_then(serde_json::Value::as_array);
+        for entry in entries.into_iter().flatten() {
+            let path = entry.get("path").and_then(serde_json::Value::as_str);
+            let start = entry.get("start_line").and_then(serde_json::Value::as_u64);
+            let hashes: Option<Vec<u64>> = entry
+                .get("hashes")
+                .and_then(serde_json::Value::as_array)
+                .and_then(|list| {
+                    list.iter()
+                        .map(|h| h.as_str().and_then(|h| u64::from_str_radix(h, 16).ok()))
+                        .collect()
+                });
+            if let (Some(path), Some(Ok(start)), Some(hashes)) =
+                (path, start.map(u32::try_from), hashes)
+            {
+                out.insert((path.to_string(), start), hashes);
+            }
+        }
+        out
+    }
+
+    /// Records the per-line hashes of the range of `path` starting at `start_line`.
+    pub fn set_line_hashes(&mut self, path: &str, start_line: u32, hashes: &[u64]) {
+        let metadata = self.metadata.get_or_insert_with(|| serde_json::json!({}));
+        if !metadata.is_object() {
+            *metadata = serde_json::json!({});
+        }
+        let ours = metadata
+            .as_object_mut()
+            .expect("an object")
+            .entry(METADATA_KEY)
+            .or_insert_with(|| serde_json::json!({}));
+        if !ours.is_object() {
+            *ours = serde_json::json!({});
+        }
+        let list = ours
+            .as_object_mut()
+            .expect("an object")
+            .entry("line_hashes")
+            .or_insert_with(|| serde_json::json!([]));
+        if !list.is_array() {
+            *list = serde_json::json!([]);
+        }
+        let hex: Vec<String> = hashes.iter().map(|h| format!("{h:016x}")).collect();
+        list.as_array_mut()
+            .expect("an array")
+            .push(serde_json::json!({"path": path, "start_line": start_line, "hashes": hex}));
+    }
+
+    /// A record of assistant lines provenance-ls writes for `commit`: one
+    /// conversation per file, contributor `ai`, the lines (1-based, sorted)
+    /// as inclusive runs. `content_hash` and the line hashes are added when
+    /// the note is written.
+    pub fn assistant_lines(
+        commit: &str,
+        agent: &str,
+        model: Option<String>,
+        files: &BTreeMap<String, Vec<u32>>,
+        now: std::time::SystemTime,
+    ) -> AgentTraceRecord {
+        let files = files
+            .iter()
+            .map(|(path, lines)| TraceFile {
+                path: path.clone(),
+                conversations: vec![Conversation {
+                    url: None,
+                    contributor: Some(Contributor {
+                        kind: "ai".into(),
+                        model_id: model.clone(),
+                    }),
+                    ranges: runs(lines)
+                        .into_iter()
+                        .map(|(start_line, end_line)| TraceRange {
+                            start_line,
+                            end_line,
+                            content_hash: None,
+                            contributor: None,
+                        })
+                        .collect(),
+                    related: None,
+                }],
+            })
+            .collect();
+        AgentTraceRecord {
+            version: "0.1.0".into(),
+            id: uuid::Uuid::new_v4().to_string(),
+            timestamp: humantime::format_rfc3339_seconds(now).to_string(),
+            vcs: Some(Vcs {
+                kind: "git".into(),
+                revision: commit.to_string(),
+            }),
+            tool: Some(Tool {
+                name: agent.to_string(),
+                version: None,
+            }),
+            files,
+            metadata: Some(serde_json::json!({
+                METADATA_KEY: {"writer": concat!("provenance-ls ", env!("CARGO_PKG_VERSION"))}
+            })),
+        }
+    }
+
     /// Who a range says wrote its lines: the range's contributor, else the
     /// conversation's; `ai` and `mixed` count as the assistant (the tool's
     /// name), `human` as a human, `unknown` or none as nothing.
@@ -196,9 +355,27 @@ pub fn normalize_agent(name: &str) -> String {
     }
 }
 
+/// Sorted line numbers → inclusive runs.
+fn runs(lines: &[u32]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for &line in lines {
+        match out.last_mut() {
+            Some((_, end)) if *end + 1 == line => *end = line,
+            _ => out.push((line, line)),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_join_consecutive_lines() {
+        assert_eq!(runs(&[1, 2, 3, 5, 7, 8]), vec![(1, 3), (5, 5), (7, 8)]);
+        assert_eq!(runs(&[]), vec![]);
+    }
 
     const RECORD: &str = r#"{"version":"0.1.0","id":"3f1c2e9a-0000-4000-8000-000000000001","timestamp":"2026-01-05T10:00:00Z","vcs":{"type":"git","revision":"a1b2c3"},"tool":{"name":"cursor","version":"2.0"},"files":[{"path":"src/lib.rs","conversations":[{"contributor":{"type":"ai","model_id":"anthropic/claude-opus-4-5-20251101"},"ranges":[{"start_line":3,"end_line":5},{"start_line":9,"end_line":9,"contributor":{"type":"human"}}]}]}]}"#;
 
@@ -240,6 +417,29 @@ mod tests {
             record.author_of(conversation, &conversation.ranges[1]),
             Some(LineAuthor::Human)
         );
+    }
+
+    #[test]
+    fn murmur3_hashes_as_the_reference_vectors_say() {
+        // MurmurHash3 x86_32, seed 0: "" → 0, "hello" → 0x248bfa47, "hello, world" → 0x149bbb7f.
+        assert_eq!(
+            content_hash_with("murmur3", [""]).unwrap(),
+            "murmur3:00000000"
+        );
+        assert_eq!(
+            content_hash_with("murmur3", ["hello"]).unwrap(),
+            "murmur3:248bfa47"
+        );
+        assert_eq!(
+            content_hash_with("murmur3", ["hello,", "world"]),
+            content_hash_with("murmur3", ["hello,\r\n", "world"])
+        );
+        assert_eq!(content_hash_with("md5", ["x"]), None);
+        assert_eq!(
+            normalize_content_hash("MURMUR3:248BFA47"),
+            "murmur3:248bfa47"
+        );
+        assert_eq!(normalize_content_hash("murmur3:bfa47"), "murmur3:000bfa47");
     }
 
     #[test]

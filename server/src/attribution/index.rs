@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex};
 
 use gix::ObjectId;
 
-use super::agent_trace::{content_hash, parse_records, AgentTraceRecord, LineAuthor};
+use super::agent_trace::{parse_records, AgentTraceRecord, LineAuthor};
 use super::git_ai::{parse_note, GitAiNote};
+use super::matching::{added_lines, find_again, RecordedContent};
 use super::notes::{self, NotesReader, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
 use super::{commit_assistant, message_says_reviewed, Assistant};
 
@@ -29,11 +30,61 @@ pub struct AttributionIndex {
 struct PooledRecord {
     note_commit: Option<ObjectId>,
     record: AgentTraceRecord,
+    /// provenance-ls's per-line hashes of the record's ranges, by (path, start line).
+    line_hashes: HashMap<(String, u32), Vec<u64>>,
+}
+
+impl PooledRecord {
+    fn new(note_commit: Option<ObjectId>, record: AgentTraceRecord) -> PooledRecord {
+        PooledRecord {
+            note_commit,
+            line_hashes: record.line_hashes(),
+            record,
+        }
+    }
+}
+
+/// What is known of who wrote a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authorship {
+    Assistant(Assistant),
+    /// A line-level source names a person: a git-ai `h_` key with its
+    /// `humans` record, an Agent Trace range whose contributor is `human`.
+    Human,
+    /// Nothing says: no line-level source covers the line and the commit
+    /// carries no assistant's marks (git-ai's "untracked", counted apart).
+    Untracked,
+}
+
+impl Authorship {
+    /// `ai`, `human` or `untracked`, as `blame --json` writes it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Authorship::Assistant(_) => "ai",
+            Authorship::Human => "human",
+            Authorship::Untracked => "untracked",
+        }
+    }
+}
+
+/// An assistant line a commit adds that records kept for other commits hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DerivedLine {
+    pub path: String,
+    /// 1-based, in the commit's version of the file.
+    pub line: u32,
+    pub assistant: Assistant,
+    /// The commit whose provenance note holds the record (`None`: a trace file).
+    pub from_commit: Option<String>,
+    /// The record's `id`.
+    pub from_record: String,
 }
 
 struct Inner {
     repo: gix::Repository,
     git_ai: Option<NotesReader>,
+    /// Every git-ai prompt record by key, from the newest commit holding it; read on first need.
+    foreign_prompts: Option<HashMap<String, Assistant>>,
     pool: Option<Vec<PooledRecord>>,
     commits: HashMap<ObjectId, CommitEntry>,
     files: HashMap<(ObjectId, String), Arc<Vec<Option<LineAuthor>>>>,
@@ -60,6 +111,7 @@ impl AttributionIndex {
                 inner: Some(Mutex::new(Inner {
                     repo,
                     git_ai: None,
+                    foreign_prompts: None,
                     pool: None,
                     commits: HashMap::new(),
                     files: HashMap::new(),
@@ -79,14 +131,33 @@ impl AttributionIndex {
 
     /// `line` is 1-based in the file as of `commit`.
     pub fn line_assistant(&self, commit: &str, path: &str, line: u32) -> Option<Assistant> {
-        let mut inner = self.inner.as_ref()?.lock().ok()?;
-        let id = inner.commit_id(commit)?;
+        match self.line_authorship(commit, path, line) {
+            Authorship::Assistant(assistant) => Some(assistant),
+            Authorship::Human | Authorship::Untracked => None,
+        }
+    }
+
+    /// Who wrote `line` (1-based, in the file as of `commit`): an assistant,
+    /// a person a line-level source names, or nobody says (untracked).
+    pub fn line_authorship(&self, commit: &str, path: &str, line: u32) -> Authorship {
+        let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
+            return Authorship::Untracked;
+        };
+        let Some(id) = inner.commit_id(commit) else {
+            return Authorship::Untracked;
+        };
         let verdicts = inner.file_verdicts(id, path);
-        match verdicts.get(line.checked_sub(1)? as usize) {
-            Some(Some(LineAuthor::Assistant(assistant))) => Some(assistant.clone()),
-            Some(Some(LineAuthor::Human)) => None,
+        let verdict = line
+            .checked_sub(1)
+            .and_then(|at| verdicts.get(at as usize).cloned().flatten());
+        match verdict {
+            Some(LineAuthor::Assistant(assistant)) => Authorship::Assistant(assistant),
+            Some(LineAuthor::Human) => Authorship::Human,
             // Unlisted lines take the commit's own marks, not what its notes say of other lines.
-            _ => inner.commit_entry(id)?.marked_assistant,
+            None => match inner.commit_entry(id).and_then(|e| e.marked_assistant) {
+                Some(assistant) => Authorship::Assistant(assistant),
+                None => Authorship::Untracked,
+            },
         }
     }
 
@@ -152,6 +223,35 @@ impl Inner {
         Some(entry)
     }
 
+    /// A prompt record (bare git-ai key) kept in another commit's note, as
+    /// git-ai looks it up: the newest commit whose note holds the key's record.
+    fn foreign_prompt(&mut self, key: &str) -> Option<Assistant> {
+        if self.foreign_prompts.is_none() {
+            let mut newest: HashMap<String, (i64, Assistant)> = HashMap::new();
+            match notes::all_notes(&self.repo, GIT_AI_NOTES_REF) {
+                Ok(all) => {
+                    for (commit, text) in all {
+                        let Some(note) = parse_note(&text) else {
+                            continue;
+                        };
+                        let time = notes::commit_time(&self.repo, commit).unwrap_or(i64::MIN);
+                        for (key, assistant) in note.prompts {
+                            match newest.get(&key) {
+                                Some((held, _)) if *held >= time => {}
+                                _ => {
+                                    newest.insert(key, (time, assistant));
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(error) => tracing::debug!(%error, "cannot read git-ai notes"),
+            }
+            self.foreign_prompts = Some(newest.into_iter().map(|(k, (_, a))| (k, a)).collect());
+        }
+        self.foreign_prompts.as_ref()?.get(key).cloned()
+    }
+
     fn git_ai_note(&mut self, id: ObjectId) -> Option<GitAiNote> {
         if self.git_ai.is_none() {
             self.git_ai = Some(NotesReader::new(&self.repo, GIT_AI_NOTES_REF).ok()?);
@@ -168,10 +268,11 @@ impl Inner {
             match notes::all_notes(&self.repo, PROVENANCE_NOTES_REF) {
                 Ok(all) => {
                     for (commit, text) in all {
-                        pool.extend(parse_records(&text).into_iter().map(|record| PooledRecord {
-                            note_commit: Some(commit),
-                            record,
-                        }));
+                        pool.extend(
+                            parse_records(&text)
+                                .into_iter()
+                                .map(|record| PooledRecord::new(Some(commit), record)),
+                        );
                     }
                 }
                 Err(error) => tracing::debug!(%error, "cannot read provenance notes"),
@@ -188,15 +289,23 @@ impl Inner {
                     texts.push(text);
                 }
             }
-            let mut seen = std::collections::HashSet::new();
+            // The same record in both copies is read once. A record that
+            // repeats an earlier `id` with other content is read too (the
+            // spec says ids are unique; dropping either would lose lines) and
+            // logged: its writer is at fault.
+            let mut seen: HashMap<String, AgentTraceRecord> = HashMap::new();
             for text in texts {
                 for record in parse_records(&text) {
-                    if seen.insert(record.id.clone()) {
-                        pool.push(PooledRecord {
-                            note_commit: None,
-                            record,
-                        });
+                    match seen.get(&record.id) {
+                        Some(earlier) if *earlier == record => continue,
+                        Some(_) => tracing::warn!(
+                            id = %record.id,
+                            "an Agent Trace record repeats an earlier id with other content; both are read"
+                        ),
+                        None => {}
                     }
+                    seen.insert(record.id.clone(), record.clone());
+                    pool.push(PooledRecord::new(None, record));
                 }
             }
             self.pool = Some(pool);
@@ -240,18 +349,24 @@ impl Inner {
             .collect();
 
         // 1. provenance-ls's notes on this commit.
-        let pool = self.pool();
-        for pooled in pool.iter().filter(|p| p.note_commit == Some(id)) {
+        for pooled in self.pool().iter().filter(|p| p.note_commit == Some(id)) {
             apply_record(&pooled.record, path, &mut verdicts);
         }
-        // 2. git-ai's note on this commit.
+        // 2. git-ai's note on this commit, read as git-ai reads it.
         if let Some(note) = &entry.git_ai {
+            let foreign: HashMap<&str, Assistant> = note
+                .missing_prompts(path)
+                .into_iter()
+                .filter_map(|key| Some((key, self.foreign_prompt(key)?)))
+                .collect();
             for (i, verdict) in verdicts.iter_mut().enumerate() {
                 if verdict.is_none() {
-                    *verdict = note.line_author(path, i as u32 + 1).cloned();
+                    *verdict =
+                        note.line_author(path, i as u32 + 1, |key| foreign.get(key).cloned());
                 }
             }
         }
+        let pool = self.pool();
         // 3. trace records made on this commit or its parent.
         for pooled in pool.iter().filter(|p| p.note_commit.is_none()) {
             let revision = pooled.record.vcs.as_ref().map(|v| v.revision.as_str());
@@ -261,49 +376,156 @@ impl Inner {
         }
         // 4. ranges recorded elsewhere whose content is in this file: the commit was amended or rebased.
         if verdicts.iter().any(Option::is_none) {
-            let hashed: Vec<(&AgentTraceRecord, usize, &str, Option<LineAuthor>)> = pool
-                .iter()
-                .filter(|p| p.note_commit != Some(id))
-                .flat_map(|p| {
-                    let record = &p.record;
-                    record
-                        .files
-                        .iter()
-                        .filter(|f| f.path == path)
-                        .flat_map(|f| &f.conversations)
-                        .flat_map(move |c| c.ranges.iter().map(move |r| (record, c, r)))
-                })
-                .filter_map(|(record, conversation, range)| {
-                    let hash = range.content_hash.as_deref()?;
-                    let len = range.end_line.checked_sub(range.start_line)? as usize + 1;
-                    Some((record, len, hash, record.author_of(conversation, range)))
-                })
-                .collect();
-            let mut by_len: HashMap<usize, Vec<(&str, Option<LineAuthor>)>> = HashMap::new();
-            for (_, len, hash, author) in hashed {
-                by_len.entry(len).or_default().push((hash, author));
-            }
-            for (len, wanted) in by_len {
-                if len == 0 || len > lines.len() {
-                    continue;
-                }
-                for start in 0..=lines.len() - len {
-                    let window = &lines[start..start + len];
-                    if window.iter().all(|l| l.trim().is_empty()) {
-                        continue;
-                    }
-                    let hash = content_hash(window.iter().copied());
-                    if let Some((_, Some(author))) = wanted.iter().find(|(h, _)| *h == hash) {
-                        for verdict in &mut verdicts[start..start + len] {
-                            if verdict.is_none() {
-                                *verdict = Some(author.clone());
-                            }
-                        }
-                    }
+            let found = self.found_elsewhere(id, path, &lines);
+            for (verdict, found) in verdicts.iter_mut().zip(found) {
+                if verdict.is_none() {
+                    *verdict = found.map(|(author, _)| author);
                 }
             }
         }
         verdicts
+    }
+}
+
+impl Inner {
+    /// For each line of `lines` (the file `path` in commit `id`): who wrote it
+    /// according to a range recorded for another commit (or in a trace file)
+    /// that is found again here by content (`matching`), and the index of that
+    /// record in the pool.
+    fn found_elsewhere(
+        &mut self,
+        id: ObjectId,
+        path: &str,
+        lines: &[&str],
+    ) -> Vec<Option<(LineAuthor, usize)>> {
+        let pool = self.pool();
+        let mut recorded = Vec::new();
+        let mut whose = Vec::new();
+        for (at, pooled) in pool.iter().enumerate() {
+            if pooled.note_commit == Some(id) {
+                continue;
+            }
+            let record = &pooled.record;
+            for file in record.files.iter().filter(|f| f.path == path) {
+                for conversation in &file.conversations {
+                    for range in &conversation.ranges {
+                        let Some(author) = record.author_of(conversation, range) else {
+                            continue;
+                        };
+                        let Some(len) = range.end_line.checked_sub(range.start_line) else {
+                            continue;
+                        };
+                        let len = len as usize + 1;
+                        let per_line = pooled
+                            .line_hashes
+                            .get(&(path.to_string(), range.start_line))
+                            .filter(|hashes| hashes.len() == len);
+                        let content = match (per_line, range.content_hash.as_deref()) {
+                            (Some(hashes), _) => RecordedContent::Lines(hashes),
+                            (None, Some(hash)) => RecordedContent::Whole { hash, len },
+                            (None, None) => continue,
+                        };
+                        recorded.push(content);
+                        whose.push((author, at));
+                    }
+                }
+            }
+        }
+        find_again(&recorded, lines)
+            .into_iter()
+            .map(|found| found.map(|i| whose[i].clone()))
+            .collect()
+    }
+
+    /// The paths provenance notes name.
+    fn noted_paths(&mut self) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .pool()
+            .iter()
+            .filter(|p| p.note_commit.is_some())
+            .flat_map(|p| p.record.files.iter().map(|f| f.path.clone()))
+            .collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
+    fn has_own_note(&mut self, id: ObjectId) -> bool {
+        self.pool().iter().any(|p| p.note_commit == Some(id))
+    }
+
+    fn derived_lines(&mut self, id: ObjectId) -> Vec<DerivedLine> {
+        let Some(entry) = self.commit_entry(id) else {
+            return Vec::new();
+        };
+        if entry.parents.len() > 1 || self.has_own_note(id) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for path in self.noted_paths() {
+            let Ok(Some(bytes)) = notes::file_at(&self.repo, id, &path) else {
+                continue;
+            };
+            let before = match entry.parents.first() {
+                Some(parent) => notes::file_at(&self.repo, *parent, &path).ok().flatten(),
+                None => None,
+            };
+            if before.as_deref() == Some(bytes.as_slice()) {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let before = before
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            let added = added_lines(&before, &text);
+            let lines: Vec<&str> = text.lines().collect();
+            let found = self.found_elsewhere(id, &path, &lines);
+            let pool = self.pool();
+            for (at, found) in found.into_iter().enumerate() {
+                if let (true, Some((LineAuthor::Assistant(assistant), source))) =
+                    (added.contains(&(at as u32)), found)
+                {
+                    let source = &pool[source];
+                    // Trace files live in the tree; only notes on other commits can be lost.
+                    if source.note_commit.is_none() {
+                        continue;
+                    }
+                    out.push(DerivedLine {
+                        path: path.clone(),
+                        line: at as u32 + 1,
+                        assistant,
+                        from_commit: source.note_commit.map(|c| c.to_string()),
+                        from_record: source.record.id.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+impl AttributionIndex {
+    /// The assistant lines `commit` adds (a line diff against its first
+    /// parent) that are found again by content in records kept for other
+    /// commits: what a note for a commit made by an amend, rebase or squash
+    /// the server did not see should say. Empty for a commit with a
+    /// provenance note of its own and for merges.
+    pub fn derived_lines(&self, commit: &str) -> Vec<DerivedLine> {
+        let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
+            return Vec::new();
+        };
+        match inner.commit_id(commit) {
+            Some(id) => inner.derived_lines(id),
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether any commit has a provenance note (the only source derived notes copy from).
+    pub fn has_provenance_notes(&self) -> bool {
+        let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
+            return false;
+        };
+        inner.pool().iter().any(|p| p.note_commit.is_some())
     }
 }
 

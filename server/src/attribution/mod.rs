@@ -18,6 +18,8 @@
 //!     /// `line` is 1-based in the file as of `commit`.
 //!     pub fn line_assistant(&self, commit: &str, path: &str, line: u32) -> Option<Assistant>;
 //!     pub fn commit_assistant(&self, commit: &str) -> Option<Assistant>;
+//!     /// Assistant, known human (a line-level source says so) or untracked.
+//!     pub fn line_authorship(&self, commit: &str, path: &str, line: u32) -> Authorship;
 //! }
 //! ```
 //!
@@ -30,7 +32,9 @@ pub mod agent_trace;
 mod assistants;
 pub mod git_ai;
 mod index;
+mod matching;
 mod notes;
+mod reanchor;
 mod trailers;
 
 pub use agent_trace::{
@@ -39,8 +43,10 @@ pub use agent_trace::{
 pub use assistants::{
     commit_assistant, identity_assistant, is_bot, message_says_reviewed, Assistant,
 };
-pub use index::{AttributionIndex, AGENT_TRACE_FILE};
+pub use index::{AttributionIndex, Authorship, DerivedLine, AGENT_TRACE_FILE};
+pub(crate) use matching::added_lines;
 pub use notes::{write_provenance_note, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
+pub use reanchor::{reanchor, Reanchored};
 
 /// What can go wrong reading or writing attribution.
 #[derive(Debug, thiserror::Error)]

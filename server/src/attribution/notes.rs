@@ -10,6 +10,7 @@ use gix::bstr::ByteSlice;
 use gix::ObjectId;
 
 use super::agent_trace::{content_hash, AgentTraceRecord};
+use super::matching::line_hash;
 use super::AttributionError;
 
 /// Where provenance-ls keeps its own Agent Trace records.
@@ -62,6 +63,11 @@ pub fn commit_facts(repo: &gix::Repository, id: ObjectId) -> Result<CommitFacts,
         author_email: author.email.to_str_lossy().into_owned(),
         parents: commit.parent_ids().map(|id| id.detach()).collect(),
     })
+}
+
+/// When `id` was committed (seconds since the epoch).
+pub fn commit_time(repo: &gix::Repository, id: ObjectId) -> Option<i64> {
+    Some(repo.find_commit(id).ok()?.time().ok()?.seconds)
 }
 
 /// The raw bytes of `path` in `commit`'s tree, as stored (no filters); `None` when absent.
@@ -190,8 +196,9 @@ pub fn all_notes(
 /// Writes `record` as a note on `refs/notes/provenance` for `commit`,
 /// appending it as one more JSON line when the commit already has a note
 /// there. Every range gets a `content_hash` of its lines in `commit`'s
-/// version of the file (docs/assistants.md), so that attribution follows the
-/// lines through amend and rebase. `git notes --ref=provenance show <commit>`
+/// version of the file, and the record one hash per line of every range
+/// (`metadata."dev.provenance-ls".line_hashes`, docs/assistants.md), so that
+/// attribution follows the lines, line by line, through amend and rebase. `git notes --ref=provenance show <commit>`
 /// reads the note back. Returns the records now in the note.
 pub fn write_provenance_note(
     repo_path: &Path,
@@ -213,6 +220,7 @@ pub fn write_provenance_note(
     let commit_id = resolve_commit(&repo, commit)?;
 
     let mut record = record.clone();
+    let mut hashed: Vec<(String, u32, Vec<u64>)> = Vec::new();
     for file in &mut record.files {
         let text = file_at(&repo, commit_id, &file.path)?
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
@@ -220,9 +228,23 @@ pub fn write_provenance_note(
         let lines: Vec<&str> = text.lines().collect();
         for range in file.conversations.iter_mut().flat_map(|c| &mut c.ranges) {
             let (first, last) = (range.start_line as usize, range.end_line as usize);
-            if range.content_hash.is_none() && first >= 1 && first <= last && last <= lines.len() {
-                range.content_hash = Some(content_hash(lines[first - 1..last].iter().copied()));
+            if first >= 1 && first <= last && last <= lines.len() {
+                let lines = &lines[first - 1..last];
+                if range.content_hash.is_none() {
+                    range.content_hash = Some(content_hash(lines.iter().copied()));
+                }
+                hashed.push((
+                    file.path.clone(),
+                    range.start_line,
+                    lines.iter().map(|l| line_hash(l)).collect(),
+                ));
             }
+        }
+    }
+    let known = record.line_hashes();
+    for (path, start, hashes) in hashed {
+        if !known.contains_key(&(path.clone(), start)) {
+            record.set_line_hashes(&path, start, &hashes);
         }
     }
     let line = serde_json::to_string(&record).map_err(AttributionError::Json)?;

@@ -12,7 +12,7 @@ use std::path::Path;
 use super::stats::{BlockHistorySource, LineOrigin};
 use super::BlocksError;
 use super::{block_reports_with, BlockReport};
-use crate::attribution::AttributionIndex;
+use crate::attribution::{AttributionIndex, Authorship};
 use crate::history::{BlameLine, History, HistoryError, RangeCommit};
 
 impl From<HistoryError> for BlocksError {
@@ -75,21 +75,22 @@ impl<'a> GitHistory<'a> {
 }
 
 fn origin(line: &BlameLine, attribution: &AttributionIndex) -> LineOrigin {
-    let (ai, reviewed) = match line.commit.as_deref() {
+    let (authorship, reviewed) = match line.commit.as_deref() {
         Some(commit) => (
-            attribution
-                .line_assistant(commit, &line.path, line.original_line)
-                .is_some(),
+            attribution.line_authorship(commit, &line.path, line.original_line),
             attribution.commit_reviewed(commit),
         ),
-        None => (false, false),
+        None => (Authorship::Untracked, false),
     };
+    let ai = matches!(authorship, Authorship::Assistant(_));
+    let human = authorship == Authorship::Human;
     LineOrigin {
         line: line.line,
         commit: line.commit.clone(),
         time: line.time,
         author_email: line.author_email.clone(),
         ai,
+        human,
         reviewed,
     }
 }

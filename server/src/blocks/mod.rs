@@ -13,8 +13,8 @@
 //! pub struct RiskFactor { pub name: String, pub value: f64, pub weight: f64 }
 //! pub struct Risk { pub score: u8, pub level: RiskLevel, pub factors: Vec<RiskFactor> }
 //! pub struct BlockReport { pub block: Block, pub commits: u32, pub rewrites_90d: u32, pub churn_14d: f64,
-//!     pub ai_share: f64, pub authors: u32, pub age_days: u32, pub risk: Risk }
-//! /// serde: {range, name, commits, rewrites90d, churn14d, aiShare, authors, ageDays, risk}
+//!     pub ai_share: f64, pub human_share: f64, pub authors: u32, pub age_days: u32, pub risk: Risk }
+//! /// serde: {range, name, commits, rewrites90d, churn14d, aiShare, humanShare, authors, ageDays, risk}
 //! pub fn block_reports(history: &crate::history::History, attribution: &crate::attribution::AttributionIndex,
 //!     path: &Path, text: &str, now: i64) -> Result<Vec<BlockReport>, BlocksError>;
 //! ```
@@ -63,6 +63,8 @@ pub struct BlockReport {
     pub rewrites_90d: u32,
     pub churn_14d: f64,
     pub ai_share: f64,
+    /// Share of lines known to be a person's (see `stats::LineOrigin::human`).
+    pub human_share: f64,
     pub authors: u32,
     pub age_days: u32,
     pub risk: Risk,
@@ -74,7 +76,7 @@ pub struct BlockReport {
 /// How many of a block's commits a report keeps for display.
 pub const RECENT_COMMITS: usize = 5;
 
-/// serde: {range, name, commits, rewrites90d, churn14d, aiShare, authors, ageDays, risk}
+/// serde: {range, name, commits, rewrites90d, churn14d, aiShare, humanShare, authors, ageDays, risk}
 /// `range` is an LSP range of whole lines: from the block's first line,
 /// character 0, to the start of the line after its last (no column
 /// arithmetic, so it holds in every position encoding).
@@ -84,7 +86,7 @@ impl Serialize for BlockReport {
             "start": {"line": self.block.start_line, "character": 0},
             "end": {"line": self.block.end_line + 1, "character": 0},
         });
-        let mut s = serializer.serialize_struct("BlockReport", 10)?;
+        let mut s = serializer.serialize_struct("BlockReport", 11)?;
         s.serialize_field("range", &range)?;
         s.serialize_field("name", &self.block.name)?;
         s.serialize_field("kind", &self.block.kind)?;
@@ -92,6 +94,7 @@ impl Serialize for BlockReport {
         s.serialize_field("rewrites90d", &self.rewrites_90d)?;
         s.serialize_field("churn14d", &self.churn_14d)?;
         s.serialize_field("aiShare", &self.ai_share)?;
+        s.serialize_field("humanShare", &self.human_share)?;
         s.serialize_field("authors", &self.authors)?;
         s.serialize_field("ageDays", &self.age_days)?;
         s.serialize_field("risk", &self.risk)?;
@@ -155,6 +158,7 @@ pub fn block_reports_with(
                 rewrites_90d: stats.rewrites_90d,
                 churn_14d: stats.churn_14d,
                 ai_share: stats.ai_share,
+                human_share: stats.human_share,
                 authors: stats.authors,
                 age_days: stats.age_days,
                 risk: assess(&stats.risk_inputs),

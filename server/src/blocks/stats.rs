@@ -28,6 +28,9 @@ pub struct LineOrigin {
     pub author_email: String,
     /// An assistant wrote the line (attribution: line-level sources, then the commit).
     pub ai: bool,
+    /// A line-level source names a person (a git-ai `h_` key, an Agent Trace
+    /// `human` range): a known human's line, kept apart from untracked ones.
+    pub human: bool,
     /// The line's commit says a human reviewed it (`Reviewed-by:` and the like).
     pub reviewed: bool,
 }
@@ -65,6 +68,9 @@ pub struct BlockStats {
     pub rewrites_90d: u32,
     pub churn_14d: f64,
     pub ai_share: f64,
+    /// Share of lines a line-level source gives to a person; the rest of
+    /// `1 - ai_share` is untracked.
+    pub human_share: f64,
     pub authors: u32,
     pub age_days: u32,
     pub risk_inputs: RiskInputs,
@@ -94,6 +100,7 @@ pub fn block_stats(commits: &[RangeCommit], lines: &[LineOrigin], now: i64) -> B
     let ai_lines = lines.iter().filter(|l| l.ai).count();
     let ai_unreviewed = lines.iter().filter(|l| l.ai && !l.reviewed).count();
     let ai_share = ratio(ai_lines, lines.len());
+    let human_share = ratio(lines.iter().filter(|l| l.human).count(), lines.len());
 
     let people: HashSet<String> = commits
         .iter()
@@ -124,6 +131,7 @@ pub fn block_stats(commits: &[RangeCommit], lines: &[LineOrigin], now: i64) -> B
         rewrites_90d,
         churn_14d,
         ai_share,
+        human_share,
         authors,
         age_days,
         risk_inputs: RiskInputs {

@@ -7,16 +7,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::attribution::AttributionIndex;
+use crate::attribution::{AttributionIndex, Authorship};
 use crate::history::{BlameLine, History, HistoryError};
 
 use super::BlameArgs;
-
-/// Which assistant, if any, wrote `line` (1-based) of `path` as of `commit`:
-/// line-level sources first, then the commit's own marks.
-fn assistant_for(index: &AttributionIndex, commit: &str, path: &str, line: u32) -> Option<String> {
-    index.line_assistant(commit, path, line).map(|a| a.agent)
-}
 
 pub fn run(args: BlameArgs) -> ExitCode {
     match blame(&args) {
@@ -89,15 +83,22 @@ struct JsonLine<'a> {
     time: i64,
     ai: bool,
     agent: Option<String>,
+    model: Option<String>,
+    /// `ai`, `human` (a line-level source names a person) or `untracked`.
+    authorship: &'static str,
 }
 
 fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> std::io::Result<()> {
     let index = AttributionIndex::load_at(history.repo().workdir());
     for l in lines {
-        let assistant = l
-            .commit
-            .as_deref()
-            .and_then(|commit| assistant_for(&index, commit, &l.path, l.original_line));
+        // Line-level sources first, then the commit's own marks; lines not committed are untracked.
+        let authorship = l.commit.as_deref().map_or(Authorship::Untracked, |commit| {
+            index.line_authorship(commit, &l.path, l.original_line)
+        });
+        let (agent, model) = match &authorship {
+            Authorship::Assistant(a) => (Some(a.agent.clone()), a.model.clone()),
+            _ => (None, None),
+        };
         let json = JsonLine {
             line: l.line,
             commit: l.commit.as_deref(),
@@ -105,8 +106,10 @@ fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> s
             path: &l.path,
             author: &l.author,
             time: l.time,
-            ai: assistant.is_some(),
-            agent: assistant,
+            ai: agent.is_some(),
+            agent,
+            model,
+            authorship: authorship.as_str(),
         };
         serde_json::to_writer(&mut *out, &json)?;
         out.write_all(b"\n")?;

@@ -582,6 +582,7 @@ mod tests {
             rewrites_90d: 0,
             churn_14d: 0.0,
             ai_share: 0.0,
+            human_share: 0.0,
             authors: 1,
             age_days: 1,
             risk: Risk {

@@ -150,6 +150,7 @@ mod tests {
             rewrites_90d: 0,
             churn_14d: 0.0,
             ai_share: 0.0,
+            human_share: 0.0,
             authors: 2,
             age_days: 688,
             risk: assess(&RiskInputs {
