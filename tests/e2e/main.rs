@@ -11,5 +11,6 @@ mod lsp_commit_notes;
 mod lsp_history;
 mod lsp_persistence;
 mod lsp_regions;
+mod lsp_transport;
 mod mark;
 mod report;
