@@ -417,6 +417,7 @@ fn a_100_mb_header_line_without_a_line_break_is_not_buffered() {
     junk.resize(100 * 1024 * 1024, b'a');
     server.forty_hovers_after(&junk, false, "100 MB header line");
     let after = vm_hwm(&server._repo.path());
+    eprintln!("peak RSS {before} KiB before the junk, {after} KiB after");
     assert!(
         after < before + 16 * 1024,
         "peak RSS grew from {before} KiB to {after} KiB"
@@ -542,7 +543,7 @@ fn fuzz_random_garbage_between_valid_requests_costs_no_answer() {
     let rounds: usize = std::env::var("PROVENANCE_FUZZ_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(400);
+        .unwrap_or(250);
     let mut server = started();
     let uri = server.uri.clone();
     let mut garbage = Garbage { seed };
