@@ -549,7 +549,7 @@ fn fuzz_random_garbage_between_valid_requests_costs_no_answer() {
     let mut garbage = Garbage { seed };
     let started_at = Instant::now();
     for round in 0..rounds {
-        // Ten rounds in flight at a time, each garbage glued to its request.
+        // Ten requests in flight at a time, each glued after its garbage.
         let mut batch = Vec::new();
         let mut ids = Vec::new();
         for _ in 0..10 {
@@ -562,7 +562,15 @@ fn fuzz_random_garbage_between_valid_requests_costs_no_answer() {
             batch.extend(request);
             ids.push(id);
         }
-        server.client.send_bytes(&batch);
+        if round % 25 == 24 {
+            // A client that pauses anywhere, even inside a header.
+            let cut = garbage.next(batch.len());
+            server.client.send_bytes(&batch[..cut]);
+            std::thread::sleep(STALL);
+            server.client.send_bytes(&batch[cut..]);
+        } else {
+            server.client.send_bytes(&batch);
+        }
         for id in ids {
             server.assert_answered(id, &format!("seed {seed}, round {round}"));
         }

@@ -239,7 +239,19 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 Fill::Eof | Fill::Stalled => {
                     let why = match &declared {
                         Ok(n) if have >= *n => {
-                            self.pos += n;
+                            // A header that began inside the open string
+                            // (and waits for its line break) is not cut.
+                            let open = scan.string_start.map(|s| s.min(*n));
+                            let header = open.and_then(|s| {
+                                let rest = &self.unread()[s..];
+                                find_header(rest)
+                                    .or_else(|| {
+                                        let tail = header_prefix_at_end(rest);
+                                        (tail > 0).then(|| rest.len() - tail)
+                                    })
+                                    .map(|at| s + at)
+                            });
+                            self.pos += header.unwrap_or(*n).min(*n);
                             format!("the body of Content-Length {n} is not complete JSON")
                         }
                         Ok(n) => {
@@ -921,6 +933,24 @@ mod tests {
         client.write_all(GOOD).await.unwrap();
         let frame = reader.next_frame().await.unwrap().unwrap();
         assert!(matches!(frame, Frame::Body(_)), "{frame:?}");
+    }
+
+    #[tokio::test]
+    async fn a_pause_inside_the_next_header_does_not_cut_it() {
+        for cut in [5, 10, 17, 19] {
+            let (mut client, server) = tokio::io::duplex(1 << 16);
+            let mut reader = FrameReader::new(server);
+            // A body cut inside a string, then the next frame in two writes.
+            client
+                .write_all(&[&b"Content-Length: 12\r\n\r\n{\"a\":\"x"[..], &GOOD[..cut]].concat())
+                .await
+                .unwrap();
+            let frame = reader.next_frame().await.unwrap().unwrap();
+            assert_eq!(show(&frame), "X", "cut at {cut}");
+            client.write_all(&GOOD[cut..]).await.unwrap();
+            let frame = reader.next_frame().await.unwrap().unwrap();
+            assert!(matches!(frame, Frame::Body(_)), "cut at {cut}: {frame:?}");
+        }
     }
 
     #[tokio::test]
