@@ -462,6 +462,25 @@ fn requests_about_a_document_that_is_not_open_get_invalid_params() {
     }
 }
 
+#[test]
+fn an_open_binary_document_gets_nothing_rather_than_an_error() {
+    let mut server = started();
+    let uri = file_uri(&server._repo.file("blob.bin"));
+    server.client.open(&uri, "plaintext", 1, "\u{0}\u{1}binary");
+    let at = json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}});
+    let response = server.client.request_raw("textDocument/hover", at);
+    assert_eq!(response["result"], Value::Null, "{response}");
+    assert!(response.get("error").is_none(), "{response}");
+    let doc = json!({"textDocument": {"uri": uri}});
+    let response = server
+        .client
+        .request_raw("textDocument/codeLens", doc.clone());
+    assert!(response.get("error").is_none(), "{response}");
+    let response = server.client.request_raw("provenance/regions", doc);
+    let message = response["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("binary"), "{response}");
+}
+
 /// A seeded source of garbage: fragments of headers and JSON, real messages
 /// with bad framing or bad ids, and random bytes.
 struct Garbage {

@@ -15,7 +15,7 @@ pub async fn handle(state: &Arc<ServerState>, params: BlocksParams) -> Result<Ve
     super::require_open(state, &uri)?;
     if churn::document_text(state, &uri).is_none() {
         return Err(Error::invalid_params(format!(
-            "no history for {}: not a file",
+            "no history for {}: not a tracked file on disk",
             uri.as_str()
         )));
     }
