@@ -59,6 +59,7 @@ fn edits_and_requests_for_unopened_documents_are_refused_cleanly() {
         "provenance/regions",
         json!({"textDocument": {"uri": other}}),
     );
+    assert_eq!(response["error"]["code"], -32602);
     assert!(response["error"]["message"]
         .as_str()
         .unwrap()

@@ -180,6 +180,11 @@ impl ServerState {
         self.open.remove(uri);
     }
 
+    /// The client has the document open (tracked or not, e.g. binary).
+    pub fn is_open(&self, uri: &Uri) -> bool {
+        self.open.contains_key(uri)
+    }
+
     pub fn mark_all_dirty(&self) {
         let uris: Vec<Uri> = self.open.iter().map(|e| e.key().clone()).collect();
         for uri in &uris {

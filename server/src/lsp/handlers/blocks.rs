@@ -12,9 +12,10 @@ use crate::lsp::state::ServerState;
 /// An explicit request, so it waits for the history it needs.
 pub async fn handle(state: &Arc<ServerState>, params: BlocksParams) -> Result<Vec<BlockReport>> {
     let uri = params.text_document.uri;
+    super::require_open(state, &uri)?;
     if churn::document_text(state, &uri).is_none() {
         return Err(Error::invalid_params(format!(
-            "{} is not open",
+            "no history for {}: not a tracked file on disk",
             uri.as_str()
         )));
     }

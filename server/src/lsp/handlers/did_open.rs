@@ -11,6 +11,8 @@ pub fn handle(state: &Arc<ServerState>, params: DidOpenTextDocumentParams) {
     let doc = params.text_document;
     if looks_binary(&doc.text) {
         tracing::info!("{}: binary content, not tracked", doc.uri.as_str());
+        // Open all the same: requests about it get nothing, not "not open".
+        state.opened(&doc.uri);
         return;
     }
     let (key, path) = document_key(&doc.uri);

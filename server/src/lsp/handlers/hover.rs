@@ -14,6 +14,7 @@ use crate::text;
 pub async fn handle(state: &Arc<ServerState>, params: HoverParams) -> Result<Option<Hover>> {
     let position = params.text_document_position_params;
     let uri = position.text_document.uri;
+    super::require_open(state, &uri)?;
     let (region, range) = match region_under(state, &uri, position.position) {
         Some((markdown, range)) => (Some(markdown), Some(range)),
         None => (None, None),

@@ -15,11 +15,12 @@ pub async fn handle(
     state: &Arc<ServerState>,
     params: InlayHintParams,
 ) -> Result<Option<Vec<InlayHint>>> {
+    let uri = params.text_document.uri;
+    super::require_open(state, &uri)?;
     let hints = state.settings().hints;
     if !hints.enabled || hints.style == HintStyle::CodeLens {
         return Ok(None);
     }
-    let uri = params.text_document.uri;
     let Some(insight) = churn::insight(state, &uri, Wait::AnyKnown(churn::REQUEST_BUDGET)).await
     else {
         return Ok(None);

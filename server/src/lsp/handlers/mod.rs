@@ -19,3 +19,21 @@ pub mod regions;
 
 /// Unix time in milliseconds: the only clock the provenance core sees.
 pub use crate::clock::unix_ms as now_ms;
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::Uri;
+
+/// Requests about a document must name an open one (docs/protocol.md,
+/// "Errors and limits"): -32602 "… is not open" otherwise, never a silent
+/// null. An open document the server does not track (binary content) passes:
+/// it has nothing to show, which is not an error an editor should pop up.
+pub fn require_open(state: &crate::lsp::state::ServerState, uri: &Uri) -> Result<()> {
+    let (key, _) = crate::lsp::state::document_key(uri);
+    if state.tracker().document(&key).is_some() || state.is_open(uri) {
+        return Ok(());
+    }
+    Err(Error::invalid_params(format!(
+        "{} is not open",
+        uri.as_str()
+    )))
+}

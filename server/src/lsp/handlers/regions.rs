@@ -8,8 +8,13 @@ pub fn handle(state: &ServerState, params: RegionsParams) -> Result<DocumentRegi
     let uri = params.text_document.uri;
     let (key, _) = document_key(&uri);
     let tracker = state.tracker();
-    let document = tracker
-        .document(&key)
-        .ok_or_else(|| Error::invalid_params(format!("{} is not open", uri.as_str())))?;
+    let document = tracker.document(&key).ok_or_else(|| {
+        let why = if state.is_open(&uri) {
+            "has binary content and is not tracked"
+        } else {
+            "is not open"
+        };
+        Error::invalid_params(format!("{} {why}", uri.as_str()))
+    })?;
     Ok(document_regions(&uri, document, state.encoding()))
 }
