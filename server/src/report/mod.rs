@@ -350,7 +350,10 @@ pub fn build(
     let mut decided: Vec<(String, Option<LeftOutReason>)> = head_files
         .into_iter()
         .map(|f| {
-            let attrs = git.attributes(&f.path);
+            let mut attrs = git.attributes(&f.path);
+            if attrs.generated.is_none() && f.generated_header {
+                attrs.generated = Some(true);
+            }
             let reason = options.files.decide(&f.path, attrs, f.size);
             (f.path, reason)
         })

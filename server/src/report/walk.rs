@@ -69,6 +69,8 @@ pub struct HeadFile {
     pub path: String,
     /// The blob's size, when it could be read.
     pub size: Option<u64>,
+    /// Its first lines say a tool wrote it (`Code generated … DO NOT EDIT`, `@generated`).
+    pub generated_header: bool,
 }
 
 pub struct Git {
@@ -131,8 +133,8 @@ impl Git {
         })
     }
 
-    /// Every file of `commit`'s tree (sizes only for JSON files, the one
-    /// rule that needs them), and loads `.gitattributes` as of that tree
+    /// Every file of `commit`'s tree with its size and whether its first
+    /// lines say a tool generated it, and loads `.gitattributes` as of that tree
     /// for [`Git::attributes`]. Also returns a checksum of the attribute
     /// files, for the cache key.
     pub fn files_at(&mut self, commit: CommitId) -> Result<(Vec<HeadFile>, u32), ReportError> {
@@ -152,16 +154,22 @@ impl Git {
                 sum.update(path.as_bytes());
                 sum.update(entry.id.as_bytes());
             }
-            let size = if path.to_ascii_lowercase().ends_with(".json") {
-                self.repo
-                    .try_find_header(entry.id)
-                    .ok()
-                    .flatten()
-                    .map(|h| h.size())
-            } else {
-                None
-            };
-            files.push(HeadFile { path, size });
+            let size = self
+                .repo
+                .try_find_header(entry.id)
+                .ok()
+                .flatten()
+                .map(|h| h.size());
+            // Only the start is read; big blobs are data or will be found by other rules.
+            let generated_header = size.is_some_and(|s| s <= 4 * 1024 * 1024)
+                && self.repo.find_blob(entry.id).is_ok_and(|blob| {
+                    super::filter::has_generated_header(&blob.data[..blob.data.len().min(1024)])
+                });
+            files.push(HeadFile {
+                path,
+                size,
+                generated_header,
+            });
         }
         if let Ok(bytes) = std::fs::read(self.repo.common_dir().join("info").join("attributes")) {
             sum.update(&bytes);
