@@ -110,10 +110,12 @@ fn num(x: Option<f64>) -> String {
 }
 
 fn row(out: &mut String, label: &str, v: &PerClass<String>) {
-    out.push_str(&format!(
-        "  {label:<28} {:>10} {:>10} {:>12} {:>10}\n",
+    let line = format!(
+        "  {label:<28} {:>10} {:>10} {:>12} {:>10}",
         v.ai, v.human, v.no_evidence, v.unknown
-    ));
+    );
+    out.push_str(line.trim_end());
+    out.push('\n');
 }
 
 fn texts<T>(p: &PerClass<T>, f: impl Fn(&T) -> String) -> PerClass<String> {
@@ -211,11 +213,19 @@ pub fn summary(r: &Report) -> String {
         s.push_str(&format!(
             "  left out: {files} files, {lines} lines added (--all-files counts them):\n"
         ));
+        let width = r
+            .files
+            .left_out
+            .iter()
+            .map(|l| l.why.len())
+            .max()
+            .unwrap_or(0);
         for l in &r.files.left_out {
             s.push_str(&format!(
-                "    {:<50} {:>5} files {:>9} lines  e.g. {}\n",
+                "    {:<width$} {:>5} file{} {:>9} lines  e.g. {}\n",
                 l.why,
                 l.files,
+                if l.files == 1 { " " } else { "s" },
                 l.lines_added,
                 l.paths
                     .iter()

@@ -286,18 +286,13 @@ impl FileFilter {
         r
     }
 
-    /// The files a walk found rewritten wholesale (that no other rule left out).
-    pub fn wholesale_of(&mut self, versions: &BTreeMap<String, Versions>) -> HashSet<String> {
+    /// The files a walk found rewritten wholesale. Decided from the versions
+    /// alone (files another rule leaves out too, whose reason then wins), so
+    /// that a resumed walk and a full one find the same set.
+    pub fn wholesale_of(&self, versions: &BTreeMap<String, Versions>) -> HashSet<String> {
         versions
             .iter()
-            .filter(|(path, v)| {
-                v.wholesale()
-                    && !self.rules.keeps(path)
-                    && !matches!(
-                        self.memo.get(path.as_str()).copied().flatten(),
-                        Some(r) if r != LeftOutReason::RewrittenWholesale
-                    )
-            })
+            .filter(|(path, v)| v.wholesale() && !self.rules.keeps(path))
             .map(|(p, _)| p.clone())
             .collect()
     }

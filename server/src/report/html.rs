@@ -64,8 +64,8 @@ pub fn render_html(report: &Report) -> String {
     );
     page.push_str("</section>");
     figures_table(&mut page, &report.figures);
-    hotspots(&mut page, report);
     left_out(&mut page, report);
+    hotspots(&mut page, report);
     let _ = write!(
         page,
         r#"<footer>{merges} merge commits were not counted again (their changes come from their own commits); {bots} bot commits {bot_note}.
