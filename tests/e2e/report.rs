@@ -853,7 +853,7 @@ fn a_repository_with_a_deleted_loose_blob_reports_everything_else_and_names_it()
         assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert!(
-            stderr.contains(&blob[..7]) || stderr.contains("missing"),
+            stderr.contains(blob) && stderr.contains("missing from this clone"),
             "{args:?}: {stderr}"
         );
     }
