@@ -410,12 +410,12 @@ impl<'g> Walker<'g> {
                 // Counted, never followed: what the report says it left out.
                 let added: u64 = hunks.iter().map(|(_, a)| u64::from(a.end - a.start)).sum();
                 let ended: u64 = hunks.iter().map(|(b, _)| u64::from(b.end - b.start)).sum();
-                self.lives
-                    .versions
-                    .entry(path.clone())
-                    .or_default()
-                    .record(old_lines, new_lines, ended, added);
                 if class != Class::Bot {
+                    self.lives
+                        .versions
+                        .entry(path.clone())
+                        .or_default()
+                        .record(old_lines, new_lines, ended, added);
                     let entry = self
                         .lives
                         .left_out
@@ -526,11 +526,14 @@ impl<'g> Walker<'g> {
             drop(input);
             self.old = old_bytes;
             self.new = new_bytes;
-            self.lives
-                .versions
-                .entry(path.clone())
-                .or_default()
-                .record(old_lines, new_lines, ended_here, added_here);
+            // A bot's versions are left out like its lines: they never make a file "wholesale".
+            if class != Class::Bot {
+                self.lives
+                    .versions
+                    .entry(path.clone())
+                    .or_default()
+                    .record(old_lines, new_lines, ended_here, added_here);
+            }
             commit.added += added_here;
             commit.deleted += ended_here;
             if class != Class::Bot && (added_here > 0 || ended_here > 0) {
