@@ -406,16 +406,21 @@ impl<'g> Walker<'g> {
                 |b: std::ops::Range<u32>, a: std::ops::Range<u32>| hunks.push((b, a)),
             );
             let (old_lines, new_lines) = (input.before.len(), input.after.len());
+            let added: u64 = hunks.iter().map(|(_, a)| u64::from(a.end - a.start)).sum();
+            let ended: u64 = hunks.iter().map(|(b, _)| u64::from(b.end - b.start)).sum();
+            // How this version changed the file, from the diff alone (the same
+            // whether the file is followed or left out, so that every walk finds
+            // the same files rewritten wholesale). Not a bot's, not a merge's.
+            if class != Class::Bot && !merge {
+                self.lives
+                    .versions
+                    .entry(path.clone())
+                    .or_default()
+                    .record(old_lines, new_lines, ended, added);
+            }
             if let Some(reason) = left_out {
                 // Counted, never followed: what the report says it left out.
-                let added: u64 = hunks.iter().map(|(_, a)| u64::from(a.end - a.start)).sum();
-                let ended: u64 = hunks.iter().map(|(b, _)| u64::from(b.end - b.start)).sum();
                 if class != Class::Bot {
-                    self.lives
-                        .versions
-                        .entry(path.clone())
-                        .or_default()
-                        .record(old_lines, new_lines, ended, added);
                     let entry = self
                         .lives
                         .left_out
@@ -526,14 +531,6 @@ impl<'g> Walker<'g> {
             drop(input);
             self.old = old_bytes;
             self.new = new_bytes;
-            // A bot's versions are left out like its lines: they never make a file "wholesale".
-            if class != Class::Bot {
-                self.lives
-                    .versions
-                    .entry(path.clone())
-                    .or_default()
-                    .record(old_lines, new_lines, ended_here, added_here);
-            }
             commit.added += added_here;
             commit.deleted += ended_here;
             if class != Class::Bot && (added_here > 0 || ended_here > 0) {

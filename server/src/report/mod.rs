@@ -395,7 +395,19 @@ pub fn build(
         .as_ref()
         .map(|c| c.wholesale.clone())
         .unwrap_or_default();
-    let mut resumed = cached.filter(|c| c.inputs == key.inputs && git.is_ancestor(c.tip, head));
+    let mut resumed = cached.filter(|c| {
+        let usable = c.inputs == key.inputs && git.is_ancestor(c.tip, head);
+        if !usable {
+            tracing::debug!(
+                "report cache not used: inputs {:08x} (now {:08x}), tip {}",
+                c.inputs,
+                key.inputs,
+                c.tip
+            );
+        }
+        usable
+    });
+    tracing::debug!("report cache: resuming: {}", resumed.is_some());
     let workdir = git.workdir().unwrap_or_else(|| git.git_dir());
     let workdir = std::fs::canonicalize(&workdir).unwrap_or(workdir);
     let mut attempt = 0;
