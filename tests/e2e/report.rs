@@ -629,7 +629,10 @@ fn data_and_lock_files_rewritten_every_commit_leave_the_figures_unchanged() {
     // The files found rewritten wholesale are kept with the cache: a second run resumes.
     let first = noisy.report(&["--since", "all"]);
     let second = noisy.report(&["--since", "all"]);
-    assert_eq!(second["run"], json!({"commitsWalked": 0, "commitsFromCache": 4}));
+    assert_eq!(
+        second["run"],
+        json!({"commitsWalked": 0, "commitsFromCache": 4})
+    );
     assert_eq!(second["files"], first["files"]);
     // --all-files counts them: the same history then says something else.
     let all = noisy.report(&["--since", "all", "--until", "2024-04-10", "--all-files"]);

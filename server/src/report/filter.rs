@@ -286,13 +286,25 @@ impl FileFilter {
         r
     }
 
-    /// The files a walk found rewritten wholesale. Decided from the versions
-    /// alone (files another rule leaves out too, whose reason then wins), so
-    /// that a resumed walk and a full one find the same set.
-    pub fn wholesale_of(&self, versions: &BTreeMap<String, Versions>) -> HashSet<String> {
+    /// The files a walk found rewritten wholesale, among those no other rule
+    /// leaves out (`attrs` as for [`FileFilter::left_out`]): decided from the
+    /// versions and HEAD alone, so that a resumed walk and a full one find
+    /// the same set.
+    pub fn wholesale_of(
+        &self,
+        versions: &BTreeMap<String, Versions>,
+        mut attrs: impl FnMut(&str) -> Attributes,
+    ) -> HashSet<String> {
         versions
             .iter()
-            .filter(|(path, v)| v.wholesale() && !self.rules.keeps(path))
+            .filter(|(path, v)| {
+                v.wholesale()
+                    && !self.rules.keeps(path)
+                    && match self.at_head.get(path.as_str()) {
+                        Some(reason) => reason.is_none(),
+                        None => self.rules.decide(path, attrs(path), None).is_none(),
+                    }
+            })
             .map(|(p, _)| p.clone())
             .collect()
     }

@@ -430,7 +430,7 @@ pub fn build(
         })?;
         // Files that tools rewrite wholesale are known only once walked: when
         // the guess was wrong, walk again leaving out the ones found.
-        let found = filter.wholesale_of(&lives.versions);
+        let found = filter.wholesale_of(&lives.versions, |path| git.attributes(path));
         if found == wholesale || attempt == 3 {
             break (lives, walked, from_cache);
         }
