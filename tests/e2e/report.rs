@@ -909,3 +909,37 @@ fn a_git_ai_note_added_after_a_report_changes_the_next_default_run() {
     assert_eq!(mapped["linesAdded"]["human"], 4);
     assert_eq!(mapped["run"]["commitsFromCache"], 0);
 }
+
+#[test]
+fn git_ai_human_records_are_human_evidence() {
+    let r = Repo::new();
+    r.write("main.rs", &["l1", "l2", "l3", "l4", "l5", "l6"]);
+    r.commit(0, ALICE, "Add main.rs");
+    let commit = r.git(0, ALICE.0, ALICE.1, &["rev-parse", "HEAD"]);
+    // git-ai attests lines 1-3 to a known human (`h_`), 4 to a session; 5-6 it does not list.
+    let note = "main.rs\n  h_31dce776f88375 1-3\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 4\n---\n\
+        {\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\
+        \"humans\":{\"h_31dce776f88375\":{\"name\":\"Alice\"}},\
+        \"sessions\":{\"s_c9883b05a2487d\":{\"agent_id\":{\"tool\":\"claude\",\"id\":\"1\",\"model\":\"claude-opus-4-5\"}}}}\n";
+    let note_file = r.home.path().join("note.txt");
+    std::fs::write(&note_file, note).unwrap();
+    r.git(
+        0,
+        ALICE.0,
+        ALICE.1,
+        &[
+            "notes",
+            "--ref=ai",
+            "add",
+            "-F",
+            note_file.to_str().unwrap(),
+            commit.trim(),
+        ],
+    );
+    let report = r.report(&["--since", "all", "--until", "2024-04-10"]);
+    assert_eq!(
+        report["linesAdded"],
+        json!({"ai": 1, "human": 3, "noEvidence": 2, "unknown": 0})
+    );
+    assert_eq!(report["coverage"], 0.6667);
+}
