@@ -4,10 +4,13 @@
 //! Owns the report's figures and their JSON shape (`Report`, a stable,
 //! documented schema), the HTML page, and the cache that lets a second run
 //! process only new commits. `walk` is the only file here that touches git;
-//! `lives` follows every line from birth to end; `figures` does the
-//! arithmetic. Must never print (the CLI does), never run what a
-//! repository asks for, and never hold memory in proportion to the length
-//! of history rather than to the lines alive.
+//! `lives` follows every line from birth to end; `filter` decides which
+//! files count (code, by default); `figures` does the arithmetic. Evidence
+//! is kept in three kinds — AI, human (positive evidence only), none — and
+//! "no evidence" is never reported as human. Must never print (the CLI
+//! does), never run what a repository asks for, never abort on an object
+//! it cannot read (it is skipped and named), and never hold memory in
+//! proportion to the length of history rather than to the lines alive.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -206,7 +209,7 @@ pub struct Hotspot {
     pub name: Option<String>,
     /// 0–100, higher is riskier to maintain (docs/report.md).
     pub risk: u8,
-    /// Share of the lines alive now that an assistant wrote (of those whose author is known).
+    /// Share of the lines alive now that an assistant wrote (of those written in the range).
     pub ai_share: Option<f64>,
     pub lines: u64,
     pub commits: u32,
