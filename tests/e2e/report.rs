@@ -93,6 +93,39 @@ impl Repo {
         );
         serde_json::from_slice(&out.stdout).expect("report prints JSON")
     }
+
+    /// The binary run in the repository's folder; its stdout (it must succeed).
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.run_status(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn run_status(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_provenance-ls"))
+            .args(args)
+            .current_dir(self.path())
+            .env("HOME", self.home.path())
+            .output()
+            .expect("provenance-ls runs")
+    }
+
+    /// `report` with Alice and Bob declared human (`--human-author`): their
+    /// commits are human evidence, as the figures worked out below assume.
+    fn declared(&self, extra: &[&str]) -> Value {
+        let mut args = vec![
+            "--human-author",
+            "alice@example.com",
+            "--human-author",
+            "Bob",
+        ];
+        args.extend_from_slice(extra);
+        self.report(&args)
+    }
 }
 
 const ALICE: (&str, &str) = ("Alice", "alice@example.com");
@@ -115,15 +148,15 @@ fn refs(v: &[String]) -> Vec<&str> {
 /// The scripted history (days after 2024-01-01, all at midnight UTC):
 ///
 /// - C1 day 0, Alice: a.txt = a1..a10, b.txt = b1..b4                 (human +14)
-/// - C2 day 1, Alice + Claude: ai.txt = x1..x10                        (AI +10)
-/// - C3 day 3, Bob: ai.txt x1..x4 → y1..y4; a.txt drops a9, a10       (human +4, −6)
+/// - C2 day 1, Alice + Claude: ai.rs = x1..x10                        (AI +10)
+/// - C3 day 3, Bob: ai.rs x1..x4 → y1..y4; a.txt drops a9, a10       (human +4, −6)
 /// - C4 day 5, dependabot: deps.txt (5 lines); b.txt b4 → b4-bumped   (bot: left out)
 /// - C5 day 10, Alice: moves a.txt to src/a.txt and edits a1           (human +1, −1)
-/// - branch `feature` from C5: S1 day 12, Alice + Codex: ai.txt += z1, z2 (AI +2)
+/// - branch `feature` from C5: S1 day 12, Alice + Codex: ai.rs += z1, z2 (AI +2)
 /// - C6 day 13, Bob on main: src/a.txt += a11                          (human +1)
 /// - M  day 14, merge of `feature` (no conflict: brings z1, z2, born in S1)
-/// - C7 day 30, Bob + Claude: ai.txt drops x5..x8                      (AI −4)
-/// - C8 day 40, Alice: ai.txt drops y1, y2                             (human −2)
+/// - C7 day 30, Bob + Claude: ai.rs drops x5..x8                      (AI −4)
+/// - C8 day 40, Alice: ai.rs drops y1, y2                             (human −2)
 fn scripted() -> Repo {
     let r = Repo::new();
     let a = numbered("a", 1..=10);
@@ -132,11 +165,11 @@ fn scripted() -> Repo {
     r.write("a.txt", &refs(&a));
     r.write("b.txt", &refs(&b));
     r.commit(0, ALICE, "C1 start");
-    r.write("ai.txt", &refs(&x));
-    r.commit(1, ALICE, &format!("C2 add ai.txt{CLAUDE}"));
+    r.write("ai.rs", &refs(&x));
+    r.commit(1, ALICE, &format!("C2 add ai.rs{CLAUDE}"));
     let mut ai: Vec<String> = numbered("y", 1..=4);
     ai.extend(numbered("x", 5..=10));
-    r.write("ai.txt", &refs(&ai));
+    r.write("ai.rs", &refs(&ai));
     r.write("a.txt", &refs(&a[..8]));
     r.commit(3, BOB, "C3 rewrite x1-x4, drop a9 a10");
     r.write("deps.txt", &["d1", "d2", "d3", "d4", "d5"]);
@@ -150,7 +183,7 @@ fn scripted() -> Repo {
     r.git(12, ALICE.0, ALICE.1, &["checkout", "-q", "-b", "feature"]);
     let mut with_z = ai.clone();
     with_z.extend(["z1".to_string(), "z2".to_string()]);
-    r.write("ai.txt", &refs(&with_z));
+    r.write("ai.rs", &refs(&with_z));
     r.commit(12, ALICE, &format!("S1 add z1 z2{CODEX}"));
     r.git(13, BOB.0, BOB.1, &["checkout", "-q", "main"]);
     let mut with_a11 = moved.clone();
@@ -163,13 +196,13 @@ fn scripted() -> Repo {
         BOB.1,
         &["merge", "-q", "--no-ff", "-m", "M merge feature", "feature"],
     );
-    // ai.txt is now y1..y4, x5..x10, z1, z2.
+    // ai.rs is now y1..y4, x5..x10, z1, z2.
     let mut c7: Vec<String> = numbered("y", 1..=4);
     c7.extend(numbered("x", 9..=10));
     c7.extend(["z1".to_string(), "z2".to_string()]);
-    r.write("ai.txt", &refs(&c7));
+    r.write("ai.rs", &refs(&c7));
     r.commit(30, BOB, &format!("C7 drop x5-x8{CLAUDE}"));
-    r.write("ai.txt", &refs(&c7[2..]));
+    r.write("ai.rs", &refs(&c7[2..]));
     r.commit(40, ALICE, "C8 drop y1 y2");
     r
 }
@@ -182,12 +215,12 @@ fn point(days: u32, share: f64, at_risk: u64) -> Value {
 fn scripted_history_matches_hand_computed_figures() {
     let r = scripted();
     // Observed until day 100 (2024-04-10); the whole history.
-    let report = r.report(&["--since", "all", "--until", "2024-04-10"]);
+    let report = r.declared(&["--since", "all", "--until", "2024-04-10"]);
 
     // Commits: AI C2, S1, C7; human C1, C3, C5, C6, C8. The merge and the bot are not counted.
     assert_eq!(
         report["commits"],
-        json!({"ai": 3, "human": 5, "unknown": 0})
+        json!({"ai": 3, "human": 5, "noEvidence": 0, "unknown": 0})
     );
     assert_eq!(report["merges"], 1);
     assert_eq!(report["botCommits"], 1);
@@ -196,29 +229,29 @@ fn scripted_history_matches_hand_computed_figures() {
     // The move of a.txt is a rename: a2..a8 are not born again.
     assert_eq!(
         report["linesAdded"],
-        json!({"ai": 12, "human": 20, "unknown": 0})
+        json!({"ai": 12, "human": 20, "noEvidence": 0, "unknown": 0})
     );
     // Deleted by commit: human C3 4 + 2, C5 1, C8 2 = 9; AI C7 4; the bot's b4 is left out.
     assert_eq!(
         report["linesDeleted"],
-        json!({"ai": 4, "human": 9, "unknown": 0})
+        json!({"ai": 4, "human": 9, "noEvidence": 0, "unknown": 0})
     );
     // Deleted by who wrote the line: AI x1..x8 = 8; human a9, a10, b4, a1, y1, y2 = 6.
     assert_eq!(
         report["linesDeletedByOrigin"],
-        json!({"ai": 8, "human": 6, "unknown": 0})
+        json!({"ai": 8, "human": 6, "noEvidence": 0, "unknown": 0})
     );
     // Churn: every line was born by day 86 (= day 100 − 14), so all are watched 14 days.
     // AI: x1..x4 ended after 2 days → 4 / 12 = 0.3333.
     // Human: a9, a10 (3 days), b4 (5), a1 (10) → 4 / 20 = 0.2; y1, y2 lived 37 days.
     assert_eq!(
         report["churn14d"],
-        json!({"ai": 0.3333, "human": 0.2, "unknown": null})
+        json!({"ai": 0.3333, "human": 0.2, "noEvidence": null, "unknown": null})
     );
     // Rework: lines added in the range later ended. AI 8 / 12; human 6 / 20.
     assert_eq!(
         report["reworkPerLine"],
-        json!({"ai": 0.6667, "human": 0.3, "unknown": null})
+        json!({"ai": 0.6667, "human": 0.3, "noEvidence": null, "unknown": null})
     );
     // Kaplan–Meier, AI (12 lives): ends after 2 days (4), 29 days (4, x5..x8 born day 1,
     // ended day 30); censored at day 100: z1, z2 after 88 days, x9, x10 after 99.
@@ -250,12 +283,12 @@ fn scripted_history_matches_hand_computed_figures() {
         report["range"],
         json!({"since": null, "until": "2024-04-10T00:00:00Z"})
     );
-    // Hotspots: files alive now with their AI share: ai.txt holds x9, x10, y3, y4, z1, z2 → 4 of 6 AI.
+    // Hotspots: files alive now with their AI share: ai.rs holds x9, x10, y3, y4, z1, z2 → 4 of 6 AI.
     let ai_txt = report["hotspots"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|h| h["path"] == "ai.txt")
+        .find(|h| h["path"] == "ai.rs")
         .unwrap();
     assert_eq!(ai_txt["aiShare"], 0.6667);
     assert_eq!(ai_txt["lines"], 6);
@@ -264,19 +297,20 @@ fn scripted_history_matches_hand_computed_figures() {
 #[test]
 fn bots_are_counted_with_include_bots() {
     let r = scripted();
-    let report = r.report(&["--since", "all", "--until", "2024-04-10", "--include-bots"]);
-    // The bot's commit is now a human one: +5 (deps.txt) +1 (b4-bumped), −1 (b4).
+    let report = r.declared(&["--since", "all", "--until", "2024-04-10", "--include-bots"]);
+    // The bot's commit is now counted like any other: no assistant, no one declared
+    // it human, so it has no evidence: +5 (deps.txt) +1 (b4-bumped), −1 (b4).
     assert_eq!(
         report["commits"],
-        json!({"ai": 3, "human": 6, "unknown": 0})
+        json!({"ai": 3, "human": 5, "noEvidence": 1, "unknown": 0})
     );
     assert_eq!(
         report["linesAdded"],
-        json!({"ai": 12, "human": 26, "unknown": 0})
+        json!({"ai": 12, "human": 20, "noEvidence": 6, "unknown": 0})
     );
     assert_eq!(
         report["linesDeleted"],
-        json!({"ai": 4, "human": 10, "unknown": 0})
+        json!({"ai": 4, "human": 9, "noEvidence": 1, "unknown": 0})
     );
 }
 
@@ -285,33 +319,33 @@ fn lines_from_before_since_are_unknown() {
     let r = scripted();
     // From day 20 (2024-01-21): only C7 and C8 are walked; the lines they delete
     // were written before the range, so their origin is unknown.
-    let report = r.report(&["--since", "2024-01-21", "--until", "2024-04-10"]);
+    let report = r.declared(&["--since", "2024-01-21", "--until", "2024-04-10"]);
     assert_eq!(
         report["commits"],
-        json!({"ai": 1, "human": 1, "unknown": 0})
+        json!({"ai": 1, "human": 1, "noEvidence": 0, "unknown": 0})
     );
     assert_eq!(
         report["linesAdded"],
-        json!({"ai": 0, "human": 0, "unknown": 0})
+        json!({"ai": 0, "human": 0, "noEvidence": 0, "unknown": 0})
     );
     assert_eq!(
         report["linesDeleted"],
-        json!({"ai": 4, "human": 2, "unknown": 0})
+        json!({"ai": 4, "human": 2, "noEvidence": 0, "unknown": 0})
     );
     assert_eq!(
         report["linesDeletedByOrigin"],
-        json!({"ai": 0, "human": 0, "unknown": 6})
+        json!({"ai": 0, "human": 0, "noEvidence": 0, "unknown": 6})
     );
     assert_eq!(
         report["churn14d"],
-        json!({"ai": null, "human": null, "unknown": null})
+        json!({"ai": null, "human": null, "noEvidence": null, "unknown": null})
     );
 }
 
 #[test]
 fn by_agent_splits_the_figures() {
     let r = scripted();
-    let report = r.report(&["--since", "all", "--until", "2024-04-10", "--by", "agent"]);
+    let report = r.declared(&["--since", "all", "--until", "2024-04-10", "--by", "agent"]);
     let groups: Vec<(String, Value, Value)> = report["groups"]
         .as_array()
         .unwrap()
@@ -330,18 +364,18 @@ fn by_agent_splits_the_figures() {
         vec![
             (
                 "human".into(),
-                json!({"ai": 0, "human": 5, "unknown": 0}),
-                json!({"ai": 0, "human": 20, "unknown": 0})
+                json!({"ai": 0, "human": 5, "noEvidence": 0, "unknown": 0}),
+                json!({"ai": 0, "human": 20, "noEvidence": 0, "unknown": 0})
             ),
             (
                 "claude-code".into(),
-                json!({"ai": 2, "human": 0, "unknown": 0}),
-                json!({"ai": 10, "human": 0, "unknown": 0})
+                json!({"ai": 2, "human": 0, "noEvidence": 0, "unknown": 0}),
+                json!({"ai": 10, "human": 0, "noEvidence": 0, "unknown": 0})
             ),
             (
                 "codex".into(),
-                json!({"ai": 1, "human": 0, "unknown": 0}),
-                json!({"ai": 2, "human": 0, "unknown": 0})
+                json!({"ai": 1, "human": 0, "noEvidence": 0, "unknown": 0}),
+                json!({"ai": 2, "human": 0, "noEvidence": 0, "unknown": 0})
             ),
         ]
     );
@@ -360,7 +394,7 @@ fn second_run_reuses_the_cache_and_walks_only_new_commits() {
         "z2".into(),
         "new".into(),
     ];
-    r.write("ai.txt", &refs(&x));
+    r.write("ai.rs", &refs(&x));
     r.commit(50, BOB, "C9 add a line");
     let second = r.report(&["--since", "all"]);
     assert_eq!(second["run"]["commitsWalked"], 1);
@@ -400,7 +434,7 @@ fn lines_added_and_deleted_agree_with_git_log_numstat() {
     }
     let report = r.report(&["--since", "all", "--until", "2024-04-10", "--include-bots"]);
     let sum = |v: &Value| {
-        ["ai", "human", "unknown"]
+        ["ai", "human", "noEvidence", "unknown"]
             .iter()
             .map(|k| v[k].as_u64().unwrap())
             .sum::<u64>()
@@ -440,15 +474,17 @@ fn git_ai_notes_decide_line_by_line() {
         ],
     );
     let report = r.report(&["--since", "all", "--until", "2024-04-10", "--by", "agent"]);
-    // The commit is an assistant's by its note; its lines are split by the note: 2 AI, 4 human.
+    // The commit is an assistant's by its note; its lines are split by the note: 2 AI,
+    // and 4 the note does not list (git-ai: untracked) — no evidence, not human.
     assert_eq!(
         report["commits"],
-        json!({"ai": 1, "human": 0, "unknown": 0})
+        json!({"ai": 1, "human": 0, "noEvidence": 0, "unknown": 0})
     );
     assert_eq!(
         report["linesAdded"],
-        json!({"ai": 2, "human": 4, "unknown": 0})
+        json!({"ai": 2, "human": 0, "noEvidence": 4, "unknown": 0})
     );
+    assert_eq!(report["coverage"], 0.3333);
     let cursor = report["groups"]
         .as_array()
         .unwrap()
@@ -457,7 +493,7 @@ fn git_ai_notes_decide_line_by_line() {
         .unwrap();
     assert_eq!(
         cursor["linesAdded"],
-        json!({"ai": 2, "human": 0, "unknown": 0})
+        json!({"ai": 2, "human": 0, "noEvidence": 0, "unknown": 0})
     );
 }
 
@@ -499,4 +535,411 @@ fn the_riskiest_files_are_split_into_blocks() {
     assert!((find("hot")["aiShare"].as_f64().unwrap() - 1.0 / 3.0).abs() < 0.001);
     assert_eq!(find("calm")["aiShare"], 0.0);
     assert!(find("hot")["risk"].as_u64().unwrap() >= find("calm")["risk"].as_u64().unwrap());
+}
+
+/// The figures a reader compares, without what names the repository or the run.
+fn figures_only(report: &Value) -> Value {
+    let mut v = report.clone();
+    for key in [
+        "head",
+        "repository",
+        "name",
+        "files",
+        "run",
+        "blockHotspots",
+    ] {
+        v.as_object_mut().unwrap().remove(key);
+    }
+    v
+}
+
+/// Three commits of code; with `extra`, each also rewrites a data file, a lock
+/// file and a file a tool regenerates from scratch.
+fn code_history(extra: bool) -> Repo {
+    let r = Repo::new();
+    for (day, n) in [(0, 4), (2, 6), (5, 3), (9, 8)] {
+        let mut code = numbered("let a = ", 1..=3);
+        code.extend(numbered(&format!("let day{day} = "), 1..=n));
+        r.write("src/app.rs", &refs(&code));
+        if extra {
+            let events = numbered(&format!("{{\"day\":{day},\"n\":"), 1..=40);
+            r.write("data/events.jsonl", &refs(&events));
+            r.write(
+                "package-lock.json",
+                &refs(&numbered(&format!("\"v{day}\": "), 1..=30)),
+            );
+            r.write(
+                "schema/all.txt",
+                &refs(&numbered(&format!("generated {day} "), 1..=20)),
+            );
+        }
+        let message = if day == 2 {
+            format!("Work on day {day}{CLAUDE}")
+        } else {
+            format!("Work on day {day}")
+        };
+        r.commit(day, ALICE, &message);
+    }
+    r
+}
+
+#[test]
+fn data_and_lock_files_rewritten_every_commit_leave_the_figures_unchanged() {
+    let plain = code_history(false);
+    let noisy = code_history(true);
+    let args = ["--since", "all", "--until", "2024-04-10"];
+    let (a, b) = (plain.report(&args), noisy.report(&args));
+    assert_eq!(figures_only(&a), figures_only(&b));
+    assert_eq!(
+        b["hotspots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["path"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["src/app.rs"]
+    );
+    // Each is listed as left out, with why and how many lines it gained.
+    let left_out: Vec<(String, u64, Value)> = b["files"]["leftOut"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["reason"].as_str().unwrap().to_string(),
+                l["linesAdded"].as_u64().unwrap(),
+                l["paths"].clone(),
+            )
+        })
+        .collect();
+    // Every version replaces every line: 4 × 30, 4 × 40, 4 × 20.
+    assert_eq!(
+        left_out,
+        [
+            ("lockFile".to_string(), 120, json!(["package-lock.json"])),
+            ("data".to_string(), 160, json!(["data/events.jsonl"])),
+            (
+                "rewrittenWholesale".to_string(),
+                80,
+                json!(["schema/all.txt"])
+            ),
+        ]
+    );
+    assert_eq!(a["files"]["leftOut"], json!([]));
+    // The files found rewritten wholesale are kept with the cache: a second run resumes.
+    let first = noisy.report(&["--since", "all"]);
+    let second = noisy.report(&["--since", "all"]);
+    assert_eq!(
+        second["run"],
+        json!({"commitsWalked": 0, "commitsFromCache": 4})
+    );
+    assert_eq!(second["files"], first["files"]);
+    // --all-files counts them: the same history then says something else.
+    let all = noisy.report(&["--since", "all", "--until", "2024-04-10", "--all-files"]);
+    assert_eq!(all["files"]["leftOut"], json!([]));
+    // Three of their versions (270 lines) came without evidence, the AI commit's (90) with.
+    let added = |r: &Value, class: &str| r["linesAdded"][class].as_u64().unwrap();
+    assert_eq!(added(&all, "noEvidence"), added(&a, "noEvidence") + 270);
+    assert_eq!(added(&all, "ai"), added(&a, "ai") + 90);
+    // --include keeps what a default rule leaves out; --exclude leaves out more.
+    let some = noisy.report(&[
+        "--since",
+        "all",
+        "--until",
+        "2024-04-10",
+        "--include",
+        "data/",
+        "--exclude",
+        "src/*.rs",
+    ]);
+    let reasons: Vec<&str> = some["files"]["leftOut"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["lockFile", "rewrittenWholesale", "excluded"]);
+}
+
+#[test]
+fn gitattributes_linguist_generated_is_honoured() {
+    let r = Repo::new();
+    r.write(
+        ".gitattributes",
+        &[
+            "api/*.pb.go linguist-generated",
+            "keep/*.go -linguist-generated",
+        ],
+    );
+    r.write("main.go", &["package main", "func main() {}"]);
+    r.write(
+        "api/service.pb.go",
+        &refs(&numbered("// generated ", 1..=50)),
+    );
+    r.write("keep/handwritten.go", &["package keep"]);
+    // No attribute, but its header says a tool wrote it (linguist reads it so too).
+    r.write(
+        "proto/types.go",
+        &[
+            "// Code generated by protoc-gen-go. DO NOT EDIT.",
+            "package proto",
+            "type T int",
+        ],
+    );
+    r.write("keep/vendor/lib.go", &["package lib", "// vendored"]);
+    r.commit(0, ALICE, "Start");
+    r.write(
+        "api/service.pb.go",
+        &refs(&numbered("// regenerated ", 1..=50)),
+    );
+    r.write("main.go", &["package main", "func main() { run() }"]);
+    r.commit(1, ALICE, "Regenerate");
+    let report = r.report(&["--since", "all", "--until", "2024-04-10"]);
+    // Counted: .gitattributes (2), main.go (2 + 1), keep/handwritten.go (1); the
+    // generated files' 100 + 3 lines and the vendored folder's 2 are left out.
+    assert_eq!(
+        report["linesAdded"],
+        json!({"ai": 0, "human": 0, "noEvidence": 6, "unknown": 0})
+    );
+    assert_eq!(
+        report["files"]["leftOut"],
+        json!([
+            {"reason": "generated", "why": "generated (linguist-generated, or says so in its header)", "files": 2,
+             "linesAdded": 103, "paths": ["api/service.pb.go", "proto/types.go"]},
+            {"reason": "vendored", "why": "vendored", "files": 1,
+             "linesAdded": 2, "paths": ["keep/vendor/lib.go"]},
+        ])
+    );
+    let paths: Vec<&str> = report["hotspots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["main.go", "keep/handwritten.go"]);
+}
+
+#[test]
+fn a_commit_with_no_evidence_lands_in_no_evidence() {
+    let r = Repo::new();
+    r.write("a.py", &["a = 1", "b = 2", "c = 3"]);
+    r.commit(0, ALICE, "Alice: no trailer, not declared");
+    r.write("b.py", &["x = 1", "y = 2"]);
+    r.commit(1, ALICE, &format!("With an assistant{CLAUDE}"));
+    r.write("c.py", &["z = 1"]);
+    r.commit(2, BOB, "Bob, declared human");
+    let args = [
+        "--since",
+        "all",
+        "--until",
+        "2024-04-10",
+        "--human-author",
+        "bob@example.com",
+    ];
+    let report = r.report(&args);
+    assert_eq!(
+        report["commits"],
+        json!({"ai": 1, "human": 1, "noEvidence": 1, "unknown": 0})
+    );
+    assert_eq!(
+        report["linesAdded"],
+        json!({"ai": 2, "human": 1, "noEvidence": 3, "unknown": 0})
+    );
+    // Evidence for 3 of the 6 lines added.
+    assert_eq!(report["coverage"], 0.5);
+    assert_eq!(report["humanAuthors"], json!(["bob@example.com"]));
+    let mut by = args.to_vec();
+    by.extend(["--by", "agent"]);
+    let groups: Vec<(String, Value)> = r.report(&by)["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["key"].as_str().unwrap().to_string(),
+                g["linesAdded"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            (
+                "no evidence".to_string(),
+                json!({"ai": 0, "human": 0, "noEvidence": 3, "unknown": 0})
+            ),
+            (
+                "claude-code".to_string(),
+                json!({"ai": 2, "human": 0, "noEvidence": 0, "unknown": 0})
+            ),
+            (
+                "human".to_string(),
+                json!({"ai": 0, "human": 1, "noEvidence": 0, "unknown": 0})
+            ),
+        ]
+    );
+    // Without the declaration Bob's line has no evidence either.
+    let undeclared = r.report(&["--since", "all", "--until", "2024-04-10"]);
+    assert_eq!(
+        undeclared["linesAdded"],
+        json!({"ai": 2, "human": 0, "noEvidence": 4, "unknown": 0})
+    );
+    // The terminal summary and the page show the three apart, titled by the folder's name.
+    let name = r.path().file_name().unwrap().to_str().unwrap().to_string();
+    let summary = r.run(&["report", ".", "--since", "all", "--until", "2024-04-10"]);
+    assert!(
+        summary.contains(&format!("AI vs human code in {name}\n")),
+        "{summary}"
+    );
+    let header = summary.lines().find(|l| l.contains("no evidence")).unwrap();
+    assert!(
+        header.contains("AI") && header.contains("human"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("evidence: 33.3% of the lines added"),
+        "{summary}"
+    );
+    let page = r.home.path().join("page.html");
+    r.run(&[
+        "report",
+        ".",
+        "--since",
+        "all",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(page).unwrap();
+    assert!(html.contains(&format!("<title>AI vs human code — {name}</title>")));
+    assert!(html.contains("Evidence covers 33.3% of the lines added."));
+}
+
+#[test]
+fn a_repository_with_a_deleted_loose_blob_reports_everything_else_and_names_it() {
+    let r = Repo::new();
+    r.write("a.rs", &["fn a() {}", "fn b() {}", "fn c() {}"]);
+    r.write("big.rs", &["fn big() {", "}"]);
+    r.commit(0, ALICE, "Start");
+    r.write(
+        "a.rs",
+        &["fn a() {}", "fn b() {}", "fn c() {}", "fn d() {}"],
+    );
+    r.write("big.rs", &["fn big() {", "    1", "}"]);
+    r.commit(1, ALICE, "Grow");
+    // The second version of big.rs goes missing, as in a partial clone.
+    let blob = r.git(1, ALICE.0, ALICE.1, &["rev-parse", "HEAD:big.rs"]);
+    let blob = blob.trim();
+    let loose = r
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(&loose).unwrap();
+    let report = r.report(&["--since", "all", "--until", "2024-04-10"]);
+    // a.rs: 3 + 1 lines; big.rs: its first 2 lines (the change that lost its blob is skipped).
+    assert_eq!(
+        report["linesAdded"],
+        json!({"ai": 0, "human": 0, "noEvidence": 6, "unknown": 0})
+    );
+    assert_eq!(
+        report["skipped"],
+        json!({"objects": 1, "paths": ["big.rs"]})
+    );
+    let summary = r.run(&["report", ".", "--since", "all", "--until", "2024-04-10"]);
+    assert!(
+        summary.contains("skipped: 1 objects missing, e.g. big.rs"),
+        "{summary}"
+    );
+    // The other commands say what is missing and exit 1; none panics.
+    for args in [
+        vec!["blame", "big.rs"],
+        vec!["history", "big.rs", "--lines", "1:2"],
+        vec!["blocks", "big.rs"],
+    ] {
+        let out = r.run_status(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(blob) && stderr.contains("missing from this clone"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // What is still there still answers.
+    assert!(r.run(&["blame", "a.rs"]).contains("fn d() {}"));
+}
+
+#[test]
+fn a_git_ai_note_added_after_a_report_changes_the_next_default_run() {
+    let r = Repo::new();
+    r.write("main.rs", &["l1", "l2", "l3", "l4", "l5", "l6"]);
+    r.commit(0, ALICE, "Add main.rs");
+    let commit = r.git(0, ALICE.0, ALICE.1, &["rev-parse", "HEAD"]);
+    let first = r.report(&["--since", "all"]);
+    assert_eq!(first["linesAdded"]["ai"], 0);
+    assert!(r.path().join(".git/provenance/cache/report").is_dir());
+    // git-ai attaches its note later (as `git-ai` does after a commit hook).
+    let note = "main.rs\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 1-2\n---\n\
+        {\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\
+        \"sessions\":{\"s_c9883b05a2487d\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"1\",\"model\":\"gpt-5\"}}}}\n";
+    let note_file = r.home.path().join("note.txt");
+    std::fs::write(&note_file, note).unwrap();
+    r.git(
+        0,
+        ALICE.0,
+        ALICE.1,
+        &[
+            "notes",
+            "--ref=ai",
+            "add",
+            "-F",
+            note_file.to_str().unwrap(),
+            commit.trim(),
+        ],
+    );
+    let second = r.report(&["--since", "all"]);
+    assert_eq!(second["linesAdded"]["ai"], 2);
+    let fresh = r.report(&["--since", "all", "--no-cache"]);
+    assert_eq!(figures_only(&second), figures_only(&fresh));
+    // A mailmap that changes who an author is changes the next run too.
+    let bob = ["--since", "all", "--human-author", "bob@example.com"];
+    assert_eq!(r.report(&bob)["linesAdded"]["human"], 0);
+    r.write(".mailmap", &["Bob <bob@example.com> <alice@example.com>"]);
+    let mapped = r.report(&bob);
+    assert_eq!(mapped["linesAdded"]["human"], 4);
+    assert_eq!(mapped["run"]["commitsFromCache"], 0);
+}
+
+#[test]
+fn git_ai_human_records_are_human_evidence() {
+    let r = Repo::new();
+    r.write("main.rs", &["l1", "l2", "l3", "l4", "l5", "l6"]);
+    r.commit(0, ALICE, "Add main.rs");
+    let commit = r.git(0, ALICE.0, ALICE.1, &["rev-parse", "HEAD"]);
+    // git-ai attests lines 1-3 to a known human (`h_`), 4 to a session; 5-6 it does not list.
+    let note = "main.rs\n  h_31dce776f88375 1-3\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 4\n---\n\
+        {\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\
+        \"humans\":{\"h_31dce776f88375\":{\"name\":\"Alice\"}},\
+        \"sessions\":{\"s_c9883b05a2487d\":{\"agent_id\":{\"tool\":\"claude\",\"id\":\"1\",\"model\":\"claude-opus-4-5\"}}}}\n";
+    let note_file = r.home.path().join("note.txt");
+    std::fs::write(&note_file, note).unwrap();
+    r.git(
+        0,
+        ALICE.0,
+        ALICE.1,
+        &[
+            "notes",
+            "--ref=ai",
+            "add",
+            "-F",
+            note_file.to_str().unwrap(),
+            commit.trim(),
+        ],
+    );
+    let report = r.report(&["--since", "all", "--until", "2024-04-10"]);
+    assert_eq!(
+        report["linesAdded"],
+        json!({"ai": 1, "human": 3, "noEvidence": 2, "unknown": 0})
+    );
+    assert_eq!(report["coverage"], 0.6667);
 }

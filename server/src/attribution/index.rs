@@ -161,6 +161,17 @@ impl AttributionIndex {
         }
     }
 
+    /// What the line-level sources alone say of `line` (1-based in the file as
+    /// of `commit`): an assistant, a person (git-ai `h_` record, a human
+    /// contributor in a trace record or note), or `None` when none lists it —
+    /// no evidence, which callers must not read as human.
+    pub fn line_author(&self, commit: &str, path: &str, line: u32) -> Option<LineAuthor> {
+        let mut inner = self.inner.as_ref()?.lock().ok()?;
+        let id = inner.commit_id(commit)?;
+        let verdicts = inner.file_verdicts(id, path);
+        verdicts.get(line.checked_sub(1)? as usize)?.clone()
+    }
+
     /// The assistant of a whole commit: its author and trailers, else the first
     /// assistant its provenance or git-ai note names.
     pub fn commit_assistant(&self, commit: &str) -> Option<Assistant> {

@@ -113,6 +113,18 @@ pub struct ReportArgs {
     /// List files only: skip splitting the riskiest files into blocks.
     #[arg(long)]
     pub no_blocks: bool,
+    /// Count files matching PATHSPEC even when a default rule leaves them out (repeatable).
+    #[arg(long, value_name = "PATHSPEC")]
+    pub include: Vec<String>,
+    /// Leave out files matching PATHSPEC (repeatable).
+    #[arg(long, value_name = "PATHSPEC")]
+    pub exclude: Vec<String>,
+    /// Count every file: no default rule (generated, vendored, lock, data files…).
+    #[arg(long)]
+    pub all_files: bool,
+    /// Declare an author (email or name) human: their commits are human evidence (repeatable).
+    #[arg(long, value_name = "EMAIL|NAME")]
+    pub human_author: Vec<String>,
 }
 
 pub fn main() -> ExitCode {

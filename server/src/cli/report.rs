@@ -47,6 +47,12 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
         hotspots: 15,
         // For benchmarks that time the history walk alone.
         block_hotspots: !args.no_blocks && std::env::var_os("PROVENANCE_LS_NO_BLOCKS").is_none(),
+        files: report::filter::FileRules {
+            all_files: args.all_files,
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+        },
+        human_authors: args.human_author.clone(),
     };
 
     // The bar appears only on long runs, and only when a person watches stderr.
@@ -104,10 +110,21 @@ fn num(x: Option<f64>) -> String {
 }
 
 fn row(out: &mut String, label: &str, v: &PerClass<String>) {
-    out.push_str(&format!(
-        "  {label:<28} {:>12} {:>12} {:>12}\n",
-        v.ai, v.human, v.unknown
-    ));
+    let line = format!(
+        "  {label:<28} {:>10} {:>10} {:>12} {:>10}",
+        v.ai, v.human, v.no_evidence, v.unknown
+    );
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+fn texts<T>(p: &PerClass<T>, f: impl Fn(&T) -> String) -> PerClass<String> {
+    PerClass {
+        ai: f(&p.ai),
+        human: f(&p.human),
+        no_evidence: f(&p.no_evidence),
+        unknown: f(&p.unknown),
+    }
 }
 
 /// The readable terminal summary.
@@ -118,43 +135,35 @@ pub fn summary(r: &Report) -> String {
         .since
         .as_deref()
         .map_or("the first commit", |t| &t[..10]);
-    s.push_str(&format!("AI vs human code in {}\n", r.repository));
-    s.push_str(&format!("from {since} to {}\n\n", &r.range.until[..10]));
+    s.push_str(&format!("AI vs human code in {}\n", r.name));
+    s.push_str(&format!(
+        "from {since} to {}, HEAD {}\n\n",
+        &r.range.until[..10],
+        r.head.as_deref().map_or("", |h| &h[..h.len().min(10)])
+    ));
     row(
         &mut s,
         "",
         &PerClass {
             ai: "AI".into(),
             human: "human".into(),
+            no_evidence: "no evidence".into(),
             unknown: "unknown".into(),
         },
     );
     let f = &r.figures;
-    let count = |p: &PerClass<u64>| PerClass {
-        ai: p.ai.to_string(),
-        human: p.human.to_string(),
-        unknown: p.unknown.to_string(),
-    };
+    let count = |p: &PerClass<u64>| texts(p, u64::to_string);
+    let percent = |p: &PerClass<Option<f64>>| texts(p, |x| pct(*x));
     row(&mut s, "commits", &count(&f.commits));
     row(&mut s, "lines added", &count(&f.lines_added));
     row(&mut s, "lines deleted", &count(&f.lines_deleted));
-    let percent = |p: &PerClass<Option<f64>>| PerClass {
-        ai: pct(p.ai),
-        human: pct(p.human),
-        unknown: pct(p.unknown),
-    };
     row(&mut s, "churn within 14 days", &percent(&f.churn14d));
     row(
         &mut s,
         "rework per line added",
-        &PerClass {
-            ai: num(f.rework_per_line.ai),
-            human: num(f.rework_per_line.human),
-            unknown: num(f.rework_per_line.unknown),
-        },
+        &texts(&f.rework_per_line, |x| num(*x)),
     );
     for (i, p) in f.survival.ai.iter().enumerate() {
-        let h = &f.survival.human[i];
         let label = format!(
             "alive after {} day{}",
             p.days,
@@ -165,13 +174,24 @@ pub fn summary(r: &Report) -> String {
             &label,
             &PerClass {
                 ai: pct(p.share),
-                human: pct(h.share),
+                human: pct(f.survival.human[i].share),
+                no_evidence: pct(f.survival.no_evidence[i].share),
                 unknown: String::new(),
             },
         );
     }
     s.push_str(&format!(
-        "\n  {} merge commits not counted again; {} bot commits {}.\n",
+        "\n  evidence: {} of the lines added say who wrote them (AI: trailers, notes, trace records; \
+         human: git-ai h_ records, {}); the rest is \"no evidence\", not human. \"unknown\": written before the range.\n",
+        pct(r.coverage),
+        if r.human_authors.is_empty() {
+            "authors declared with --human-author".to_string()
+        } else {
+            format!("declared human authors: {}", r.human_authors.join(", "))
+        }
+    ));
+    s.push_str(&format!(
+        "  {} merge commits not counted again; {} bot commits {}.\n",
         r.merges,
         r.bot_commits,
         if r.bots_included {
@@ -180,8 +200,51 @@ pub fn summary(r: &Report) -> String {
             "left out (--include-bots keeps them)"
         }
     ));
+    if r.files.left_out.is_empty() {
+        s.push_str("  left out: nothing");
+        s.push_str(if r.files.all_files {
+            " (--all-files)\n"
+        } else {
+            "\n"
+        });
+    } else {
+        let files: u64 = r.files.left_out.iter().map(|l| l.files).sum();
+        let lines: u64 = r.files.left_out.iter().map(|l| l.lines_added).sum();
+        s.push_str(&format!(
+            "  left out: {files} files, {lines} lines added (--all-files counts them):\n"
+        ));
+        let width = r
+            .files
+            .left_out
+            .iter()
+            .map(|l| l.why.len())
+            .max()
+            .unwrap_or(0);
+        for l in &r.files.left_out {
+            s.push_str(&format!(
+                "    {:<width$} {:>5} file{} {:>9} lines  e.g. {}\n",
+                l.why,
+                l.files,
+                if l.files == 1 { " " } else { "s" },
+                l.lines_added,
+                l.paths
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    if r.skipped.objects > 0 {
+        s.push_str(&format!(
+            "  skipped: {} objects missing, e.g. {}\n",
+            r.skipped.objects,
+            r.skipped.paths.join(", ")
+        ));
+    }
     if !r.hotspots.is_empty() {
-        s.push_str("\nHotspots (riskiest to maintain now)\n");
+        s.push_str("\nHotspots (code files riskiest to maintain now)\n");
         s.push_str(&format!(
             "  {:>4}  {:>8}  {:>7}  {}\n",
             "risk", "AI share", "commits", "path"
@@ -221,14 +284,18 @@ pub fn summary(r: &Report) -> String {
     for g in &r.groups {
         let f = &g.figures;
         s.push_str(&format!(
-            "\n{}: commits AI {} / human {}; lines added AI {} / human {}; churn 14d AI {} / human {}",
+            "\n{}: commits AI {} / human {} / no evidence {}; lines added AI {} / human {} / no evidence {}; \
+             churn 14d AI {} / human {} / no evidence {}",
             g.key,
             f.commits.ai,
             f.commits.human,
+            f.commits.no_evidence,
             f.lines_added.ai,
             f.lines_added.human,
+            f.lines_added.no_evidence,
             pct(f.churn14d.ai),
-            pct(f.churn14d.human)
+            pct(f.churn14d.human),
+            pct(f.churn14d.no_evidence)
         ));
     }
     if !r.groups.is_empty() {

@@ -88,10 +88,19 @@ pub enum HistoryError {
     },
     #[error("reading {path}: {message}")]
     Io { path: PathBuf, message: String },
-    #[error("reading git objects: {0}")]
+    #[error("reading git objects: {message}{hint}", message = .0, hint = missing_hint(.0))]
     Objects(String),
     #[error("cancelled")]
     Cancelled,
+}
+
+/// Says why an object can be missing: provenance-ls never fetches one.
+fn missing_hint(message: &str) -> &'static str {
+    if message.contains("could not be found") {
+        " (missing from this clone — a partial or damaged clone; provenance-ls never fetches objects)"
+    } else {
+        ""
+    }
 }
 
 /// Who wrote one line of a file, and where that line was when they did.

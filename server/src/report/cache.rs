@@ -3,20 +3,24 @@
 //! tallies so far), so that the next run walks only the commits that came
 //! after it. One small binary file per set of options that change the
 //! figures, checksummed; a file that does not read back whole is ignored
-//! and rewritten. Must never be trusted across a rewritten history: the
-//! caller checks that the cached HEAD is an ancestor of the new one.
+//! and rewritten. Keyed by everything else that decides the figures too
+//! (`Key::inputs`: the notes refs' tips, the trace file, the mailmap, what
+//! `.gitattributes` and HEAD's files say), so a cached run always equals a
+//! full one. Must never be trusted across a rewritten history: the caller
+//! checks that the cached HEAD is an ancestor of the new one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use super::figures::{Class, ClassTally, Tally};
+use super::figures::{Class, ClassTally, Tally, CLASSES};
+use super::filter::Versions;
 use super::lives::{FileLines, Line, Lives, PathTally};
 use super::walk::CommitId;
 use super::GroupBy;
 
-const MAGIC: &[u8; 8] = b"PLSRPT02";
+const MAGIC: &[u8; 8] = b"PLSRPT03";
 
 /// What a cached state depends on besides the commits.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +28,10 @@ pub struct Key {
     pub since: Option<i64>,
     pub include_bots: bool,
     pub by: Option<GroupBy>,
+    /// The file rules and declared humans, as text (one file per set).
+    pub rules: String,
+    /// A checksum of what else decides the figures (checked inside the file).
+    pub inputs: u32,
 }
 
 impl Key {
@@ -36,12 +44,17 @@ impl Key {
             Some(GroupBy::Directory) => "directory",
         };
         let bots = if self.include_bots { "bots" } else { "nobots" };
-        dir.join(format!("since-{since}.{by}.{bots}.bin"))
+        let rules = crc32fast::hash(self.rules.as_bytes());
+        dir.join(format!("since-{since}.{by}.{bots}.{rules:08x}.bin"))
     }
 }
 
 pub struct Cached {
     pub tip: CommitId,
+    /// `Key::inputs` when it was written.
+    pub inputs: u32,
+    /// The files left out as rewritten wholesale in that walk.
+    pub wholesale: HashSet<String>,
     pub lives: Lives,
 }
 
@@ -56,6 +69,10 @@ pub fn load(dir: &Path, key: &Key) -> Option<Cached> {
         return None;
     }
     let tip = CommitId::from_hex(r.str()?.as_bytes()).ok()?;
+    let inputs = r.u32()?;
+    let wholesale = (0..r.u64()?)
+        .map(|_| r.str())
+        .collect::<Option<HashSet<_>>>()?;
     let origins = (0..r.u64()?).map(|_| r.i64()).collect::<Option<Vec<_>>>()?;
     let total = r.tally()?;
     let group_names = (0..r.u64()?).map(|_| r.str()).collect::<Option<Vec<_>>>()?;
@@ -92,6 +109,27 @@ pub fn load(dir: &Path, key: &Key) -> Option<Cached> {
     }
     let processed = r.u64()?;
     let bot_commits = r.u64()?;
+    let mut versions = BTreeMap::new();
+    for _ in 0..r.u64()? {
+        let path = r.str()?;
+        versions.insert(
+            path,
+            Versions {
+                changed: r.u32()?,
+                rewrites: r.u32()?,
+            },
+        );
+    }
+    let mut left_out = BTreeMap::new();
+    for _ in 0..r.u64()? {
+        let path = r.str()?;
+        left_out.insert(path, (r.u8()?, r.u64()?));
+    }
+    let mut missing = BTreeMap::new();
+    for _ in 0..r.u64()? {
+        let object = r.str()?;
+        missing.insert(object, r.str()?);
+    }
     let lives = Lives {
         origins,
         total,
@@ -102,15 +140,36 @@ pub fn load(dir: &Path, key: &Key) -> Option<Cached> {
         ends: vec![(tip, files)],
         processed,
         bot_commits,
+        versions,
+        left_out,
+        missing,
     };
-    Some(Cached { tip, lives })
+    Some(Cached {
+        tip,
+        inputs,
+        wholesale,
+        lives,
+    })
 }
 
 /// Writes the state at `tip` (the only end of `lives`), atomically.
-pub fn store(dir: &Path, key: &Key, tip: CommitId, lives: &Lives) -> std::io::Result<()> {
+pub fn store(
+    dir: &Path,
+    key: &Key,
+    tip: CommitId,
+    wholesale: &HashSet<String>,
+    lives: &Lives,
+) -> std::io::Result<()> {
     let mut w = Vec::new();
     w.extend_from_slice(MAGIC);
     put_str(&mut w, &tip.to_string());
+    w.extend_from_slice(&key.inputs.to_le_bytes());
+    let mut wholesale: Vec<&String> = wholesale.iter().collect();
+    wholesale.sort();
+    put_u64(&mut w, wholesale.len() as u64);
+    for path in wholesale {
+        put_str(&mut w, path);
+    }
     put_u64(&mut w, lives.origins.len() as u64);
     for &o in &lives.origins {
         w.extend_from_slice(&o.to_le_bytes());
@@ -154,6 +213,23 @@ pub fn store(dir: &Path, key: &Key, tip: CommitId, lives: &Lives) -> std::io::Re
     }
     put_u64(&mut w, lives.processed);
     put_u64(&mut w, lives.bot_commits);
+    put_u64(&mut w, lives.versions.len() as u64);
+    for (path, v) in &lives.versions {
+        put_str(&mut w, path);
+        w.extend_from_slice(&v.changed.to_le_bytes());
+        w.extend_from_slice(&v.rewrites.to_le_bytes());
+    }
+    put_u64(&mut w, lives.left_out.len() as u64);
+    for (path, (reason, lines)) in &lives.left_out {
+        put_str(&mut w, path);
+        w.push(*reason);
+        put_u64(&mut w, *lines);
+    }
+    put_u64(&mut w, lives.missing.len() as u64);
+    for (object, path) in &lives.missing {
+        put_str(&mut w, object);
+        put_str(&mut w, path);
+    }
     let sum = crc32fast::hash(&w);
     w.extend_from_slice(&sum.to_le_bytes());
 
@@ -248,7 +324,7 @@ impl<'a> Reader<'a> {
     }
     fn tally(&mut self) -> Option<Tally> {
         let merges = self.u64()?;
-        let mut classes: [ClassTally; 4] = Default::default();
+        let mut classes: [ClassTally; CLASSES] = Default::default();
         for c in &mut classes {
             c.commits = self.u64()?;
             c.lines_added = self.u64()?;

@@ -5,7 +5,15 @@
 
 use std::path::Path;
 
-use crate::attribution::{self, AttributionIndex};
+use crate::attribution::{self, AttributionIndex, LineAuthor};
+
+/// A line-level source's verdict on one line.
+pub enum LineVerdict {
+    /// The assistant's name.
+    Assistant(String),
+    /// Positive evidence that a person wrote it (git-ai `h_`, a human contributor).
+    Human,
+}
 
 /// The assistant named by a commit's message or author, if any.
 pub fn assistant(message: &str, author_name: &str, author_email: &str) -> Option<String> {
@@ -44,11 +52,13 @@ impl LineSources {
             .map(|a| a.agent)
     }
 
-    /// The verdict on one added line (1-based in the file as of `commit`):
-    /// `Some(Some(agent))` an assistant, `Some(None)` a person, `None` when
-    /// no line-level source is loaded.
-    pub fn line(&self, commit: &str, path: &str, line: u32) -> Option<Option<String>> {
-        let index = self.index.as_ref()?;
-        Some(index.line_assistant(commit, path, line).map(|a| a.agent))
+    /// What the line-level sources say of one added line (1-based in the
+    /// file as of `commit`); `None` when none lists it (or none is loaded):
+    /// no evidence, never "human".
+    pub fn line(&self, commit: &str, path: &str, line: u32) -> Option<LineVerdict> {
+        match self.index.as_ref()?.line_author(commit, path, line)? {
+            LineAuthor::Assistant(a) => Some(LineVerdict::Assistant(a.agent)),
+            LineAuthor::Human => Some(LineVerdict::Human),
+        }
     }
 }

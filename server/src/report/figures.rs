@@ -18,26 +18,36 @@ pub const CHURN_WINDOW: i64 = 14 * DAY;
 /// The points of the survival curve the report names.
 pub const SURVIVAL_DAYS: [usize; 4] = [1, 7, 21, 90];
 
-/// Who wrote a line (or a commit).
+/// Who wrote a line (or a commit), by the evidence there is: an assistant
+/// (a trailer, a note, a trace record), a person (positive evidence only:
+/// a git-ai `h_` record, a human contributor in a trace record or note, an
+/// author the user declares human), or no evidence either way — which is
+/// never counted as human.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Class {
     Ai = 0,
     Human = 1,
-    /// Written before the range, or not classifiable.
+    /// Written before the range: its origin was not walked.
     Unknown = 2,
     /// A bot's commit, left out of every figure unless `--include-bots`.
     Bot = 3,
+    /// Written in the range, with no evidence of who (or what) wrote it.
+    NoEvidence = 4,
 }
 
+/// How many classes there are (the length of per-class arrays).
+pub const CLASSES: usize = 5;
+
 impl Class {
-    pub const REPORTED: [Class; 3] = [Class::Ai, Class::Human, Class::Unknown];
+    pub const REPORTED: [Class; 4] = [Class::Ai, Class::Human, Class::NoEvidence, Class::Unknown];
 
     pub fn from_u8(v: u8) -> Class {
         match v {
             0 => Class::Ai,
             1 => Class::Human,
             2 => Class::Unknown,
+            4 => Class::NoEvidence,
             _ => Class::Bot,
         }
     }
@@ -90,11 +100,11 @@ pub fn bump(histogram: &mut Vec<u64>, bucket: usize) {
     histogram[bucket] += 1;
 }
 
-/// Tallies for AI, human, unknown (and bots when they are excluded, so
-/// that the count of what was left out can be shown).
+/// Tallies for AI, human, no evidence, unknown (and bots when they are
+/// excluded, so that the count of what was left out can be shown).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tally {
-    pub classes: [ClassTally; 4],
+    pub classes: [ClassTally; CLASSES],
     pub merges: u64,
 }
 

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use super::figures::Class;
+use super::figures::{Class, CLASSES};
 use super::lives::PathTally;
 use super::Hotspot;
 
@@ -35,7 +35,7 @@ pub fn file_risk(tally: &PathTally, lines: u64) -> u8 {
 /// The `limit` riskiest files alive at the end of the range.
 pub fn rank(
     paths: &HashMap<String, PathTally>,
-    alive: &BTreeMap<&str, [u64; 4]>,
+    alive: &BTreeMap<&str, [u64; CLASSES]>,
     limit: usize,
 ) -> Vec<Hotspot> {
     let mut spots: Vec<Hotspot> = alive
@@ -43,7 +43,9 @@ pub fn rank(
         .filter_map(|(path, counts)| {
             let tally = paths.get(*path)?;
             let lines: u64 = counts.iter().sum();
-            let known = counts[Class::Ai as usize] + counts[Class::Human as usize];
+            let known = counts[Class::Ai as usize]
+                + counts[Class::Human as usize]
+                + counts[Class::NoEvidence as usize];
             Some(Hotspot {
                 path: path.to_string(),
                 name: None,
@@ -59,7 +61,7 @@ pub fn rank(
                 }),
             })
         })
-        .filter(|h| h.commits > 0 && !generated(&h.path))
+        .filter(|h| h.commits > 0 && super::filter::is_code(&h.path))
         .collect();
     spots.sort_by(|a, b| {
         b.risk
@@ -69,12 +71,6 @@ pub fn rank(
     });
     spots.truncate(limit);
     spots
-}
-
-/// Lock files change with every dependency bump and nobody maintains them by hand.
-fn generated(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".lock") || matches!(name, "package-lock.json" | "pnpm-lock.yaml" | "go.sum")
 }
 
 /// How many of the riskiest files are split into blocks: each costs a blame

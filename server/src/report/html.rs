@@ -10,16 +10,17 @@ use super::{Figures, MonthChurn, PerClass, Report, SurvivalPoint};
 const AI: &str = "#7c3aed";
 const HUMAN: &str = "#0891b2";
 const UNKNOWN: &str = "#94a3b8";
+const NO_EVIDENCE: &str = "#d97706";
 const GRID: &str = "#e5e7eb";
 const MUTED: &str = "#6b7280";
 
 pub fn render_html(report: &Report) -> String {
     let mut page = String::with_capacity(64 * 1024);
-    let name = report
-        .repository
-        .rsplit(['/', '\\'])
-        .find(|s| !s.is_empty())
-        .unwrap_or(&report.repository);
+    let name = if report.name.is_empty() {
+        report.repository.as_str()
+    } else {
+        report.name.as_str()
+    };
     let since = report
         .range
         .since
@@ -48,12 +49,13 @@ pub fn render_html(report: &Report) -> String {
             String::new()
         },
     );
+    evidence_note(&mut page, report);
     cards(&mut page, &report.figures);
     page.push_str(r#"<section class="grid2">"#);
     let _ = write!(
         page,
         r#"<figure><figcaption><b>Survival of added lines</b><span>share of lines still alive N days after they were written (Kaplan–Meier)</span></figcaption>{}</figure>"#,
-        survival_chart(&report.survival_curve.ai, &report.survival_curve.human)
+        survival_chart(&report.survival_curve)
     );
     let _ = write!(
         page,
@@ -62,6 +64,7 @@ pub fn render_html(report: &Report) -> String {
     );
     page.push_str("</section>");
     figures_table(&mut page, &report.figures);
+    left_out(&mut page, report);
     hotspots(&mut page, report);
     let _ = write!(
         page,
@@ -91,12 +94,18 @@ h2{font-size:17px;margin:28px 0 10px}
 .sub{color:#6b7280;margin:0 0 20px}
 code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef2f7;padding:1px 5px;border-radius:4px}
 .cards{display:grid;grid-template-columns:repeat(4,1fr);gap:14px;margin-bottom:18px}
+.card .pair{gap:12px!important}.card .v{font-size:21px!important}
 .card{background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:14px 16px}
 .card .label{color:#6b7280;font-size:12.5px;text-transform:uppercase;letter-spacing:.04em}
 .card .pair{display:flex;gap:18px;margin-top:6px;align-items:baseline}
 .card .v{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums}
 .card .k{font-size:12px;color:#6b7280;display:block}
-.ai{color:#7c3aed}.human{color:#0891b2}
+.ai{color:#7c3aed}.human{color:#0891b2}.none{color:#d97706}
+.note{background:#fff;border:1px solid #e5e7eb;border-left:4px solid #d97706;border-radius:8px;padding:10px 14px;margin:0 0 16px;font-size:14px}
+.note.warn{border-left-color:#dc2626}
+.cov{display:flex;height:10px;border-radius:5px;overflow:hidden;margin:8px 0 4px;background:#e5e7eb}
+.cov i{display:block;height:100%}
+td.eg{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:normal;color:#374151;text-align:left}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:14px}
 figure{margin:0;background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:14px 16px}
 figcaption b{display:block;font-size:15px}
@@ -128,53 +137,124 @@ fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "–".to_string(), |v| format!("{:.1}%", v * 100.0))
 }
 
-fn cards(page: &mut String, f: &Figures) {
-    let share = |a: u64, h: u64| {
-        if a + h == 0 {
-            None
-        } else {
-            Some(a as f64 / (a + h) as f64)
-        }
+/// What the comparison rests on: the share of added lines with any
+/// evidence, and what was skipped.
+fn evidence_note(page: &mut String, report: &Report) {
+    let a = &report.figures.lines_added;
+    let written = (a.ai + a.human + a.no_evidence).max(1) as f64;
+    let width = |n: u64| n as f64 / written * 100.0;
+    let humans = if report.human_authors.is_empty() {
+        "no author declared human (<code>--human-author</code>)".to_string()
+    } else {
+        format!("declared human: {}", esc(&report.human_authors.join(", ")))
     };
+    let _ = write!(
+        page,
+        r#"<div class="note"><b>Evidence covers {cov} of the lines added.</b> <span class="ai">AI</span>: co-author trailers, notes, trace records ({ai} lines); <span class="human">human</span>: positive evidence only — git-ai human records, {humans} ({human} lines); <span class="none">no evidence</span>: {none} lines, shown as such, not as human.
+<div class="cov"><i style="width:{wa:.2}%;background:{AI}"></i><i style="width:{wh:.2}%;background:{HUMAN}"></i><i style="width:{wn:.2}%;background:{NO_EVIDENCE}"></i></div></div>"#,
+        cov = pct(report.coverage),
+        ai = a.ai,
+        human = a.human,
+        none = a.no_evidence,
+        wa = width(a.ai),
+        wh = width(a.human),
+        wn = width(a.no_evidence),
+    );
+    if report.skipped.objects > 0 {
+        let _ = write!(
+            page,
+            r#"<div class="note warn"><b>skipped: {} objects missing</b> (not in this clone), e.g. <code>{}</code>; their lines are left out, everything else is counted.</div>"#,
+            report.skipped.objects,
+            esc(&report.skipped.paths.join(", "))
+        );
+    }
+}
+
+fn cards(page: &mut String, f: &Figures) {
+    let share = |a: u64, all: u64| (all > 0).then(|| a as f64 / all as f64);
     let at =
         |s: &[SurvivalPoint], days: u32| s.iter().find(|p| p.days == days).and_then(|p| p.share);
-    let card = |label: &str, ai: String, human: String| {
+    let card = |label: &str, ai: String, human: String, none: String| {
         format!(
-            r#"<div class="card"><div class="label">{label}</div><div class="pair"><div><span class="v ai">{ai}</span><span class="k">AI</span></div><div><span class="v human">{human}</span><span class="k">human</span></div></div></div>"#
+            r#"<div class="card"><div class="label">{label}</div><div class="pair"><div><span class="v ai">{ai}</span><span class="k">AI</span></div><div><span class="v human">{human}</span><span class="k">human</span></div><div><span class="v none">{none}</span><span class="k">no evidence</span></div></div></div>"#
         )
     };
+    let a = &f.lines_added;
+    let written = a.ai + a.human + a.no_evidence;
     page.push_str(r#"<section class="cards">"#);
-    page.push_str(&format!(
-        r#"<div class="card"><div class="label">Lines added by assistants</div><div class="pair"><div><span class="v ai">{}</span><span class="k">of {} lines added</span></div></div></div>"#,
-        pct(share(f.lines_added.ai, f.lines_added.human)),
-        f.lines_added.ai + f.lines_added.human + f.lines_added.unknown
+    page.push_str(&card(
+        &format!("Lines added ({written})"),
+        pct(share(a.ai, written)),
+        pct(share(a.human, written)),
+        pct(share(a.no_evidence, written)),
     ));
     page.push_str(&card(
         "Churn within 14 days",
         pct(f.churn14d.ai),
         pct(f.churn14d.human),
+        pct(f.churn14d.no_evidence),
     ));
     page.push_str(&card(
         "Alive after 90 days",
         pct(at(&f.survival.ai, 90)),
         pct(at(&f.survival.human, 90)),
+        pct(at(&f.survival.no_evidence, 90)),
     ));
     let num = |x: Option<f64>| x.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"));
     page.push_str(&card(
         "Rework per line added",
         num(f.rework_per_line.ai),
         num(f.rework_per_line.human),
+        num(f.rework_per_line.no_evidence),
     ));
     page.push_str("</section>");
 }
 
+/// The files left out of every figure, by reason.
+fn left_out(page: &mut String, report: &Report) {
+    let files = &report.files;
+    page.push_str("<h2>Left out: files that are not code written by hand</h2>");
+    if files.left_out.is_empty() {
+        let _ = write!(
+            page,
+            r#"<p class="sub">Nothing was left out{}.</p>"#,
+            if files.all_files {
+                " (--all-files)"
+            } else {
+                ""
+            }
+        );
+        return;
+    }
+    page.push_str(r#"<table><thead><tr><th>why</th><th>files</th><th>lines added</th><th style="text-align:left">e.g.</th></tr></thead><tbody>"#);
+    for l in &files.left_out {
+        let _ = write!(
+            page,
+            r#"<tr><td>{}</td><td>{}</td><td>{}</td><td class="eg">{}</td></tr>"#,
+            esc(&l.why),
+            l.files,
+            l.lines_added,
+            esc(&l
+                .paths
+                .iter()
+                .take(4)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "))
+        );
+    }
+    page.push_str("</tbody></table>");
+    page.push_str(r#"<p class="sub">Their lines are in no figure above; <code>--all-files</code>, <code>--include</code> and <code>--exclude</code> change the rules (docs/report.md).</p>"#);
+}
+
 /// Survival curves as step lines, x in days on a square-root scale so the
 /// first weeks (where most churn happens) get room, y from 0 to 100 %.
-fn survival_chart(ai: &[SurvivalPoint], human: &[SurvivalPoint]) -> String {
+fn survival_chart(curves: &super::Survival) -> String {
+    let (ai, human, none) = (&curves.ai[..], &curves.human[..], &curves.no_evidence[..]);
     let (w, h) = (520.0, 300.0);
     let (l, r, t, b) = (44.0, 14.0, 12.0, 34.0);
     let last = |s: &[SurvivalPoint]| s.iter().rposition(|p| p.share.is_some()).unwrap_or(0);
-    let max_day = last(ai).max(last(human)).max(30) as f64;
+    let max_day = last(ai).max(last(human)).max(last(none)).max(30) as f64;
     let x = |d: f64| l + (d / max_day).sqrt() * (w - l - r);
     let y = |s: f64| t + (1.0 - s) * (h - t - b);
     let mut svg = format!(r#"<svg viewBox="0 0 {w} {h}" role="img" aria-label="survival curves">"#);
@@ -213,7 +293,11 @@ fn survival_chart(ai: &[SurvivalPoint], human: &[SurvivalPoint]) -> String {
         (l + w - r) / 2.0,
         h - 4.0
     );
-    for (points, colour, label) in [(human, HUMAN, "human"), (ai, AI, "AI")] {
+    for (points, colour, label) in [
+        (none, NO_EVIDENCE, "no evidence"),
+        (human, HUMAN, "human"),
+        (ai, AI, "AI"),
+    ] {
         let mut d = String::new();
         let mut prev: Option<f64> = None;
         for p in points {
@@ -236,7 +320,7 @@ fn survival_chart(ai: &[SurvivalPoint], human: &[SurvivalPoint]) -> String {
             );
         }
     }
-    if last(ai).max(last(human)) == 0 {
+    if last(ai).max(last(human)).max(last(none)) == 0 {
         let _ = write!(
             svg,
             r#"<text x="{}" y="{}" font-size="13" fill="{MUTED}" text-anchor="middle">No added line has been watched for a whole day yet.</text>"#,
@@ -245,7 +329,11 @@ fn survival_chart(ai: &[SurvivalPoint], human: &[SurvivalPoint]) -> String {
         );
     }
     svg.push_str("</svg>");
-    svg.push_str(&legend(&[("AI", AI), ("human", HUMAN)]));
+    svg.push_str(&legend(&[
+        ("AI", AI),
+        ("human", HUMAN),
+        ("no evidence", NO_EVIDENCE),
+    ]));
     svg
 }
 
@@ -275,7 +363,7 @@ fn churn_chart(months: &[MonthChurn]) -> String {
         .collect();
     let top = shown
         .iter()
-        .flat_map(|m| [m.churn14d.ai, m.churn14d.human])
+        .flat_map(|m| [m.churn14d.ai, m.churn14d.human, m.churn14d.no_evidence])
         .flatten()
         .fold(0.1f64, f64::max);
     // Quarter ticks on whole percents.
@@ -303,19 +391,25 @@ fn churn_chart(months: &[MonthChurn]) -> String {
         );
     }
     let slot = (w - l - r) / shown.len().max(1) as f64;
-    let bar = (slot * 0.36).min(22.0);
+    let bar = (slot * 0.27).min(18.0);
     for (i, m) in shown.iter().enumerate() {
         let cx = l + slot * (i as f64 + 0.5);
         let opacity = if m.partial { "0.45" } else { "1" };
-        for (k, (value, colour, who)) in [
-            (m.churn14d.ai, AI, "AI"),
-            (m.churn14d.human, HUMAN, "human"),
+        for (k, (value, colour, who, lines)) in [
+            (m.churn14d.ai, AI, "AI", m.lines_added.ai),
+            (m.churn14d.human, HUMAN, "human", m.lines_added.human),
+            (
+                m.churn14d.no_evidence,
+                NO_EVIDENCE,
+                "no evidence",
+                m.lines_added.no_evidence,
+            ),
         ]
         .iter()
         .enumerate()
         {
             let Some(v) = value else { continue };
-            let bx = cx - bar + k as f64 * bar;
+            let bx = cx - 1.5 * bar + k as f64 * bar;
             let _ = write!(
                 svg,
                 r#"<rect x="{bx:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="2" fill="{colour}" opacity="{opacity}"><title>{} {who}: {:.1}% of {} lines</title></rect>"#,
@@ -324,11 +418,7 @@ fn churn_chart(months: &[MonthChurn]) -> String {
                 (h - b) - y(*v),
                 m.month,
                 v * 100.0,
-                if k == 0 {
-                    m.lines_added.ai
-                } else {
-                    m.lines_added.human
-                }
+                lines
             );
         }
         let every = shown.len().div_ceil(7).max(1);
@@ -342,7 +432,7 @@ fn churn_chart(months: &[MonthChurn]) -> String {
         }
     }
     svg.push_str("</svg>");
-    let mut l = legend(&[("AI", AI), ("human", HUMAN)]);
+    let mut l = legend(&[("AI", AI), ("human", HUMAN), ("no evidence", NO_EVIDENCE)]);
     if shown.iter().any(|m| m.partial) {
         l = l.replace(
             "</div>",
@@ -372,23 +462,25 @@ fn figures_table(page: &mut String, f: &Figures) {
     page.push_str("<h2>All figures</h2><table><thead><tr><th></th>");
     let _ = write!(
         page,
-        r#"<th class="ai">AI</th><th class="human">human</th><th style="color:{UNKNOWN}">unknown</th></tr></thead><tbody>"#
+        r#"<th class="ai">AI</th><th class="human">human</th><th class="none">no evidence</th><th style="color:{UNKNOWN}">unknown (before the range)</th></tr></thead><tbody>"#
     );
     let row = |page: &mut String, label: &str, v: PerClass<String>| {
         let _ = write!(
             page,
-            "<tr><td>{label}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            v.ai, v.human, v.unknown
+            "<tr><td>{label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            v.ai, v.human, v.no_evidence, v.unknown
         );
     };
     let n = |p: &PerClass<u64>| PerClass {
         ai: p.ai.to_string(),
         human: p.human.to_string(),
+        no_evidence: p.no_evidence.to_string(),
         unknown: p.unknown.to_string(),
     };
     let pcts = |p: &PerClass<Option<f64>>| PerClass {
         ai: pct(p.ai),
         human: pct(p.human),
+        no_evidence: pct(p.no_evidence),
         unknown: pct(p.unknown),
     };
     row(page, "commits", n(&f.commits));
@@ -411,10 +503,17 @@ fn figures_table(page: &mut String, f: &Figures) {
         PerClass {
             ai: num(f.rework_per_line.ai),
             human: num(f.rework_per_line.human),
+            no_evidence: num(f.rework_per_line.no_evidence),
             unknown: num(f.rework_per_line.unknown),
         },
     );
-    for (a, h) in f.survival.ai.iter().zip(&f.survival.human) {
+    for ((a, h), none) in f
+        .survival
+        .ai
+        .iter()
+        .zip(&f.survival.human)
+        .zip(&f.survival.no_evidence)
+    {
         row(
             page,
             &format!(
@@ -425,6 +524,7 @@ fn figures_table(page: &mut String, f: &Figures) {
             PerClass {
                 ai: pct(a.share),
                 human: pct(h.share),
+                no_evidence: pct(none.share),
                 unknown: "–".into(),
             },
         );
@@ -433,7 +533,7 @@ fn figures_table(page: &mut String, f: &Figures) {
 }
 
 fn hotspots(page: &mut String, report: &Report) {
-    page.push_str("<h2>Hotspots: the riskiest files to maintain now</h2>");
+    page.push_str("<h2>Hotspots: the code files riskiest to maintain now</h2>");
     if report.hotspots.is_empty() {
         page.push_str(r#"<p class="sub">No file changed in the range.</p>"#);
     } else {

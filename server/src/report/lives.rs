@@ -14,10 +14,11 @@
 //! Must never hold whole histories: no list of all lines ever written, no
 //! per-commit snapshots beyond the open branches.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
 use super::figures::{Class, Tally};
+use super::filter::{FileFilter, Versions};
 use super::walk::{BlobId, CommitId, CommitInfo, FileChange, Git};
 use super::{GroupBy, ReportError};
 
@@ -72,6 +73,13 @@ pub struct Lives {
     /// Commits processed so far (for the progress bar and the cache).
     pub processed: u64,
     pub bot_commits: u64,
+    /// How each file's versions changed (every file, left out or not), for
+    /// the wholesale rule.
+    pub versions: BTreeMap<String, Versions>,
+    /// Files left out of the figures: (`LeftOutReason` as u8, lines added).
+    pub left_out: BTreeMap<String, (u8, u64)>,
+    /// Objects that could not be read (by id), with the path they held.
+    pub missing: BTreeMap<String, String>,
 }
 
 struct Open {
@@ -80,14 +88,31 @@ struct Open {
 }
 
 /// Options that change what a line's class or group is.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Rules {
     pub include_bots: bool,
     pub by: Option<GroupBy>,
+    /// Authors declared human (`--human-author`, `provenance.humanAuthor`):
+    /// lowercased names or emails.
+    pub human_authors: Vec<String>,
 }
+
+impl Rules {
+    /// Whether the user declared this (mailmapped) author a person.
+    pub fn declares_human(&self, name: &str, email: &str) -> bool {
+        let (name, email) = (name.to_lowercase(), email.to_lowercase());
+        self.human_authors
+            .iter()
+            .any(|h| *h == email || *h == name || *h == format!("{name} <{email}>"))
+    }
+}
+
+/// The `--by agent` group of lines with no evidence of who wrote them.
+pub const NO_EVIDENCE_GROUP: &str = "no evidence";
 
 pub struct Walker<'g> {
     git: &'g mut Git,
+    filter: &'g mut FileFilter,
     sources: super::classify::LineSources,
     rules: Rules,
     lives: Lives,
@@ -105,6 +130,7 @@ impl<'g> Walker<'g> {
     /// Resumes from `lives` (empty for a first run).
     pub fn new(
         git: &'g mut Git,
+        filter: &'g mut FileFilter,
         sources: super::classify::LineSources,
         rules: Rules,
         lives: Lives,
@@ -123,6 +149,7 @@ impl<'g> Walker<'g> {
             .collect();
         Walker {
             git,
+            filter,
             sources,
             rules,
             lives,
@@ -228,19 +255,31 @@ impl<'g> Walker<'g> {
         let bot = super::classify::is_bot(&text.author_name, &text.author_email);
         // Full hex only when line-level sources are read (they key by it).
         let hex = self.sources.active().then(|| Git::hex(info.id));
-        let agent =
-            super::classify::assistant(&text.message, &text.author_name, &text.author_email)
-                .or_else(|| {
-                    hex.as_deref()
-                        .and_then(|h| self.sources.commit_assistant(h))
-                });
-        let class = if bot && !self.rules.include_bots {
-            Class::Bot
-        } else if agent.is_some() {
-            Class::Ai
-        } else {
-            Class::Human
+        // The commit's own marks (trailers, author), then what its notes say.
+        let marked =
+            super::classify::assistant(&text.message, &text.author_name, &text.author_email);
+        let agent = marked.clone().or_else(|| {
+            hex.as_deref()
+                .and_then(|h| self.sources.commit_assistant(h))
+        });
+        let declared_human = self
+            .rules
+            .declares_human(&text.author_name, &text.author_email);
+        let evidence = |assistant: bool| {
+            if bot && !self.rules.include_bots {
+                Class::Bot
+            } else if assistant {
+                Class::Ai
+            } else if declared_human {
+                Class::Human
+            } else {
+                Class::NoEvidence
+            }
         };
+        let class = evidence(agent.is_some());
+        // A line no line-level source lists takes the commit's own marks, not
+        // what its notes say of other lines (git-ai: untracked).
+        let line_default = evidence(marked.is_some());
         if bot {
             self.lives.bot_commits += 1;
         }
@@ -258,16 +297,25 @@ impl<'g> Walker<'g> {
                 a
             }
         };
-        let commit_group = match self.rules.by {
-            Some(GroupBy::Author) => {
-                Some(self.group_of(&format!("{} <{}>", text.author_name, text.author_email)))
+        let agent_group = |agent: Option<&String>, class: Class| -> String {
+            match (agent, class) {
+                (Some(a), Class::Ai) => a.clone(),
+                (_, Class::Bot) => "bot".to_string(),
+                (_, Class::Human) => "human".to_string(),
+                _ => NO_EVIDENCE_GROUP.to_string(),
             }
-            Some(GroupBy::Agent) => Some(self.group_of(match (&agent, class) {
-                (Some(a), _) => a,
-                (None, Class::Bot) => "bot",
-                _ => "human",
-            })),
-            _ => None,
+        };
+        let (commit_group, line_default_group) = match self.rules.by {
+            Some(GroupBy::Author) => {
+                let g = self.group_of(&format!("{} <{}>", text.author_name, text.author_email));
+                (Some(g), Some(g))
+            }
+            Some(GroupBy::Agent) => {
+                let commit = agent_group(agent.as_ref(), class);
+                let lines = agent_group(marked.as_ref(), line_default);
+                (Some(self.group_of(&commit)), Some(self.group_of(&lines)))
+            }
+            _ => (None, None),
         };
 
         let origin = self.lives.origins.len() as u32;
@@ -282,7 +330,17 @@ impl<'g> Walker<'g> {
         };
         // The other parents' states, read for inheritance; released below.
         let side_parent = info.parents.get(1).copied();
-        let changes = self.git.changes(first, info.id)?;
+        // A tree that cannot be read is skipped (named in the report); the
+        // files it changed keep their earlier lines.
+        let changes = match self.git.changes(first, info.id) {
+            Ok(changes) => changes,
+            Err(error) => {
+                tracing::debug!("report: tree of {} skipped: {error}", info.id);
+                let name = format!("(the tree of commit {})", &Git::hex(info.id)[..10]);
+                self.skip(&format!("tree:{}", info.id), &name);
+                Vec::new()
+            }
+        };
 
         let mut commit = CommitCounts::default();
         let mut seq = 0u32;
@@ -298,6 +356,86 @@ impl<'g> Walker<'g> {
                     (to, Some(from), Some(old), Some(new))
                 }
             };
+            let left_out = {
+                let git = &mut *self.git;
+                self.filter.left_out(&path, || git.attributes(&path))
+            };
+            // The lines before this commit (None: not followed, read below).
+            let state = old_path.as_ref().and_then(|op| files.remove(op));
+            if let (Some(op), true) = (&old_path, old_path.as_deref() != Some(path.as_str())) {
+                if let Some(tally) = self.lives.paths.remove(op) {
+                    self.lives.paths.insert(path.clone(), tally);
+                }
+                if let Some(v) = self.lives.versions.remove(op) {
+                    self.lives.versions.insert(path.clone(), v);
+                }
+            }
+            let mut old_bytes = std::mem::take(&mut self.old);
+            let mut new_bytes = std::mem::take(&mut self.new);
+            let old_read = match (old_blob, &old_path) {
+                (Some(ob), Some(op)) => self.read(ob, op, &mut old_bytes),
+                _ => {
+                    old_bytes.clear();
+                    true
+                }
+            };
+            let new_read = match new_blob {
+                Some(nb) => self.read(nb, &path, &mut new_bytes),
+                None => {
+                    new_bytes.clear();
+                    true
+                }
+            };
+            if !(old_read && new_read) {
+                // The file's lines leave the sample (neither ended nor alive);
+                // the next commit that touches it reads it afresh.
+                if new_blob.is_none() {
+                    self.lives.paths.remove(&path);
+                }
+                self.old = old_bytes;
+                self.new = new_bytes;
+                continue;
+            }
+            let old_text = text_of(&old_bytes);
+            let new_text = text_of(&new_bytes);
+            let input = imara_diff::intern::InternedInput::new(old_text, new_text);
+            let mut hunks: Vec<(std::ops::Range<u32>, std::ops::Range<u32>)> = Vec::new();
+            imara_diff::diff(
+                imara_diff::Algorithm::Histogram,
+                &input,
+                |b: std::ops::Range<u32>, a: std::ops::Range<u32>| hunks.push((b, a)),
+            );
+            let (old_lines, new_lines) = (input.before.len(), input.after.len());
+            let added: u64 = hunks.iter().map(|(_, a)| u64::from(a.end - a.start)).sum();
+            let ended: u64 = hunks.iter().map(|(b, _)| u64::from(b.end - b.start)).sum();
+            // How this version changed the file, from the diff alone (the same
+            // whether the file is followed or left out, so that every walk finds
+            // the same files rewritten wholesale). Not a bot's, not a merge's.
+            if class != Class::Bot && !merge {
+                self.lives
+                    .versions
+                    .entry(path.clone())
+                    .or_default()
+                    .record(old_lines, new_lines, ended, added);
+            }
+            if let Some(reason) = left_out {
+                // Counted, never followed: what the report says it left out.
+                if class != Class::Bot {
+                    let entry = self
+                        .lives
+                        .left_out
+                        .entry(path.clone())
+                        .or_insert((reason as u8, 0));
+                    entry.0 = reason as u8;
+                    entry.1 += added;
+                }
+                if new_blob.is_none() {
+                    self.lives.paths.remove(&path);
+                }
+                self.old = old_bytes;
+                self.new = new_bytes;
+                continue;
+            }
             let group = match self.rules.by {
                 Some(GroupBy::Directory) => {
                     let g = self.group_of(directory(&path));
@@ -308,67 +446,45 @@ impl<'g> Walker<'g> {
                 }
                 _ => commit_group,
             };
-            // The lines before this commit.
-            let before: Rc<Vec<Line>> = match (&old_path, old_blob) {
-                (Some(op), Some(ob)) => match files.remove(op) {
-                    Some(lines) => lines,
-                    None => Rc::new(self.unknown_lines(ob, op)?),
-                },
-                _ => Rc::new(Vec::new()),
+            let line_group = match self.rules.by {
+                Some(GroupBy::Directory) => group,
+                _ => line_default_group,
             };
-            if let (Some(op), true) = (&old_path, old_path.as_deref() != Some(path.as_str())) {
-                if let Some(tally) = self.lives.paths.remove(op) {
-                    self.lives.paths.insert(path.clone(), tally);
-                }
-            }
-            let mut old_bytes = std::mem::take(&mut self.old);
-            let mut new_bytes = std::mem::take(&mut self.new);
-            match old_blob {
-                Some(ob) => self.git.blob(ob, &mut old_bytes)?,
-                None => old_bytes.clear(),
-            }
-            match new_blob {
-                Some(nb) => self.git.blob(nb, &mut new_bytes)?,
-                None => new_bytes.clear(),
-            }
-            let old_text = text_of(&old_bytes);
-            let new_text = text_of(&new_bytes);
-            let input = imara_diff::intern::InternedInput::new(old_text, new_text);
-            let before = if before.len() == input.before.len() {
-                before
-            } else {
-                // Should not happen; if it does, the file's history is unknown.
-                Rc::new(self.unknown_lines_n(input.before.len(), old_blob, &path))
+            let before: Rc<Vec<Line>> = match (state, &old_path) {
+                (Some(lines), _) if lines.len() == old_lines => lines,
+                // Not followed yet (from before the range), or (should not
+                // happen) out of step: the file's lines are of unknown origin.
+                (_, Some(op)) => Rc::new(self.unknown_lines_n(old_lines, old_blob, op)),
+                (_, None) => Rc::new(Vec::new()),
             };
             // For merges: which new lines are unchanged from the second parent.
             let mut inherited: Option<Inherited> = None;
             if merge {
                 if let (Some(sp), Some(nb)) = (side_parent, new_blob) {
-                    if let Some(side_blob) = self.git.blob_at(sp, &path)? {
-                        let side_lines = match self.open.get(&sp).and_then(|o| o.files.get(&path)) {
-                            Some(lines) => lines.clone(),
-                            None => Rc::new(self.unknown_lines(side_blob, &path)?),
-                        };
-                        let map = if side_blob == nb {
-                            (0..input.after.len() as u32).map(Some).collect()
-                        } else {
-                            let mut side = std::mem::take(&mut self.side);
-                            self.git.blob(side_blob, &mut side)?;
-                            let map = unchanged_from(text_of(&side), new_text);
-                            self.side = side;
-                            map
-                        };
-                        inherited = Some((map, side_lines));
+                    if let Some(side_blob) = self.git.blob_at(sp, &path).ok().flatten() {
+                        let mut side = std::mem::take(&mut self.side);
+                        if self.read(side_blob, &path, &mut side) {
+                            let side_lines =
+                                match self.open.get(&sp).and_then(|o| o.files.get(&path)) {
+                                    Some(lines) => lines.clone(),
+                                    None => {
+                                        let n =
+                                            imara_diff::sources::byte_lines(text_of(&side)).count();
+                                        Rc::new(self.unknown_lines_n(n, Some(side_blob), &path))
+                                    }
+                                };
+                            let map = if side_blob == nb {
+                                (0..new_lines as u32).map(Some).collect()
+                            } else {
+                                unchanged_from(text_of(&side), new_text)
+                            };
+                            inherited = Some((map, side_lines));
+                        }
+                        self.side = side;
                     }
                 }
             }
-            let mut after: Vec<Line> = Vec::with_capacity(input.after.len());
-            let mut hunks: Vec<(std::ops::Range<u32>, std::ops::Range<u32>)> = Vec::new();
-            imara_diff::diff(
-                imara_diff::Algorithm::Histogram,
-                &input,
-                |b: std::ops::Range<u32>, a: std::ops::Range<u32>| hunks.push((b, a)),
-            );
+            let mut after: Vec<Line> = Vec::with_capacity(new_lines);
             let mut kept = 0u32;
             let mut ended_here = 0u64;
             let mut added_here = 0u64;
@@ -389,11 +505,11 @@ impl<'g> Walker<'g> {
                     match from_side {
                         Some(line) => after.push(line),
                         None => {
-                            let (class, group) = match (&hex, class) {
-                                (Some(h), Class::Ai | Class::Human) => {
-                                    self.line_class(h, &path, j + 1, class, group)
+                            let (class, group) = match (&hex, line_default) {
+                                (Some(h), c) if c != Class::Bot => {
+                                    self.line_class(h, &path, j + 1, line_default, line_group)
                                 }
-                                _ => (class, group),
+                                _ => (line_default, line_group),
                             };
                             let line = Line {
                                 origin,
@@ -483,7 +599,9 @@ impl<'g> Walker<'g> {
     }
 
     /// Line-level sources win over the commit: an added line an assistant
-    /// wrote is AI even in a person's commit, and the reverse.
+    /// wrote is AI even in a person's commit, a line git-ai says a person
+    /// wrote is human in an assistant's; a line no source lists keeps the
+    /// commit's own evidence (`class`).
     fn line_class(
         &mut self,
         commit: &str,
@@ -493,7 +611,7 @@ impl<'g> Walker<'g> {
         group: Option<u32>,
     ) -> (Class, Option<u32>) {
         match self.sources.line(commit, path, line) {
-            Some(Some(agent)) => {
+            Some(super::classify::LineVerdict::Assistant(agent)) => {
                 let group = if self.rules.by == Some(GroupBy::Agent) {
                     Some(self.group_of(&agent))
                 } else {
@@ -501,7 +619,7 @@ impl<'g> Walker<'g> {
                 };
                 (Class::Ai, group)
             }
-            Some(None) => {
+            Some(super::classify::LineVerdict::Human) => {
                 let group = if self.rules.by == Some(GroupBy::Agent) {
                     Some(self.group_of("human"))
                 } else {
@@ -554,11 +672,25 @@ impl<'g> Walker<'g> {
         true
     }
 
-    fn unknown_lines(&mut self, blob: BlobId, path: &str) -> Result<Vec<Line>, ReportError> {
-        let mut bytes = Vec::new();
-        self.git.blob(blob, &mut bytes)?;
-        let count = imara_diff::sources::byte_lines(text_of(&bytes)).count();
-        Ok(self.unknown_lines_n(count, Some(blob), path))
+    /// Reads a blob; one that cannot be read (absent from a partial clone,
+    /// a damaged pack) is recorded as skipped, with the path it held.
+    fn read(&mut self, blob: BlobId, path: &str, out: &mut Vec<u8>) -> bool {
+        match self.git.blob(blob, out) {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::debug!("report: {path} skipped: {error}");
+                out.clear();
+                self.skip(&blob.to_string(), path);
+                false
+            }
+        }
+    }
+
+    fn skip(&mut self, object: &str, path: &str) {
+        self.lives
+            .missing
+            .entry(object.to_string())
+            .or_insert_with(|| path.to_string());
     }
 
     /// The lines of a file as it was before the range: origin unknown. Their

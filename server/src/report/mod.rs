@@ -4,12 +4,15 @@
 //! Owns the report's figures and their JSON shape (`Report`, a stable,
 //! documented schema), the HTML page, and the cache that lets a second run
 //! process only new commits. `walk` is the only file here that touches git;
-//! `lives` follows every line from birth to end; `figures` does the
-//! arithmetic. Must never print (the CLI does), never run what a
-//! repository asks for, and never hold memory in proportion to the length
-//! of history rather than to the lines alive.
+//! `lives` follows every line from birth to end; `filter` decides which
+//! files count (code, by default); `figures` does the arithmetic. Evidence
+//! is kept in three kinds — AI, human (positive evidence only), none — and
+//! "no evidence" is never reported as human. Must never print (the CLI
+//! does), never run what a repository asks for, never abort on an object
+//! it cannot read (it is skipped and named), and never hold memory in
+//! proportion to the length of history rather than to the lines alive.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +20,7 @@ use serde::{Deserialize, Serialize};
 mod cache;
 mod classify;
 pub mod figures;
+pub mod filter;
 mod hotspots;
 mod html;
 mod lives;
@@ -24,11 +28,13 @@ mod walk;
 
 pub use html::render_html;
 
-use figures::{Class, ClassTally, Tally, DAY, MAX_DAYS, SURVIVAL_DAYS};
+use figures::{Class, ClassTally, Tally, CLASSES, DAY, MAX_DAYS, SURVIVAL_DAYS};
+use filter::{FileFilter, FileRules, LeftOutReason};
 use lives::{Lives, Rules, Walker};
 
-/// Version of the JSON schema in docs/report.md; bumped on any breaking change.
-pub const SCHEMA: &str = "provenance-ls/report/1";
+/// Version of the JSON schema in docs/report.md; bumped on any breaking change
+/// (2: `human` means positive evidence, `noEvidence` is its own class).
+pub const SCHEMA: &str = "provenance-ls/report/2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -81,6 +87,10 @@ pub struct ReportOptions {
     pub hotspots: usize,
     /// Split the riskiest files into blocks (a blame and a line history per block).
     pub block_hotspots: bool,
+    /// Which files count (`--all-files`, `--include`, `--exclude`).
+    pub files: FileRules,
+    /// Authors declared human (`--human-author`): names or emails.
+    pub human_authors: Vec<String>,
 }
 
 /// Parses `--since`: as `parse_when`, but a duration back from now starts
@@ -130,11 +140,14 @@ pub struct Progress {
     pub total: u64,
 }
 
-/// A value per class of authorship.
+/// A value per kind of evidence: an assistant, a person, no evidence of
+/// either, and `unknown` (written before the range).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PerClass<T> {
     pub ai: T,
     pub human: T,
+    pub no_evidence: T,
     pub unknown: T,
 }
 
@@ -143,6 +156,7 @@ impl<T> PerClass<T> {
         PerClass {
             ai: f(Class::Ai),
             human: f(Class::Human),
+            no_evidence: f(Class::NoEvidence),
             unknown: f(Class::Unknown),
         }
     }
@@ -171,6 +185,7 @@ pub struct SurvivalPoint {
 pub struct Survival {
     pub ai: Vec<SurvivalPoint>,
     pub human: Vec<SurvivalPoint>,
+    pub no_evidence: Vec<SurvivalPoint>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,7 +209,7 @@ pub struct Hotspot {
     pub name: Option<String>,
     /// 0–100, higher is riskier to maintain (docs/report.md).
     pub risk: u8,
-    /// Share of the lines alive now that an assistant wrote (of those whose author is known).
+    /// Share of the lines alive now that an assistant wrote (of those written in the range).
     pub ai_share: Option<f64>,
     pub lines: u64,
     pub commits: u32,
@@ -228,12 +243,20 @@ pub struct Group {
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub schema: String,
+    /// The work tree (an absolute path).
     pub repository: String,
+    /// The name a reader knows it by: the remote's name, else the folder's.
+    pub name: String,
     pub head: Option<String>,
     pub range: Range,
     pub merges: u64,
     pub bot_commits: u64,
     pub bots_included: bool,
+    /// Share of the lines added in the range with any evidence of who wrote
+    /// them (AI or human); null when none was added.
+    pub coverage: Option<f64>,
+    /// Authors declared human (`--human-author`, `provenance.humanAuthor`).
+    pub human_authors: Vec<String>,
     #[serde(flatten)]
     pub figures: Figures,
     /// The survival curve day by day (0..=365), for charts.
@@ -246,8 +269,44 @@ pub struct Report {
     pub by: Option<GroupBy>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub groups: Vec<Group>,
+    /// Which files count, and what was left out and why.
+    pub files: FilesInfo,
+    /// Objects that could not be read (absent from a partial clone, a damaged
+    /// pack): skipped, the rest computed.
+    pub skipped: Skipped,
     /// How the run went: commits walked now, and whether a cache was used.
     pub run: RunInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilesInfo {
+    pub all_files: bool,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Per reason, the files whose changes in the range were left out.
+    pub left_out: Vec<LeftOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeftOut {
+    pub reason: LeftOutReason,
+    /// The reason in words.
+    pub why: String,
+    pub files: u64,
+    /// Lines those files gained in the range (not counted anywhere else).
+    pub lines_added: u64,
+    /// The files with the most lines first (at most 10).
+    pub paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Skipped {
+    pub objects: u64,
+    /// The paths the first of them held (at most 10).
+    pub paths: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -265,14 +324,61 @@ pub fn build(
 ) -> Result<Report, ReportError> {
     let mut git = walk::Git::open(&options.path)?;
     let head = git.head()?.ok_or(ReportError::NoCommits)?;
+    let mut human_authors: Vec<String> = options
+        .human_authors
+        .iter()
+        .chain(&git.configured_human_authors())
+        .map(|a| a.trim().to_lowercase())
+        .filter(|a| !a.is_empty())
+        .collect();
+    human_authors.sort();
+    human_authors.dedup();
     let rules = Rules {
         include_bots: options.include_bots,
         by: options.by,
+        human_authors: human_authors.clone(),
     };
+    // What HEAD says of its files: attributes and sizes, decided once.
+    let (head_files, attributes_sum) = match git.files_at(head) {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::debug!("report: HEAD's files not listed: {e}");
+            (Vec::new(), 0)
+        }
+    };
+    let mut at_head = HashMap::new();
+    let mut inputs = crc32fast::Hasher::new();
+    inputs.update(&attributes_sum.to_le_bytes());
+    inputs.update(&git.inputs_checksum(head).to_le_bytes());
+    let mut decided: Vec<(String, Option<LeftOutReason>)> = head_files
+        .into_iter()
+        .map(|f| {
+            let mut attrs = git.attributes(&f.path);
+            if attrs.generated.is_none() && f.generated_header {
+                attrs.generated = Some(true);
+            }
+            let reason = options.files.decide(&f.path, attrs, f.size);
+            (f.path, reason)
+        })
+        .collect();
+    decided.sort();
+    for (path, reason) in decided {
+        if let Some(r) = reason {
+            inputs.update(path.as_bytes());
+            inputs.update(&[r as u8]);
+        }
+        at_head.insert(path, reason);
+    }
     let key = cache::Key {
         since: options.since,
         include_bots: options.include_bots,
         by: options.by,
+        rules: format!(
+            "{};human={}",
+            options.files.key(),
+            human_authors.join("\u{1f}")
+        ),
+        inputs: inputs.finalize(),
     };
     let cache_dir = git
         .git_dir()
@@ -280,36 +386,69 @@ pub fn build(
         .join("cache")
         .join("report");
     // The cache holds the state at an earlier HEAD; it is reused only when
-    // that HEAD is an ancestor of this one and nothing after `until` is asked.
-    let now_tip = head;
-    let resumed = if options.use_cache {
-        cache::load(&cache_dir, &key).filter(|c| git.is_ancestor(c.tip, now_tip))
+    // that HEAD is an ancestor of this one, nothing after `until` is asked
+    // and nothing else that decides the figures changed.
+    let cached = if options.use_cache {
+        cache::load(&cache_dir, &key)
     } else {
         None
     };
-    let (lives, hidden, from_cache) = match resumed {
-        Some(c) => {
-            let n = c.lives.processed;
-            (c.lives, vec![c.tip], n)
+    // Files an earlier walk found rewritten wholesale: a first guess.
+    let mut wholesale = cached
+        .as_ref()
+        .map(|c| c.wholesale.clone())
+        .unwrap_or_default();
+    let mut resumed = cached.filter(|c| {
+        let usable = c.inputs == key.inputs && git.is_ancestor(c.tip, head);
+        if !usable {
+            tracing::debug!(
+                "report cache not used: inputs {:08x} (now {:08x}), tip {}",
+                c.inputs,
+                key.inputs,
+                c.tip
+            );
         }
-        None => (Lives::default(), Vec::new(), 0),
-    };
-    let commits = git.commits(head, &hidden, options.since, options.until)?;
-    let walked = commits.len() as u64;
+        usable
+    });
+    tracing::debug!("report cache: resuming: {}", resumed.is_some());
     let workdir = git.workdir().unwrap_or_else(|| git.git_dir());
-    let sources = classify::LineSources::load(&workdir, git.has_line_sources());
-    let walker = Walker::new(&mut git, sources, rules, lives);
-    let lives = walker.walk(&commits, &mut |done, total| {
-        progress(Progress { done, total })
-    })?;
+    let workdir = std::fs::canonicalize(&workdir).unwrap_or(workdir);
+    let mut attempt = 0;
+    let (lives, walked, from_cache) = loop {
+        attempt += 1;
+        let mut filter = FileFilter::new(options.files.clone(), at_head.clone(), wholesale.clone());
+        let (lives, hidden, from_cache) = match resumed.take() {
+            Some(c) => {
+                let n = c.lives.processed;
+                (c.lives, vec![c.tip], n)
+            }
+            None => (Lives::default(), Vec::new(), 0),
+        };
+        let commits = git.commits(head, &hidden, options.since, options.until)?;
+        let walked = commits.len() as u64;
+        let sources = classify::LineSources::load(&workdir, git.has_line_sources());
+        let walker = Walker::new(&mut git, &mut filter, sources, rules.clone(), lives);
+        let lives = walker.walk(&commits, &mut |done, total| {
+            progress(Progress { done, total })
+        })?;
+        // Files that tools rewrite wholesale are known only once walked: when
+        // the guess was wrong, walk again leaving out the ones found.
+        let found = filter.wholesale_of(&lives.versions, |path| git.attributes(path));
+        if found == wholesale || attempt == 3 {
+            break (lives, walked, from_cache);
+        }
+        wholesale = found;
+    };
     // Only a state that ends at HEAD alone can be resumed from; a cache
     // that cannot be written only costs the next run time.
     if options.use_cache && walked > 0 && lives.ends.len() == 1 && lives.ends[0].0 == head {
-        if let Err(e) = cache::store(&cache_dir, &key, head, &lives) {
+        if let Err(e) = cache::store(&cache_dir, &key, head, &wholesale, &lives) {
             tracing::debug!("report cache not written: {e}");
         }
     }
     let mut report = assemble(options, &workdir, head, &lives, walked, from_cache);
+    report.name = git.display_name();
+    report.human_authors = human_authors;
     // The riskiest files, split into blocks with the risk of docs/risk.md.
     let mut texts = Vec::new();
     let split = if options.block_hotspots {
@@ -344,9 +483,9 @@ fn assemble(
 ) -> Report {
     let until = options.until;
     // Lines alive at the end are right-censored: watched for (until - born).
-    let mut censored: [Vec<u64>; 4] = Default::default();
-    let mut group_censored: Vec<[Vec<u64>; 4]> = vec![Default::default(); lives.groups.len()];
-    let mut alive_by_path: BTreeMap<&str, [u64; 4]> = BTreeMap::new();
+    let mut censored: [Vec<u64>; CLASSES] = Default::default();
+    let mut group_censored: Vec<[Vec<u64>; CLASSES]> = vec![Default::default(); lives.groups.len()];
+    let mut alive_by_path: BTreeMap<&str, [u64; CLASSES]> = BTreeMap::new();
     let mut seen: HashSet<(u32, u32)> = HashSet::new();
     let several = lives.ends.len() > 1;
     for (_, files) in &lives.ends {
@@ -392,9 +531,13 @@ fn assemble(
             g.figures.commits != PerClass::default() || g.figures.lines_added != PerClass::default()
         })
         .collect();
+    let added = &figures.lines_added;
+    let written = added.ai + added.human + added.no_evidence;
+    let coverage = ratio(added.ai + added.human, written);
     Report {
         schema: SCHEMA.to_string(),
         repository: workdir.display().to_string(),
+        name: String::new(),
         head: Some(walk::Git::hex(head)),
         range: Range {
             since: options.since.map(figures::rfc3339),
@@ -403,6 +546,8 @@ fn assemble(
         merges: lives.total.merges,
         bot_commits: lives.bot_commits,
         bots_included: options.include_bots,
+        coverage,
+        human_authors: Vec::new(),
         figures,
         survival_curve: curve,
         churn_by_month: churn_by_month(&lives.total, until),
@@ -410,6 +555,24 @@ fn assemble(
         block_hotspots: Vec::new(),
         by: options.by,
         groups,
+        files: FilesInfo {
+            all_files: options.files.all_files,
+            include: options.files.include.clone(),
+            exclude: options.files.exclude.clone(),
+            left_out: left_out(lives),
+        },
+        skipped: Skipped {
+            objects: lives.missing.len() as u64,
+            paths: {
+                let mut paths: Vec<String> = Vec::new();
+                for p in lives.missing.values() {
+                    if !paths.contains(p) && paths.len() < 10 {
+                        paths.push(p.clone());
+                    }
+                }
+                paths
+            },
+        },
         run: RunInfo {
             commits_walked: walked,
             commits_from_cache: from_cache,
@@ -417,7 +580,33 @@ fn assemble(
     }
 }
 
-fn figures_of(tally: &Tally, censored: &[Vec<u64>; 4], until: i64, days: &[u32]) -> Figures {
+/// What was left out, by reason, the files with most lines first.
+fn left_out(lives: &Lives) -> Vec<LeftOut> {
+    LeftOutReason::ALL
+        .iter()
+        .filter_map(|&reason| {
+            let mut files: Vec<(&String, u64)> = lives
+                .left_out
+                .iter()
+                .filter(|(_, (r, _))| *r == reason as u8)
+                .map(|(p, (_, n))| (p, *n))
+                .collect();
+            if files.is_empty() {
+                return None;
+            }
+            files.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            Some(LeftOut {
+                reason,
+                why: reason.why().to_string(),
+                files: files.len() as u64,
+                lines_added: files.iter().map(|(_, n)| n).sum(),
+                paths: files.iter().take(10).map(|(p, _)| p.to_string()).collect(),
+            })
+        })
+        .collect()
+}
+
+fn figures_of(tally: &Tally, censored: &[Vec<u64>; CLASSES], until: i64, days: &[u32]) -> Figures {
     let survival_of = |class: Class| -> Vec<SurvivalPoint> {
         let c = tally.get(class);
         let curve = figures::kaplan_meier(&c.ended_after, &censored[class as usize]);
@@ -442,6 +631,7 @@ fn figures_of(tally: &Tally, censored: &[Vec<u64>; 4], until: i64, days: &[u32])
         survival: Survival {
             ai: survival_of(Class::Ai),
             human: survival_of(Class::Human),
+            no_evidence: survival_of(Class::NoEvidence),
         },
         rework_per_line: PerClass::from_fn(|c| {
             let t = tally.get(c);
@@ -475,6 +665,7 @@ fn churn_by_month(tally: &Tally, until: i64) -> Vec<MonthChurn> {
             churn14d: PerClass {
                 ai: ratio(churned.ai, added.ai),
                 human: ratio(churned.human, added.human),
+                no_evidence: ratio(churned.no_evidence, added.no_evidence),
                 unknown: ratio(churned.unknown, added.unknown),
             },
             lines_added: added,
@@ -488,6 +679,7 @@ fn pick(per: &mut PerClass<u64>, class: Class) -> &mut u64 {
     match class {
         Class::Ai => &mut per.ai,
         Class::Human => &mut per.human,
+        Class::NoEvidence => &mut per.no_evidence,
         _ => &mut per.unknown,
     }
 }

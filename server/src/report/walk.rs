@@ -63,12 +63,24 @@ pub struct CommitText {
     pub author_email: String,
 }
 
+/// A file of HEAD's tree, for the filter's decisions.
+#[derive(Debug, Clone)]
+pub struct HeadFile {
+    pub path: String,
+    /// The blob's size, when it could be read.
+    pub size: Option<u64>,
+    /// Its first lines say a tool wrote it (`Code generated … DO NOT EDIT`, `@generated`).
+    pub generated_header: bool,
+}
+
 pub struct Git {
     repo: gix::Repository,
     resource_cache: gix::diff::blob::Platform,
     tree_state: gix::diff::tree::State,
     mailmap: gix::mailmap::Snapshot,
     trees: HashMap<CommitId, gix::ObjectId>,
+    /// `.gitattributes` as of HEAD (and `info/attributes`), once loaded.
+    attributes: Option<(gix::worktree::Stack, gix::attrs::search::Outcome)>,
 }
 
 impl Git {
@@ -92,7 +104,180 @@ impl Git {
             tree_state: Default::default(),
             mailmap,
             trees: HashMap::new(),
+            attributes: None,
         })
+    }
+
+    /// The name a reader knows the repository by: the last part of the
+    /// `origin` remote's URL when it points at a host (`…/beads.git` →
+    /// `beads`), else the work tree's folder name.
+    pub fn display_name(&self) -> String {
+        let remote = self
+            .repo
+            .find_remote("origin")
+            .ok()
+            .and_then(|r| r.url(gix::remote::Direction::Fetch).cloned())
+            .filter(|url| url.host().is_some())
+            .and_then(|url| {
+                let path = url.path.to_str_lossy().into_owned();
+                let last = path.trim_end_matches('/').rsplit('/').next()?.to_string();
+                let last = last.strip_suffix(".git").unwrap_or(&last).to_string();
+                (!last.is_empty()).then_some(last)
+            });
+        remote.unwrap_or_else(|| {
+            let dir = self.workdir().unwrap_or_else(|| self.git_dir());
+            let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| dir.display().to_string())
+        })
+    }
+
+    /// Every file of `commit`'s tree with its size and whether its first
+    /// lines say a tool generated it, and loads `.gitattributes` as of that tree
+    /// for [`Git::attributes`]. Also returns a checksum of the attribute
+    /// files, for the cache key.
+    pub fn files_at(&mut self, commit: CommitId) -> Result<(Vec<HeadFile>, u32), ReportError> {
+        let tree = self.tree_of(commit)?;
+        let index = self.repo.index_from_tree(&tree).map_err(git)?;
+        let mut files = Vec::new();
+        let mut sum = crc32fast::Hasher::new();
+        for entry in index.entries() {
+            if !matches!(
+                entry.mode,
+                gix::index::entry::Mode::FILE | gix::index::entry::Mode::FILE_EXECUTABLE
+            ) {
+                continue;
+            }
+            let path = entry.path(&index).to_str_lossy().into_owned();
+            if path == ".gitattributes" || path.ends_with("/.gitattributes") {
+                sum.update(path.as_bytes());
+                sum.update(entry.id.as_bytes());
+            }
+            let size = self
+                .repo
+                .try_find_header(entry.id)
+                .ok()
+                .flatten()
+                .map(|h| h.size());
+            // Only the start is read; big blobs are data or will be found by other rules.
+            let generated_header = size.is_some_and(|s| s <= 4 * 1024 * 1024)
+                && self.repo.find_blob(entry.id).is_ok_and(|blob| {
+                    super::filter::has_generated_header(&blob.data[..blob.data.len().min(1024)])
+                });
+            files.push(HeadFile {
+                path,
+                size,
+                generated_header,
+            });
+        }
+        if let Ok(bytes) = std::fs::read(self.repo.common_dir().join("info").join("attributes")) {
+            sum.update(&bytes);
+        }
+        self.attributes = self
+            .repo
+            .attributes_only(
+                &index,
+                gix::worktree::stack::state::attributes::Source::IdMapping,
+            )
+            .ok()
+            .map(|stack| {
+                let stack = stack.detach();
+                let outcome = stack.selected_attribute_matches([
+                    "linguist-generated",
+                    "linguist-vendored",
+                    "diff",
+                    "binary",
+                ]);
+                (stack, outcome)
+            });
+        Ok((files, sum.finalize()))
+    }
+
+    /// What `.gitattributes` (as loaded by [`Git::files_at`]) says of `path`.
+    pub fn attributes(&mut self, path: &str) -> super::filter::Attributes {
+        use gix::attrs::StateRef;
+        let mut found = super::filter::Attributes::default();
+        let Some((stack, outcome)) = self.attributes.as_mut() else {
+            return found;
+        };
+        outcome.reset();
+        let Ok(platform) = stack.at_entry(path, None, &self.repo.objects) else {
+            return found;
+        };
+        platform.matching_attributes(outcome);
+        let truth = |state: &StateRef<'_>| match state {
+            StateRef::Set => Some(true),
+            StateRef::Unset => Some(false),
+            StateRef::Value(v) => Some(!matches!(
+                v.as_bstr().to_str_lossy().as_ref(),
+                "false" | "0"
+            )),
+            StateRef::Unspecified => None,
+        };
+        for m in outcome.iter_selected() {
+            let state = m.assignment.state;
+            match m.assignment.name.as_str() {
+                "linguist-generated" => found.generated = truth(&state),
+                "linguist-vendored" => found.vendored = truth(&state),
+                "diff" => found.binary |= matches!(state, StateRef::Unset),
+                "binary" => found.binary |= matches!(state, StateRef::Set),
+                _ => {}
+            }
+        }
+        found
+    }
+
+    /// What else decides a report's figures besides the commits and the
+    /// options: the notes refs' tips, the Agent Trace file (at HEAD and in
+    /// the work tree) and the mailmap. A checksum, for the cache key.
+    pub fn inputs_checksum(&mut self, head: CommitId) -> u32 {
+        let mut sum = crc32fast::Hasher::new();
+        for name in [
+            crate::attribution::GIT_AI_NOTES_REF,
+            crate::attribution::PROVENANCE_NOTES_REF,
+        ] {
+            sum.update(name.as_bytes());
+            if let Ok(Some(mut r)) = self.repo.try_find_reference(name) {
+                if let Ok(id) = r.peel_to_id() {
+                    sum.update(id.as_bytes());
+                }
+            }
+        }
+        for file in [crate::attribution::AGENT_TRACE_FILE, ".mailmap"] {
+            sum.update(file.as_bytes());
+            if let Ok(Some(blob)) = self.blob_at(head, file) {
+                sum.update(blob.as_bytes());
+            }
+            if let Some(w) = self.repo.workdir() {
+                if let Ok(bytes) = std::fs::read(w.join(file)) {
+                    sum.update(&bytes);
+                }
+            }
+        }
+        let config = self.repo.config_snapshot();
+        for key in ["mailmap.file", "mailmap.blob"] {
+            if let Some(value) = config.string(key) {
+                sum.update(&value);
+                if let Ok(bytes) = std::fs::read(value.to_str_lossy().as_ref()) {
+                    sum.update(&bytes);
+                }
+            }
+        }
+        sum.finalize()
+    }
+
+    /// Authors the repository's own configuration declares human
+    /// (`provenance.humanAuthor`, one per value: a name or an email).
+    pub fn configured_human_authors(&self) -> Vec<String> {
+        self.repo
+            .config_snapshot()
+            .plumbing()
+            .strings("provenance.humanAuthor")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| v.to_str_lossy().into_owned())
+            .collect()
     }
 
     pub fn git_dir(&self) -> PathBuf {
