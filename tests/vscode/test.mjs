@@ -616,11 +616,19 @@ async function main() {
       await page.locator('.tabs-container .tab.dirty[aria-label*="app.py"]').first().waitFor({ timeout: 5000 });
       const before = serverPids();
       if (before.length !== 1) throw new Error(`expected one server process, found ${JSON.stringify(before)}`);
-      await wb.runCommand('Provenance: Restart server');
-      await until('a new server process, the old one gone', () => {
-        const now = serverPids();
-        return now.length === 1 && !now.includes(before[0]);
-      }, 20000, 200);
+      // The next server starts only once the old one has exited: never two at once.
+      let most = 0;
+      const watch = setInterval(() => (most = Math.max(most, serverPids().length)), 20);
+      try {
+        await wb.runCommand('Provenance: Restart server');
+        await until('a new server process, the old one gone', () => {
+          const now = serverPids();
+          return now.length === 1 && !now.includes(before[0]);
+        }, 20000, 200);
+      } finally {
+        clearInterval(watch);
+      }
+      if (most > 1) throw new Error('the new server started before the old one exited');
       const dump = await wb.regionsUntil('the pasted region, from the new server', pasted, 20000);
       if (!dump.text.includes('pasted_before_restart')) throw new Error('the paste is not in the editor any more');
     });
