@@ -295,6 +295,73 @@ class Workbench {
 const lineOfLast = (text, needle) => text.split('\n').findLastIndex((l) => l.includes(needle));
 const covers = (region, line) => region.range.start.line <= line && line <= region.range.end.line;
 
+/** The pids of the provenance-ls processes running the binary under test. */
+function serverPids() {
+  const pids = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv[0] === SERVER && argv[1] === 'lsp') pids.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/**
+ * What the extension painted on the last editor line holding `lineText`: for
+ * each needle, whether a region background (a decoration of an extension's
+ * type, `ced-*`, in the text layer) overlaps the needle's characters on screen.
+ */
+async function paintedOver(page, lineText, needles) {
+  return page.evaluate(
+    ({ lineText, needles }) => {
+      const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+      const lines = [...editor.querySelectorAll('.view-lines .view-line')].filter((l) =>
+        l.textContent.replaceAll('\u00a0', ' ').includes(lineText),
+      );
+      const line = lines.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top).at(-1);
+      if (!line) return undefined;
+      const box = line.getBoundingClientRect();
+      const middle = (r) => (r.top + r.bottom) / 2;
+      const marks = [...editor.querySelectorAll('.view-overlays [class*="ced-"]')]
+        .map((e) => e.getBoundingClientRect())
+        .filter((r) => r.width > 0 && middle(r) > box.top && middle(r) < box.bottom);
+      // The needle's characters on screen, through the line's text nodes.
+      const rectOf = (needle) => {
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+        const nodes = [];
+        let text = '';
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          nodes.push({ n, at: text.length });
+          text += n.textContent.replaceAll('\u00a0', ' ');
+        }
+        const start = text.indexOf(needle);
+        if (start < 0) return undefined;
+        const end = start + needle.length;
+        const locate = (offset) => {
+          const hit = nodes.findLast((x) => x.at <= offset);
+          return [hit.n, Math.min(offset - hit.at, hit.n.textContent.length)];
+        };
+        const range = document.createRange();
+        range.setStart(...locate(start));
+        range.setEnd(...locate(end));
+        return range.getBoundingClientRect();
+      };
+      const out = {};
+      for (const needle of needles) {
+        const r = rectOf(needle);
+        // Overlap of more than a pixel, so a mark that ends where the needle starts does not count.
+        out[needle] = r ? marks.some((m) => Math.min(m.right, r.right) - Math.max(m.left, r.left) > 1) : undefined;
+      }
+      out.marks = marks.length;
+      return out;
+    },
+    { lineText, needles },
+  );
+}
+
 // ---------------------------------------------------------------- the tests
 
 async function main() {
@@ -498,6 +565,72 @@ async function main() {
       await until('the server to be stopped', async () => (await wb.dump()).regions == null, 10000, 300);
       writeSettings(userDataDir, stable);
       await wb.regionsUntil('the server back, with the regions it journaled', (d) => (d.regions?.regions?.length ?? 0) > 0, 20000);
+    });
+    await test('provenance/regionsChanged reaches the extension (it opts in): a new completion is painted with no request', async () => {
+      await wb.focusEditor();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.press('Enter');
+      await wb.acceptStubCompletion();
+      // Nothing asks for regions here: only the server's notification can paint the new line.
+      let last;
+      await until('the accepted completion painted', async () => {
+        last = await paintedOver(page, 'stub completion', ['total_with_tax']);
+        return last?.total_with_tax === true;
+      }, 10000, 200).catch((err) => {
+        err.message += `\nlast: ${JSON.stringify(last)}`;
+        throw err;
+      });
+    });
+
+    await test('text typed inside a completion is not painted: the spans are', async () => {
+      // The cursor is at the end of the completion just accepted.
+      await page.keyboard.press('Home');
+      for (let i = 0; i < 'total_with_tax'.length; i++) await page.keyboard.press('ArrowRight');
+      await page.keyboard.type('_TYPEDHERE');
+      await wb.editorLines().filter({ hasText: 'total_with_tax_TYPEDHERE' }).first().waitFor({ timeout: 5000 });
+      // VS Code first grows the old decoration over the typing; the server's spans then leave it out.
+      let last;
+      await until('the typed text unpainted, the completion around it painted', async () => {
+        last = await paintedOver(page, 'total_with_tax_TYPEDHERE', ['total_with_tax', '_TYPEDHERE', 'round(total(items)']);
+        return last?._TYPEDHERE === false && last.total_with_tax === true && last['round(total(items)'] === true;
+      }, 10000, 200).catch((err) => {
+        err.message += `\nlast: ${JSON.stringify(last)}`;
+        throw err;
+      });
+    });
+
+    await test('restarting the server from the editor loses no unsaved paste', async () => {
+      const text = PASTED.replace('pasted_helper', 'pasted_before_restart');
+      await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+      await wb.focusEditor();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Control+V');
+      await wb.editorLines().filter({ hasText: 'pasted_before_restart' }).first().waitFor({ timeout: 5000 });
+      const pasted = (d) => {
+        const line = lineOfLast(d.text ?? '', 'pasted_before_restart');
+        return line >= 0 && d.regions?.regions?.some((r) => covers(r, line) && r.source === 'pasted');
+      };
+      await wb.regionsUntil('the pasted region', pasted);
+      // Unsaved: the server gets it back only from its journal and the editor's didOpen.
+      await page.locator('.tabs-container .tab.dirty[aria-label*="app.py"]').first().waitFor({ timeout: 5000 });
+      const before = serverPids();
+      if (before.length !== 1) throw new Error(`expected one server process, found ${JSON.stringify(before)}`);
+      // The next server starts only once the old one has exited: never two at once.
+      let most = 0;
+      const watch = setInterval(() => (most = Math.max(most, serverPids().length)), 20);
+      try {
+        await wb.runCommand('Provenance: Restart server');
+        await until('a new server process, the old one gone', () => {
+          const now = serverPids();
+          return now.length === 1 && !now.includes(before[0]);
+        }, 20000, 200);
+      } finally {
+        clearInterval(watch);
+      }
+      if (most > 1) throw new Error('the new server started before the old one exited');
+      const dump = await wb.regionsUntil('the pasted region, from the new server', pasted, 20000);
+      if (!dump.text.includes('pasted_before_restart')) throw new Error('the paste is not in the editor any more');
     });
   } finally {
     if (process.env.KEEP) {
