@@ -38,6 +38,10 @@ impl Step {
     }
 }
 
+/// Changed blocks of more lines than this (both sides) are compared with
+/// Myers instead of histogram (see `line_steps`).
+const HISTOGRAM_MAX_LINES: usize = 4096;
+
 /// How finely the inside of a changed line block is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Grain {
@@ -152,8 +156,17 @@ fn line_steps(old: &str, new: &str, base: usize, grain: Grain) -> Vec<Step> {
     let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
     let input = InternedInput::new(lines_with_terminator(old), lines_with_terminator(new));
     let mut hunks = Vec::new();
+    // Histogram reads best for code but recurses once per anchor line, each
+    // time over the whole block: quadratic when a big block has many
+    // changes between unique lines (a rewrite, a replace-all). Myers with
+    // imara-diff's cost heuristic stays near-linear there.
+    let algorithm = if old_lines.len() + new_lines.len() > HISTOGRAM_MAX_LINES {
+        Algorithm::Myers
+    } else {
+        Algorithm::Histogram
+    };
     imara_diff::diff(
-        Algorithm::Histogram,
+        algorithm,
         &input,
         |before: std::ops::Range<u32>, after: std::ops::Range<u32>| {
             hunks.push((before, after));

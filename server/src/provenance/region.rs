@@ -51,6 +51,15 @@ pub struct Region {
     /// Spans (relative to `start`) of text typed into the region later.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rewritten: Vec<Range<usize>>,
+    /// A file rewritten wholesale outside the editor gets a few regions, not
+    /// one per changed hunk: how many hunks this region stands for (0 when
+    /// it is just itself).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hunks: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A region as read back: `retained` is recomputed from the spans rather
@@ -73,6 +82,8 @@ struct StoredRegion {
     inserted_len: usize,
     #[serde(default)]
     rewritten: Vec<Range<usize>>,
+    #[serde(default)]
+    hunks: usize,
 }
 
 impl From<StoredRegion> for Region {
@@ -90,6 +101,7 @@ impl From<StoredRegion> for Region {
             retained: 1.0,
             inserted_len: s.inserted_len,
             rewritten: s.rewritten,
+            hunks: s.hunks,
         };
         region.update_retained();
         region
@@ -112,6 +124,7 @@ impl Region {
             retained: 1.0,
             inserted_len: range.len(),
             rewritten: Vec::new(),
+            hunks: 0,
         }
     }
 
