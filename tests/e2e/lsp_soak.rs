@@ -407,6 +407,9 @@ fn edit_stream(edits: usize, kills: usize, seed: u64, max_batch: usize) -> Figur
             eprintln!("soak progress: {figures:?}");
         }
         if batches % 20 == 0 || figures.edits >= edits {
+            // regionsChanged and diagnostics pile up unread: drop them, or
+            // every wait scans all of them.
+            client.drain();
             let regions = client.regions(&uri);
             assert_eq!(regions["version"], model.version);
             for region in regions["regions"].as_array().unwrap() {

@@ -20,7 +20,7 @@ use crate::history::{BlameCache, History, HistoryError, RangeCommit, Repo};
 
 /// Files longer than this get no block history (hover, lenses, hints,
 /// `provenance/blocks` say why): a 200k-line file took 7.6 s and 829 MiB per
-/// text version. docs/performance.md, "Huge files".
+/// text version. docs/robustness.md, "Huge files".
 pub const MAX_HISTORY_LINES: usize = 50_000;
 /// One repository's history engine and attribution, shared by its files.
 pub struct RepoHistory {

@@ -164,7 +164,7 @@ fn line_content(line: RopeSlice<'_>) -> RopeSlice<'_> {
 
 /// Documents larger than this are not tracked: the text, its rope, the
 /// journal snapshot and the history index would each hold a copy
-/// (docs/performance.md, "Huge files").
+/// (docs/robustness.md, "Huge files").
 pub const MAX_DOCUMENT_BYTES: usize = 16 << 20;
 
 /// Documents with a line longer than this are not tracked (minified or
