@@ -6,6 +6,7 @@
 //! `long_edit_stream_soak` (ignored; docs/robustness.md gives the command and
 //! its last result).
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -55,6 +56,36 @@ fn lines_200k(renamed: bool) -> String {
         .collect()
 }
 
+/// The bound for the huge-file cases: a debug build on a shared 2-core
+/// machine, with other tests running. The quadratic paths these guard took
+/// minutes here (and 15–105 s in a release build).
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// Sends a request and waits up to `limit` for its answer (the support
+/// client gives up after 20 s; a debug build on a busy machine may need
+/// more for a 200k-line document). Returns the response and how long it took.
+pub fn timed_request(
+    client: &mut Client,
+    method: &str,
+    params: Value,
+    limit: Duration,
+) -> (Value, Duration) {
+    static NEXT: AtomicI64 = AtomicI64::new(1 << 40);
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let started = Instant::now();
+    client.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+    loop {
+        let answer = client.wait_for(|m| m["id"] == json!(id) && m.get("method").is_none());
+        if let Some(answer) = answer {
+            return (answer, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < limit,
+            "no answer to {method} within {limit:?}"
+        );
+    }
+}
+
 #[test]
 fn a_replace_all_of_200k_lines_sent_as_one_full_text_change_is_answered_quickly() {
     let original = lines_200k(false);
@@ -62,28 +93,28 @@ fn a_replace_all_of_200k_lines_sent_as_one_full_text_change_is_answered_quickly(
     let uri = file_uri(&repo.file("src/big.rs"));
     let mut client = server(&repo);
     client.open(&uri, "rust", 1, &original);
-    client.regions(&uri);
+    let params = json!({"textDocument": {"uri": uri}});
+    timed_request(&mut client, "provenance/regions", params.clone(), LIMIT);
     // 100k changed lines, one full-text change: 100k diff hunks.
     let renamed = lines_200k(true);
     let started = Instant::now();
     full_change(&mut client, &uri, 2, &renamed);
-    let regions = client.regions(&uri);
+    let (regions, _) = timed_request(&mut client, "provenance/regions", params.clone(), LIMIT);
     let took = started.elapsed();
-    assert_eq!(regions["version"], 2);
-    // Before: 69–105 s in a release build. Debug build, shared machine: 30 s.
-    assert!(took < Duration::from_secs(30), "replace-all took {took:?}");
+    assert_eq!(regions["result"]["version"], 2, "{regions}");
+    // Before: 69–105 s in a release build; quadratic, so many minutes here.
+    eprintln!("replace-all of 200k lines answered in {took:?}");
+    assert!(took < LIMIT, "replace-all took {took:?}");
 
     // The journal now holds the 100k-step edit: a restart replays it quickly.
     client.kill9();
     let started = Instant::now();
     let mut client = server(&repo);
     client.open(&uri, "rust", 1, &renamed);
-    client.regions(&uri);
+    timed_request(&mut client, "provenance/regions", params, LIMIT);
     let took = started.elapsed();
-    assert!(
-        took < Duration::from_secs(30),
-        "restart and reopen took {took:?}"
-    );
+    eprintln!("restart + reopen after it in {took:?}");
+    assert!(took < LIMIT, "restart and reopen took {took:?}");
 }
 
 #[test]
@@ -114,6 +145,7 @@ fn a_20_mb_single_line_file_is_declined_with_a_message_and_memory_stays_bounded(
     assert!(client.is_running());
     // Before: 1.2 GiB after open, 2.4 GiB after 20 keystrokes.
     if let Some(peak) = peak_mib(&client) {
+        eprintln!("20 MB single line: peak {peak} MiB");
         assert!(peak < 400, "peak {peak} MiB");
     }
 }
@@ -127,19 +159,20 @@ fn provenance_blocks_on_a_200k_line_file_is_declined_quickly_with_a_reason() {
     let uri = file_uri(&repo.file("src/big.rs"));
     let mut client = server(&repo);
     client.open(&uri, "rust", 1, &text);
-    let started = Instant::now();
-    let response = client.request_raw("provenance/blocks", json!({"textDocument": {"uri": uri}}));
-    let took = started.elapsed();
+    let params = json!({"textDocument": {"uri": uri}});
+    let (response, took) = timed_request(&mut client, "provenance/blocks", params, LIMIT);
     let error = response["error"]["message"].as_str().unwrap_or_default();
     assert!(error.contains("200001 lines"), "{response}");
     // Before: 7.6 s and 829 MiB (release).
-    assert!(took < Duration::from_secs(5), "blocks took {took:?}");
+    eprintln!("provenance/blocks on 200k lines answered in {took:?}");
+    assert!(took < Duration::from_secs(20), "blocks took {took:?}");
     // Typing stays cheap: a hover after an edit answers at once.
     client.change(&uri, 2, ((0, 0), (0, 0)), "// x\n");
-    let started = Instant::now();
-    client.hover(&uri, 1, 3);
-    assert!(started.elapsed() < Duration::from_secs(5));
+    let params = json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 3}});
+    let (_, took) = timed_request(&mut client, "textDocument/hover", params, LIMIT);
+    assert!(took < Duration::from_secs(20), "hover took {took:?}");
     if let Some(peak) = peak_mib(&client) {
+        eprintln!("200k lines, blocks and an edit: peak {peak} MiB");
         assert!(peak < 400, "peak {peak} MiB");
     }
 }
@@ -234,6 +267,18 @@ fn lsp_lines(text: &str) -> Vec<Line> {
     lines
 }
 
+/// Every char boundary of `content`: (byte offset, UTF-16 column).
+fn boundaries(content: &str) -> Vec<(usize, usize)> {
+    let mut column = 0;
+    let mut out = Vec::with_capacity(content.len() + 1);
+    for (byte, ch) in content.char_indices() {
+        out.push((byte, column));
+        column += ch.len_utf16();
+    }
+    out.push((content.len(), column));
+    out
+}
+
 fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
 }
@@ -251,12 +296,7 @@ impl Model {
         let line_index = rng.below(lines.len());
         let line = lines[line_index];
         let content = &self.text[line.start..line.content_end];
-        let boundaries: Vec<(usize, usize)> = content
-            .char_indices()
-            .map(|(b, _)| b)
-            .chain([content.len()])
-            .map(|b| (b, utf16_len(&content[..b])))
-            .collect();
+        let boundaries = boundaries(content);
         let (byte, column) = boundaries[rng.below(boundaries.len())];
         ((line_index as u32, column as u32), line.start + byte)
     }
@@ -279,11 +319,7 @@ impl Model {
                 "character {character} past line {line} ({content:?}): {range} in {:?}",
                 self.text
             );
-            let on_boundary = content
-                .char_indices()
-                .map(|(b, _)| utf16_len(&content[..b]))
-                .chain([utf16_len(content)])
-                .any(|c| c == character);
+            let on_boundary = boundaries(content).iter().any(|&(_, c)| c == character);
             assert!(
                 on_boundary,
                 "inside a character: {range} in {:?}",
@@ -406,7 +442,7 @@ fn edit_stream(edits: usize, kills: usize, seed: u64, max_batch: usize) -> Figur
         if figures.edits / 50_000 != (figures.edits - batch.len()) / 50_000 {
             eprintln!("soak progress: {figures:?}");
         }
-        if batches % 20 == 0 || figures.edits >= edits {
+        if batches.is_multiple_of(20) || figures.edits >= edits {
             // regionsChanged and diagnostics pile up unread: drop them, or
             // every wait scans all of them.
             client.drain();
@@ -449,6 +485,7 @@ fn env_or(name: &str, default: usize) -> usize {
 fn a_seeded_edit_stream_keeps_every_range_valid_and_kills_lose_nothing() {
     let seed = env_or("SOAK_SEED", 12) as u64;
     let figures = edit_stream(3_000, 3, seed, 3);
+    eprintln!("edit stream, seed {seed}: {figures:?}");
     assert_eq!(figures.kill_rounds, 3);
     assert!(figures.ranges_checked > 0, "{figures:?}");
     assert_eq!(figures.regions_lost, 0, "{figures:?}");

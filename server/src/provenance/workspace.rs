@@ -335,9 +335,9 @@ impl Workspace {
                     let mut mover = Mover::new(std::mem::take(&mut state.regions));
                     for step in steps {
                         mover.step(step.shape());
-                        step.apply(&mut state.text);
                     }
                     state.regions = mover.finish();
+                    diff::apply_steps(&mut state.text, steps);
                     for region in regions {
                         upsert(&mut state.regions, region.clone());
                     }
@@ -391,11 +391,19 @@ impl Workspace {
         };
         let mut steps = Vec::new();
         for change in edits {
-            let text = &self.documents[doc].state.text;
-            for step in diff::change_steps(text, change) {
-                self.apply_live_step(doc, &step, &mut batch, &mut movers);
-                steps.push(step);
+            // The steps of one change go forward (one diff): read what each
+            // deletes from the text before the change, and build the new
+            // text once, not one rope edit per step.
+            let before = self.documents[doc].state.text.clone();
+            let change_steps = diff::change_steps(&before, change);
+            let mut shift = 0isize;
+            for step in &change_steps {
+                self.apply_live_step(doc, step, (&before, shift), &mut batch, &mut movers);
+                shift += step.shape().insert as isize - step.delete as isize;
             }
+            let text = &mut self.documents.get_mut(doc).expect("open").state.text;
+            diff::apply_steps(text, &change_steps);
+            steps.extend(change_steps);
         }
         let document = self.documents.get_mut(doc).expect("open document");
         document.state.regions = movers.regions.finish();
@@ -406,22 +414,29 @@ impl Workspace {
         (steps, batch)
     }
 
-    fn apply_live_step(&mut self, doc: &str, step: &Step, batch: &mut Batch, movers: &mut Movers) {
+    /// One step of a change; `before` is the text before the change and
+    /// how far the change's earlier steps moved this step's offsets.
+    fn apply_live_step(
+        &mut self,
+        doc: &str,
+        step: &Step,
+        (before, shift): (&Rope, isize),
+        batch: &mut Batch,
+        movers: &mut Movers,
+    ) {
         let shape = step.shape();
         let thresholds = &self.thresholds;
-        let document = self.documents.get_mut(doc).expect("open document");
-        let state = &mut document.state;
-        let deleted = step.at..step.at + step.delete;
+        let start = shifted(step.at, -shift).min(before.len_chars());
+        let deleted = start..(start + step.delete).min(before.len_chars());
         let pieces = movers.regions.step(shape);
         let keep_deleted =
-            step.delete > 0 && (!pieces.is_empty() || bulk_span(thresholds, &state.text, &deleted));
+            step.delete > 0 && (!pieces.is_empty() || bulk_span(thresholds, before, &deleted));
         let buried = keep_deleted.then(|| Buried {
             doc: doc.to_string(),
             at: step.at,
-            text: state.text.slice(deleted.clone()).to_string(),
+            text: before.slice(deleted.clone()).to_string(),
             pieces,
         });
-        step.apply(&mut state.text);
         for old in &mut movers.recent {
             old.step(shape);
         }

@@ -223,8 +223,11 @@ fn change_apply_clamps() {
     assert_eq!(rope.to_string(), "abZ!");
 }
 
+/// (line, character)
+type At = (u32, u32);
+
 /// (text, char range, expected start, expected end) in UTF-16.
-const RANGES: &[(&str, (usize, usize), (u32, u32), (u32, u32))] = &[
+const RANGES: &[(&str, (usize, usize), At, At)] = &[
     // the paste "\nl1\nl2\nl3\n" after "a\r" joins the CR: the range starts on line 1
     ("a\r\nl1\nl2\nl3\n", (2, 12), (1, 0), (4, 0)),
     // an end inside a CRLF stays on its line, at the line end
