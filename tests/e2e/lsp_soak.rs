@@ -287,12 +287,27 @@ fn utf16_len(s: &str) -> usize {
 struct Model {
     text: String,
     version: i32,
+    /// `lsp_lines(&text)`, kept with it.
+    lines: Vec<Line>,
 }
 
 impl Model {
+    fn new(text: &str) -> Model {
+        Model {
+            text: text.to_string(),
+            version: 1,
+            lines: lsp_lines(text),
+        }
+    }
+
+    fn replace(&mut self, bytes: std::ops::Range<usize>, text: &str) {
+        self.text.replace_range(bytes, text);
+        self.lines = lsp_lines(&self.text);
+    }
+
     /// A random position on a character boundary: (line, UTF-16 column) and its byte offset.
     fn random_position(&self, rng: &mut Rng) -> ((u32, u32), usize) {
-        let lines = lsp_lines(&self.text);
+        let lines = &self.lines;
         let line_index = rng.below(lines.len());
         let line = lines[line_index];
         let content = &self.text[line.start..line.content_end];
@@ -303,7 +318,7 @@ impl Model {
 
     /// Checks one returned range; panics with the text on a bad one.
     fn check_range(&self, range: &Value) {
-        let lines = lsp_lines(&self.text);
+        let lines = &self.lines;
         let at = |p: &Value| {
             let line = p["line"].as_u64().unwrap() as usize;
             let character = p["character"].as_u64().unwrap() as usize;
@@ -357,6 +372,9 @@ struct Figures {
     false_external: usize,
 }
 
+/// The model's text stays around this size (longer, every edit deletes).
+const MAX_TEXT: usize = 800;
+
 const TYPED: &[&str] = &["x", "é", "😀", " ", "{", "\n", "\r\n", "\r", "ab", "\t"];
 const BREAKS: &[&str] = &["\n", "\r\n", "\r"];
 
@@ -378,10 +396,7 @@ fn edit_stream(edits: usize, kills: usize, seed: u64, max_batch: usize) -> Figur
     let uri = file_uri(&repo.file("src/lib.rs"));
     let mut rng = Rng(seed | 1);
     let mut figures = Figures::default();
-    let mut model = Model {
-        text: "fn main() {}\r\nlet a = 1;\rb\n".to_string(),
-        version: 1,
-    };
+    let mut model = Model::new("fn main() {}\r\nlet a = 1;\rb\n");
     let mut client = server(&repo);
     client.open(&uri, "rust", model.version, &model.text);
     let kill_every = if kills == 0 {
@@ -407,7 +422,7 @@ fn edit_stream(edits: usize, kills: usize, seed: u64, max_batch: usize) -> Figur
         for _ in 0..count {
             let (from, from_byte) = model.random_position(&mut rng);
             let (mut to, mut to_byte) = (from, from_byte);
-            if model.text.len() > 1500 || rng.below(4) == 0 {
+            if model.text.len() > MAX_TEXT || rng.below(4) == 0 {
                 let (other, other_byte) = model.random_position(&mut rng);
                 if other_byte >= from_byte {
                     (to, to_byte) = (other, other_byte);
@@ -421,12 +436,12 @@ fn edit_stream(edits: usize, kills: usize, seed: u64, max_batch: usize) -> Figur
             }
             let text = if hint.is_some() || rng.below(8) == 0 {
                 random_block(&mut rng)
-            } else if model.text.len() > 1500 {
+            } else if model.text.len() > MAX_TEXT {
                 String::new()
             } else {
                 rng.pick(TYPED).to_string()
             };
-            model.text.replace_range(from_byte..to_byte, &text);
+            model.replace(from_byte..to_byte, &text);
             batch.push(((from, to), text));
         }
         figures.edits += batch.len();
