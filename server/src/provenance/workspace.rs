@@ -972,3 +972,99 @@ fn disk_regions(changed: &[Range<usize>], carried: &[Region]) -> Vec<(Range<usiz
         .map(|(range, hunks, _)| (range, if hunks > 1 { hunks } else { 0 }))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regions(spans: &[(usize, usize)]) -> Vec<Region> {
+        spans
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, end))| Region::new(i as u64, start..end, &shadow_attribution(), 0))
+            .collect()
+    }
+
+    /// The one-pass mover gives exactly what `apply_step` on the whole list
+    /// gives at every step (regions and the pieces cut), for steps that go
+    /// forward, backward or both.
+    #[test]
+    fn mover_equals_apply_step_on_the_whole_list() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n.max(1) as u64) as usize
+        };
+        for _ in 0..400 {
+            let mut spans = Vec::new();
+            let mut at = 0;
+            for _ in 0..next(12) {
+                let start = at + next(6);
+                let end = start + 1 + next(8);
+                spans.push((start, end));
+                at = end;
+            }
+            let mut len = at + 20;
+            let mut whole = regions(&spans);
+            let mut mover = Mover::new(whole.clone());
+            let forward = next(2) == 0;
+            let mut cursor = 0;
+            let mut fresh_id = 1000;
+            for _ in 0..next(25) {
+                let at = if forward {
+                    cursor = (cursor + next(5)).min(len);
+                    cursor
+                } else {
+                    next(len + 1)
+                };
+                let delete = next(6).min(len - at);
+                let insert = if next(3) == 0 { 0 } else { next(5) };
+                let shape = StepShape { at, delete, insert };
+                len = len - delete + insert;
+                cursor = at + insert;
+                let expected = apply_step(&mut whole, shape);
+                let got = mover.step(shape);
+                assert_eq!(got, expected, "pieces of {shape:?}");
+                if insert > 0 && next(2) == 0 && !mover.grown_at(at) {
+                    fresh_id += 1;
+                    let fresh = Region::new(fresh_id, at..at + insert, &shadow_attribution(), 0);
+                    let overlaps = whole.iter().any(|r| r.overlaps(&fresh.range()));
+                    if !overlaps {
+                        upsert(&mut whole, fresh.clone());
+                        mover.insert(fresh);
+                    }
+                }
+            }
+            assert_eq!(mover.finish(), whole);
+        }
+    }
+
+    /// A record lost from the middle of a document's records: later edits
+    /// would land on the wrong text, so replay keeps the state before the
+    /// gap until the next snapshot.
+    #[test]
+    fn replay_stops_a_document_at_a_gap_until_its_next_snapshot() {
+        let mut live = Workspace::new(Thresholds::default());
+        let mut records = live.open("d", 1, "a\nb\n", 0);
+        for (version, text) in [(2, "one\n"), (3, "two\n"), (4, "three\n")] {
+            let hint = Hint::new(super::super::HintSource::Pasted);
+            live.hint("d", version, hint, 0);
+            records.extend(live.change("d", version, &[Change::insert(0, text)], 0));
+        }
+        let mut replayed = Workspace::new(Thresholds::default());
+        for (i, record) in records.iter().enumerate() {
+            if i != 2 {
+                replayed.apply_record(record);
+            }
+        }
+        let state = replayed.document("d").expect("replayed");
+        assert_eq!(state.text.to_string(), "one\na\nb\n");
+        assert_eq!(state.regions.len(), 1);
+        // A snapshot (reopen, close) makes the document whole again.
+        records.extend(live.snapshot("d"));
+        replayed.apply_record(records.last().unwrap());
+        assert_eq!(replayed.document("d"), live.document("d"));
+    }
+}
