@@ -389,9 +389,15 @@ fn random_block(rng: &mut Rng) -> String {
 }
 
 /// Sends `edits` random edits (in batches of one to `max_batch`), checks every
-/// range the server returns against the model every few batches, and kills
+/// range the server returns against the model every `check_every` batches, and kills
 /// the server `kills` times along the way.
-fn edit_stream(edits: usize, kills: usize, seed: u64, max_batch: usize) -> Figures {
+fn edit_stream(
+    edits: usize,
+    kills: usize,
+    seed: u64,
+    max_batch: usize,
+    check_every: usize,
+) -> Figures {
     let repo = repo_with("src/lib.rs", "fn main() {}\n");
     let uri = file_uri(&repo.file("src/lib.rs"));
     let mut rng = Rng(seed | 1);
@@ -457,7 +463,7 @@ fn edit_stream(edits: usize, kills: usize, seed: u64, max_batch: usize) -> Figur
         if figures.edits / 50_000 != (figures.edits - batch.len()) / 50_000 {
             eprintln!("soak progress: {figures:?}");
         }
-        if batches.is_multiple_of(20) || figures.edits >= edits {
+        if batches.is_multiple_of(check_every) || figures.edits >= edits {
             // regionsChanged and diagnostics pile up unread: drop them, or
             // every wait scans all of them.
             client.drain();
@@ -499,9 +505,9 @@ fn env_or(name: &str, default: usize) -> usize {
 #[test]
 fn a_seeded_edit_stream_keeps_every_range_valid_and_kills_lose_nothing() {
     let seed = env_or("SOAK_SEED", 12) as u64;
-    let figures = edit_stream(3_000, 3, seed, 3);
+    let figures = edit_stream(6_000, 4, seed, 3, 4);
     eprintln!("edit stream, seed {seed}: {figures:?}");
-    assert_eq!(figures.kill_rounds, 3);
+    assert_eq!(figures.kill_rounds, 4);
     assert!(figures.ranges_checked > 0, "{figures:?}");
     assert_eq!(figures.regions_lost, 0, "{figures:?}");
     assert_eq!(figures.false_external, 0, "{figures:?}");
@@ -519,7 +525,7 @@ fn long_edit_stream_soak() {
     let seed = env_or("SOAK_SEED", 1) as u64;
     let started = Instant::now();
     let batch = env_or("SOAK_BATCH", 8);
-    let figures = edit_stream(edits, kills, seed, batch);
+    let figures = edit_stream(edits, kills, seed, batch, 20);
     println!("soak seed {seed}: {figures:?} in {:?}", started.elapsed());
     assert_eq!(figures.regions_lost, 0, "{figures:?}");
     assert_eq!(figures.false_external, 0, "{figures:?}");
