@@ -316,6 +316,20 @@ impl Model {
         ((line_index as u32, column as u32), line.start + byte)
     }
 
+    /// The position at or before byte `byte` that is on a character
+    /// boundary and not inside a line break, and its byte offset.
+    fn position_at(&self, byte: usize) -> ((u32, u32), usize) {
+        let mut byte = byte.min(self.text.len());
+        while !self.text.is_char_boundary(byte) {
+            byte -= 1;
+        }
+        let index = self.lines.partition_point(|l| l.start <= byte) - 1;
+        let line = self.lines[index];
+        let byte = byte.min(line.content_end);
+        let column = utf16_len(&self.text[line.start..byte]);
+        ((index as u32, column as u32), byte)
+    }
+
     /// Checks one returned range; panics with the text on a bad one.
     fn check_range(&self, range: &Value) {
         let lines = &self.lines;
@@ -429,16 +443,9 @@ fn edit_stream(
             let (from, from_byte) = model.random_position(&mut rng);
             let (mut to, mut to_byte) = (from, from_byte);
             if model.text.len() > MAX_TEXT || rng.below(4) == 0 {
-                let (other, other_byte) = model.random_position(&mut rng);
-                if other_byte >= from_byte {
-                    (to, to_byte) = (other, other_byte);
-                } else {
-                    (to, to_byte) = (from, from_byte);
-                }
-                // Keep deletions short so the text does not vanish.
-                if to_byte - from_byte > 200 {
-                    (to, to_byte) = (from, from_byte);
-                }
+                // A deletion of up to 100 bytes from `from` (so the text
+                // neither vanishes nor grows without bound).
+                (to, to_byte) = model.position_at(from_byte + rng.below(100));
             }
             let text = if hint.is_some() || rng.below(8) == 0 {
                 random_block(&mut rng)
