@@ -490,7 +490,17 @@ fn edit_stream(
             client.open(&uri, "rust", model.version, &model.text);
             let after = client.regions(&uri);
             let (before, after) = (summary(&before), summary(&after));
-            figures.regions_lost += before.iter().filter(|r| !after.contains(r)).count();
+            let lost = before.iter().filter(|r| !after.contains(r)).count();
+            if lost > 0 {
+                eprintln!(
+                    "kill round {}: {lost} regions lost\nbefore: {before:?}\nafter: {after:?}\ntext: {:?}\nserver log:\n{}",
+                    figures.kill_rounds,
+                    model.text,
+                    client.log()
+                );
+                assert!(std::env::var("SOAK_STOP_AT_LOSS").is_err(), "regions lost");
+            }
+            figures.regions_lost += lost;
             figures.false_external += after
                 .iter()
                 .filter(|r| r.0 == "external" && !before.contains(r))
