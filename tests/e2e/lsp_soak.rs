@@ -489,12 +489,14 @@ fn edit_stream(
             client = server(&repo);
             client.open(&uri, "rust", model.version, &model.text);
             let after = client.regions(&uri);
+            let versions = (before["version"].clone(), after["version"].clone());
             let (before, after) = (summary(&before), summary(&after));
             let lost = before.iter().filter(|r| !after.contains(r)).count();
             if lost > 0 {
                 eprintln!(
-                    "kill round {}: {lost} regions lost\nbefore: {before:?}\nafter: {after:?}\ntext: {:?}\nserver log:\n{}",
+                    "kill round {}: {lost} regions lost (model version {}, versions before/after {versions:?})\nbefore: {before:?}\nafter: {after:?}\ntext: {:?}\nserver log:\n{}",
                     figures.kill_rounds,
+                    model.version,
                     model.text,
                     client.log()
                 );
