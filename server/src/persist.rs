@@ -404,21 +404,33 @@ impl Tracker {
     }
 
     /// Opens a document. If its folder's journal knows it, its regions are
-    /// re-anchored on the new text; lines changed while the server was away
-    /// become `agent` regions when a recent mark names the file, else `external`.
+    /// re-anchored on the new text. Lines changed while the server was away
+    /// become `agent` regions when a recent mark names the file, and nothing
+    /// otherwise: what the server did not see could be typing it never got
+    /// (a kill), typing thrown away (a revert), records lost to a damaged
+    /// journal or another program; nothing says which, so nothing is marked.
     pub fn open(&mut self, doc: &str, path: Option<&Path>, version: i32, text: &str, now_ms: u64) {
         let folder = self.folder_index(path);
         self.refresh_known(folder);
         let known = folder.and_then(|i| self.take_known(i, doc, text));
         let records = match known {
             Some(known) => {
-                let attribution = if known.text == text {
+                let marked = if known.text == text {
                     None
                 } else {
                     Some(self.disk_attribution(path, now_ms))
+                        .filter(|attribution| attribution.source == Source::Agent)
                 };
-                self.live
-                    .open_with_known(doc, version, text, known, now_ms, attribution)
+                let committed = marked.as_ref().and_then(|_| committed_text(path));
+                self.live.open_against(
+                    doc,
+                    version,
+                    text,
+                    known,
+                    now_ms,
+                    marked,
+                    committed.as_deref(),
+                )
             }
             None => match self.marked_baseline(path, now_ms) {
                 Some((baseline, agent)) => {
@@ -444,10 +456,7 @@ impl Tracker {
         if attribution.source != Source::Agent {
             return None;
         }
-        let path = path?;
-        let committed = History::discover(path, None)
-            .and_then(|history| history.file_text(path, None))
-            .unwrap_or_default();
+        let committed = committed_text(path).unwrap_or_default();
         Some((DocumentState::new(&committed, 0), attribution))
     }
 
@@ -515,11 +524,21 @@ impl Tracker {
             self.folders[folder].known.insert(doc.to_string(), known);
             return;
         }
+        // Seen while the server runs and the file is closed: the diff against
+        // the last known text is another program's writing — except lines as
+        // HEAD has them (a checkout, a revert of edits never saved).
         let attribution = self.disk_attribution(Some(path), now_ms);
+        let committed = committed_text(Some(path));
         let version = known.version;
-        let mut records =
-            self.live
-                .open_with_known(doc, version, text, known, now_ms, Some(attribution));
+        let mut records = self.live.open_against(
+            doc,
+            version,
+            text,
+            known,
+            now_ms,
+            Some(attribution),
+            committed.as_deref(),
+        );
         let state = self.live.document(doc).cloned();
         records.extend(self.live.close(doc));
         if let Some(state) = state {
@@ -659,6 +678,14 @@ impl Tracker {
             }
         }
     }
+}
+
+/// The file as committed at HEAD, if it is in a repository that has it.
+fn committed_text(path: Option<&Path>) -> Option<String> {
+    let path = path?;
+    History::discover(path, None)
+        .and_then(|history| history.file_text(path, None))
+        .ok()
 }
 
 impl Folder {

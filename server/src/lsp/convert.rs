@@ -27,10 +27,8 @@ pub fn char_range(rope: &Rope, range: Range, encoding: PositionEncoding) -> std:
 }
 
 pub fn lsp_range(rope: &Rope, chars: std::ops::Range<usize>, encoding: PositionEncoding) -> Range {
-    Range::new(
-        to_lsp_position(text::position(rope, chars.start, encoding)),
-        to_lsp_position(text::position(rope, chars.end, encoding)),
-    )
+    let (start, end) = text::range_positions(rope, chars, encoding);
+    Range::new(to_lsp_position(start), to_lsp_position(end))
 }
 
 pub fn region_info(rope: &Rope, region: &Region, encoding: PositionEncoding) -> RegionInfo {

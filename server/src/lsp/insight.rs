@@ -25,6 +25,11 @@ use crate::history::{BlameCache, History, HistoryError, RangeCommit, Repo};
 
 use super::shift::LineEdit;
 
+/// Files longer than this get no block history (hover, lenses, hints,
+/// `provenance/blocks` say why): a 200k-line file took 7.6 s and 829 MiB per
+/// text version. docs/robustness.md, "Huge files".
+pub const MAX_HISTORY_LINES: usize = 50_000;
+
 /// One repository's history engine and attribution, shared by its files.
 pub struct RepoHistory {
     pub history: History,
@@ -493,6 +498,13 @@ impl Insights {
             exact: true,
             fresh: Vec::new(),
         };
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+        if lines > MAX_HISTORY_LINES {
+            // Every keystroke would redo blame, parsing and a report per block.
+            return unavailable(format!(
+                "{lines} lines is more than the {MAX_HISTORY_LINES} lines block history is read for"
+            ));
+        }
         let repo = match self.repo_for(path) {
             Ok(repo) => repo,
             Err(e) => return unavailable(e.to_string()),

@@ -38,6 +38,54 @@ impl Step {
     }
 }
 
+/// Applies `steps` in order to `rope`, exactly as [`Step::apply`] one after
+/// another does. Steps that go forward (each at or after the text the
+/// previous one left, as the steps of one diff do) are applied in one pass
+/// that builds the new text: 100k steps on a 200k-line text are one copy,
+/// not 100k rope edits.
+pub fn apply_steps(rope: &mut Rope, steps: &[Step]) {
+    if steps.len() < 16 || !goes_forward(rope.len_chars(), steps) {
+        for step in steps {
+            step.apply(rope);
+        }
+        return;
+    }
+    let mut text = String::with_capacity(rope.len_bytes());
+    let mut old_pos = 0;
+    let mut shift = 0isize;
+    for step in steps {
+        let old_at = step.at.checked_add_signed(-shift).expect("goes forward");
+        text.extend(rope.slice(old_pos..old_at).chunks());
+        text.push_str(&step.insert);
+        old_pos = old_at + step.delete;
+        shift += step.insert.chars().count() as isize - step.delete as isize;
+    }
+    text.extend(rope.slice(old_pos..).chunks());
+    *rope = Rope::from_str(&text);
+}
+
+/// Whether every step starts at or after what the previous one left and
+/// stays inside the text (so no step is clamped).
+fn goes_forward(len: usize, steps: &[Step]) -> bool {
+    let mut old_pos = 0usize;
+    let mut shift = 0isize;
+    for step in steps {
+        let Some(old_at) = step.at.checked_add_signed(-shift) else {
+            return false;
+        };
+        if old_at < old_pos || old_at + step.delete > len {
+            return false;
+        }
+        old_pos = old_at + step.delete;
+        shift += step.insert.chars().count() as isize - step.delete as isize;
+    }
+    true
+}
+
+/// Changed blocks of more lines than this (both sides) are compared with
+/// Myers instead of histogram (see `line_steps`).
+const HISTOGRAM_MAX_LINES: usize = 4096;
+
 /// How finely the inside of a changed line block is compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Grain {
@@ -152,8 +200,17 @@ fn line_steps(old: &str, new: &str, base: usize, grain: Grain) -> Vec<Step> {
     let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
     let input = InternedInput::new(lines_with_terminator(old), lines_with_terminator(new));
     let mut hunks = Vec::new();
+    // Histogram reads best for code but recurses once per anchor line, each
+    // time over the whole block: quadratic when a big block has many
+    // changes between unique lines (a rewrite, a replace-all). Myers with
+    // imara-diff's cost heuristic stays near-linear there.
+    let algorithm = if old_lines.len() + new_lines.len() > HISTOGRAM_MAX_LINES {
+        Algorithm::Myers
+    } else {
+        Algorithm::Histogram
+    };
     imara_diff::diff(
-        Algorithm::Histogram,
+        algorithm,
         &input,
         |before: std::ops::Range<u32>, after: std::ops::Range<u32>| {
             hunks.push((before, after));
@@ -212,4 +269,55 @@ fn step_if_any(at: usize, delete: usize, insert: &str) -> Vec<Step> {
         delete,
         insert: insert.to_string(),
     }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass path gives what applying the steps one by one gives.
+    #[test]
+    fn apply_steps_in_one_pass_equals_one_by_one() {
+        let old: String = (0..300).map(|i| format!("line {i} é😀\r\n")).collect();
+        let new: String = (0..300)
+            .map(|i| match i % 3 {
+                0 => format!("line {i} é😀\r\n"),
+                1 => format!("changed {i}\n"),
+                _ => String::new(),
+            })
+            .collect();
+        for grain in [Grain::Chars, Grain::Lines] {
+            let steps = text_steps(&old, &new, 0, grain);
+            assert!(steps.len() > 16, "{}", steps.len());
+            let mut one_pass = Rope::from_str(&old);
+            apply_steps(&mut one_pass, &steps);
+            let mut one_by_one = Rope::from_str(&old);
+            for step in &steps {
+                step.apply(&mut one_by_one);
+            }
+            assert_eq!(one_pass, one_by_one);
+            assert_eq!(one_pass.to_string(), new);
+        }
+        // Steps that go backwards, or past the end, take the slow path.
+        let backwards: Vec<Step> = (0..20)
+            .rev()
+            .map(|i| Step {
+                at: i * 3,
+                delete: 1,
+                insert: "xy".into(),
+            })
+            .chain([Step {
+                at: 10_000,
+                delete: 5,
+                insert: "end".into(),
+            }])
+            .collect();
+        let mut one_pass = Rope::from_str(&old);
+        apply_steps(&mut one_pass, &backwards);
+        let mut one_by_one = Rope::from_str(&old);
+        for step in &backwards {
+            step.apply(&mut one_by_one);
+        }
+        assert_eq!(one_pass, one_by_one);
+    }
 }

@@ -34,7 +34,7 @@ pub use diff::Step;
 pub use region::{Attribution, Region, Source};
 pub use workspace::Workspace;
 
-use crate::text::{position, PositionEncoding, TextPosition};
+use crate::text::{range_positions, PositionEncoding, TextPosition};
 use ropey::Rope;
 use serde::{Deserialize, Serialize};
 
@@ -63,10 +63,7 @@ impl DocumentState {
         region: &Region,
         enc: PositionEncoding,
     ) -> (TextPosition, TextPosition) {
-        (
-            position(&self.text, region.start, enc),
-            position(&self.text, region.end, enc),
-        )
+        range_positions(&self.text, region.range(), enc)
     }
 
     /// The regions holding a char of `range` (for an empty range, a span

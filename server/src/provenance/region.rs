@@ -60,6 +60,15 @@ pub struct Region {
     pub retained: f64,
     /// Length in chars when inserted.
     pub inserted_len: usize,
+    /// A file rewritten wholesale outside the editor gets a few regions, not
+    /// one per changed hunk: how many hunks this region stands for (0 when
+    /// it is just itself).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hunks: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A region as read back: `retained` is recomputed from the spans rather
@@ -86,6 +95,8 @@ struct StoredRegion {
     inserted_len: usize,
     #[serde(default)]
     rewritten: Vec<Range<usize>>,
+    #[serde(default)]
+    hunks: usize,
 }
 
 impl From<StoredRegion> for Region {
@@ -120,6 +131,7 @@ impl From<StoredRegion> for Region {
             modified: s.modified,
             retained: 1.0,
             inserted_len: s.inserted_len,
+            hunks: s.hunks,
         };
         region.settle();
         region
@@ -147,6 +159,7 @@ impl Region {
             modified: false,
             retained: 1.0,
             inserted_len: range.len(),
+            hunks: 0,
         }
     }
 
@@ -225,6 +238,16 @@ impl Region {
     }
 
     /// Moves the whole region `by` chars to the right.
+    /// Moves the whole region by `delta` chars (its spans with it).
+    pub(crate) fn shift_signed(&mut self, delta: isize) {
+        for span in &mut self.spans {
+            span.start = span.start.saturating_add_signed(delta);
+            span.end = span.end.saturating_add_signed(delta);
+        }
+        self.start = self.start.saturating_add_signed(delta);
+        self.end = self.end.saturating_add_signed(delta);
+    }
+
     pub(crate) fn shift(&mut self, by: usize) {
         for span in &mut self.spans {
             span.start += by;

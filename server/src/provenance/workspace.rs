@@ -6,15 +6,20 @@
 use super::classify::{decide, Decision, Facts, Hint, Said, Thresholds};
 use super::diff::{self, Grain, Step};
 use super::graveyard::{Buried, Graveyard};
-use super::region::{apply_step, keep_valid, upsert, Attribution, Region};
+use super::region::{apply_step, keep_valid, upsert, Attribution, Region, StepShape};
 use super::{DocumentState, Record};
 use crate::text::Change;
 use ropey::Rope;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::Range;
 
 /// Hints kept per document while their version has not arrived yet.
 const PENDING_HINTS: usize = 16;
+
+/// Most regions one whole-text reconciliation (a file changed on disk) makes.
+/// A rewrite with more changed hunks is coalesced into at most this many
+/// regions, each saying how many hunks it stands for (docs/classification.md).
+pub const MAX_DISK_REGIONS: usize = 16;
 
 /// All open documents plus the memory that spans them. Cloning is cheap
 /// (ropes share their text), so readers can take a snapshot.
@@ -27,6 +32,8 @@ pub struct Workspace {
     pending_hints: HashMap<String, Vec<(i32, Hint)>>,
     graveyard: Graveyard,
     next_id: u64,
+    /// Documents whose replayed records have a gap (see `apply_record`).
+    broken: HashSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -127,8 +134,25 @@ impl Workspace {
         now_ms: u64,
         external: Option<Attribution>,
     ) -> Vec<Record> {
+        self.open_against(doc, version, text, known, now_ms, external, None)
+    }
+
+    /// As [`Workspace::open_with_known`], but a changed line becomes a
+    /// region only when it is new against `committed` (the file at HEAD)
+    /// too.
+    #[allow(clippy::too_many_arguments)]
+    pub fn open_against(
+        &mut self,
+        doc: &str,
+        version: i32,
+        text: &str,
+        known: DocumentState,
+        now_ms: u64,
+        external: Option<Attribution>,
+        committed: Option<&str>,
+    ) -> Vec<Record> {
         self.bump_ids(&known.regions);
-        let mut state = self.reconcile(known, text, now_ms, external.as_ref());
+        let mut state = self.reconcile(known, text, now_ms, external.as_ref(), committed);
         state.version = version;
         self.install(doc, state);
         vec![self.snapshot_record(doc)]
@@ -258,10 +282,33 @@ impl Workspace {
 
     /// Replays one record. Deterministic; a record already applied (its seq
     /// is not above the document's last) changes nothing.
+    ///
+    /// Edits and region lists are offsets into the text the previous record
+    /// left. After a gap in a document's sequence numbers (a record lost to
+    /// damage) they would land on the wrong text, so the document keeps its
+    /// state from before the gap and later edits are skipped until a
+    /// snapshot (a reopen) gives it a whole text again: a region may be
+    /// missed, none is put where its text is not.
     pub fn apply_record(&mut self, record: &Record) {
         let doc = record.doc();
-        if self.seqs.get(doc).is_some_and(|&last| last >= record.seq()) {
+        let last = self.seqs.get(doc).copied();
+        if last.is_some_and(|last| last >= record.seq()) {
             return;
+        }
+        let gap = last.is_some_and(|last| record.seq() != last + 1);
+        match record {
+            Record::Snapshot { .. } | Record::Closed { .. } => {
+                self.broken.remove(doc);
+            }
+            Record::Edit { .. } | Record::Regions { .. } => {
+                if gap {
+                    self.broken.insert(doc.to_string());
+                }
+                if self.broken.contains(doc) {
+                    self.seqs.insert(doc.to_string(), record.seq());
+                    return;
+                }
+            }
         }
         match record {
             Record::Snapshot {
@@ -285,10 +332,12 @@ impl Workspace {
                 self.bump_ids(regions);
                 if let Some(document) = self.documents.get_mut(doc) {
                     let state = &mut document.state;
+                    let mut mover = Mover::new(std::mem::take(&mut state.regions));
                     for step in steps {
-                        apply_step(&mut state.regions, step.shape());
-                        step.apply(&mut state.text);
+                        mover.step(step.shape());
                     }
+                    state.regions = mover.finish();
+                    diff::apply_steps(&mut state.text, steps);
                     for region in regions {
                         upsert(&mut state.regions, region.clone());
                     }
@@ -313,7 +362,9 @@ impl Workspace {
     // ---- change batches ----
 
     /// Applies the batch's edits as minimal steps; returns the steps and
-    /// what they inserted.
+    /// what they inserted. The region lists move through all steps in one
+    /// pass each ([`Mover`]), so a full-text change diffed into 100k steps
+    /// costs what its diff costs, not steps × regions.
     fn apply_changes(
         &mut self,
         doc: &str,
@@ -328,45 +379,75 @@ impl Workspace {
             insertions: Vec::new(),
             hinted: false,
         };
+        let document = self.documents.get_mut(doc).expect("open document");
+        let mut movers = Movers {
+            regions: Mover::new(std::mem::take(&mut document.state.regions)),
+            recent: document
+                .recent
+                .iter_mut()
+                .map(|b| Mover::new(std::mem::take(&mut b.shadows)))
+                .collect(),
+            batch: Mover::new(Vec::new()),
+        };
         let mut steps = Vec::new();
         for change in edits {
-            let text = &self.documents[doc].state.text;
-            for step in diff::change_steps(text, change) {
-                self.apply_live_step(doc, &step, &mut batch);
-                steps.push(step);
+            // The steps of one change go forward (one diff): read what each
+            // deletes from the text before the change, and build the new
+            // text once, not one rope edit per step.
+            let before = self.documents[doc].state.text.clone();
+            let change_steps = diff::change_steps(&before, change);
+            let mut shift = 0isize;
+            for step in &change_steps {
+                self.apply_live_step(doc, step, (&before, shift), &mut batch, &mut movers);
+                shift += step.shape().insert as isize - step.delete as isize;
             }
+            let text = &mut self.documents.get_mut(doc).expect("open").state.text;
+            diff::apply_steps(text, &change_steps);
+            steps.extend(change_steps);
         }
+        let document = self.documents.get_mut(doc).expect("open document");
+        document.state.regions = movers.regions.finish();
+        for (old, mover) in document.recent.iter_mut().zip(movers.recent) {
+            old.shadows = mover.finish();
+        }
+        batch.shadows = movers.batch.finish();
         (steps, batch)
     }
 
-    fn apply_live_step(&mut self, doc: &str, step: &Step, batch: &mut Batch) {
+    /// One step of a change; `before` is the text before the change and
+    /// how far the change's earlier steps moved this step's offsets.
+    fn apply_live_step(
+        &mut self,
+        doc: &str,
+        step: &Step,
+        (before, shift): (&Rope, isize),
+        batch: &mut Batch,
+        movers: &mut Movers,
+    ) {
         let shape = step.shape();
         let thresholds = &self.thresholds;
-        let document = self.documents.get_mut(doc).expect("open document");
-        let state = &mut document.state;
-        let deleted = step.at..step.at + step.delete;
-        let pieces = apply_step(&mut state.regions, shape);
+        let start = shifted(step.at, -shift).min(before.len_chars());
+        let deleted = start..(start + step.delete).min(before.len_chars());
+        let pieces = movers.regions.step(shape);
         let keep_deleted =
-            step.delete > 0 && (!pieces.is_empty() || bulk_span(thresholds, &state.text, &deleted));
+            step.delete > 0 && (!pieces.is_empty() || bulk_span(thresholds, before, &deleted));
         let buried = keep_deleted.then(|| Buried {
             doc: doc.to_string(),
             at: step.at,
-            text: state.text.slice(deleted.clone()).to_string(),
+            text: before.slice(deleted.clone()).to_string(),
             pieces,
         });
-        step.apply(&mut state.text);
-        for old in &mut document.recent {
-            apply_step(&mut old.shadows, shape);
+        for old in &mut movers.recent {
+            old.step(shape);
         }
-        apply_step(&mut batch.shadows, shape);
+        movers.batch.step(shape);
         // every insertion is its own, even inside an earlier one of the batch
         if shape.insert > 0 {
             let id = batch.insertions.len() as u64;
             let range = step.at..step.at + shape.insert;
-            upsert(
-                &mut batch.shadows,
-                Region::new(id, range, &shadow_attribution(), 0),
-            );
+            movers
+                .batch
+                .insert(Region::new(id, range, &shadow_attribution(), 0));
             batch.insertions.push(Insertion {
                 text: step.insert.clone(),
                 outcome: Outcome::Nothing,
@@ -603,48 +684,54 @@ impl Workspace {
     // ---- whole-text reconciliation ----
 
     /// `state` carried onto `text` by a line diff; inserted lines become
-    /// regions of `attribution` when given.
+    /// regions of `attribution` when given — only lines new against
+    /// `committed` too, when given (a line as HEAD has it is nobody's new
+    /// text: a revert, a checkout). At most [`MAX_DISK_REGIONS`] regions:
+    /// a wholesale rewrite is coalesced into a few, each saying how many
+    /// hunks it stands for. Linear in the texts (one [`Mover`] pass).
     fn reconcile(
         &mut self,
         state: DocumentState,
         text: &str,
         now_ms: u64,
         attribution: Option<&Attribution>,
+        committed: Option<&str>,
     ) -> DocumentState {
         let DocumentState {
-            text: mut rope,
+            text: old,
             version,
-            mut regions,
+            regions,
         } = state;
-        let old = rope.to_string();
-        let mut shadows: Vec<Region> = Vec::new();
+        let old = old.to_string();
+        // The steps end at `text`: only the regions need to go through them.
+        let rope = Rope::from_str(text);
+        let mut regions = Mover::new(regions);
+        let mut shadows = Mover::new(Vec::new());
         for (i, step) in diff::text_steps(&old, text, 0, Grain::Lines)
             .into_iter()
             .enumerate()
         {
             let shape = step.shape();
-            apply_step(&mut regions, shape);
-            apply_step(&mut shadows, shape);
-            step.apply(&mut rope);
+            regions.step(shape);
+            shadows.step(shape);
             if shape.insert > 0 {
                 let range = step.at..step.at + shape.insert;
-                upsert(
-                    &mut shadows,
-                    Region::new(i as u64, range, &shadow_attribution(), 0),
-                );
+                shadows.insert(Region::new(i as u64, range, &shadow_attribution(), 0));
             }
         }
+        let mut regions = regions.finish();
         if let Some(attribution) = attribution {
-            for shadow in shadows {
-                let blank = rope.slice(shadow.range()).chars().all(char::is_whitespace);
-                if blank || regions.iter().any(|r| r.overlaps(&shadow.range())) {
-                    continue;
-                }
-                upsert(
-                    &mut regions,
-                    Region::new(self.next_id, shadow.range(), attribution, now_ms),
-                );
+            let mut new: Vec<Range<usize>> = shadows.finish().iter().map(Region::range).collect();
+            if let Some(committed) = committed {
+                new = intersect(&new, &inserted_ranges(committed, text));
+            }
+            new.retain(|range| !rope.slice(range.clone()).chars().all(char::is_whitespace));
+            let made = disk_regions(&new, &regions);
+            for (range, hunks) in made {
+                let mut region = Region::new(self.next_id, range, attribution, now_ms);
+                region.hunks = hunks;
                 self.next_id += 1;
+                upsert(&mut regions, region);
             }
         }
         DocumentState {
@@ -709,4 +796,274 @@ fn bulk_span(t: &Thresholds, text: &Rope, range: &Range<usize>) -> bool {
 /// for them this changes nothing.
 fn keep_valid_regions(state: &mut DocumentState) {
     keep_valid(&mut state.regions, state.text.len_chars());
+}
+
+/// The region lists one change batch moves: the document's regions, the
+/// shadows of its recent batches, and this batch's own shadows.
+struct Movers {
+    regions: Mover,
+    recent: Vec<Mover>,
+    batch: Mover,
+}
+
+/// Moves a sorted, non-overlapping region list through a sequence of steps
+/// with the same result as [`apply_step`] on the whole list at each step,
+/// but in one pass when the steps go forward (as the steps of one diff do):
+/// regions wholly before the current step are `done`, regions it may reach
+/// are `active` (only these go through `apply_step`), and regions wholly
+/// after it wait in `rest`, shifted lazily by `delta`. A step that goes
+/// backwards (an LSP batch in any order) first folds everything back into
+/// `rest`, one pass — what `apply_step` always costs.
+struct Mover {
+    done: Vec<Region>,
+    active: Vec<Region>,
+    /// In the coordinates before the steps so far: add `delta`.
+    rest: VecDeque<Region>,
+    delta: isize,
+    /// Where the last step was: regions in `done` end at or before it.
+    floor: usize,
+}
+
+impl Mover {
+    fn new(regions: Vec<Region>) -> Mover {
+        Mover {
+            done: Vec::new(),
+            active: Vec::new(),
+            rest: regions.into(),
+            delta: 0,
+            floor: 0,
+        }
+    }
+
+    /// One step; returns the pieces its deletion took away (as `apply_step`).
+    fn step(&mut self, shape: StepShape) -> Vec<Region> {
+        if shape.at < self.floor {
+            let all = std::mem::replace(self, Mover::new(Vec::new())).finish();
+            *self = Mover::new(all);
+        }
+        self.floor = shape.at;
+        // A region ending at or before the step is never touched by it, nor
+        // (steps going forward) by any later one.
+        // Taken from the front only: a region may sit in the gap of an
+        // earlier one (char-exact spans), so ends are not sorted.
+        let finished = self
+            .active
+            .iter()
+            .take_while(|r| r.end <= shape.at)
+            .count();
+        self.done.extend(self.active.drain(..finished));
+        // A region starting at or after the deleted range only shifts.
+        let reach = shape.at + shape.delete;
+        while self
+            .rest
+            .front()
+            .is_some_and(|r| shifted(r.start, self.delta) < reach)
+        {
+            let mut region = self.rest.pop_front().expect("checked");
+            region.shift_signed(self.delta);
+            self.active.push(region);
+        }
+        let pieces = apply_step(&mut self.active, shape);
+        self.delta += shape.insert as isize - shape.delete as isize;
+        pieces
+    }
+
+    /// Adds a region the last step inserted (it lies within that step's
+    /// insertion, so after `done` and before `rest`).
+    fn insert(&mut self, region: Region) {
+        if region.is_empty() {
+            return;
+        }
+        let at = self.active.partition_point(|r| r.start < region.start);
+        self.active.insert(at, region);
+    }
+
+    fn finish(self) -> Vec<Region> {
+        let Mover {
+            mut done,
+            active,
+            rest,
+            delta,
+            ..
+        } = self;
+        done.extend(active);
+        done.extend(rest.into_iter().map(|mut region| {
+            region.shift_signed(delta);
+            region
+        }));
+        // Fresh insertions and regions already `done` can interleave (seen
+        // in the equivalence test once regions nest): keep the list sorted
+        // by start, as every other region list is.
+        done.sort_by_key(|r| r.start);
+        done
+    }
+}
+
+fn shifted(offset: usize, delta: isize) -> usize {
+    offset.saturating_add_signed(delta)
+}
+
+/// The char ranges of `new` that a line diff from `old` says are inserted.
+fn inserted_ranges(old: &str, new: &str) -> Vec<Range<usize>> {
+    diff::text_steps(old, new, 0, Grain::Lines)
+        .into_iter()
+        .filter(|step| !step.insert.is_empty())
+        .map(|step| step.at..step.at + step.insert.chars().count())
+        .collect()
+}
+
+/// The overlaps of two sorted lists of disjoint ranges.
+fn intersect(a: &[Range<usize>], b: &[Range<usize>]) -> Vec<Range<usize>> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < a.len() && j < b.len() {
+        let start = a[i].start.max(b[j].start);
+        let end = a[i].end.min(b[j].end);
+        if start < end {
+            out.push(start..end);
+        }
+        if a[i].end <= b[j].end {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// The regions for changed ranges (sorted, disjoint) that no carried region
+/// overlaps: one per range, or, past [`MAX_DISK_REGIONS`], runs of ranges
+/// joined (never across a carried region) with how many each holds.
+fn disk_regions(changed: &[Range<usize>], carried: &[Region]) -> Vec<(Range<usize>, usize)> {
+    let mut free = Vec::with_capacity(changed.len());
+    let mut k = 0;
+    for range in changed {
+        while k < carried.len() && carried[k].end <= range.start {
+            k += 1;
+        }
+        if k < carried.len() && carried[k].start < range.end {
+            continue;
+        }
+        free.push((range.clone(), k));
+    }
+    if free.len() <= MAX_DISK_REGIONS {
+        return free.into_iter().map(|(range, _)| (range, 0)).collect();
+    }
+    // Ranges with the same carried region after them have none between them.
+    let mut runs: Vec<(Range<usize>, usize, usize)> = Vec::new();
+    for (range, next_carried) in free {
+        match runs.last_mut() {
+            Some((run, hunks, after)) if *after == next_carried => {
+                run.end = range.end;
+                *hunks += 1;
+            }
+            _ => runs.push((range, 1, next_carried)),
+        }
+    }
+    if runs.len() > MAX_DISK_REGIONS {
+        // Many carried regions in between: keep the largest runs.
+        runs.sort_by_key(|(_, hunks, _)| std::cmp::Reverse(*hunks));
+        runs.truncate(MAX_DISK_REGIONS);
+        runs.sort_by_key(|(range, _, _)| range.start);
+    }
+    runs.into_iter()
+        .map(|(range, hunks, _)| (range, if hunks > 1 { hunks } else { 0 }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regions(spans: &[(usize, usize)]) -> Vec<Region> {
+        spans
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, end))| Region::new(i as u64, start..end, &shadow_attribution(), 0))
+            .collect()
+    }
+
+    /// The one-pass mover gives exactly what `apply_step` on the whole list
+    /// gives at every step (regions and the pieces cut), for steps that go
+    /// forward, backward or both.
+    #[test]
+    fn mover_equals_apply_step_on_the_whole_list() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n.max(1) as u64) as usize
+        };
+        for _ in 0..400 {
+            let mut spans = Vec::new();
+            let mut at = 0;
+            for _ in 0..next(12) {
+                let start = at + next(6);
+                let end = start + 1 + next(8);
+                spans.push((start, end));
+                at = end;
+            }
+            let mut len = at + 20;
+            let mut whole = regions(&spans);
+            let mut mover = Mover::new(whole.clone());
+            let forward = next(2) == 0;
+            let mut cursor = 0;
+            let mut fresh_id = 1000;
+            for _ in 0..next(25) {
+                let at = if forward {
+                    cursor = (cursor + next(5)).min(len);
+                    cursor
+                } else {
+                    next(len + 1)
+                };
+                let delete = next(6).min(len - at);
+                let insert = if next(3) == 0 { 0 } else { next(5) };
+                let shape = StepShape { at, delete, insert };
+                len = len - delete + insert;
+                cursor = at + insert;
+                let expected = apply_step(&mut whole, shape);
+                let got = mover.step(shape);
+                assert_eq!(got, expected, "pieces of {shape:?}");
+                // inside a region's gap too: regions nest (char-exact spans)
+                if insert > 0 && next(2) == 0 {
+                    fresh_id += 1;
+                    let fresh = Region::new(fresh_id, at..at + insert, &shadow_attribution(), 0);
+                    let overlaps = whole.iter().any(|r| r.overlaps(&fresh.range()));
+                    if !overlaps {
+                        upsert(&mut whole, fresh.clone());
+                        mover.insert(fresh);
+                    }
+                }
+            }
+            assert_eq!(mover.finish(), whole);
+        }
+    }
+
+    /// A record lost from the middle of a document's records: later edits
+    /// would land on the wrong text, so replay keeps the state before the
+    /// gap until the next snapshot.
+    #[test]
+    fn replay_stops_a_document_at_a_gap_until_its_next_snapshot() {
+        let mut live = Workspace::new(Thresholds::default());
+        let mut records = live.open("d", 1, "a\nb\n", 0);
+        for (version, text) in [(2, "one\n"), (3, "two\n"), (4, "three\n")] {
+            let hint = Hint::new(super::super::HintSource::Pasted);
+            live.hint("d", version, hint, 0);
+            records.extend(live.change("d", version, &[Change::insert(0, text)], 0));
+        }
+        let mut replayed = Workspace::new(Thresholds::default());
+        for (i, record) in records.iter().enumerate() {
+            if i != 2 {
+                replayed.apply_record(record);
+            }
+        }
+        let state = replayed.document("d").expect("replayed");
+        assert_eq!(state.text.to_string(), "one\na\nb\n");
+        assert_eq!(state.regions.len(), 1);
+        // A snapshot (reopen, close) makes the document whole again.
+        records.extend(live.snapshot("d"));
+        replayed.apply_record(records.last().unwrap());
+        assert_eq!(replayed.document("d"), live.document("d"));
+    }
 }

@@ -97,9 +97,16 @@ pub fn char_offset(rope: &Rope, pos: TextPosition, enc: PositionEncoding) -> usi
     line_start + column
 }
 
-/// The position of char offset `offset` (clamped to the document end).
+/// The position of char offset `offset` (clamped to the document end). An
+/// offset between the `\r` and `\n` of a CRLF has no LSP position: it maps
+/// to the end of its line, before the `\r`.
 pub fn position(rope: &Rope, offset: usize, enc: PositionEncoding) -> TextPosition {
     let offset = offset.min(rope.len_chars());
+    let offset = if inside_crlf(rope, offset) {
+        offset - 1
+    } else {
+        offset
+    };
     let line = rope.char_to_line(offset);
     let line_start = rope.line_to_char(line);
     let character = match enc {
@@ -115,6 +122,34 @@ pub fn position(rope: &Rope, offset: usize, enc: PositionEncoding) -> TextPositi
     }
 }
 
+/// The client range of the chars `range`: both ends as [`position`] gives
+/// them, except that a start between the `\r` and `\n` of a CRLF moves to
+/// the start of the next line (the range holds the `\n`, not the line
+/// before it). So no range starts or ends inside a CRLF, and start ≤ end.
+pub fn range_positions(
+    rope: &Rope,
+    range: Range<usize>,
+    enc: PositionEncoding,
+) -> (TextPosition, TextPosition) {
+    let len = rope.len_chars();
+    let start = range.start.min(len);
+    let start = if inside_crlf(rope, start) {
+        start + 1
+    } else {
+        start
+    };
+    let end = range.end.clamp(start, len);
+    (position(rope, start, enc), position(rope, end, enc))
+}
+
+/// Whether char offset `offset` falls between the `\r` and the `\n` of a CRLF.
+pub fn inside_crlf(rope: &Rope, offset: usize) -> bool {
+    offset > 0
+        && offset < rope.len_chars()
+        && rope.char(offset - 1) == '\r'
+        && rope.char(offset) == '\n'
+}
+
 /// A line without its line break (`\n`, `\r\n` or `\r`).
 fn line_content(line: RopeSlice<'_>) -> RopeSlice<'_> {
     let len = line.len_chars();
@@ -125,6 +160,41 @@ fn line_content(line: RopeSlice<'_>) -> RopeSlice<'_> {
         _ => 0,
     };
     line.slice(..len - break_len)
+}
+
+/// Documents larger than this are not tracked: the text, its rope, the
+/// journal snapshot and the history index would each hold a copy
+/// (docs/robustness.md, "Huge files").
+pub const MAX_DOCUMENT_BYTES: usize = 16 << 20;
+
+/// Documents with a line longer than this are not tracked (minified or
+/// generated text): provenance is kept per line range, and one line of
+/// megabytes makes every region, diff and hover about that one line.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Why `text` is too large to track, if it is: past [`MAX_DOCUMENT_BYTES`]
+/// or with a line past [`MAX_LINE_BYTES`]. Linear, allocates nothing.
+pub fn too_large(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Some(format!(
+            "{} MiB is more than the {} MiB provenance-ls tracks",
+            bytes.len() >> 20,
+            MAX_DOCUMENT_BYTES >> 20
+        ));
+    }
+    let mut line_start = 0;
+    for end in memchr::memchr2_iter(b'\n', b'\r', bytes).chain([bytes.len()]) {
+        if end - line_start > MAX_LINE_BYTES {
+            return Some(format!(
+                "a line of {} KiB is longer than the {} KiB provenance-ls tracks",
+                (end - line_start) >> 10,
+                MAX_LINE_BYTES >> 10
+            ));
+        }
+        line_start = end + 1;
+    }
+    None
 }
 
 /// An edit in char offsets of the text it applies to: replace `range` by

@@ -83,6 +83,12 @@ const POSITIONS: &[(&str, usize, PositionEncoding, u32, u32)] = &[
     ("abc\ndef", 99, Utf8, 1, 3),
     ("abc\n", 4, Utf32, 1, 0),
     ("ab\r\ncd", 2, Utf16, 0, 2),
+    // between "\r" and "\n" there is no position: the line end
+    ("ab\r\ncd", 3, Utf16, 0, 2),
+    ("ab\r\ncd", 3, Utf8, 0, 2),
+    ("a\r\nl1\n", 2, Utf32, 0, 1),
+    ("\r\n", 1, Utf16, 0, 0),
+    ("ab\rcd", 2, Utf16, 0, 2),
     ("ab\r\ncd", 4, Utf16, 1, 0),
     ("ab\rcd", 3, Utf16, 1, 0),
     ("héllo", 2, Utf8, 0, 3),
@@ -121,6 +127,16 @@ fn position_and_char_offset_round_trip_on_every_char_boundary() {
             // Between '\r' and '\n' there is no LSP position; it maps to the line end.
             let between_crlf =
                 offset > 0 && rope.char(offset - 1) == '\r' && rope.get_char(offset) == Some('\n');
+            let content = line_content(rope.line(pos.line as usize));
+            let units = match enc {
+                Utf8 => content.len_bytes(),
+                Utf16 => content.len_utf16_cu(),
+                Utf32 => content.len_chars(),
+            };
+            assert!(
+                pos.character as usize <= units,
+                "{enc:?} @{offset}: {pos:?}"
+            );
             if between_crlf {
                 assert_eq!(back, offset - 1, "{enc:?} @{offset}");
             } else {
@@ -205,4 +221,55 @@ fn change_apply_clamps() {
     }
     .apply(&mut rope);
     assert_eq!(rope.to_string(), "abZ!");
+}
+
+/// (line, character)
+type At = (u32, u32);
+
+/// (text, char range, expected start, expected end) in UTF-16.
+const RANGES: &[(&str, (usize, usize), At, At)] = &[
+    // the paste "\nl1\nl2\nl3\n" after "a\r" joins the CR: the range starts on line 1
+    ("a\r\nl1\nl2\nl3\n", (2, 12), (1, 0), (4, 0)),
+    // an end inside a CRLF stays on its line, at the line end
+    ("ab\r\ncd", (0, 3), (0, 0), (0, 2)),
+    // both ends inside the same CRLF: an empty range on the next line
+    ("ab\r\ncd", (3, 3), (1, 0), (1, 0)),
+    // lone CR: every offset is a real position
+    ("a\rb\r", (1, 3), (0, 1), (1, 1)),
+    ("a\rb\r", (2, 4), (1, 0), (2, 0)),
+    // CRLF after CRLF, start inside the second
+    ("\r\n\r\nx", (3, 5), (2, 0), (2, 1)),
+    // past the end clamps
+    ("ab\r\n", (3, 99), (1, 0), (1, 0)),
+];
+
+#[test]
+fn ranges_never_start_or_end_inside_a_crlf() {
+    for &(text, (start, end), from, to) in RANGES {
+        let rope = Rope::from_str(text);
+        for enc in [Utf8, Utf16, Utf32] {
+            let got = range_positions(&rope, start..end, enc);
+            assert_eq!(
+                got,
+                (
+                    TextPosition::new(from.0, from.1),
+                    TextPosition::new(to.0, to.1)
+                ),
+                "{text:?} {start}..{end} {enc:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn too_large_documents_and_lines() {
+    assert_eq!(too_large("fn main() {}\n"), None);
+    let long_line = "x".repeat(MAX_LINE_BYTES);
+    assert_eq!(too_large(&long_line), None);
+    assert!(too_large(&format!("{long_line}x")).is_some());
+    assert!(too_large(&format!("a\n{long_line}x\nb")).is_some());
+    // a lone CR ends a line too
+    assert_eq!(too_large(&format!("{long_line}\r{long_line}")), None);
+    let many_lines = "abc\n".repeat(MAX_DOCUMENT_BYTES / 4 + 1);
+    assert!(too_large(&many_lines).unwrap().contains("MiB"));
 }

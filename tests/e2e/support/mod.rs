@@ -5,7 +5,12 @@
 pub mod git;
 pub mod lsp;
 
-/// The binary under test.
+/// The binary under test: `PROVENANCE_LS_BIN` when set (a long soak runs
+/// against a copy, or a release build), else the one cargo built.
 pub fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_provenance-ls")
+    static BINARY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BINARY.get_or_init(|| {
+        std::env::var("PROVENANCE_LS_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_provenance-ls").to_string())
+    })
 }

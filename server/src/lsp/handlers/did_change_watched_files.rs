@@ -4,8 +4,9 @@ use super::now_ms;
 use crate::lsp::state::{document_key, ServerState};
 
 /// A file changed on disk: the lines that differ from the last known content
-/// become `agent` (recent mark) or `external` regions — at once for files not
-/// open, and with the editor's reload for open ones.
+/// (and, for a closed file, from HEAD) become `agent` (recent mark) or
+/// `external` regions — at once for files not open, and with the editor's
+/// reload for open ones (docs/classification.md, section 8).
 pub fn handle(state: &ServerState, params: DidChangeWatchedFilesParams) {
     for event in params.changes {
         if event.typ == FileChangeType::DELETED {

@@ -15,6 +15,10 @@ pub fn handle(state: &Arc<ServerState>, params: DidOpenTextDocumentParams) {
         state.opened(&doc.uri);
         return;
     }
+    if let Some(why) = crate::text::too_large(&doc.text) {
+        decline(state, &doc.uri, &why);
+        return;
+    }
     let (key, path) = document_key(&doc.uri);
     let mut tracker = state.tracker();
     tracker.open(&key, path.as_deref(), doc.version, &doc.text, now_ms());
@@ -34,4 +38,15 @@ pub fn handle(state: &Arc<ServerState>, params: DidOpenTextDocumentParams) {
 /// A NUL in the first 8 KiB is git's own test for binary content.
 pub fn looks_binary(text: &str) -> bool {
     text.as_bytes().iter().take(8192).any(|&b| b == 0)
+}
+
+/// Tells the user (once per open) that a document is not tracked, and why.
+fn decline(state: &Arc<ServerState>, uri: &Uri, why: &str) {
+    let name = uri.as_str().rsplit('/').next().unwrap_or_default();
+    let message = format!("provenance-ls does not track {name}: {why}");
+    tracing::warn!("{}: {message}", uri.as_str());
+    let client = state.client.clone();
+    tokio::spawn(async move {
+        client.show_message(MessageType::WARNING, message).await;
+    });
 }

@@ -61,6 +61,12 @@ pub fn describe_region(region: &Region, now_ms: u64) -> String {
         }
         Source::External => "Changed on disk outside the editor".to_string(),
     };
+    let what = match region.hunks {
+        0 => what,
+        n => format!(
+            "{what} (the file was rewritten wholesale: {n} changed hunks shown as one region)"
+        ),
+    };
     let by = match (&region.agent, &region.model) {
         (Some(agent), Some(model)) => format!(" · {agent} ({model})"),
         (Some(agent), None) => format!(" · {agent}"),
