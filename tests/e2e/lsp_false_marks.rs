@@ -127,7 +127,19 @@ fn records_of_a_damaged_journal_frame_do_not_come_back_as_external() {
     client.shutdown();
 
     // Zero 4 KiB from the middle of the third paste's frame on.
-    let path = repo.git_dir().join("provenance/journal");
+    // The records are in this server's own segment until the next start
+    // folds it into the base (docs/journal.md): damage whichever holds them.
+    let dir = repo.git_dir().join("provenance");
+    let segments = std::fs::read_dir(dir.join("writers"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "journal"));
+    let path = std::iter::once(dir.join("journal"))
+        .chain(segments)
+        .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .unwrap();
     let mut bytes = std::fs::read(&path).unwrap();
     let frames = frame_offsets(&bytes);
     let edits: Vec<usize> = frames
