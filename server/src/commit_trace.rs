@@ -135,6 +135,7 @@ mod tests {
             source: Source::Completion,
             agent: Some("copilot".into()),
             model: None,
+            usage: None,
         };
         let region = Region::new(1, 0..text.chars().count(), &who, 0);
         // The stored form of an older journal: `rewritten` holes become gaps

@@ -480,11 +480,13 @@ impl Tracker {
                 source: Source::Agent,
                 agent: mark.agent,
                 model: mark.model,
+                usage: mark.usage,
             },
             None => Attribution {
                 source: Source::External,
                 agent: None,
                 model: None,
+                usage: None,
             },
         }
     }
@@ -892,6 +894,7 @@ mod tests {
                 source: *source,
                 agent: None,
                 model: None,
+                usage: None,
             };
             state
                 .regions

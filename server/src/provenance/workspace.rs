@@ -81,6 +81,7 @@ fn shadow_attribution() -> Attribution {
         source: super::Source::Bulk,
         agent: None,
         model: None,
+        usage: None,
     }
 }
 
