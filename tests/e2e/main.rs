@@ -19,3 +19,4 @@ mod lsp_transport;
 mod mark;
 mod report;
 mod rewrites;
+mod usage;

@@ -60,11 +60,10 @@ fn mark(args: MarkArgs) -> Result<(), String> {
                 count_transcript(transcript, cursor)
             });
             match counted {
-                Ok(Some((usage, transcript_model))) => {
+                Ok((usage, transcript_model)) => {
                     model = model.or(transcript_model);
-                    Some(usage)
+                    usage
                 }
-                Ok(None) => None,
                 // The mark matters more than its cost: record it without.
                 Err(e) => {
                     tracing::debug!(error = %e, "mark: cannot count the transcript");
@@ -100,15 +99,18 @@ fn mark(args: MarkArgs) -> Result<(), String> {
 }
 
 /// The tokens of the assistant messages in the Claude Code transcript at
-/// `path` after `cursor`, and the model of the last; moves the cursor to
-/// the end of the last whole line. `None` when no message used tokens.
+/// `path` after `cursor` (`None` when no message used tokens), and the
+/// session's model (the last message's, counted now or before); moves the
+/// cursor to the end of the last whole line.
 ///
 /// A transcript line with `message.usage` is an API response (`message.id`);
 /// Claude Code writes one line per content block, each repeating the
 /// response's usage, so a response counts once (its last line's usage, the
 /// most complete while streaming). `<synthetic>` messages cost nothing.
-fn count_transcript(path: &Path, cursor: &mut TranscriptCursor) -> Option<(Usage, Option<String>)> {
-    let bytes = std::fs::read(path).ok()?;
+fn count_transcript(path: &Path, cursor: &mut TranscriptCursor) -> (Option<Usage>, Option<String>) {
+    let Ok(bytes) = std::fs::read(path) else {
+        return (None, cursor.model.clone());
+    };
     if (bytes.len() as u64) < cursor.offset {
         // A different or rewritten transcript: count it from the start.
         *cursor = TranscriptCursor::default();
@@ -117,7 +119,7 @@ fn count_transcript(path: &Path, cursor: &mut TranscriptCursor) -> Option<(Usage
     let whole = new.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     // (message id, usage) in transcript order, one entry per response.
     let mut responses: Vec<(Option<String>, Usage)> = Vec::new();
-    let mut model = None;
+    let mut model = cursor.model.clone();
     for line in new[..whole].split(|&b| b == b'\n') {
         let Ok(json) = serde_json::from_slice::<Value>(line) else {
             continue;
@@ -164,6 +166,7 @@ fn count_transcript(path: &Path, cursor: &mut TranscriptCursor) -> Option<(Usage
         }
     }
     cursor.offset += whole as u64;
+    cursor.model = model.clone();
     if let Some((id, _)) = responses.last() {
         cursor.last_message = id.clone();
     }
@@ -171,7 +174,7 @@ fn count_transcript(path: &Path, cursor: &mut TranscriptCursor) -> Option<(Usage
     for (_, usage) in &responses {
         total.add(usage);
     }
-    (total.tokens > 0).then_some((total, model))
+    ((total.tokens > 0).then_some(total), model)
 }
 
 /// What an agent hook's JSON says about the edit it reports.
@@ -314,7 +317,8 @@ mod tests {
         text += "{\"type\":\"assistant\",\"message\":{\"id\":\"m2\"";
         std::fs::write(&path, &text).unwrap();
         let mut cursor = TranscriptCursor::default();
-        let (usage, model) = count_transcript(&path, &mut cursor).unwrap();
+        let (usage, model) = count_transcript(&path, &mut cursor);
+        let usage = usage.unwrap();
         assert_eq!(
             (
                 usage.input_tokens,
@@ -332,13 +336,17 @@ mod tests {
         text += &line("m1", "claude-opus-4-5", 3, 40);
         text += &line("m2", "claude-sonnet-4-5", 5, 7);
         std::fs::write(&path, &text).unwrap();
-        let (usage, model) = count_transcript(&path, &mut cursor).unwrap();
+        let (usage, model) = count_transcript(&path, &mut cursor);
+        let usage = usage.unwrap();
         assert_eq!(
             (usage.input_tokens, usage.output_tokens, usage.tokens),
             (5, 7, 1112)
         );
         assert_eq!(model.as_deref(), Some("claude-sonnet-4-5"));
-        // Nothing new: nothing counted.
-        assert_eq!(count_transcript(&path, &mut cursor), None);
+        // Nothing new: nothing counted, the session's model kept.
+        assert_eq!(
+            count_transcript(&path, &mut cursor),
+            (None, Some("claude-sonnet-4-5".to_owned()))
+        );
     }
 }

@@ -51,6 +51,10 @@ pub struct TranscriptCursor {
     /// message's usage on each of its lines, which may straddle two marks.
     #[serde(default)]
     pub last_message: Option<String>,
+    /// The model of the last message counted: the session's model for a
+    /// mark that finds nothing new.
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 /// Runs `count` on the cursor of `session` in `dir`, under a lock so that
