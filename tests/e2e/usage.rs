@@ -349,3 +349,69 @@ fn tokens_and_cost_flags_are_recorded_and_bad_costs_refused() {
     }
     assert_eq!(read_marks(&repo.git_dir().join("provenance")).len(), 1);
 }
+
+#[test]
+fn one_mark_over_two_regions_counts_once_in_the_note() {
+    let mut repo = Repo::new();
+    repo.write("src/lib.rs", "fn main() {}\n");
+    repo.commit("start");
+    let path = repo.file("src/lib.rs");
+    let uri = file_uri(&path);
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({}));
+    client.open(&uri, "rust", 1, "fn main() {}\n");
+
+    // One Write adds lines above and below `main`: two regions, one mark.
+    let transcript = transcript_path(&repo);
+    append(&transcript, &transcript_to_first_write(&path));
+    let top = "// Written by the agent,\n// above main.\n";
+    std::fs::write(&path, format!("{top}fn main() {{}}\n{BLOCK}")).unwrap();
+    mark(
+        &repo,
+        &["--stdin-json"],
+        &hook_input(&transcript, &repo.path(), &path),
+    );
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    client.changes(
+        &uri,
+        2,
+        vec![(((0, 0), (0, 0)), top), (((3, 0), (3, 0)), BLOCK)],
+    );
+    let regions = client.regions(&uri);
+    let agent = regions["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source"] == "agent")
+        .count();
+    assert_eq!(agent, 2, "{regions}");
+
+    std::thread::sleep(Duration::from_millis(1500));
+    repo.commit("Add above and below");
+    let note = wait_for_note(&repo, "HEAD");
+    let records: Vec<Value> = note
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1, "{note}");
+    assert_eq!(
+        records[0]["metadata"]["dev.provenance-ls.usage"]["tokens"], 12834,
+        "{note}"
+    );
+    let ranges: Vec<(u64, u64)> = records[0]["files"][0]["conversations"][0]["ranges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["start_line"].as_u64().unwrap(),
+                r["end_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ranges, [(1, 2), (4, 7)], "{note}");
+    client.shutdown();
+}
