@@ -415,3 +415,47 @@ fn one_mark_over_two_regions_counts_once_in_the_note() {
     assert_eq!(ranges, [(1, 2), (4, 7)], "{note}");
     client.shutdown();
 }
+
+#[test]
+fn a_regions_usage_survives_a_restart_through_the_journal() {
+    let mut repo = Repo::new();
+    repo.write("src/lib.rs", "fn main() {\n}\n");
+    repo.commit("start");
+    let path = repo.file("src/lib.rs");
+    let uri = file_uri(&path);
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({}));
+    client.open(&uri, "rust", 1, "fn main() {\n}\n");
+    let transcript = transcript_path(&repo);
+    append(&transcript, &transcript_to_first_write(&path));
+    let text = format!("fn main() {{\n}}\n{BLOCK}");
+    std::fs::write(&path, &text).unwrap();
+    mark(
+        &repo,
+        &["--stdin-json"],
+        &hook_input(&transcript, &repo.path(), &path),
+    );
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    client.change(&uri, 2, ((2, 0), (2, 0)), BLOCK);
+    client.regions(&uri);
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    client.shutdown();
+
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({}));
+    client.open(&uri, "rust", 1, &text);
+    let hover = client.hover(&uri, 3, 4);
+    let value = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        value.contains("12,834 tokens")
+            && value.contains("(14 input, 320 output, 11,000 cache read, 1,500 cache write)"),
+        "{hover}"
+    );
+    client.shutdown();
+}

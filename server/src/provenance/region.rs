@@ -538,3 +538,76 @@ pub(crate) fn keep_valid(regions: &mut Vec<Region>, len: usize) {
         valid
     });
 }
+
+#[cfg(test)]
+mod usage_tests {
+    use super::*;
+
+    #[test]
+    fn a_region_without_usage_loads_and_one_with_usage_round_trips() {
+        let who = Attribution {
+            source: Source::Agent,
+            agent: Some("claude-code".into()),
+            model: None,
+            usage: None,
+        };
+        let plain = Region::new(3, 0..10, &who, 5);
+        let json = serde_json::to_value(&plain).unwrap();
+        assert!(json.get("usage").is_none(), "{json}");
+        let back: Region = serde_json::from_value(json).unwrap();
+        assert_eq!(back, plain);
+
+        let usage = Usage {
+            tokens: 1143,
+            input_tokens: 3,
+            output_tokens: 40,
+            cache_read_tokens: 1000,
+            cache_write_tokens: 100,
+            cost_usd: Some(0.25),
+            session: Some("s".into()),
+            mark: Some("m".into()),
+        };
+        let with = Region::new(
+            4,
+            0..10,
+            &Attribution {
+                usage: Some(usage.clone()),
+                ..who
+            },
+            5,
+        );
+        assert_eq!(with.attribution().usage.as_ref(), Some(&usage));
+        let json = serde_json::to_value(&with).unwrap();
+        assert_eq!(json["usage"]["cacheWriteTokens"], 100);
+        let back: Region = serde_json::from_value(json).unwrap();
+        assert_eq!(back.usage, Some(usage));
+    }
+
+    #[test]
+    fn usages_add_up_and_a_cost_appears_once_given() {
+        let mut total = Usage {
+            tokens: 10,
+            input_tokens: 10,
+            ..Usage::default()
+        };
+        total.add(&Usage {
+            tokens: 5,
+            output_tokens: 5,
+            ..Usage::default()
+        });
+        assert_eq!(
+            (
+                total.tokens,
+                total.input_tokens,
+                total.output_tokens,
+                total.cost_usd
+            ),
+            (15, 10, 5, None)
+        );
+        total.add(&Usage {
+            cost_usd: Some(0.5),
+            ..Usage::default()
+        });
+        assert_eq!(total.cost_usd, Some(0.5));
+    }
+}
