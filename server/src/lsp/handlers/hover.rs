@@ -88,8 +88,8 @@ pub fn describe_region(region: &Region, now_ms: u64) -> String {
     )
 }
 
-/// "The session spent 1,143 tokens on this write (3 input, 40 output,
-/// 1,000 cache read, 100 cache write) · $0.25", after a paragraph break.
+/// "The session spent 1,143 tokens since its previous mark (3 input, 40
+/// output, 1,000 cache read, 100 cache write) · $0.25", after a paragraph break.
 fn describe_usage(usage: &Usage) -> String {
     let mut kinds = Vec::new();
     for (count, kind) in [
@@ -111,10 +111,15 @@ fn describe_usage(usage: &Usage) -> String {
         .cost_usd
         .map(|c| format!(" · ${c:.2}"))
         .unwrap_or_default();
-    format!(
-        "\n\nThe session spent {} tokens on this write{kinds}{cost}",
-        grouped(usage.tokens)
-    )
+    // A session's count runs from its previous mark; a hook's own figure
+    // (`--tokens`) is for the write.
+    let tokens = grouped(usage.tokens);
+    let spent = if usage.session.is_some() {
+        format!("The session spent {tokens} tokens since its previous mark")
+    } else {
+        format!("The agent spent {tokens} tokens on this write")
+    };
+    format!("\n\n{spent}{kinds}{cost}")
 }
 
 /// 1143 → "1,143".
