@@ -21,6 +21,7 @@ fn workspace() -> Workspace {
         source: Source::Completion,
         agent: Some("copilot".into()),
         model: None,
+        usage: None,
     };
     let regions = (0..REGIONS)
         .map(|i| {

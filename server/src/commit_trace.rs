@@ -12,17 +12,24 @@ use std::path::Path;
 
 use crate::attribution::{added_lines, AgentTraceRecord};
 use crate::history::History;
-use crate::provenance::{DocumentState, Region, Source};
+use crate::provenance::{DocumentState, Region, Source, Usage};
 
-/// One record per assistant: Agent Trace names the writer in `tool`.
+/// Who wrote a line: agent, model, and the agent's session when its mark had usage.
+type Writer = (String, Option<String>, Option<String>);
+
+/// One record per assistant and session: Agent Trace names the writer in
+/// `tool`. A record whose lines came from marks with usage carries the sum
+/// of those marks' usage, each mark once however many lines it wrote.
 pub fn commit_traces(
     history: &History,
     commit: &str,
     documents: &[(&Path, &DocumentState)],
     now: std::time::SystemTime,
 ) -> Vec<AgentTraceRecord> {
-    // (agent, model) → path → 1-based committed lines
-    let mut found: BTreeMap<(String, Option<String>), BTreeMap<String, Vec<u32>>> = BTreeMap::new();
+    // writer → path → 1-based committed lines
+    let mut found: BTreeMap<Writer, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
+    // writer → mark id → that mark's usage
+    let mut spent: BTreeMap<Writer, BTreeMap<String, Usage>> = BTreeMap::new();
     for (path, state) in documents {
         let written = assistant_lines(state);
         if written.is_empty() {
@@ -42,11 +49,15 @@ pub fn commit_traces(
             if !added.contains(&(index as u32)) {
                 continue;
             }
-            if let Some(who) = written
+            if let Some((who, usage)) = written
                 .iter()
-                .find(|(text, _)| text == line)
-                .map(|(_, who)| who.clone())
+                .find(|(text, _, _)| text == line)
+                .map(|(_, who, usage)| (who.clone(), usage.clone()))
             {
+                if let Some(usage) = usage {
+                    let mark = usage.mark.clone().unwrap_or_default();
+                    spent.entry(who.clone()).or_default().insert(mark, usage);
+                }
                 found
                     .entry(who)
                     .or_default()
@@ -58,15 +69,28 @@ pub fn commit_traces(
     }
     found
         .into_iter()
-        .map(|((agent, model), files)| {
-            AgentTraceRecord::assistant_lines(commit, &agent, model, &files, now)
+        .map(|(who, files)| {
+            let mut record =
+                AgentTraceRecord::assistant_lines(commit, &who.0, who.1.clone(), &files, now);
+            if let Some(marks) = spent.get(&who) {
+                let mut total = Usage {
+                    session: who.2.clone(),
+                    ..Usage::default()
+                };
+                for usage in marks.values() {
+                    total.add(usage);
+                }
+                record.set_usage(&total);
+            }
+            record
         })
         .collect()
 }
 
 /// The non-blank lines of assistant regions still as the assistant wrote
-/// them (see [`line_as_written`]), with who wrote them.
-fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String>))> {
+/// them (see [`line_as_written`]), with who wrote them and what the region's
+/// mark said they cost.
+fn assistant_lines(state: &DocumentState) -> Vec<(String, Writer, Option<Usage>)> {
     let mut lines = Vec::new();
     for region in &state.regions {
         if !matches!(region.source, Source::Completion | Source::Agent)
@@ -77,6 +101,7 @@ fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String
         let who = (
             region.agent.clone().unwrap_or_else(|| "assistant".into()),
             region.model.clone(),
+            region.usage.as_ref().and_then(|u| u.session.clone()),
         );
         let first = state.text.char_to_line(region.start);
         let last = state.text.char_to_line(region.end - 1);
@@ -86,7 +111,7 @@ fn assistant_lines(state: &DocumentState) -> Vec<(String, (String, Option<String
             let text = text.trim_end_matches(['\r', '\n']);
             let content = start..start + text.chars().count();
             if !text.trim().is_empty() && line_as_written(region, content) {
-                lines.push((text.to_string(), who.clone()));
+                lines.push((text.to_string(), who.clone(), region.usage.clone()));
             }
         }
     }
@@ -135,6 +160,7 @@ mod tests {
             source: Source::Completion,
             agent: Some("copilot".into()),
             model: None,
+            usage: None,
         };
         let region = Region::new(1, 0..text.chars().count(), &who, 0);
         // The stored form of an older journal: `rewritten` holes become gaps
@@ -150,7 +176,10 @@ mod tests {
     }
 
     fn written(state: &DocumentState) -> Vec<String> {
-        assistant_lines(state).into_iter().map(|(l, _)| l).collect()
+        assistant_lines(state)
+            .into_iter()
+            .map(|(l, _, _)| l)
+            .collect()
     }
 
     #[test]

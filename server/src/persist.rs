@@ -489,11 +489,13 @@ impl Tracker {
                 source: Source::Agent,
                 agent: mark.agent,
                 model: mark.model,
+                usage: mark.usage,
             },
             None => Attribution {
                 source: Source::External,
                 agent: None,
                 model: None,
+                usage: None,
             },
         }
     }
@@ -919,6 +921,7 @@ mod tests {
                 source: *source,
                 agent: None,
                 model: None,
+                usage: None,
             };
             state
                 .regions

@@ -20,4 +20,5 @@ mod mark;
 mod report;
 mod rewrites;
 mod support;
+mod usage;
 

@@ -102,6 +102,7 @@ fn mark_of(path: &Path, agent: Option<&str>, model: Option<&str>, at_ms: u64) ->
         agent: agent.map(str::to_owned),
         model: model.map(str::to_owned),
         at_ms,
+        usage: None,
     }
 }
 

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Assistant;
+use crate::provenance::Usage;
 
 /// One Agent Trace record: which lines of which files a contributor wrote.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +82,15 @@ pub struct TraceRange {
     pub content_hash: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contributor: Option<Contributor>,
+}
+
+/// What a record's assistant lines cost ([`AgentTraceRecord::usage_of_lines`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordUsage {
+    pub assistant: Assistant,
+    pub usage: Usage,
+    /// (path, 1-based line) of every line the usage was spent on.
+    pub lines: Vec<(String, u32)>,
 }
 
 /// Who wrote a line according to a line-level source.
@@ -199,6 +209,10 @@ pub fn normalize_content_hash(recorded: &str) -> String {
 /// every range, and for a derived record what it was derived from.
 pub const METADATA_KEY: &str = "dev.provenance-ls";
 
+/// The `metadata` key of what the record's lines cost the agent's session
+/// (docs/assistants.md, *Tokens and cost*).
+pub const USAGE_METADATA_KEY: &str = "dev.provenance-ls.usage";
+
 impl AgentTraceRecord {
     /// The per-line hashes ([`super::matching::line_hash`]) provenance-ls
     /// keeps for a range, by (path, `start_line`): from
@@ -230,6 +244,59 @@ impl AgentTraceRecord {
             }
         }
         out
+    }
+
+    /// What the record's lines cost, from `metadata."dev.provenance-ls.usage"`;
+    /// `None` when the record has none or it does not parse.
+    pub fn usage(&self) -> Option<Usage> {
+        let value = self.metadata.as_ref()?.get(USAGE_METADATA_KEY)?;
+        serde_json::from_value(value.clone()).ok()
+    }
+
+    /// The usage of the record with the assistant and the lines it was
+    /// spent on (path, 1-based line): what the report sums per origin,
+    /// agent and model, and divides among lines.
+    pub fn usage_of_lines(&self) -> Option<RecordUsage> {
+        let usage = self.usage()?;
+        let mut assistant = None;
+        let mut lines = Vec::new();
+        for file in &self.files {
+            for conversation in &file.conversations {
+                for range in &conversation.ranges {
+                    if let Some(LineAuthor::Assistant(who)) = self.author_of(conversation, range) {
+                        assistant.get_or_insert(who);
+                        lines.extend(
+                            (range.start_line..=range.end_line)
+                                .map(|line| (file.path.clone(), line)),
+                        );
+                    }
+                }
+            }
+        }
+        Some(RecordUsage {
+            assistant: assistant?,
+            usage,
+            lines,
+        })
+    }
+
+    /// Stores `usage` (without its mark id) as the record's
+    /// `metadata."dev.provenance-ls.usage"`.
+    pub fn set_usage(&mut self, usage: &Usage) {
+        let metadata = self.metadata.get_or_insert_with(|| serde_json::json!({}));
+        if !metadata.is_object() {
+            *metadata = serde_json::json!({});
+        }
+        let usage = Usage {
+            mark: None,
+            ..usage.clone()
+        };
+        if let Ok(value) = serde_json::to_value(usage) {
+            metadata
+                .as_object_mut()
+                .expect("an object")
+                .insert(USAGE_METADATA_KEY.to_owned(), value);
+        }
     }
 
     /// Records the per-line hashes of the range of `path` starting at `start_line`.

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use gix::ObjectId;
 
-use super::agent_trace::{parse_records, AgentTraceRecord, LineAuthor};
+use super::agent_trace::{parse_records, AgentTraceRecord, LineAuthor, RecordUsage};
 use super::git_ai::{parse_note, GitAiNote};
 use super::matching::{added_lines, find_again, RecordedContent};
 use super::notes::{self, NotesReader, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
@@ -529,6 +529,24 @@ impl AttributionIndex {
             Some(id) => inner.derived_lines(id),
             None => Vec::new(),
         }
+    }
+
+    /// What the provenance note on `commit` says its assistant lines cost:
+    /// one entry per record that carries usage (docs/assistants.md, *Tokens
+    /// and cost*). Empty without a note or usage.
+    pub fn commit_usage(&self, commit: &str) -> Vec<RecordUsage> {
+        let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
+            return Vec::new();
+        };
+        let Some(id) = inner.commit_id(commit) else {
+            return Vec::new();
+        };
+        inner
+            .pool()
+            .iter()
+            .filter(|p| p.note_commit == Some(id))
+            .filter_map(|p| p.record.usage_of_lines())
+            .collect()
     }
 
     /// Whether any commit has a provenance note (the only source derived notes copy from).

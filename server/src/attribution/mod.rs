@@ -38,7 +38,8 @@ mod reanchor;
 mod trailers;
 
 pub use agent_trace::{
-    AgentTraceRecord, Contributor, Conversation, LineAuthor, Tool, TraceFile, TraceRange, Vcs,
+    AgentTraceRecord, Contributor, Conversation, LineAuthor, RecordUsage, Tool, TraceFile,
+    TraceRange, Vcs,
 };
 pub use assistants::{
     commit_assistant, identity_assistant, is_bot, message_says_reviewed, Assistant,

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use super::MarkArgs;
-use crate::journal::{self, Mark};
+use crate::journal::{self, Mark, TranscriptCursor};
+use crate::provenance::Usage;
 
 pub fn run(args: MarkArgs) -> ExitCode {
     match mark(args) {
@@ -34,6 +35,8 @@ fn mark(args: MarkArgs) -> Result<(), String> {
             file: args.file.ok_or("give --file PATH or --stdin-json")?,
             agent: None,
             model: None,
+            session: None,
+            transcript: None,
         }
     };
     let path = journal::canonical_file_path(&edit.file).map_err(|e| match e {
@@ -50,14 +53,128 @@ fn mark(args: MarkArgs) -> Result<(), String> {
             path.display()
         )
     })?;
+    let mut model = args.model.or(edit.model);
+    let mut usage = match (&edit.session, &edit.transcript) {
+        (Some(session), Some(transcript)) => {
+            let counted = journal::with_session_cursor(&dir, session, |cursor| {
+                count_transcript(transcript, cursor)
+            });
+            match counted {
+                Ok((usage, transcript_model)) => {
+                    model = model.or(transcript_model);
+                    usage
+                }
+                // The mark matters more than its cost: record it without.
+                Err(e) => {
+                    tracing::debug!(error = %e, "mark: cannot count the transcript");
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    if let Some(tokens) = args.tokens {
+        usage = Some(Usage {
+            tokens,
+            ..Usage::default()
+        });
+    }
+    if let Some(cost) = args.cost {
+        usage.get_or_insert_with(Usage::default).cost_usd = Some(cost);
+    }
+    let usage = usage.map(|mut usage| {
+        usage.session = edit.session.clone();
+        usage.mark = Some(uuid::Uuid::new_v4().to_string());
+        usage
+    });
     let mark = Mark {
         path,
         agent: args.agent.or(edit.agent),
-        model: args.model.or(edit.model),
+        model,
         at_ms: crate::clock::unix_ms(),
+        usage,
     };
     journal::record_mark(&dir, &mark)
         .map_err(|e| format!("cannot mark {}: {e}", mark.path.display()))
+}
+
+/// The tokens of the assistant messages in the Claude Code transcript at
+/// `path` after `cursor` (`None` when no message used tokens), and the
+/// session's model (the last message's, counted now or before); moves the
+/// cursor to the end of the last whole line.
+///
+/// A transcript line with `message.usage` is an API response (`message.id`);
+/// Claude Code writes one line per content block, each repeating the
+/// response's usage, so a response counts once (its last line's usage, the
+/// most complete while streaming). `<synthetic>` messages cost nothing.
+fn count_transcript(path: &Path, cursor: &mut TranscriptCursor) -> (Option<Usage>, Option<String>) {
+    let Ok(bytes) = std::fs::read(path) else {
+        return (None, cursor.model.clone());
+    };
+    if (bytes.len() as u64) < cursor.offset {
+        // A different or rewritten transcript: count it from the start.
+        *cursor = TranscriptCursor::default();
+    }
+    let new = &bytes[cursor.offset as usize..];
+    let whole = new.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    // (message id, usage) in transcript order, one entry per response.
+    let mut responses: Vec<(Option<String>, Usage)> = Vec::new();
+    let mut model = cursor.model.clone();
+    for line in new[..whole].split(|&b| b == b'\n') {
+        let Ok(json) = serde_json::from_slice::<Value>(line) else {
+            continue;
+        };
+        let Some(message) = json.get("message") else {
+            continue;
+        };
+        let Some(counts) = message.get("usage") else {
+            continue;
+        };
+        let message_model = message.get("model").and_then(Value::as_str);
+        if message_model == Some("<synthetic>") {
+            continue;
+        }
+        let id = message
+            .get("id")
+            .or_else(|| json.get("uuid"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if id.is_some() && id == cursor.last_message {
+            continue;
+        }
+        let count = |key: &str| counts.get(key).and_then(Value::as_u64).unwrap_or(0);
+        let mut usage = Usage {
+            input_tokens: count("input_tokens"),
+            output_tokens: count("output_tokens"),
+            cache_read_tokens: count("cache_read_input_tokens"),
+            cache_write_tokens: count("cache_creation_input_tokens"),
+            ..Usage::default()
+        };
+        usage.tokens = usage.input_tokens
+            + usage.output_tokens
+            + usage.cache_read_tokens
+            + usage.cache_write_tokens;
+        if let Some(m) = message_model {
+            model = Some(m.to_owned());
+        }
+        match responses
+            .iter_mut()
+            .find(|(seen, _)| id.is_some() && *seen == id)
+        {
+            Some((_, earlier)) => *earlier = usage,
+            None => responses.push((id, usage)),
+        }
+    }
+    cursor.offset += whole as u64;
+    cursor.model = model.clone();
+    if let Some((id, _)) = responses.last() {
+        cursor.last_message = id.clone();
+    }
+    let mut total = Usage::default();
+    for (_, usage) in &responses {
+        total.add(usage);
+    }
+    ((total.tokens > 0).then_some(total), model)
 }
 
 /// What an agent hook's JSON says about the edit it reports.
@@ -66,6 +183,10 @@ struct HookEdit {
     file: PathBuf,
     agent: Option<String>,
     model: Option<String>,
+    /// The agent's session (Claude Code `session_id`).
+    session: Option<String>,
+    /// Claude Code's JSONL transcript of the session (`transcript_path`).
+    transcript: Option<PathBuf>,
 }
 
 impl HookEdit {
@@ -99,6 +220,10 @@ impl HookEdit {
             file,
             agent,
             model: text(json.get("model")).filter(|m| !m.is_empty()),
+            session: text(json.get("session_id")).filter(|s| !s.is_empty()),
+            transcript: text(json.get("transcript_path"))
+                .filter(|t| !t.is_empty())
+                .map(PathBuf::from),
         })
     }
 }
@@ -157,8 +282,71 @@ mod tests {
                 file: PathBuf::from(file),
                 agent: agent.map(str::to_owned),
                 model: model.map(str::to_owned),
+                session: None,
+                transcript: None,
+            });
+            let got = got.map(|edit| HookEdit {
+                session: None,
+                transcript: None,
+                ..edit
             });
             assert_eq!(got, want.map_err(str::to_owned), "case {name}");
         }
+    }
+
+    /// One response split over two lines (the same `message.id`), a
+    /// synthetic message, a user line, and a line still being written.
+    #[test]
+    fn a_transcript_counts_each_response_once_and_only_whole_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        let line = |id: &str, model: &str, input: u64, output: u64| {
+            format!(
+                "{{\"type\":\"assistant\",\"uuid\":\"u-{id}\",\"message\":{{\"id\":\"{id}\",\"model\":\"{model}\",\
+                 \"usage\":{{\"input_tokens\":{input},\"output_tokens\":{output},\
+                 \"cache_creation_input_tokens\":100,\"cache_read_input_tokens\":1000}}}}}}\n"
+            )
+        };
+        let mut text = String::from(
+            "{\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"hi\"}}\n",
+        );
+        text += &line("m1", "claude-opus-4-5", 3, 1);
+        text += &line("m1", "claude-opus-4-5", 3, 40);
+        text += &line("s", "<synthetic>", 0, 9);
+        let whole = text.len() as u64;
+        text += "{\"type\":\"assistant\",\"message\":{\"id\":\"m2\"";
+        std::fs::write(&path, &text).unwrap();
+        let mut cursor = TranscriptCursor::default();
+        let (usage, model) = count_transcript(&path, &mut cursor);
+        let usage = usage.unwrap();
+        assert_eq!(
+            (
+                usage.input_tokens,
+                usage.output_tokens,
+                usage.cache_write_tokens,
+                usage.cache_read_tokens,
+                usage.tokens
+            ),
+            (3, 40, 100, 1000, 1143)
+        );
+        assert_eq!(model.as_deref(), Some("claude-opus-4-5"));
+        assert_eq!(cursor.offset, whole);
+        // The cut line completed, and m1 repeated after the cursor: only m2 counts.
+        text.truncate(whole as usize);
+        text += &line("m1", "claude-opus-4-5", 3, 40);
+        text += &line("m2", "claude-sonnet-4-5", 5, 7);
+        std::fs::write(&path, &text).unwrap();
+        let (usage, model) = count_transcript(&path, &mut cursor);
+        let usage = usage.unwrap();
+        assert_eq!(
+            (usage.input_tokens, usage.output_tokens, usage.tokens),
+            (5, 7, 1112)
+        );
+        assert_eq!(model.as_deref(), Some("claude-sonnet-4-5"));
+        // Nothing new: nothing counted, the session's model kept.
+        assert_eq!(
+            count_transcript(&path, &mut cursor),
+            (None, Some("claude-sonnet-4-5".to_owned()))
+        );
     }
 }

@@ -56,6 +56,22 @@ pub struct MarkArgs {
     /// The model, e.g. `claude-opus-4-5`.
     #[arg(long)]
     pub model: Option<String>,
+    /// Tokens the agent spent on this write (replaces what a hook's
+    /// transcript says).
+    #[arg(long)]
+    pub tokens: Option<u64>,
+    /// What this write cost, in US dollars.
+    #[arg(long, value_parser = parse_cost)]
+    pub cost: Option<f64>,
+}
+
+fn parse_cost(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(cost) if cost.is_finite() && cost >= 0.0 => Ok(cost),
+        _ => Err(format!(
+            "`{text}` is not an amount of US dollars (like 0.42)"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

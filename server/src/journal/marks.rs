@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{io_error, journal_dir, sync_dir, work_tree_root, JournalError};
+use crate::provenance::Usage;
 
 /// The marks file inside the journal folder.
 pub const MARKS_FILE: &str = "marks.jsonl";
@@ -32,6 +33,87 @@ pub struct Mark {
     pub model: Option<String>,
     /// When the mark was made, Unix milliseconds.
     pub at_ms: u64,
+    /// What the agent's session spent since its previous mark, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// The folder inside the journal folder keeping, per agent session, how far
+/// its transcript has been counted.
+pub const SESSIONS_DIR: &str = "sessions";
+
+/// How far a session's transcript has been counted by earlier marks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptCursor {
+    /// Bytes of the transcript already counted (whole lines only).
+    pub offset: u64,
+    /// The id of the last message counted: the transcript repeats a
+    /// message's usage on each of its lines, which may straddle two marks.
+    #[serde(default)]
+    pub last_message: Option<String>,
+    /// The model of the last message counted: the session's model for a
+    /// mark that finds nothing new.
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
+/// Runs `count` on the cursor of `session` in `dir`, under a lock so that
+/// two marks of one session never count the same lines, and keeps the
+/// cursor it leaves (written whole, by rename). A missing or damaged
+/// cursor starts at the beginning of the transcript.
+pub fn with_session_cursor<T>(
+    dir: &Path,
+    session: &str,
+    count: impl FnOnce(&mut TranscriptCursor) -> T,
+) -> Result<T, JournalError> {
+    let sessions = dir.join(SESSIONS_DIR);
+    fs::create_dir_all(&sessions).map_err(io_error("create", &sessions))?;
+    let name = session_file_name(session);
+    let lock_path = sessions.join(format!("{name}.lock"));
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_error("open", &lock_path))?;
+    lock.lock().map_err(io_error("lock", &lock_path))?;
+    let path = sessions.join(format!("{name}.json"));
+    let mut cursor: TranscriptCursor = fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    let before = cursor.clone();
+    let result = count(&mut cursor);
+    if cursor != before {
+        let json = serde_json::to_vec(&cursor).map_err(JournalError::Encode)?;
+        let temp = sessions.join(format!("{name}.json.tmp"));
+        fs::write(&temp, json).map_err(io_error("write", &temp))?;
+        File::open(&temp)
+            .and_then(|f| f.sync_all())
+            .map_err(io_error("fsync", &temp))?;
+        fs::rename(&temp, &path).map_err(io_error("rename", &path))?;
+    }
+    drop(lock);
+    Ok(result)
+}
+
+/// A session id as a file name: kept when it is a plain id (Claude Code's
+/// are UUIDs), else the hex SHA-256 of it.
+fn session_file_name(session: &str) -> String {
+    let plain = !session.is_empty()
+        && session.len() <= 80
+        && session
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if plain {
+        session.to_owned()
+    } else {
+        use sha2::Digest;
+        sha2::Sha256::digest(session.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 /// Appends `mark` to the marks file in `dir` (creating both as needed) and
@@ -169,7 +251,46 @@ mod tests {
             agent: Some("claude-code".into()),
             model: None,
             at_ms,
+            usage: None,
         }
+    }
+
+    #[test]
+    fn marks_without_usage_still_load_and_usage_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        // A mark written before usage existed.
+        let json = r#"{"path":"/r/a.rs","agent":"claude-code","model":null,"at_ms":7}"#;
+        let line = format!("{:08x} {json}\n", crc32fast::hash(json.as_bytes()));
+        fs::write(dir.path().join(MARKS_FILE), line).unwrap();
+        let mut with = mark("/r/b.rs", 8);
+        with.usage = Some(Usage {
+            tokens: 30,
+            input_tokens: 10,
+            output_tokens: 20,
+            cost_usd: Some(0.25),
+            session: Some("s1".into()),
+            ..Usage::default()
+        });
+        record_mark(dir.path(), &with).unwrap();
+        assert_eq!(read_marks(dir.path()), [mark("/r/a.rs", 7), with]);
+    }
+
+    #[test]
+    fn a_session_cursor_is_kept_between_marks_and_per_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |session: &str| with_session_cursor(dir.path(), session, |c| c.clone()).unwrap();
+        assert_eq!(read("s-1"), TranscriptCursor::default());
+        with_session_cursor(dir.path(), "s-1", |c| {
+            c.offset = 120;
+            c.last_message = Some("msg_1".into());
+        })
+        .unwrap();
+        assert_eq!(read("s-1").offset, 120);
+        assert_eq!(read("s-1").last_message.as_deref(), Some("msg_1"));
+        assert_eq!(read("other/../session"), TranscriptCursor::default());
+        // A damaged cursor starts over rather than failing the mark.
+        fs::write(dir.path().join(SESSIONS_DIR).join("s-1.json"), "{oops").unwrap();
+        assert_eq!(read("s-1"), TranscriptCursor::default());
     }
 
     #[test]

@@ -35,7 +35,8 @@ use serde::{Deserialize, Serialize};
 pub use location::{git_dir, journal_dir, work_tree_root, workspace_folder_name, GIT_SUBFOLDER};
 pub use marks::{
     canonical_file_path, marks_dir_for_file, read_marks, recent_mark, record_mark,
-    workspace_root_of, Mark, DEFAULT_MARK_WINDOW_MS, MARKS_FILE, MARKS_OLD_FILE,
+    with_session_cursor, workspace_root_of, Mark, TranscriptCursor, DEFAULT_MARK_WINDOW_MS,
+    MARKS_FILE, MARKS_OLD_FILE, SESSIONS_DIR,
 };
 
 /// The base file inside the journal folder: what finished writers left.

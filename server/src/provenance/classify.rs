@@ -132,6 +132,7 @@ impl Hint {
             source,
             agent: self.agent.clone(),
             model: self.model.clone(),
+            usage: None,
         })
     }
 }
@@ -223,5 +224,6 @@ pub(crate) fn decide(facts: &Facts<'_>, thresholds: &Thresholds) -> Decision {
         source,
         agent: None,
         model: None,
+        usage: None,
     })
 }

@@ -31,7 +31,7 @@ mod tests;
 pub use crate::text::Change;
 pub use classify::{Hint, HintSource, Thresholds};
 pub use diff::Step;
-pub use region::{Attribution, Region, Source};
+pub use region::{Attribution, Region, Source, Usage};
 pub use workspace::Workspace;
 
 use crate::text::{range_positions, PositionEncoding, TextPosition};

@@ -224,6 +224,7 @@ fn run_ops(ops: &[Op]) -> Run {
                     source: Source::Agent,
                     agent: Some("claude-code".into()),
                     model: None,
+                    usage: None,
                 });
                 let mut out = ws.replace_from_disk(DOCS[doc], &new, now, attribution);
                 out.extend(ws.change(DOCS[doc], version, &[change], now));

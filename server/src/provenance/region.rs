@@ -29,6 +29,94 @@ pub struct Attribution {
     pub source: Source,
     pub agent: Option<String>,
     pub model: Option<String>,
+    /// What the agent's session spent on the write, when its hook said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// Tokens (and, when the hook gave it, the cost) an agent's session spent
+/// on one mark: everything since the session's previous mark. Carried by the
+/// regions the mark explains and written into the commit's provenance note
+/// (docs/assistants.md, *Tokens and cost*).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    /// All tokens: the four kinds below, or the total a hook gave alone.
+    pub tokens: u64,
+    #[serde(default)]
+    pub input_tokens: u64,
+    #[serde(default)]
+    pub output_tokens: u64,
+    #[serde(default)]
+    pub cache_read_tokens: u64,
+    #[serde(default)]
+    pub cache_write_tokens: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+    /// The agent's session (Claude Code `session_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// The mark this came from, so that regions of one mark count it once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<String>,
+}
+
+impl Usage {
+    /// `self` plus `other`'s counts (the session and mark stay `self`'s).
+    pub fn add(&mut self, other: &Usage) {
+        self.tokens += other.tokens;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        self.cache_read_tokens += other.cache_read_tokens;
+        self.cache_write_tokens += other.cache_write_tokens;
+        self.cost_usd = match (self.cost_usd, other.cost_usd) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+        };
+    }
+}
+
+// Costs compare and hash by their bits: a usage is data carried along, never
+// computed on, and two equal journals must compare equal.
+impl PartialEq for Usage {
+    fn eq(&self, other: &Usage) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Usage {}
+
+impl std::hash::Hash for Usage {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
+}
+
+impl Usage {
+    #[allow(clippy::type_complexity)]
+    fn key(
+        &self,
+    ) -> (
+        u64,
+        u64,
+        u64,
+        u64,
+        u64,
+        Option<u64>,
+        &Option<String>,
+        &Option<String>,
+    ) {
+        (
+            self.tokens,
+            self.input_tokens,
+            self.output_tokens,
+            self.cache_read_tokens,
+            self.cache_write_tokens,
+            self.cost_usd.map(f64::to_bits),
+            &self.session,
+            &self.mark,
+        )
+    }
 }
 
 /// The chars of a document one insertion put there and that are still
@@ -49,6 +137,9 @@ pub struct Region {
     pub agent: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// What the agent's session spent, for an agent region whose mark said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
     /// Unix milliseconds, as given by the caller.
     pub inserted_at: u64,
     pub reviewed: bool,
@@ -89,6 +180,8 @@ struct StoredRegion {
     agent: Option<String>,
     #[serde(default)]
     model: Option<String>,
+    #[serde(default)]
+    usage: Option<Usage>,
     inserted_at: u64,
     reviewed: bool,
     modified: bool,
@@ -126,6 +219,7 @@ impl From<StoredRegion> for Region {
             source: s.source,
             agent: s.agent,
             model: s.model,
+            usage: s.usage,
             inserted_at: s.inserted_at,
             reviewed: s.reviewed,
             modified: s.modified,
@@ -154,6 +248,7 @@ impl Region {
             source: attribution.source,
             agent: attribution.agent.clone(),
             model: attribution.model.clone(),
+            usage: attribution.usage.clone(),
             inserted_at: now_ms,
             reviewed: false,
             modified: false,
@@ -203,6 +298,7 @@ impl Region {
             source: self.source,
             agent: self.agent.clone(),
             model: self.model.clone(),
+            usage: self.usage.clone(),
         }
     }
 
@@ -464,4 +560,77 @@ pub(crate) fn keep_valid(regions: &mut Vec<Region>, len: usize) {
         }
         valid
     });
+}
+
+#[cfg(test)]
+mod usage_tests {
+    use super::*;
+
+    #[test]
+    fn a_region_without_usage_loads_and_one_with_usage_round_trips() {
+        let who = Attribution {
+            source: Source::Agent,
+            agent: Some("claude-code".into()),
+            model: None,
+            usage: None,
+        };
+        let plain = Region::new(3, 0..10, &who, 5);
+        let json = serde_json::to_value(&plain).unwrap();
+        assert!(json.get("usage").is_none(), "{json}");
+        let back: Region = serde_json::from_value(json).unwrap();
+        assert_eq!(back, plain);
+
+        let usage = Usage {
+            tokens: 1143,
+            input_tokens: 3,
+            output_tokens: 40,
+            cache_read_tokens: 1000,
+            cache_write_tokens: 100,
+            cost_usd: Some(0.25),
+            session: Some("s".into()),
+            mark: Some("m".into()),
+        };
+        let with = Region::new(
+            4,
+            0..10,
+            &Attribution {
+                usage: Some(usage.clone()),
+                ..who
+            },
+            5,
+        );
+        assert_eq!(with.attribution().usage.as_ref(), Some(&usage));
+        let json = serde_json::to_value(&with).unwrap();
+        assert_eq!(json["usage"]["cacheWriteTokens"], 100);
+        let back: Region = serde_json::from_value(json).unwrap();
+        assert_eq!(back.usage, Some(usage));
+    }
+
+    #[test]
+    fn usages_add_up_and_a_cost_appears_once_given() {
+        let mut total = Usage {
+            tokens: 10,
+            input_tokens: 10,
+            ..Usage::default()
+        };
+        total.add(&Usage {
+            tokens: 5,
+            output_tokens: 5,
+            ..Usage::default()
+        });
+        assert_eq!(
+            (
+                total.tokens,
+                total.input_tokens,
+                total.output_tokens,
+                total.cost_usd
+            ),
+            (15, 10, 5, None)
+        );
+        total.add(&Usage {
+            cost_usd: Some(0.5),
+            ..Usage::default()
+        });
+        assert_eq!(total.cost_usd, Some(0.5));
+    }
 }

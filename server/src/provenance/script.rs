@@ -256,6 +256,7 @@ fn parse_attribution(word: Option<&str>) -> Option<Attribution> {
             source: Source::External,
             agent: None,
             model: None,
+            usage: None,
         });
     }
     let agent = word.strip_prefix("agent(")?.strip_suffix(')')?;
@@ -263,6 +264,7 @@ fn parse_attribution(word: Option<&str>) -> Option<Attribution> {
         source: Source::Agent,
         agent: Some(agent.to_string()),
         model: None,
+        usage: None,
     })
 }
 

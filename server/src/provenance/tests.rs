@@ -666,6 +666,7 @@ fn replay_drops_regions_a_damaged_journal_puts_past_the_end() {
         source: Source::Agent,
         agent: None,
         model: None,
+        usage: None,
     };
     let mut ws = Workspace::new(Thresholds::default());
     ws.apply_record(&Record::Snapshot {

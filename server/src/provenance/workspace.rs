@@ -88,6 +88,7 @@ fn shadow_attribution() -> Attribution {
         source: super::Source::Bulk,
         agent: None,
         model: None,
+        usage: None,
     }
 }
 

@@ -8,7 +8,7 @@ use crate::lsp::churn;
 use crate::lsp::convert::{lsp_range, to_text_position};
 use crate::lsp::render;
 use crate::lsp::state::{document_key, ServerState};
-use crate::provenance::{Region, Source};
+use crate::provenance::{Region, Source, Usage};
 use crate::text;
 
 pub async fn handle(state: &Arc<ServerState>, params: HoverParams) -> Result<Option<Hover>> {
@@ -83,10 +83,62 @@ pub fn describe_region(region: &Region, now_ms: u64) -> String {
     } else {
         "not reviewed"
     };
+    let spent = region
+        .usage
+        .as_ref()
+        .map(describe_usage)
+        .unwrap_or_default();
     format!(
-        "**{what}**{by}\n\n{} · {changed} · {reviewed}",
+        "**{what}**{by}\n\n{} · {changed} · {reviewed}{spent}",
         inserted_ago(now_ms.saturating_sub(region.inserted_at) / 1000)
     )
+}
+
+/// "The session spent 1,143 tokens since its previous mark (3 input, 40
+/// output, 1,000 cache read, 100 cache write) · $0.25", after a paragraph break.
+fn describe_usage(usage: &Usage) -> String {
+    let mut kinds = Vec::new();
+    for (count, kind) in [
+        (usage.input_tokens, "input"),
+        (usage.output_tokens, "output"),
+        (usage.cache_read_tokens, "cache read"),
+        (usage.cache_write_tokens, "cache write"),
+    ] {
+        if count > 0 {
+            kinds.push(format!("{} {kind}", grouped(count)));
+        }
+    }
+    let kinds = if kinds.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", kinds.join(", "))
+    };
+    let cost = usage
+        .cost_usd
+        .map(|c| format!(" · ${c:.2}"))
+        .unwrap_or_default();
+    // A session's count runs from its previous mark; a hook's own figure
+    // (`--tokens`) is for the write.
+    let tokens = grouped(usage.tokens);
+    let spent = if usage.session.is_some() {
+        format!("The session spent {tokens} tokens since its previous mark")
+    } else {
+        format!("The agent spent {tokens} tokens on this write")
+    };
+    format!("\n\n{spent}{kinds}{cost}")
+}
+
+/// 1143 → "1,143".
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// "inserted just now", "inserted 5 minutes ago".
