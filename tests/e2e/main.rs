@@ -4,6 +4,7 @@
 mod support;
 
 mod attribution;
+mod backtest;
 mod blocks;
 mod history;
 mod lsp_bad_input;

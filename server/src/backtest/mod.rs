@@ -45,6 +45,8 @@ pub struct Options {
     pub fix: FixPattern,
     /// Fit the weights on (T − h, T]; otherwise score with the defaults.
     pub fit: bool,
+    /// Keep every scored block in the result.
+    pub rows: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,15 +89,37 @@ pub struct Backtest {
     /// Blocks and fixed blocks in the fitting window (T − h, T].
     pub fit_blocks: usize,
     pub fit_fixed_blocks: usize,
+    /// Every scored block at T (only with `Options::rows`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<BlockRow>>,
 }
 
 /// One block at a moment, with its label.
 #[derive(Debug, Clone)]
 struct Labelled {
+    path: String,
+    name: String,
+    start_line: u32,
     inputs: RiskInputs,
     commits: u32,
     lines: u32,
     fixed: bool,
+}
+
+/// One scored block of `backtest --json --blocks` (what calibration pools).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockRow {
+    pub path: String,
+    pub name: String,
+    /// 0-based, at T.
+    pub start_line: u32,
+    pub lines: u32,
+    pub commits: u32,
+    pub fixed: bool,
+    /// Factor values, in `crate::blocks::FACTORS` order.
+    pub factors: Vec<f64>,
+    pub risk: f64,
 }
 
 struct Sample {
@@ -176,6 +200,21 @@ pub fn run(
         model,
         fit_blocks,
         fit_fixed_blocks: fit_fixed,
+        rows: options.rows.then(|| {
+            eval.blocks
+                .iter()
+                .map(|b| BlockRow {
+                    path: b.path.clone(),
+                    name: b.name.clone(),
+                    start_line: b.start_line,
+                    lines: b.lines,
+                    commits: b.commits,
+                    fixed: b.fixed,
+                    factors: blocks::factor_values(&b.inputs).to_vec(),
+                    risk: round3(blocks::raw_score(&b.inputs, &weights)),
+                })
+                .collect()
+        }),
     })
 }
 
@@ -242,6 +281,9 @@ fn sample(
                 fix_commits.insert(changes[i].commit.clone());
             }
             blocks_out.push(Labelled {
+                path: file.clone(),
+                name: h.block.name.clone(),
+                start_line: h.block.start_line,
                 inputs: stats.risk_inputs,
                 commits: stats.commits,
                 lines: h.block.end_line - h.block.start_line + 1,

@@ -86,8 +86,10 @@ pub type Weights = [f64; FACTORS.len()];
 
 /// Default weights: fitted (docs/risk.md, "Calibration") on the pooled
 /// backtests of public repositories, used when a repository's own past is
-/// too short or has too few fixes to fit its own.
-pub const DEFAULT_WEIGHTS: Weights = [20.0, 20.0, 10.0, 5.0, 5.0, 10.0, 5.0, 15.0, 5.0, 5.0];
+/// too short or has too few fixes to fit its own. Public histories carry no
+/// AI attribution, so the AI factor keeps a prior 5 points and the fitted
+/// ones share the other 95.
+pub const DEFAULT_WEIGHTS: Weights = [24.5, 13.2, 6.5, 2.1, 0.0, 0.8, 7.0, 30.9, 10.0, 5.0];
 
 /// Each factor's value, 0–1 (same order as [`FACTORS`]). Counts grow on a
 /// log scale: the tenth change says less than the second.
@@ -298,7 +300,7 @@ mod tests {
 
     #[test]
     fn weights_add_up_to_a_hundred() {
-        assert_eq!(DEFAULT_WEIGHTS.iter().sum::<f64>(), 100.0);
+        assert!((DEFAULT_WEIGHTS.iter().sum::<f64>() - 100.0).abs() < 1e-9);
         assert_eq!(DEFAULT_WEIGHTS.len(), FACTORS.len());
     }
 
@@ -321,24 +323,24 @@ mod tests {
         };
         #[rustfmt::skip]
         let cases: &[(&str, RiskInputs, (u8, RiskLevel))] = &[
-            // Only size speaks: 15 × ln 11 / ln 401.
-            ("an old block written once", CALM, (6, RiskLevel::Low)),
+            // Only size speaks: 30.9 × ln 11 / ln 401 = 12.4.
+            ("an old block written once", CALM, (12, RiskLevel::Low)),
             ("everything saturated", worst, (100, RiskLevel::High)),
-            ("one author is no spread", RiskInputs { authors: 1, ..CALM }, (6, RiskLevel::Low)),
-            // + 10 for the spread.
-            ("five authors saturate the spread", RiskInputs { authors: 5, ..CALM }, (16, RiskLevel::Low)),
-            // + 20 × ln 4 / ln 9 = 12.6: 18.6.
-            ("three earlier fixes", RiskInputs { prior_fixes: 3, ..CALM }, (19, RiskLevel::Low)),
+            ("one author is no spread", RiskInputs { authors: 1, ..CALM }, (12, RiskLevel::Low)),
+            // + 0.8 for the spread.
+            ("five authors saturate the spread", RiskInputs { authors: 5, ..CALM }, (13, RiskLevel::Low)),
+            // + 24.5 × ln 4 / ln 9 = 15.5: 27.8.
+            ("three earlier fixes", RiskInputs { prior_fixes: 3, ..CALM }, (28, RiskLevel::Low)),
             (
                 "NaN and negatives count as nothing",
                 RiskInputs { churn_14d: f64::NAN, churned_per_line: -3.0, ..CALM },
-                (6, RiskLevel::Low),
+                (12, RiskLevel::Low),
             ),
-            ("reviewed AI in a quiet block is no risk", RiskInputs { ai_share: 1.0, ..CALM }, (6, RiskLevel::Low)),
+            ("reviewed AI in a quiet block is no risk", RiskInputs { ai_share: 1.0, ..CALM }, (12, RiskLevel::Low)),
             (
                 "unreviewed AI alone",
                 RiskInputs { ai_share: 1.0, ai_unreviewed_share: 1.0, ..CALM },
-                (11, RiskLevel::Low),
+                (17, RiskLevel::Low),
             ),
         ];
         for (what, inputs, expected) in cases {
@@ -384,7 +386,7 @@ mod tests {
         let sum: f64 = risk.factors.iter().map(|f| f.value * f.weight).sum();
         assert_eq!(risk.score, sum.round() as u8);
         expect_test::expect![[r#"
-            {"score":45,"level":"medium","factors":[{"name":"prior_fixes","value":0.315,"weight":20.0},{"name":"changes","value":0.433,"weight":20.0},{"name":"recent_changes","value":0.5,"weight":10.0},{"name":"relative_churn","value":0.5,"weight":5.0},{"name":"recent_churn","value":0.4,"weight":5.0},{"name":"author_spread","value":0.5,"weight":10.0},{"name":"minor_ownership","value":0.4,"weight":5.0},{"name":"size","value":0.62,"weight":15.0},{"name":"newness","value":0.5,"weight":5.0},{"name":"ai_unreviewed_or_reworked","value":0.25,"weight":5.0}]}
+            {"score":46,"level":"medium","factors":[{"name":"prior_fixes","value":0.315,"weight":24.5},{"name":"changes","value":0.433,"weight":13.2},{"name":"recent_changes","value":0.5,"weight":6.5},{"name":"relative_churn","value":0.5,"weight":2.1},{"name":"recent_churn","value":0.4,"weight":0.0},{"name":"author_spread","value":0.5,"weight":0.8},{"name":"minor_ownership","value":0.4,"weight":7.0},{"name":"size","value":0.62,"weight":30.9},{"name":"newness","value":0.5,"weight":10.0},{"name":"ai_unreviewed_or_reworked","value":0.25,"weight":5.0}]}
         "#]]
         .assert_eq(&format!("{}\n", serde_json::to_string(&risk).unwrap()));
     }

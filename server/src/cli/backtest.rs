@@ -53,6 +53,7 @@ fn run_inner(args: &BacktestArgs) -> Result<String, String> {
         files: args.files,
         fix,
         fit: !args.default_weights,
+        rows: args.blocks,
     };
     let result = backtest::run(&history, &attribution, &options).map_err(|e| e.to_string())?;
     if args.as_of.is_none() && !args.default_weights && args.fix_pattern.is_none() {

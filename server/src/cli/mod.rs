@@ -117,6 +117,9 @@ pub struct BacktestArgs {
     pub default_weights: bool,
     #[arg(long)]
     pub json: bool,
+    /// With --json: list every scored block with its factor values and label.
+    #[arg(long)]
+    pub blocks: bool,
 }
 
 #[derive(Debug, Args)]
