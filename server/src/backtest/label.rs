@@ -81,7 +81,10 @@ pub fn fix_touches(line_count: u32, changes: &[FileChange], fix: &FixPattern) ->
 mod tests {
     use super::*;
 
-    fn change(message: &str, hunks: &[((u32, u32), (u32, u32))]) -> FileChange {
+    /// `(before, after)` line ranges, 0-based, half open.
+    type Hunk = ((u32, u32), (u32, u32));
+
+    fn change(message: &str, hunks: &[Hunk]) -> FileChange {
         FileChange {
             commit: String::new(),
             time: 0,

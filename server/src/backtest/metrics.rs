@@ -98,7 +98,7 @@ mod tests {
         // 20 blocks: top 2 slots. Scores 9 (fixed), then 8, 8 (one fixed): the cut splits the tie,
         // so half of that fixed block counts: (1 + 0.5) / 3 fixed blocks = 0.5.
         let mut scored = vec![(9.0, true), (8.0, true), (8.0, false), (1.0, true)];
-        scored.extend(std::iter::repeat((0.0, false)).take(16));
+        scored.extend(std::iter::repeat_n((0.0, false), 16));
         assert_eq!(top_tenth_share(&scored), Some(0.5));
         assert_eq!(top_tenth_share(&[(1.0, false)]), None);
     }
