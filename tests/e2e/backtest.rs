@@ -255,3 +255,30 @@ fn backtest_rejects_a_bad_fix_pattern() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--fix-pattern"));
 }
+
+#[test]
+fn backtest_caches_its_model_and_blocks_scores_with_it() {
+    let (mut repo, t) = before_t();
+    after_t(&mut repo, t);
+    // The default T (one horizon before HEAD) is the check of the present: it is cached.
+    let result = json(&repo, &["backtest", ".", "--horizon", "30d", "--json"]);
+    let cached = repo.git_dir().join("provenance/cache/risk-model.json");
+    let model: Value = serde_json::from_str(&std::fs::read_to_string(&cached).unwrap()).unwrap();
+    assert_eq!(model, result["model"]);
+    assert_eq!(model["horizonDays"], 30);
+    assert_eq!(model["source"], "default", "too few fixes here to fit");
+
+    // `blocks` scores with the cached weights: put every point on size.
+    let mut only_size = model.clone();
+    for pair in only_size["weights"].as_array_mut().unwrap() {
+        pair[1] = Value::from(if pair[0] == "size" { 100.0 } else { 0.0 });
+    }
+    std::fs::write(&cached, only_size.to_string()).unwrap();
+    let blocks = json(&repo, &["blocks", "app.py", "--json"]);
+    for block in blocks.as_array().unwrap() {
+        for factor in block["risk"]["factors"].as_array().unwrap() {
+            let expected = if factor["name"] == "size" { 100.0 } else { 0.0 };
+            assert_eq!(factor["weight"].as_f64(), Some(expected), "{factor}");
+        }
+    }
+}

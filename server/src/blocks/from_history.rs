@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::stats::{BlockHistorySource, LineOrigin};
+use super::BlockReport;
 use super::BlocksError;
-use super::{block_reports_with, BlockReport};
 use crate::attribution::AttributionIndex;
 use crate::history::{BlameLine, History, HistoryError, RangeCommit};
 
@@ -171,11 +171,30 @@ pub fn block_reports(
     text: &str,
     now: i64,
 ) -> Result<Vec<BlockReport>, BlocksError> {
+    block_reports_fitted(
+        history,
+        attribution,
+        path,
+        text,
+        now,
+        &super::DEFAULT_WEIGHTS,
+    )
+}
+
+/// [`block_reports`], scored with `weights` (a repository's fitted ones).
+pub fn block_reports_fitted(
+    history: &History,
+    attribution: &AttributionIndex,
+    path: &Path,
+    text: &str,
+    now: i64,
+    weights: &super::Weights,
+) -> Result<Vec<BlockReport>, BlocksError> {
     if super::split_blocks(path, text).is_empty() {
         return Ok(Vec::new());
     }
     let source = GitHistory::new(history, attribution, path, text)?;
-    block_reports_with(&source, path, text, now)
+    super::block_reports_weighted(&source, path, text, now, weights)
 }
 
 /// A file as committed at a revision: a user who had that commit checked out.

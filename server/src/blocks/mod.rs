@@ -35,7 +35,9 @@ mod stats;
 mod syntax;
 
 mod from_history;
-pub use from_history::{block_histories_at, block_reports, block_reports_at, BlockHistory};
+pub use from_history::{
+    block_histories_at, block_reports, block_reports_at, block_reports_fitted, BlockHistory,
+};
 pub use risk::{
     assess, assess_with, factor_values, legacy_score, named_weights, raw_score, FixPattern, Risk,
     RiskFactor, RiskInputs, RiskLevel, RiskModel, Weights, DEFAULT_FIX_PATTERN, DEFAULT_WEIGHTS,

@@ -72,12 +72,23 @@ fn run_inner(args: &BacktestArgs) -> Result<String, String> {
 }
 
 fn model_path(history: &History) -> PathBuf {
-    history
-        .repo()
-        .git_dir()
+    model_file(history.repo().git_dir())
+}
+
+/// Where the model of the repository whose git directory is `git_dir` is cached.
+pub fn model_file(git_dir: &std::path::Path) -> PathBuf {
+    git_dir
         .join("provenance")
         .join("cache")
         .join("risk-model.json")
+}
+
+/// The cached model of the repository whose git directory is `git_dir`,
+/// if `backtest` stored one. Hover's line is
+/// `cached_model_at(git_dir).and_then(|m| m.hover_line())`.
+pub fn cached_model_at(git_dir: &std::path::Path) -> Option<RiskModel> {
+    let text = std::fs::read_to_string(model_file(git_dir)).ok()?;
+    serde_json::from_str(&text).ok()
 }
 
 fn store_model(history: &History, model: &RiskModel) -> std::io::Result<()> {
@@ -91,8 +102,7 @@ fn store_model(history: &History, model: &RiskModel) -> std::io::Result<()> {
 
 /// The cached model of the repository, if `backtest` stored one.
 pub(crate) fn cached_model(history: &History) -> Option<RiskModel> {
-    let text = std::fs::read_to_string(model_path(history)).ok()?;
-    serde_json::from_str(&text).ok()
+    cached_model_at(history.repo().git_dir())
 }
 
 /// The cached fitted weights, or the defaults.

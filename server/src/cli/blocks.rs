@@ -45,7 +45,8 @@ fn reports(path: &Path, as_of: Option<&str>) -> Result<Vec<BlockReport>, String>
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let text =
         String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
-    blocks::block_reports(&history, &index, path, &text, moment.now).map_err(|e| e.to_string())
+    blocks::block_reports_fitted(&history, &index, path, &text, moment.now, &weights)
+        .map_err(|e| e.to_string())
 }
 
 /// A table for people: 1-based lines, percentages, the risk's largest factor.
