@@ -5,6 +5,7 @@
 //! protocol layer and `cli` the command line. See docs/architecture.md.
 
 pub mod attribution;
+pub mod backtest;
 pub mod blocks;
 pub mod cli;
 pub mod clock;

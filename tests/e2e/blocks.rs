@@ -73,11 +73,13 @@ fn blocks_json_reports_history_per_block() {
     expect_test::expect![[r#"
         [
             "stable lines 0-2 commits=1 rewrites90d=0 churn14d=0.0 aiShare=0.0 authors=1 risk=low",
-            "hot lines 4-8 commits=3 rewrites90d=2 churn14d=0.429 aiShare=0.0 authors=2 risk=medium",
+            "hot lines 4-8 commits=3 rewrites90d=2 churn14d=0.429 aiShare=0.0 authors=2 risk=low",
         ]
     "#]]
     .assert_debug_eq(&rendered);
     let hot = &blocks[1];
+    // Changed twice by two people: riskier than the block written once (docs/risk.md).
+    assert!(hot["risk"]["score"].as_u64() > blocks[0]["risk"]["score"].as_u64());
     assert_eq!(hot["range"]["start"]["character"], 0);
     assert!(hot["ageDays"].as_u64().unwrap() >= 29);
     let factors: Vec<&str> = hot["risk"]["factors"]
@@ -89,12 +91,16 @@ fn blocks_json_reports_history_per_block() {
     assert_eq!(
         factors,
         [
-            "recent_churn",
-            "fast_rework",
-            "ai_unreviewed_or_reworked",
-            "author_spread",
+            "prior_fixes",
+            "changes",
+            "recent_changes",
             "relative_churn",
-            "relative_deletion"
+            "recent_churn",
+            "author_spread",
+            "minor_ownership",
+            "size",
+            "newness",
+            "ai_unreviewed_or_reworked"
         ]
     );
 }

@@ -2,6 +2,7 @@
 //! git repositories built by each test.
 
 mod attribution;
+mod backtest;
 mod blocks;
 mod history;
 mod lsp_bad_input;

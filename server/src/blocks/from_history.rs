@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::stats::{BlockHistorySource, LineOrigin};
+use super::BlockReport;
 use super::BlocksError;
-use super::{block_reports_with, BlockReport};
 use crate::attribution::{AttributionIndex, Authorship};
 use crate::history::{BlameLine, History, HistoryError, RangeCommit};
 
@@ -172,9 +172,146 @@ pub fn block_reports(
     text: &str,
     now: i64,
 ) -> Result<Vec<BlockReport>, BlocksError> {
+    block_reports_fitted(
+        history,
+        attribution,
+        path,
+        text,
+        now,
+        &super::DEFAULT_WEIGHTS,
+    )
+}
+
+/// [`block_reports`], scored with `weights` (a repository's fitted ones).
+pub fn block_reports_fitted(
+    history: &History,
+    attribution: &AttributionIndex,
+    path: &Path,
+    text: &str,
+    now: i64,
+    weights: &super::Weights,
+) -> Result<Vec<BlockReport>, BlocksError> {
     if super::split_blocks(path, text).is_empty() {
         return Ok(Vec::new());
     }
     let source = GitHistory::new(history, attribution, path, text)?;
-    block_reports_with(&source, path, text, now)
+    super::block_reports_weighted(&source, path, text, now, weights)
+}
+
+/// A file as committed at a revision: a user who had that commit checked out.
+struct AtRevision<'a> {
+    history: &'a History,
+    rev: &'a str,
+    origins: Vec<LineOrigin>,
+}
+
+impl<'a> AtRevision<'a> {
+    fn new(
+        history: &'a History,
+        attribution: &AttributionIndex,
+        path: &Path,
+        rev: &'a str,
+    ) -> Result<AtRevision<'a>, BlocksError> {
+        let origins = history
+            .blame(path, Some(rev))?
+            .iter()
+            .map(|l| origin(l, attribution))
+            .collect();
+        Ok(AtRevision {
+            history,
+            rev,
+            origins,
+        })
+    }
+}
+
+impl BlockHistorySource for AtRevision<'_> {
+    fn range_history(
+        &self,
+        path: &Path,
+        start: u32,
+        end: u32,
+    ) -> Result<Vec<RangeCommit>, BlocksError> {
+        Ok(self
+            .history
+            .range_history(path, start, end, Some(self.rev))?)
+    }
+
+    fn range_histories(
+        &self,
+        path: &Path,
+        ranges: &[(u32, u32)],
+    ) -> Result<Vec<Vec<RangeCommit>>, BlocksError> {
+        Ok(self.history.range_histories(path, ranges, Some(self.rev))?)
+    }
+
+    fn line_origins(&self, _path: &Path, _text: &str) -> Result<Vec<LineOrigin>, BlocksError> {
+        Ok(self.origins.clone())
+    }
+}
+
+/// One block of a file as committed at a revision, with what its statistics come from.
+#[derive(Debug, Clone)]
+pub struct BlockHistory {
+    pub block: super::Block,
+    /// The commits that touched it up to the revision, newest first.
+    pub commits: Vec<RangeCommit>,
+    /// The origin of each of its lines at the revision.
+    pub lines: Vec<LineOrigin>,
+}
+
+/// The blocks of `path` as committed at `rev`, each with its history up to
+/// `rev` (nothing later is read).
+pub fn block_histories_at(
+    history: &History,
+    attribution: &AttributionIndex,
+    path: &Path,
+    rev: &str,
+) -> Result<Vec<BlockHistory>, BlocksError> {
+    let text = history.file_text(path, Some(rev))?;
+    let blocks = super::split_blocks(path, &text);
+    if blocks.is_empty() {
+        return Ok(Vec::new());
+    }
+    let source = AtRevision::new(history, attribution, path, rev)?;
+    let ranges: Vec<(u32, u32)> = blocks
+        .iter()
+        .map(|b| (b.start_line + 1, b.end_line + 1))
+        .collect();
+    let histories = source.range_histories(path, &ranges)?;
+    let origins = &source.origins;
+    Ok(blocks
+        .into_iter()
+        .zip(histories)
+        .map(|(block, commits)| {
+            let last = (block.end_line as usize).min(origins.len().saturating_sub(1));
+            let lines = origins
+                .get(block.start_line as usize..=last)
+                .unwrap_or_default()
+                .to_vec();
+            BlockHistory {
+                block,
+                commits,
+                lines,
+            }
+        })
+        .collect())
+}
+
+/// Reports for every block of `path` as committed at `rev`, as a user at
+/// `now` (Unix seconds) sees them, scored with `weights`.
+pub fn block_reports_at(
+    history: &History,
+    attribution: &AttributionIndex,
+    path: &Path,
+    rev: &str,
+    now: i64,
+    weights: &super::Weights,
+) -> Result<Vec<BlockReport>, BlocksError> {
+    let text = history.file_text(path, Some(rev))?;
+    if super::split_blocks(path, &text).is_empty() {
+        return Ok(Vec::new());
+    }
+    let source = AtRevision::new(history, attribution, path, rev)?;
+    super::block_reports_weighted(&source, path, &text, now, weights)
 }

@@ -39,9 +39,15 @@ mod stats;
 mod syntax;
 
 mod from_history;
-pub use from_history::block_reports;
-pub use risk::{assess, Risk, RiskFactor, RiskInputs, RiskLevel, HIGH_FROM, MEDIUM_FROM};
-pub use stats::{block_stats, BlockHistorySource, BlockStats, LineOrigin};
+pub use from_history::{
+    block_histories_at, block_reports, block_reports_at, block_reports_fitted, BlockHistory,
+};
+pub use risk::{
+    assess, assess_with, factor_values, legacy_score, named_weights, raw_score, FixPattern, Risk,
+    RiskFactor, RiskInputs, RiskLevel, RiskModel, Weights, DEFAULT_FIX_PATTERN, DEFAULT_WEIGHTS,
+    FACTORS, HIGH_FROM, MEDIUM_FROM,
+};
+pub use stats::{block_stats, block_stats_with, BlockHistorySource, BlockStats, LineOrigin};
 
 /// A block of a file a reader sees.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -67,6 +73,8 @@ pub struct BlockReport {
     pub human_share: f64,
     pub authors: u32,
     pub age_days: u32,
+    /// Commits that touched the block whose message says they fix something.
+    pub fixes: u32,
     pub risk: Risk,
     /// The newest commits that touched the block (at most `RECENT_COMMITS`),
     /// newest first: what hover lists. Not serialized.
@@ -76,7 +84,7 @@ pub struct BlockReport {
 /// How many of a block's commits a report keeps for display.
 pub const RECENT_COMMITS: usize = 5;
 
-/// serde: {range, name, commits, rewrites90d, churn14d, aiShare, humanShare, authors, ageDays, risk}
+/// serde: {range, name, kind, commits, rewrites90d, churn14d, aiShare, humanShare, authors, ageDays, fixes, risk}
 /// `range` is an LSP range of whole lines: from the block's first line,
 /// character 0, to the start of the line after its last (no column
 /// arithmetic, so it holds in every position encoding).
@@ -86,7 +94,7 @@ impl Serialize for BlockReport {
             "start": {"line": self.block.start_line, "character": 0},
             "end": {"line": self.block.end_line + 1, "character": 0},
         });
-        let mut s = serializer.serialize_struct("BlockReport", 11)?;
+        let mut s = serializer.serialize_struct("BlockReport", 13)?;
         s.serialize_field("range", &range)?;
         s.serialize_field("name", &self.block.name)?;
         s.serialize_field("kind", &self.block.kind)?;
@@ -97,6 +105,7 @@ impl Serialize for BlockReport {
         s.serialize_field("humanShare", &self.human_share)?;
         s.serialize_field("authors", &self.authors)?;
         s.serialize_field("ageDays", &self.age_days)?;
+        s.serialize_field("fixes", &self.fixes)?;
         s.serialize_field("risk", &self.risk)?;
         s.end()
     }
@@ -127,6 +136,17 @@ pub fn block_reports_with(
     path: &Path,
     text: &str,
     now: i64,
+) -> Result<Vec<BlockReport>, BlocksError> {
+    block_reports_weighted(source, path, text, now, &DEFAULT_WEIGHTS)
+}
+
+/// [`block_reports_with`], scored with `weights`.
+pub fn block_reports_weighted(
+    source: &impl BlockHistorySource,
+    path: &Path,
+    text: &str,
+    now: i64,
+    weights: &Weights,
 ) -> Result<Vec<BlockReport>, BlocksError> {
     let blocks = split_blocks(path, text);
     if blocks.is_empty() {
@@ -161,7 +181,8 @@ pub fn block_reports_with(
                 human_share: stats.human_share,
                 authors: stats.authors,
                 age_days: stats.age_days,
-                risk: assess(&stats.risk_inputs),
+                fixes: stats.fixes,
+                risk: assess_with(&stats.risk_inputs, weights),
                 recent: commits.into_iter().take(RECENT_COMMITS).collect(),
             }
         })

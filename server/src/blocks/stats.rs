@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::risk::RiskInputs;
+use super::risk::{FixPattern, RiskInputs};
 use super::BlocksError;
 use crate::attribution::is_bot;
 use crate::history::RangeCommit;
@@ -73,11 +73,24 @@ pub struct BlockStats {
     pub human_share: f64,
     pub authors: u32,
     pub age_days: u32,
+    /// Commits that touched the block whose message says they fix something ([`FixPattern`]).
+    pub fixes: u32,
     pub risk_inputs: RiskInputs,
 }
 
-/// Statistics of one block from its commits (newest first) and the origins of its lines.
+/// Statistics of one block from its commits (newest first) and the origins
+/// of its lines, fixes recognised by the default [`FixPattern`].
 pub fn block_stats(commits: &[RangeCommit], lines: &[LineOrigin], now: i64) -> BlockStats {
+    block_stats_with(commits, lines, now, FixPattern::default_pattern())
+}
+
+/// [`block_stats`] with fixes recognised by `fix`.
+pub fn block_stats_with(
+    commits: &[RangeCommit],
+    lines: &[LineOrigin],
+    now: i64,
+    fix: &FixPattern,
+) -> BlockStats {
     let window_start = now - WINDOW_DAYS * DAY;
     // The oldest commit wrote the block; what came after is change.
     let changes = commits.len().saturating_sub(1);
@@ -126,6 +139,20 @@ pub fn block_stats(commits: &[RangeCommit], lines: &[LineOrigin], now: i64) -> B
     let age_days = born.map_or(0, |t| ((now - t).max(0) / DAY) as u32);
 
     let churn_14d = churn_14d(commits, window_start);
+    let fixes = commits.iter().filter(|c| fix.is_fix(&c.message)).count() as u32;
+    // Ownership (Bird et al.): the share of the block's commits by its main author.
+    let mut by_author: std::collections::HashMap<String, u32> = Default::default();
+    for c in commits
+        .iter()
+        .filter(|c| !is_bot(&c.author, &c.author_email))
+    {
+        *by_author.entry(c.author_email.to_lowercase()).or_default() += 1;
+    }
+    let human_commits: u32 = by_author.values().sum();
+    let top_author_share = match by_author.values().max() {
+        Some(&top) if human_commits > 0 => f64::from(top) / f64::from(human_commits),
+        _ => 1.0,
+    };
     BlockStats {
         commits: commits.len() as u32,
         rewrites_90d,
@@ -134,9 +161,16 @@ pub fn block_stats(commits: &[RangeCommit], lines: &[LineOrigin], now: i64) -> B
         human_share,
         authors,
         age_days,
+        fixes,
         risk_inputs: RiskInputs {
             churn_14d,
             rewrites_90d,
+            changes: changes as u32,
+            changes_90d: recent_changes.len() as u32,
+            prior_fixes: fixes,
+            top_author_share,
+            lines: lines.len() as u32,
+            age_days,
             ai_share,
             ai_unreviewed_share: ratio(ai_unreviewed, lines.len()),
             authors,

@@ -14,7 +14,7 @@ use crate::history::History;
 use super::BlocksArgs;
 
 pub fn run(args: BlocksArgs) -> ExitCode {
-    match reports(&args.path) {
+    match reports(&args.path, args.as_of.as_deref()) {
         Ok(reports) => {
             let mut out = std::io::stdout().lock();
             let written = if args.json {
@@ -32,14 +32,21 @@ pub fn run(args: BlocksArgs) -> ExitCode {
     }
 }
 
-fn reports(path: &Path) -> Result<Vec<BlockReport>, String> {
+fn reports(path: &Path, as_of: Option<&str>) -> Result<Vec<BlockReport>, String> {
+    let history = History::discover(path, super::blame::cache_dir()).map_err(|e| e.to_string())?;
+    let index = AttributionIndex::load(history.repo());
+    let moment = super::moment(&history, as_of)?;
+    let weights = super::backtest::cached_weights(&history);
+    if let Some(commit) = &moment.commit {
+        // As of T: the file as committed then, its history up to then.
+        return blocks::block_reports_at(&history, &index, path, commit, moment.now, &weights)
+            .map_err(|e| e.to_string());
+    }
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let text =
         String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))?;
-    let history = History::discover(path, super::blame::cache_dir()).map_err(|e| e.to_string())?;
-    let index = AttributionIndex::load(history.repo());
-    let now = crate::clock::unix_seconds();
-    blocks::block_reports(&history, &index, path, &text, now).map_err(|e| e.to_string())
+    blocks::block_reports_fitted(&history, &index, path, &text, moment.now, &weights)
+        .map_err(|e| e.to_string())
 }
 
 /// A table for people: 1-based lines, percentages, the risk's largest factor.

@@ -55,7 +55,19 @@ fn history(args: &HistoryArgs, start: u32, end: u32) -> Result<(), HistoryError>
         });
     }
     let history = History::discover(&args.path, super::blame::cache_dir())?;
-    let commits = history.range_history(&args.path, start, end, None)?;
+    // As of T: the lines are those of the file at the commit a user at T had.
+    let rev = match args.as_of.as_deref() {
+        Some(text) => {
+            super::moment(&history, Some(text))
+                .map_err(|message| HistoryError::UnknownRevision {
+                    rev: text.to_string(),
+                    message,
+                })?
+                .commit
+        }
+        None => None,
+    };
+    let commits = history.range_history(&args.path, start, end, rev.as_deref())?;
     if args.json {
         let index = AttributionIndex::load_at(history.repo().workdir());
         let items: Vec<JsonCommit> = commits

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod backtest;
 pub mod blame;
 pub mod blocks;
 pub mod history;
@@ -39,7 +40,12 @@ pub enum Command {
     Blocks(BlocksArgs),
     /// How AI-written code survives in this repository compared with human-written code.
     Report(ReportArgs),
+    /// How well the risk score predicted fix commits in this repository's past.
+    Backtest(BacktestArgs),
 }
+
+/// `--as-of DATE|REV`: read the repository as a user at that moment did (docs/risk.md).
+const AS_OF_HELP: &str = "Read history as of a moment: YYYY-MM-DD (midnight UTC), an RFC 3339 time, @SECONDS, or a revision (its committer date). Starts at the newest commit of HEAD's first-parent line committed at or before it; nothing later is read.";
 
 #[derive(Debug, Args)]
 pub struct MarkArgs {
@@ -93,6 +99,8 @@ pub struct HistoryArgs {
     pub lines: String,
     #[arg(long)]
     pub json: bool,
+    #[arg(long, value_name = "DATE|REV", help = AS_OF_HELP)]
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +108,34 @@ pub struct BlocksArgs {
     pub path: PathBuf,
     #[arg(long)]
     pub json: bool,
+    #[arg(long, value_name = "DATE|REV", help = AS_OF_HELP)]
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Repository or folder (default: the current directory).
+    pub path: Option<PathBuf>,
+    /// The moment T scored (default: one horizon before HEAD's committer date).
+    #[arg(long, value_name = "DATE|REV")]
+    pub as_of: Option<String>,
+    /// How long after T fixes are looked for: `180d`, `6 months`, `1y`.
+    #[arg(long, default_value = "180d")]
+    pub horizon: String,
+    /// How many of the busiest source files at T to score.
+    #[arg(long, default_value_t = 30)]
+    pub files: usize,
+    /// What counts as a fix commit: a regular expression over the whole message.
+    #[arg(long, value_name = "REGEX")]
+    pub fix_pattern: Option<String>,
+    /// Score with the default weights only (no fit on the repository's past).
+    #[arg(long)]
+    pub default_weights: bool,
+    #[arg(long)]
+    pub json: bool,
+    /// With --json: list every scored block with its factor values and label.
+    #[arg(long)]
+    pub blocks: bool,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +177,10 @@ pub struct ReportArgs {
     /// Declare an author (email or name) human: their commits are human evidence (repeatable).
     #[arg(long, value_name = "EMAIL|NAME")]
     pub human_author: Vec<String>,
+    /// Report as a user at that moment: "now" and the end of the range are
+    /// then its date, `YYYY-MM-DD`, an RFC 3339 time, `@SECONDS` or a revision.
+    #[arg(long, value_name = "DATE|REV")]
+    pub as_of: Option<String>,
 }
 
 pub fn main() -> ExitCode {
@@ -152,6 +192,53 @@ pub fn main() -> ExitCode {
         Some(Command::History(args)) => history::run(args),
         Some(Command::Blocks(args)) => blocks::run(args),
         Some(Command::Report(args)) => report::run(args),
+        Some(Command::Backtest(args)) => backtest::run(args),
+    }
+}
+
+/// A command's "now" and the commit history is read from.
+#[derive(Debug, Clone)]
+pub(crate) struct Moment {
+    /// Unix seconds.
+    pub now: i64,
+    /// `None`: HEAD and the work tree (the wall clock).
+    pub commit: Option<String>,
+}
+
+/// Resolves `--as-of`: a date becomes the newest commit of HEAD's
+/// first-parent line committed at or before it; a revision is read as it
+/// is, "now" being its committer date. Without `--as-of`: the wall clock.
+pub(crate) fn moment(
+    history: &crate::history::History,
+    as_of: Option<&str>,
+) -> Result<Moment, String> {
+    use crate::clock::AsOf;
+    let Some(text) = as_of else {
+        return Ok(Moment {
+            now: crate::clock::unix_seconds(),
+            commit: None,
+        });
+    };
+    match AsOf::parse(text) {
+        AsOf::Date(now) => {
+            let commit = history
+                .commit_as_of(now)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    format!("no commit of HEAD's first-parent line is as old as {text}")
+                })?;
+            Ok(Moment {
+                now,
+                commit: Some(commit.commit),
+            })
+        }
+        AsOf::Revision(rev) => {
+            let now = history.commit_time(&rev).map_err(|e| e.to_string())?;
+            Ok(Moment {
+                now,
+                commit: Some(rev),
+            })
+        }
     }
 }
 

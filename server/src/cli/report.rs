@@ -18,7 +18,16 @@ pub fn run(args: ReportArgs) -> ExitCode {
 }
 
 fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
-    let now = crate::clock::unix_seconds();
+    // --as-of: "now" is that moment, and the range ends there.
+    let now = match &args.as_of {
+        Some(text) => {
+            let path = args.path.clone().unwrap_or_else(|| ".".into());
+            let history =
+                crate::history::History::discover(&path, None).map_err(|e| e.to_string())?;
+            super::moment(&history, Some(text))?.now
+        }
+        None => crate::clock::unix_seconds(),
+    };
     let until = match &args.until {
         Some(text) => report::parse_when(text, now).map_err(|e| e.to_string())?,
         None => now,
@@ -42,6 +51,7 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
         // A cache only helps a window that ends now: with --until the state
         // at HEAD is not the state asked for.
         use_cache: args.until.is_none()
+            && args.as_of.is_none()
             && !args.no_cache
             && std::env::var_os("PROVENANCE_LS_NO_CACHE").is_none(),
         hotspots: 15,

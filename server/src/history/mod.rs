@@ -39,10 +39,12 @@ mod diff;
 mod range;
 mod rename;
 mod repo;
+mod timeline;
 
 pub use cache::BlameCache;
 pub(crate) use repo::discover_safely;
 pub use repo::Repo;
+pub use timeline::{FileChange, LineCommit};
 
 use gix::ObjectId;
 

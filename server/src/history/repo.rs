@@ -498,7 +498,7 @@ impl Objects {
         Ok(())
     }
 
-    fn tree_entries(
+    pub(crate) fn tree_entries(
         &mut self,
         tree: ObjectId,
     ) -> Result<Vec<(Vec<u8>, EntryKind, ObjectId)>, HistoryError> {

@@ -595,6 +595,7 @@ mod tests {
             churn_14d: 0.0,
             ai_share: 0.0,
             human_share: 0.0,
+            fixes: 0,
             authors: 1,
             age_days: 1,
             risk: Risk {

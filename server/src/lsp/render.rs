@@ -151,6 +151,7 @@ mod tests {
             churn_14d: 0.0,
             ai_share: 0.0,
             human_share: 0.0,
+            fixes: 0,
             authors: 2,
             age_days: 688,
             risk: assess(&RiskInputs {
