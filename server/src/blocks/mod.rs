@@ -39,7 +39,7 @@ mod stats;
 mod syntax;
 
 mod from_history;
-pub use from_history::block_reports;
+pub use from_history::{block_reports, block_reports_and_gaps, LinesHistory};
 pub use risk::{assess, Risk, RiskFactor, RiskInputs, RiskLevel, HIGH_FROM, MEDIUM_FROM};
 pub use stats::{block_stats, BlockHistorySource, BlockStats, LineOrigin};
 

@@ -31,8 +31,9 @@ pub struct FileInsight {
     pub blocks: Vec<BlockReport>,
     /// Why there is no history (not a repository, binary, …), for hover.
     pub unavailable: Option<String>,
-    /// Recent commits per 0-based line range, filled as hovers ask: valid as
-    /// long as this insight is (same text, same HEAD).
+    /// Recent commits per 0-based line range: every block's and every run of
+    /// lines outside all blocks', from the indexing walk; other ranges are
+    /// filled as hovers ask. Valid as long as this insight is (same text, same HEAD).
     pub recent: DashMap<(u32, u32), Arc<Vec<ShownCommit>>>,
 }
 
@@ -230,8 +231,15 @@ impl Insights {
             Ok(head) => head,
             Err(e) => return unavailable(e.to_string()),
         };
-        match blocks::block_reports(&repo.history, &repo.attribution, path, text, now_seconds()) {
-            Ok(blocks) => {
+        let indexed = blocks::block_reports_and_gaps(
+            &repo.history,
+            &repo.attribution,
+            path,
+            text,
+            now_seconds(),
+        );
+        match indexed {
+            Ok((blocks, gaps)) => {
                 // The indexing walk already found each block's commits: keep
                 // them, so a first hover per block reads no history.
                 tracing::info!(
@@ -248,6 +256,14 @@ impl Insights {
                         (report.block.start_line, report.block.end_line),
                         Arc::new(shown),
                     );
+                }
+                // The lines outside every block, from the same walk: a
+                // hover there reads no history either.
+                for gap in &gaps {
+                    let shown = gap.recent.iter().map(|c| shown(&repo, c)).collect();
+                    recent
+                        .entry((gap.start_line, gap.end_line))
+                        .or_insert_with(|| Arc::new(shown));
                 }
                 FileInsight {
                     text_hash,
