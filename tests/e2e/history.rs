@@ -995,3 +995,62 @@ fn hovers_outside_blocks_come_from_the_indexing_walk_and_agree_with_git_log_l() 
     );
     client.shutdown();
 }
+
+/// A range history walked once is read back from the disk cache (what a
+/// restarted server reopening a file does), and still agrees with `git log -L`.
+#[test]
+fn range_history_is_served_from_the_disk_cache() {
+    let repo = Repo::new();
+    repo.write("f.txt", &numbered(0..30));
+    repo.commit("one");
+    repo.write(
+        "f.txt",
+        &numbered(0..30).replace("line 12\n", "line twelve\n"),
+    );
+    repo.commit("two");
+    let cache = repo.home.join("cache");
+    let run = || {
+        let out = repo
+            .command(&binary())
+            .env("PROVENANCE_LS_CACHE_DIR", &cache)
+            .args(["history", "f.txt", "--lines", "10:15", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["commit"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let cold = run();
+    assert_eq!(cold, git_log_l(&repo, "f.txt", 10, 15));
+    assert_eq!(cold.len(), 2);
+    let files: Vec<_> = walk_files(&cache.join("ranges"));
+    assert_eq!(files.len(), 1, "one record for the walk: {files:?}");
+    assert_eq!(run(), cold, "read back the same");
+    // The record is what answers: without its newest commit, so is the answer.
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
+    record["changes"][0].as_array_mut().unwrap().remove(0);
+    std::fs::write(&files[0], serde_json::to_vec(&record).unwrap()).unwrap();
+    assert_eq!(run(), cold[1..].to_vec());
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
