@@ -308,7 +308,7 @@ impl Bench {
             vec![git],
         );
 
-        let mut rng = Rng(0x5eed_9);
+        let mut rng = Rng(0x5eed9);
         let lines: Vec<usize> = files
             .iter()
             .map(|f| {
@@ -364,6 +364,8 @@ impl Bench {
 }
 
 /// Runs `command` to the end, output discarded; wall time and peak RSS.
+/// The child is reaped by `wait4`, which std's `wait` cannot do with rusage.
+#[allow(clippy::zombie_processes)]
 fn timed(mut command: Command) -> Run {
     let started = Instant::now();
     let mut child = command
