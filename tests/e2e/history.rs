@@ -848,3 +848,209 @@ fn second_blame_is_served_from_the_cache() {
     assert_eq!(ours.lines().count(), 61);
     assert_blame_agrees(&repo, "f.txt", Some("HEAD"));
 }
+
+/// Lines `start..=end` (1-based) of a hover's title, and the short commits it lists.
+fn hover_history(hover: &serde_json::Value) -> (String, Vec<String>) {
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    let title = text.lines().next().unwrap_or_default().to_string();
+    let commits = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("- `"))
+        .map(|l| l.split('`').next().unwrap().to_string())
+        .collect();
+    (title, commits)
+}
+
+/// The first commits `git log -L` lists for lines `start..=end` (1-based), shortened as hover shows them.
+fn git_log_l_short(repo: &Repo, path: &str, start: u32, end: u32, limit: usize) -> Vec<String> {
+    git_log_l(repo, path, start, end)
+        .into_iter()
+        .take(limit)
+        .map(|c| c[..7].to_string())
+        .collect()
+}
+
+/// Indexing an open file walks its history once for the blocks and for
+/// every run of lines outside them (header, includes, globals, comments):
+/// each hover, in a block or not, lists what `git log -L` lists for the
+/// range it names — through edits, a rename and a merge — and none reads
+/// history on its own.
+#[test]
+fn hovers_outside_blocks_come_from_the_indexing_walk_and_agree_with_git_log_l() {
+    use crate::support::lsp::{file_uri, Client};
+    use serde_json::json;
+
+    let repo = Repo::new();
+    // [header, include, counter, between, add's body, limit, tail]
+    let render = |p: &[&str; 7]| {
+        format!(
+            "/* {} */\n#include <stdio.h>\n{}\n{}\n\nint add(int a, int b)\n{{\n\treturn {};\n}}\n\n\
+             /* {} */\n{}\n\nint sub(int a, int b)\n{{\n\treturn a - b;\n}}\n{}",
+            p[0], p[1], p[2], p[4], p[3], p[5], p[6]
+        )
+    };
+    let mut s = [
+        "header",
+        "",
+        "static int counter;",
+        "between",
+        "a + b",
+        "static int limit = 3;",
+        "",
+    ];
+    repo.write("a.c", &render(&s));
+    repo.commit("start");
+    s[0] = "header, now longer";
+    s[1] = "#include <string.h>";
+    repo.write("a.c", &render(&s));
+    repo.commit("header and include");
+    s[4] = "b + a";
+    repo.write("a.c", &render(&s));
+    repo.commit("add the other way round");
+    repo.git(&["mv", "a.c", "b.c"]);
+    s[5] = "static int limit = 4;";
+    repo.write("b.c", &render(&s));
+    repo.commit("rename, raise the limit");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    let mut side = s;
+    side[2] = "static int counter = 1;";
+    repo.write("b.c", &render(&side));
+    repo.commit("side: start counting at one");
+    repo.git(&["checkout", "-q", "main"]);
+    s[3] = "between the two";
+    repo.write("b.c", &render(&s));
+    repo.commit("main: say between what");
+    repo.git(&["merge", "-q", "--no-edit", "side"]);
+    s[2] = side[2];
+    s[6] = "/* the end */\n";
+    repo.write("b.c", &render(&s));
+    repo.commit("a comment at the end");
+    assert_eq!(
+        repo.read("b.c"),
+        render(&s),
+        "the merge took the side's counter"
+    );
+
+    let mut client = Client::spawn(&repo.root, &repo.home);
+    client.initialize(&repo.root, json!({}));
+    let uri = file_uri(&repo.root.join("b.c"));
+    let text = repo.read("b.c");
+    let lines = text.lines().count() as u32;
+    client.open(&uri, "c", 1, &text);
+    let blocks = client.request("provenance/blocks", json!({"textDocument": {"uri": uri}}));
+    let blocks: Vec<(u32, u32)> = blocks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let line = |end: &str| b["range"][end]["line"].as_u64().unwrap() as u32;
+            (line("start"), line("end") - 1)
+        })
+        .collect();
+    assert!(blocks.len() >= 2, "add and sub are blocks: {blocks:?}");
+    let inside = |line: u32| blocks.iter().any(|&(s, e)| s <= line && line <= e);
+    let mut outside_with_history = 0;
+    for line in 0..lines {
+        let (title, commits) = hover_history(&client.hover(&uri, line, 0));
+        let (start, end) = if inside(line) {
+            *blocks
+                .iter()
+                .filter(|&&(s, e)| s <= line && line <= e)
+                .min_by_key(|&&(s, e)| e - s)
+                .unwrap()
+        } else {
+            // The maximal run of lines outside every block holding this one.
+            let start = (0..=line).rev().take_while(|&l| !inside(l)).last().unwrap();
+            let end = (line..lines).take_while(|&l| !inside(l)).last().unwrap();
+            let named = if start == end {
+                format!("line {}", line + 1)
+            } else {
+                format!("lines {}–{}", start + 1, end + 1)
+            };
+            assert!(
+                title.contains(&named),
+                "line {line}: {title} (expected {named})"
+            );
+            if commits.len() > 1 {
+                outside_with_history += 1;
+            }
+            (start, end)
+        };
+        assert_eq!(
+            commits,
+            git_log_l_short(&repo, "b.c", start + 1, end + 1, 5),
+            "hover at line {line} (lines {}–{}): {title}",
+            start + 1,
+            end + 1
+        );
+    }
+    assert!(
+        outside_with_history > 0,
+        "some run outside blocks changed more than once"
+    );
+    let log = client.log();
+    assert!(
+        !log.contains("hover reads history on its own"),
+        "a hover walked history by itself:\n{log}"
+    );
+    client.shutdown();
+}
+
+/// A range history walked once is read back from the disk cache (what a
+/// restarted server reopening a file does), and still agrees with `git log -L`.
+#[test]
+fn range_history_is_served_from_the_disk_cache() {
+    let repo = Repo::new();
+    repo.write("f.txt", &numbered(0..30));
+    repo.commit("one");
+    repo.write(
+        "f.txt",
+        &numbered(0..30).replace("line 12\n", "line twelve\n"),
+    );
+    repo.commit("two");
+    let cache = repo.home.join("cache");
+    let run = || {
+        let out = repo
+            .command(&binary())
+            .env("PROVENANCE_LS_CACHE_DIR", &cache)
+            .args(["history", "f.txt", "--lines", "10:15", "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["commit"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let cold = run();
+    assert_eq!(cold, git_log_l(&repo, "f.txt", 10, 15));
+    assert_eq!(cold.len(), 2);
+    let files: Vec<_> = walk_files(&cache.join("ranges"));
+    assert_eq!(files.len(), 1, "one record for the walk: {files:?}");
+    assert_eq!(run(), cold, "read back the same");
+    // The record is what answers: without its newest commit, so is the answer.
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
+    record["changes"][0].as_array_mut().unwrap().remove(0);
+    std::fs::write(&files[0], serde_json::to_vec(&record).unwrap()).unwrap();
+    assert_eq!(run(), cold[1..].to_vec());
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -6,12 +6,14 @@
 //! buffer's unchanged lines to HEAD's, so range history runs on HEAD's lines.
 //! Never touches gix itself.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 
 use super::stats::{BlockHistorySource, LineOrigin};
 use super::BlockReport;
 use super::BlocksError;
+use super::block_reports_with;
 use crate::attribution::{AttributionIndex, Authorship};
 use crate::history::{BlameLine, History, HistoryError, RangeCommit};
 
@@ -27,6 +29,45 @@ struct GitHistory<'a> {
     /// For each line of the text (0-based index): its 1-based line at HEAD, if unchanged since.
     head_lines: Vec<Option<u32>>,
     origins: Vec<LineOrigin>,
+    /// When set, the walk for the blocks also walks every run of lines
+    /// outside all of them and leaves their histories here.
+    gaps: Option<RefCell<Vec<LinesHistory>>>,
+}
+
+/// The history of a run of lines that no block holds (file header,
+/// includes, globals, comments between blocks): 0-based, inclusive, with
+/// its newest commits, found by the same walk as the blocks' histories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinesHistory {
+    pub start_line: u32,
+    pub end_line: u32,
+    pub recent: Vec<RangeCommit>,
+}
+
+/// The maximal runs of lines `1..=lines` that no range covers (1-based, inclusive).
+fn uncovered(ranges: &[(u32, u32)], lines: u32) -> Vec<(u32, u32)> {
+    let mut covered = vec![false; lines as usize];
+    for &(start, end) in ranges {
+        for line in start.max(1)..=end.min(lines) {
+            covered[line as usize - 1] = true;
+        }
+    }
+    let mut out = Vec::new();
+    let mut run: Option<u32> = None;
+    for line in 1..=lines {
+        match (covered[line as usize - 1], run) {
+            (false, None) => run = Some(line),
+            (true, Some(start)) => {
+                out.push((start, line - 1));
+                run = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = run {
+        out.push((start, lines));
+    }
+    out
 }
 
 impl<'a> GitHistory<'a> {
@@ -70,6 +111,7 @@ impl<'a> GitHistory<'a> {
             history,
             head_lines,
             origins,
+            gaps: None,
         })
     }
 }
@@ -123,30 +165,50 @@ impl BlockHistorySource for GitHistory<'_> {
         Ok(self.history.range_history(path, first, last, None)?)
     }
 
-    /// One walk of the history for all the ranges (see `History::range_histories`).
+    /// One walk of the history for all the ranges (see `History::range_histories`),
+    /// and for the runs of lines outside them when asked to.
     fn range_histories(
         &self,
         path: &Path,
         ranges: &[(u32, u32)],
     ) -> Result<Vec<Vec<RangeCommit>>, BlocksError> {
+        let gaps = match &self.gaps {
+            Some(_) => uncovered(ranges, self.head_lines.len() as u32),
+            None => Vec::new(),
+        };
         let at_head: Vec<Option<(u32, u32)>> = ranges
             .iter()
+            .chain(&gaps)
             .map(|&(start, end)| self.at_head(start, end))
             .collect();
         let walked: Vec<(u32, u32)> = at_head.iter().flatten().copied().collect();
-        if walked.is_empty() {
+        let mut all: Vec<Vec<RangeCommit>> = if walked.is_empty() {
             // Nothing at HEAD (maybe no HEAD at all): nothing to walk.
-            return Ok(vec![Vec::new(); ranges.len()]);
+            vec![Vec::new(); at_head.len()]
+        } else {
+            let mut found = self
+                .history
+                .range_histories(path, &walked, None)?
+                .into_iter();
+            // Ranges with nothing at HEAD have no history yet.
+            at_head
+                .iter()
+                .map(|r| r.and_then(|_| found.next()).unwrap_or_default())
+                .collect()
+        };
+        if let Some(slot) = &self.gaps {
+            let found = all.split_off(ranges.len());
+            *slot.borrow_mut() = gaps
+                .iter()
+                .zip(found)
+                .map(|(&(start, end), commits)| LinesHistory {
+                    start_line: start - 1,
+                    end_line: end - 1,
+                    recent: commits.into_iter().take(super::RECENT_COMMITS).collect(),
+                })
+                .collect();
         }
-        let mut found = self
-            .history
-            .range_histories(path, &walked, None)?
-            .into_iter();
-        // Blocks with nothing at HEAD have no history yet.
-        Ok(at_head
-            .iter()
-            .map(|r| r.and_then(|_| found.next()).unwrap_or_default())
-            .collect())
+        Ok(all)
     }
 
     fn line_origins(&self, _path: &Path, text: &str) -> Result<Vec<LineOrigin>, BlocksError> {
@@ -314,4 +376,46 @@ pub fn block_reports_at(
     }
     let source = AtRevision::new(history, attribution, path, rev)?;
     super::block_reports_weighted(&source, path, &text, now, weights)
+}
+
+/// [`block_reports`], and the history of every run of lines outside all the
+/// blocks, from the same walk: what an editor needs so that no hover, in a
+/// block or not, walks history on its own. A file without blocks is one run.
+pub fn block_reports_and_gaps(
+    history: &History,
+    attribution: &AttributionIndex,
+    path: &Path,
+    text: &str,
+    now: i64,
+) -> Result<(Vec<BlockReport>, Vec<LinesHistory>), BlocksError> {
+    let mut source = GitHistory::new(history, attribution, path, text)?;
+    source.gaps = Some(RefCell::new(Vec::new()));
+    let reports = if super::split_blocks(path, text).is_empty() {
+        source.range_histories(path, &[])?;
+        Vec::new()
+    } else {
+        block_reports_with(&source, path, text, now)?
+    };
+    let gaps = source
+        .gaps
+        .take()
+        .map(RefCell::into_inner)
+        .unwrap_or_default();
+    Ok((reports, gaps))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uncovered;
+
+    #[test]
+    fn runs_outside_every_range() {
+        assert_eq!(
+            uncovered(&[(3, 5), (4, 8), (10, 10)], 12),
+            vec![(1, 2), (9, 9), (11, 12)]
+        );
+        assert_eq!(uncovered(&[(1, 4)], 4), Vec::<(u32, u32)>::new());
+        assert_eq!(uncovered(&[], 3), vec![(1, 3)]);
+        assert_eq!(uncovered(&[(2, 9)], 0), Vec::<(u32, u32)>::new());
+    }
 }

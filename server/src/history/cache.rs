@@ -2,7 +2,9 @@
 //! whole history behind it, so a file's blame at a commit never changes.
 //! In memory (bounded, least recently used goes first) and optionally on
 //! disk as one small JSON file per entry. Also remembers commit facts
-//! (author, time, summary). Must never compute blame itself.
+//! (author, time, summary), and on disk the range histories of a file's
+//! blocks at a commit (what indexing walks), so a restart walks nothing.
+//! Must never compute blame or history itself.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -10,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use gix::ObjectId;
 
+use super::range::RangeChange;
 use super::repo::{CommitFacts, Objects};
 use super::{FileBlame, HistoryError, LineOrigin};
 
@@ -43,7 +46,102 @@ struct DiskBlame {
     lines: Vec<(u32, u32, u32)>,
 }
 
+/// The range histories of some ranges of one file at one commit.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DiskRanges {
+    version: u32,
+    commit: String,
+    path: String,
+    /// 1-based, inclusive, as asked.
+    ranges: Vec<(u32, u32)>,
+    /// Per range, newest first: (commit, path there, lines added, lines deleted).
+    changes: Vec<Vec<(String, String, u32, u32)>>,
+}
+
 impl BlameCache {
+    /// The range histories of exactly these `ranges` of `path` at `commit`, if on disk.
+    pub(crate) fn ranges_get(
+        &self,
+        commit: ObjectId,
+        path: &str,
+        ranges: &[(u32, u32)],
+    ) -> Option<Vec<Vec<RangeChange>>> {
+        let file = self.ranges_file(commit, path, ranges)?;
+        let bytes = std::fs::read(file).ok()?;
+        let record: DiskRanges = serde_json::from_slice(&bytes).ok()?;
+        if record.version != DISK_VERSION
+            || record.path != path
+            || record.ranges != ranges
+            || record.changes.len() != ranges.len()
+            || ObjectId::from_hex(record.commit.as_bytes()).ok() != Some(commit)
+        {
+            return None;
+        }
+        record
+            .changes
+            .into_iter()
+            .map(|changes| {
+                changes
+                    .into_iter()
+                    .map(|(hex, path, added, deleted)| {
+                        Some(RangeChange {
+                            commit: ObjectId::from_hex(hex.as_bytes()).ok()?,
+                            path,
+                            added,
+                            deleted,
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Remembers what [`BlameCache::ranges_get`] answers (disk only: the
+    /// caller keeps what it shows; memory stays bounded by what is open).
+    pub(crate) fn ranges_put(
+        &self,
+        commit: ObjectId,
+        path: &str,
+        ranges: &[(u32, u32)],
+        changes: &[Vec<RangeChange>],
+    ) {
+        let Some(file) = self.ranges_file(commit, path, ranges) else {
+            return;
+        };
+        let record = DiskRanges {
+            version: DISK_VERSION,
+            commit: commit.to_string(),
+            path: path.to_owned(),
+            ranges: ranges.to_vec(),
+            changes: changes
+                .iter()
+                .map(|c| {
+                    c.iter()
+                        .map(|c| (c.commit.to_string(), c.path.clone(), c.added, c.deleted))
+                        .collect()
+                })
+                .collect(),
+        };
+        // A cache that can't be written is only slower: ignore failures.
+        let _ = write_atomically(&file, &record);
+    }
+
+    fn ranges_file(&self, commit: ObjectId, path: &str, ranges: &[(u32, u32)]) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?;
+        let hex = commit.to_string();
+        let mut key = crc32fast::Hasher::new();
+        for &(start, end) in ranges {
+            key.update(&start.to_le_bytes());
+            key.update(&end.to_le_bytes());
+        }
+        Some(dir.join("ranges").join(&hex[..2]).join(format!(
+            "{}-{:08x}-{:08x}.json",
+            &hex[2..],
+            crc32fast::hash(path.as_bytes()),
+            key.finalize()
+        )))
+    }
+
     /// `dir`: where to keep results across runs (the caller passes
     /// `<journal dir>/cache`); `None` keeps them in memory only.
     pub fn new(dir: Option<PathBuf>) -> BlameCache {
@@ -187,13 +285,17 @@ impl BlameCache {
         let Some(file) = self.file_for(commit, path) else {
             return Ok(());
         };
-        let parent = file.parent().expect("cache files live in a folder");
-        std::fs::create_dir_all(parent)?;
-        // Write then rename, so a reader never sees half a file.
-        let temp = file.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&temp, serde_json::to_vec(record)?)?;
-        std::fs::rename(&temp, &file)
+        write_atomically(&file, record)
     }
+}
+
+/// Write then rename, so a reader never sees half a file.
+fn write_atomically(file: &std::path::Path, record: &impl serde::Serialize) -> std::io::Result<()> {
+    let parent = file.parent().expect("cache files live in a folder");
+    std::fs::create_dir_all(parent)?;
+    let temp = file.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&temp, serde_json::to_vec(record)?)?;
+    std::fs::rename(&temp, file)
 }
 
 impl Memory {

@@ -308,14 +308,23 @@ impl History {
         let _span = tracing::debug_span!("range_history", path = %relative, ?ranges, rev).entered();
         let mut objects = self.repo.objects()?;
         let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
-        let found = range::line_log(
-            &mut objects,
-            commit,
-            &relative,
-            ranges,
-            path,
-            self.cancel.clone(),
-        )?;
+        // A commit fixes the history behind it: what was walked for these
+        // ranges at this commit (before a restart, say) is still true.
+        let found = match self.cache.ranges_get(commit, &relative, ranges) {
+            Some(found) => found,
+            None => {
+                let found = range::line_log(
+                    &mut objects,
+                    commit,
+                    &relative,
+                    ranges,
+                    path,
+                    self.cancel.clone(),
+                )?;
+                self.cache.ranges_put(commit, &relative, ranges, &found);
+                found
+            }
+        };
         let mut all = Vec::with_capacity(found.len());
         for changes in found {
             let mut out = Vec::with_capacity(changes.len());

@@ -35,6 +35,10 @@ type Ranges = Vec<(u32, u32)>;
 /// Tracked ranges per path.
 type Tracked = Vec<(String, Ranges)>;
 
+/// The tracked ranges of several ranges at one commit, by range index
+/// (sorted, each index once, none empty).
+type Group = Vec<(usize, Tracked)>;
+
 /// Range history of every range in `ranges` (1-based, inclusive) in one
 /// walk: the commit order, the versions of the file and the diff of each
 /// commit are shared, while each range keeps its own tracked lines, so each
@@ -82,28 +86,44 @@ pub(crate) fn line_log(
     }
 
     let order = topo_order(walker.objects, tip)?;
-    // One map of pending commits per range: ranges never merge.
-    let mut pending: Vec<HashMap<ObjectId, Tracked>> = ranges
-        .iter()
-        .map(|&(start, end)| {
-            HashMap::from([(tip, vec![(path.to_owned(), vec![(start - 1, end)])])])
-        })
-        .collect();
+    // The ranges pending at each commit, by range index: ranges never merge,
+    // but they travel together, so a commit that leaves the file alone (most
+    // of a long history) hands all of them to its parent in one move.
+    let mut pending: HashMap<ObjectId, Group> = HashMap::from([(
+        tip,
+        ranges
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, end))| (i, vec![(path.to_owned(), vec![(start - 1, end)])]))
+            .collect(),
+    )]);
     for commit in order {
         walker.check_cancelled()?;
+        let Some(group) = pending.remove(&commit) else {
+            continue;
+        };
         let mut diffs = Diffs::default();
-        for (i, out) in outs.iter_mut().enumerate() {
-            let Some(tracked) = pending[i].remove(&commit) else {
+        let parents = walker.objects.commit(commit)?.parents.clone();
+        if let Some(&first) = parents.first() {
+            // What each range's own step would do when the first parent has
+            // the same version of every tracked path: pass the ranges on
+            // unchanged, list nothing (a merge: that parent takes it all).
+            if passes_unchanged(&mut walker, &mut diffs, commit, first, &group)? {
+                add_group(&mut pending, first, group);
+                for blob in diffs.used {
+                    walker.forget(blob);
+                }
                 continue;
-            };
-            let pending = &mut pending[i];
+            }
+        }
+        for (i, tracked) in group {
+            let out = &mut outs[i];
             tracing::trace!(%commit, range = i, ?tracked, "line ranges");
-            let parents = walker.objects.commit(commit)?.parents.clone();
             if parents.len() <= 1 {
                 let parent = parents.first().copied();
                 let step = map_to_parent(&mut walker, &mut diffs, commit, parent, &tracked)?;
                 if let Some(parent) = parent {
-                    add(pending, parent, step.ranges);
+                    add(&mut pending, parent, i, step.ranges);
                 }
                 if step.changed {
                     out.push(RangeChange {
@@ -121,7 +141,7 @@ pub(crate) fn line_log(
                 let step = map_to_parent(&mut walker, &mut diffs, commit, Some(parent), &tracked)?;
                 if !step.changed {
                     // This parent can take all the blame; git follows no other path.
-                    add(pending, parent, step.ranges);
+                    add(&mut pending, parent, i, step.ranges);
                     taken_by_one = true;
                     break;
                 }
@@ -138,7 +158,7 @@ pub(crate) fn line_log(
                 deleted: first.deleted,
             });
             for (parent, step) in steps {
-                add(pending, parent, step.ranges);
+                add(&mut pending, parent, i, step.ranges);
             }
         }
         // Topological order: every child of this commit is done, so its
@@ -148,6 +168,32 @@ pub(crate) fn line_log(
         }
     }
     Ok(outs)
+}
+
+/// Whether `parent` has the same version of every path `group` tracks (or
+/// the commit has none of them): then every range passes to it as it is.
+fn passes_unchanged(
+    walker: &mut Walker<'_>,
+    diffs: &mut Diffs,
+    commit: ObjectId,
+    parent: ObjectId,
+    group: &Group,
+) -> Result<bool, HistoryError> {
+    let mut checked: Vec<&str> = Vec::new();
+    for (_, tracked) in group {
+        for (path, _) in tracked {
+            if checked.contains(&path.as_str()) {
+                continue;
+            }
+            match diffs.change(walker, commit, Some(parent), path)? {
+                Change::Missing => {}
+                Change::Same { parent_path } if parent_path == *path => {}
+                _ => return Ok(false),
+            }
+            checked.push(path);
+        }
+    }
+    Ok(true)
 }
 
 /// How one tracked path of a commit relates to one parent.
@@ -237,19 +283,45 @@ impl Diffs {
     }
 }
 
-fn add(pending: &mut HashMap<ObjectId, Tracked>, parent: ObjectId, ranges: Tracked) {
+/// Adds range `range`'s lines to what `parent` has pending.
+fn add(pending: &mut HashMap<ObjectId, Group>, parent: ObjectId, range: usize, ranges: Tracked) {
     let slot = pending.entry(parent).or_default();
+    let at = match slot.binary_search_by_key(&range, |(i, _)| *i) {
+        Ok(at) => at,
+        Err(at) => {
+            slot.insert(at, (range, Vec::new()));
+            at
+        }
+    };
+    let tracked = &mut slot[at].1;
     for (path, r) in ranges {
         if r.is_empty() {
             continue;
         }
-        match slot.iter_mut().find(|(p, _)| *p == path) {
+        match tracked.iter_mut().find(|(p, _)| *p == path) {
             Some((_, existing)) => *existing = union(existing, &r),
-            None => slot.push((path, r)),
+            None => tracked.push((path, r)),
         }
+    }
+    if tracked.is_empty() {
+        slot.remove(at);
     }
     if slot.is_empty() {
         pending.remove(&parent);
+    }
+}
+
+/// Adds a whole group (unchanged ranges) to what `parent` has pending.
+fn add_group(pending: &mut HashMap<ObjectId, Group>, parent: ObjectId, group: Group) {
+    match pending.entry(parent) {
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            slot.insert(group);
+        }
+        std::collections::hash_map::Entry::Occupied(_) => {
+            for (i, tracked) in group {
+                add(pending, parent, i, tracked);
+            }
+        }
     }
 }
 

@@ -154,6 +154,18 @@ pub fn block_at(insight: &FileInsight, line: u32) -> Option<&BlockReport> {
         .min_by_key(|b| b.block.end_line - b.block.start_line)
 }
 
+/// The run of lines outside every block that holds 0-based `line`, if the
+/// insight has its history (callers ask only for lines outside all blocks,
+/// so any known range holding the line is such a run).
+fn gap_at(insight: &FileInsight, line: u32) -> Option<(u32, u32)> {
+    insight
+        .recent
+        .iter()
+        .map(|entry| *entry.key())
+        .filter(|&(start, end)| start <= line && line <= end)
+        .min_by_key(|&(start, end)| end - start)
+}
+
 /// The churn history of the code at `position`, as markdown; `None` when the
 /// document is not open. Says why when history is unavailable.
 pub async fn churn_markdown(
@@ -193,7 +205,17 @@ pub async fn churn_markdown(
                 now_seconds(),
             ))
         }
-        None => (line, line, format!("line {}", line + 1)),
+        // Outside every block: the run of lines between blocks it is in,
+        // whose history the indexing walk found with the blocks'.
+        None => match gap_at(&found, line) {
+            Some((start, end)) if start == end => (start, end, format!("line {}", line + 1)),
+            Some((start, end)) => (
+                start,
+                end,
+                format!("lines {}–{} (outside any block)", start + 1, end + 1),
+            ),
+            None => (line, line, format!("line {}", line + 1)),
+        },
     };
     let commits = match found.recent.get(&(start, end)).map(|c| c.clone()) {
         Some(commits) => commits,
@@ -219,6 +241,9 @@ async fn recent_commits(
     start: u32,
     end: u32,
 ) -> Result<Arc<Vec<ShownCommit>>, String> {
+    // Indexing walks every block and every run of lines between them, so
+    // this only happens for text the index has not seen (tests look for it).
+    tracing::debug!(start, end, "hover reads history on its own");
     let read = state
         .insights
         .recent_commits_within(path, found.head.clone(), (start, end), HOVER_BUDGET)

@@ -43,8 +43,9 @@ pub struct FileInsight {
     pub blocks: Vec<BlockReport>,
     /// Why there is no history (not a repository, binary, …), for hover.
     pub unavailable: Option<String>,
-    /// Recent commits per 0-based line range, filled as hovers ask: valid as
-    /// long as this insight is (same text, same HEAD).
+    /// Recent commits per 0-based line range: every block's and every run of
+    /// lines outside all blocks', from the indexing walk; other ranges are
+    /// filled as hovers ask. Valid as long as this insight is (same text, same HEAD).
     pub recent: DashMap<(u32, u32), Arc<Vec<ShownCommit>>>,
     /// Read from this very text; false once moved through an edit, when
     /// the numbers are those of the text before it until history is read
@@ -374,6 +375,7 @@ impl Insights {
                 return;
             };
             let insight = Arc::new(insight);
+            release_freed_memory();
             this.files.insert(doc, insight.clone());
             drop(all);
             let _ = done.send(Some(insight));
@@ -513,8 +515,15 @@ impl Insights {
             Ok(head) => head,
             Err(e) => return unavailable(e.to_string()),
         };
-        match blocks::block_reports(&repo.history, &repo.attribution, path, text, now_seconds()) {
-            Ok(blocks) => {
+        let indexed = blocks::block_reports_and_gaps(
+            &repo.history,
+            &repo.attribution,
+            path,
+            text,
+            now_seconds(),
+        );
+        match indexed {
+            Ok((blocks, gaps)) => {
                 // The indexing walk already found each block's commits: keep
                 // them, so a first hover per block reads no history.
                 tracing::info!(
@@ -531,6 +540,14 @@ impl Insights {
                         (report.block.start_line, report.block.end_line),
                         Arc::new(shown),
                     );
+                }
+                // The lines outside every block, from the same walk: a
+                // hover there reads no history either.
+                for gap in &gaps {
+                    let shown = gap.recent.iter().map(|c| shown(&repo, c)).collect();
+                    recent
+                        .entry((gap.start_line, gap.end_line))
+                        .or_insert_with(|| Arc::new(shown));
                 }
                 FileInsight {
                     text_hash,
@@ -574,6 +591,21 @@ impl Insights {
             .take(limit)
             .map(|c| shown(&repo, c))
             .collect())
+    }
+}
+
+/// Hands the memory an indexing walk freed back to the system. A walk of a
+/// long history allocates hundreds of megabytes (versions, diffs, commits)
+/// and frees them when it ends, but glibc keeps freed pages in its arenas, so
+/// the server's RSS stayed at the peak of its largest walk for as long as it
+/// ran. What an insight keeps is small (a restarted server holding the same
+/// insights from the disk cache is a tenth of the size).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the kernel; it takes no
+    // pointers and is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
