@@ -22,4 +22,3 @@ mod report;
 mod rewrites;
 mod support;
 mod usage;
-

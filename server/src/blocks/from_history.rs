@@ -10,10 +10,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::block_reports_with;
 use super::stats::{BlockHistorySource, LineOrigin};
 use super::BlockReport;
 use super::BlocksError;
-use super::block_reports_with;
 use crate::attribution::{AttributionIndex, Authorship};
 use crate::history::{BlameLine, History, HistoryError, RangeCommit};
 

@@ -40,8 +40,8 @@ mod syntax;
 
 mod from_history;
 pub use from_history::{
-    block_histories_at, block_reports, block_reports_and_gaps, block_reports_at, block_reports_fitted,
-    BlockHistory, LinesHistory,
+    block_histories_at, block_reports, block_reports_and_gaps, block_reports_at,
+    block_reports_fitted, BlockHistory, LinesHistory,
 };
 pub use risk::{
     assess, assess_with, factor_values, legacy_score, named_weights, raw_score, FixPattern, Risk,

@@ -847,11 +847,7 @@ impl Mover {
         // (steps going forward) by any later one.
         // Taken from the front only: a region may sit in the gap of an
         // earlier one (char-exact spans), so ends are not sorted.
-        let finished = self
-            .active
-            .iter()
-            .take_while(|r| r.end <= shape.at)
-            .count();
+        let finished = self.active.iter().take_while(|r| r.end <= shape.at).count();
         self.done.extend(self.active.drain(..finished));
         // A region starting at or after the deleted range only shifts.
         let reach = shape.at + shape.delete;
