@@ -21,6 +21,12 @@ impl RiskFactor {
     /// stable key of the JSON output and docs/risk.md.
     pub fn label(&self) -> &str {
         match self.name.as_str() {
+            "prior_fixes" => "fixed before",
+            "changes" => "changed often",
+            "recent_changes" => "changed often lately",
+            "minor_ownership" => "no clear owner",
+            "size" => "large",
+            "newness" => "new code",
             "recent_churn" => "lines reworked within 14 days",
             "fast_rework" => "rewritten often in 90 days",
             "ai_unreviewed_or_reworked" => "AI-written lines unreviewed or reworked",

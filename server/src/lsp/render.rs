@@ -185,8 +185,22 @@ mod tests {
 
     #[test]
     fn risk_factors_read_as_words_with_their_points() {
-        let text = churn_history("`total`", Some(&report(2)), &[commit()], 100);
-        assert!(text.contains("**Risk 4 (low)**: many authors +4"), "{text}");
+        let block = report(2);
+        let text = churn_history("`total`", Some(&block), &[commit()], 100);
+        let top = block
+            .risk
+            .factors
+            .iter()
+            .max_by(|a, b| a.points().total_cmp(&b.points()))
+            .expect("factors");
+        let said = format!(
+            "**Risk {} (low)**: {} +{:.0}",
+            block.risk.score,
+            top.label(),
+            top.points()
+        );
+        assert_ne!(top.label(), top.name, "every factor has words");
+        assert!(text.contains(&said), "{said} in {text}");
         assert!(
             !text.contains("author_spread") && !text.contains("×"),
             "{text}"
