@@ -498,6 +498,67 @@ fn git_ai_notes_decide_line_by_line() {
 }
 
 #[test]
+fn by_model_splits_an_assistants_lines_by_the_model_its_notes_name() {
+    let r = Repo::new();
+    r.write("main.rs", &["l1", "l2", "l3", "l4", "l5", "l6"]);
+    r.commit(0, ALICE, "Add main.rs");
+    let commit = r
+        .git(0, ALICE.0, ALICE.1, &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    // git-ai: one cursor session on gpt-5 wrote lines 1-2, another on claude-sonnet-4-5 line 3.
+    let note = "main.rs\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 1-2\n  s_0a1b2c3d4e5f60::t_1234567890abcd 3\n---\n\
+        {\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\
+        \"sessions\":{\"s_c9883b05a2487d\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"1\",\"model\":\"gpt-5\"}},\
+        \"s_0a1b2c3d4e5f60\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"2\",\"model\":\"claude-sonnet-4-5\"}}}}\n";
+    let note_file = r.home.path().join("note.txt");
+    std::fs::write(&note_file, note).unwrap();
+    r.git(
+        0,
+        ALICE.0,
+        ALICE.1,
+        &[
+            "notes",
+            "--ref=ai",
+            "add",
+            "-F",
+            note_file.to_str().unwrap(),
+            &commit,
+        ],
+    );
+    let group = |report: &Value, key: &str| -> Value {
+        report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == key)
+            .unwrap_or_else(|| panic!("no group {key:?} in {}", report["groups"]))["linesAdded"]
+            .clone()
+    };
+    let by_model = r.report(&["--since", "all", "--until", "2024-04-10", "--by", "model"]);
+    assert_eq!(by_model["by"], "model");
+    assert_eq!(
+        group(&by_model, "cursor/gpt-5"),
+        json!({"ai": 2, "human": 0, "noEvidence": 0, "unknown": 0})
+    );
+    assert_eq!(
+        group(&by_model, "cursor/claude-sonnet-4-5"),
+        json!({"ai": 1, "human": 0, "noEvidence": 0, "unknown": 0})
+    );
+    // Lines 4-6 no session lists: no evidence, as with --by agent.
+    assert_eq!(
+        group(&by_model, "no evidence"),
+        json!({"ai": 0, "human": 0, "noEvidence": 3, "unknown": 0})
+    );
+    // --by agent over the same history (its own cache file) joins the two models.
+    let by_agent = r.report(&["--since", "all", "--until", "2024-04-10", "--by", "agent"]);
+    assert_eq!(
+        group(&by_agent, "cursor"),
+        json!({"ai": 3, "human": 0, "noEvidence": 0, "unknown": 0})
+    );
+}
+
+#[test]
 fn the_riskiest_files_are_split_into_blocks() {
     let r = Repo::new();
     let calm = ["fn calm() {", "    1", "}"];

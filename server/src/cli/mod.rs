@@ -153,8 +153,8 @@ pub struct ReportArgs {
     /// Write a self-contained HTML page to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Split figures by author, agent or directory.
-    #[arg(long, value_name = "author|agent|directory")]
+    /// Split figures by author, agent, model or directory.
+    #[arg(long, value_name = "author|agent|model|directory")]
     pub by: Option<String>,
     /// Keep bot commits (dependabot, renovate, …), excluded by default.
     #[arg(long)]

@@ -41,6 +41,7 @@ impl Key {
             None => "total",
             Some(GroupBy::Author) => "author",
             Some(GroupBy::Agent) => "agent",
+            Some(GroupBy::Model) => "model",
             Some(GroupBy::Directory) => "directory",
         };
         let bots = if self.include_bots { "bots" } else { "nobots" };

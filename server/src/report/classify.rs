@@ -5,19 +5,19 @@
 
 use std::path::Path;
 
-use crate::attribution::{self, AttributionIndex, LineAuthor};
+use crate::attribution::{self, Assistant, AttributionIndex, LineAuthor};
 
 /// A line-level source's verdict on one line.
 pub enum LineVerdict {
-    /// The assistant's name.
-    Assistant(String),
+    /// The assistant, and its model when the source names one.
+    Assistant(Assistant),
     /// Positive evidence that a person wrote it (git-ai `h_`, a human contributor).
     Human,
 }
 
 /// The assistant named by a commit's message or author, if any.
-pub fn assistant(message: &str, author_name: &str, author_email: &str) -> Option<String> {
-    attribution::commit_assistant(message, author_name, author_email).map(|a| a.agent)
+pub fn assistant(message: &str, author_name: &str, author_email: &str) -> Option<Assistant> {
+    attribution::commit_assistant(message, author_name, author_email)
 }
 
 /// dependabot, renovate, github-actions, …: excluded from reports by default.
@@ -45,11 +45,8 @@ impl LineSources {
     }
 
     /// The commit's assistant by its notes too (when the message does not say).
-    pub fn commit_assistant(&self, commit: &str) -> Option<String> {
-        self.index
-            .as_ref()?
-            .commit_assistant(commit)
-            .map(|a| a.agent)
+    pub fn commit_assistant(&self, commit: &str) -> Option<Assistant> {
+        self.index.as_ref()?.commit_assistant(commit)
     }
 
     /// What the line-level sources say of one added line (1-based in the
@@ -57,7 +54,7 @@ impl LineSources {
     /// no evidence, never "human".
     pub fn line(&self, commit: &str, path: &str, line: u32) -> Option<LineVerdict> {
         match self.index.as_ref()?.line_author(commit, path, line)? {
-            LineAuthor::Assistant(a) => Some(LineVerdict::Assistant(a.agent)),
+            LineAuthor::Assistant(a) => Some(LineVerdict::Assistant(a)),
             LineAuthor::Human => Some(LineVerdict::Human),
         }
     }

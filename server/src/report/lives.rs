@@ -17,6 +17,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 
+use crate::attribution::Assistant;
+
 use super::figures::{Class, Tally};
 use super::filter::{FileFilter, Versions};
 use super::walk::{BlobId, CommitId, CommitInfo, FileChange, Git};
@@ -109,6 +111,16 @@ impl Rules {
 
 /// The `--by agent` group of lines with no evidence of who wrote them.
 pub const NO_EVIDENCE_GROUP: &str = "no evidence";
+
+/// The group of an assistant's lines: its name for `--by agent`; for
+/// `--by model` the agent and the model as the source writes it
+/// (`claude-code/claude-opus-4-5`), or the agent alone when no source names one.
+fn assistant_group(assistant: &Assistant, by: Option<GroupBy>) -> String {
+    match (&assistant.model, by) {
+        (Some(model), Some(GroupBy::Model)) => format!("{}/{}", assistant.agent, model),
+        _ => assistant.agent.clone(),
+    }
+}
 
 pub struct Walker<'g> {
     git: &'g mut Git,
@@ -297,9 +309,10 @@ impl<'g> Walker<'g> {
                 a
             }
         };
-        let agent_group = |agent: Option<&String>, class: Class| -> String {
+        let by = self.rules.by;
+        let agent_group = |agent: Option<&Assistant>, class: Class| -> String {
             match (agent, class) {
-                (Some(a), Class::Ai) => a.clone(),
+                (Some(a), Class::Ai) => assistant_group(a, by),
                 (_, Class::Bot) => "bot".to_string(),
                 (_, Class::Human) => "human".to_string(),
                 _ => NO_EVIDENCE_GROUP.to_string(),
@@ -310,7 +323,7 @@ impl<'g> Walker<'g> {
                 let g = self.group_of(&format!("{} <{}>", text.author_name, text.author_email));
                 (Some(g), Some(g))
             }
-            Some(GroupBy::Agent) => {
+            Some(GroupBy::Agent | GroupBy::Model) => {
                 let commit = agent_group(agent.as_ref(), class);
                 let lines = agent_group(marked.as_ref(), line_default);
                 (Some(self.group_of(&commit)), Some(self.group_of(&lines)))
@@ -611,16 +624,16 @@ impl<'g> Walker<'g> {
         group: Option<u32>,
     ) -> (Class, Option<u32>) {
         match self.sources.line(commit, path, line) {
-            Some(super::classify::LineVerdict::Assistant(agent)) => {
-                let group = if self.rules.by == Some(GroupBy::Agent) {
-                    Some(self.group_of(&agent))
+            Some(super::classify::LineVerdict::Assistant(assistant)) => {
+                let group = if matches!(self.rules.by, Some(GroupBy::Agent | GroupBy::Model)) {
+                    Some(self.group_of(&assistant_group(&assistant, self.rules.by)))
                 } else {
                     group
                 };
                 (Class::Ai, group)
             }
             Some(super::classify::LineVerdict::Human) => {
-                let group = if self.rules.by == Some(GroupBy::Agent) {
+                let group = if matches!(self.rules.by, Some(GroupBy::Agent | GroupBy::Model)) {
                     Some(self.group_of("human"))
                 } else {
                     group

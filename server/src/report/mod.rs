@@ -46,7 +46,7 @@ pub enum ReportError {
     Git(String),
     #[error("cannot read {what:?}: expected a date (YYYY-MM-DD) or a duration (90d, 6 months)")]
     BadWhen { what: String },
-    #[error("--by takes author, agent or directory, not {0:?}")]
+    #[error("--by takes author, agent, model or directory, not {0:?}")]
     BadGroupBy(String),
 }
 
@@ -56,6 +56,8 @@ pub enum ReportError {
 pub enum GroupBy {
     Author,
     Agent,
+    /// Like `Agent`, with the model where a source names one (`claude-code/claude-opus-4-5`).
+    Model,
     Directory,
 }
 
@@ -65,6 +67,7 @@ impl std::str::FromStr for GroupBy {
         match s {
             "author" => Ok(GroupBy::Author),
             "agent" => Ok(GroupBy::Agent),
+            "model" => Ok(GroupBy::Model),
             "directory" | "dir" => Ok(GroupBy::Directory),
             other => Err(ReportError::BadGroupBy(other.to_string())),
         }
