@@ -1,6 +1,7 @@
 -- Drives the Neovim that tests/nvim/screenshot.sh runs in tmux: opens a file
 -- in a fresh git repository, pastes a function, accepts two inline
--- completions from the stub server (marking the first reviewed), then writes
+-- completions from the stub server (marking the first reviewed), with
+-- SCREENSHOT_SHOT=hover opens the hover on a line of the second, then writes
 -- SCREENSHOT_READY so the script can capture the screen.
 local here = vim.fs.dirname(debug.getinfo(1, 'S').source:sub(2))
 package.path = here .. '/?.lua;' .. package.path
@@ -111,6 +112,24 @@ local co = coroutine.create(function()
     end
     return groups.ProvenanceAI and groups.ProvenanceAIReviewed and groups.ProvenanceOtherSign
   end, 10000)
+  if vim.env.SCREENSHOT_SHOT == 'hover' then
+    -- The hover on a line of the unreviewed completion.
+    for i, line in ipairs(api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+      if line:find('counts.sort_by', 1, true) then
+        api.nvim_win_set_cursor(0, { i, 4 })
+      end
+    end
+    vim.api.nvim_set_hl(0, 'NormalFloat', { bg = '#1c2430' })
+    vim.api.nvim_set_hl(0, 'FloatBorder', { fg = '#7a8aa0', bg = '#1c2430' })
+    vim.lsp.buf.hover({ border = 'rounded' })
+    H.wait_for('the hover window', function()
+      for _, win in ipairs(api.nvim_list_wins()) do
+        if api.nvim_win_get_config(win).relative ~= '' then
+          return true
+        end
+      end
+    end, 10000)
+  end
   vim.cmd('redraw!')
   H.sleep(300)
   H.write(vim.env.SCREENSHOT_READY, 'ready\n')

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Takes docs/nvim-decorations.png: runs Neovim with the plugin in tmux
+# Takes docs/nvim-decorations.png (SHOT=hover: docs/nvim-hover.png, the
+# hover on an assistant's line): runs Neovim with the plugin in tmux
 # against the real server (tests/nvim/screenshot.lua makes the regions),
 # captures the screen with its colours, renders it to HTML with aha and
 # photographs that with headless chromium. Needs tmux, aha and chromium
@@ -15,7 +16,9 @@ done
 : "${PROVENANCE_LS:?PROVENANCE_LS must be set}"
 
 SESSION="provenance-shot-$$"
-export SCREENSHOT_READY="$WORK/ready" STUB_COMPLETION_FILE="$WORK/completion.txt"
+SHOT="${SHOT:-decorations}"
+case "$SHOT" in decorations | hover) ;; *) echo "screenshot: SHOT is decorations or hover" >&2; exit 1 ;; esac
+export SCREENSHOT_SHOT="$SHOT" SCREENSHOT_READY="$WORK/ready" STUB_COMPLETION_FILE="$WORK/completion.txt"
 cleanup() { tmux -L "$SESSION" kill-server 2>/dev/null || true; }
 trap cleanup EXIT
 
@@ -27,6 +30,7 @@ printf '%s\n' 'set -g status off' 'set -g default-size "'"${COLS}x${ROWS}"'"' \
 tmux -L "$SESSION" -f "$WORK/tmux.conf" new-session -d -s shot -x "$COLS" -y "$ROWS" \
   -e "TERM=tmux-256color" -e "COLORTERM=truecolor" \
   -e "PROVENANCE_LS=$PROVENANCE_LS" -e "SCREENSHOT_READY=$SCREENSHOT_READY" \
+  -e "SCREENSHOT_SHOT=$SCREENSHOT_SHOT" \
   -e "STUB_COMPLETION_FILE=$STUB_COMPLETION_FILE" \
   -e "XDG_CONFIG_HOME=$WORK/config" -e "XDG_DATA_HOME=$WORK/data" \
   -e "XDG_STATE_HOME=$WORK/state" -e "XDG_CACHE_HOME=$WORK/cache" \
@@ -50,5 +54,5 @@ sed -i 's|</head>|<style>body{margin:8px;font:15px/1.25 "DejaVu Sans Mono",monos
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
   --window-size=930,620 --screenshot="$WORK/screen.png" "file://$WORK/screen.html" >/dev/null 2>&1
 mkdir -p "$REPO/docs"
-cp "$WORK/screen.png" "$REPO/docs/nvim-decorations.png"
-echo "screenshot: docs/nvim-decorations.png" >&2
+cp "$WORK/screen.png" "$REPO/docs/nvim-$SHOT.png"
+echo "screenshot: docs/nvim-$SHOT.png" >&2
