@@ -556,6 +556,13 @@ fn by_model_splits_an_assistants_lines_by_the_model_its_notes_name() {
         group(&by_agent, "cursor"),
         json!({"ai": 3, "human": 0, "noEvidence": 0, "unknown": 0})
     );
+    // Runs ending now use the cache: one --by agent run stored, the --by model
+    // run after it must not take the agent groups from it.
+    let cached_agent = r.report(&["--since", "all", "--by", "agent"]);
+    assert_eq!(group(&cached_agent, "cursor")["ai"], 3);
+    let cached_model = r.report(&["--since", "all", "--by", "model"]);
+    assert_eq!(group(&cached_model, "cursor/gpt-5")["ai"], 2);
+    assert_eq!(group(&cached_model, "cursor/claude-sonnet-4-5")["ai"], 1);
 }
 
 #[test]
