@@ -21,16 +21,17 @@
 //! `PROVENANCE_LS_BIN` (time that binary instead of the one cargo built).
 //! It cannot run in CI (it needs the clone); see docs/performance.md.
 
-use std::collections::VecDeque;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+#[path = "support/server.rs"]
+mod server;
+use server::Server;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_provenance-ls");
 const BUSY: &str = "diff.c,sequencer.c,refs.c,revision.c,remote.c,apply.c,config.c,read-cache.c,\
@@ -268,7 +269,7 @@ impl Bench {
             .stderr(log)
             .spawn()
             .expect("provenance-ls starts");
-        let mut server = Server::new(child, log_path);
+        let mut server = Server::new(child, log_path, TIMEOUT);
         let root = format!("file://{}", self.repo.display());
         server.request(
             "initialize",
@@ -323,7 +324,7 @@ impl Bench {
         for _ in 0..hovers {
             let f = rng.below(files.len());
             let line = rng.below(lines[f].max(1));
-            let (text, elapsed) = server.hover(&self.uri(&files[f]), line as u32);
+            let (text, elapsed) = server.hover(&self.uri(&files[f]), line as u32, 0);
             if text.contains("still reading") || text.contains("indexing…") {
                 unready += 1;
             }
@@ -441,53 +442,10 @@ impl Rng {
     }
 }
 
-/// The server over stdio: framed JSON-RPC, a reader thread, requests from
-/// the server answered with `null` so it never waits on us.
-struct Server {
-    child: Child,
-    stdin: Arc<Mutex<ChildStdin>>,
-    incoming: Receiver<Value>,
-    backlog: VecDeque<Value>,
-    next_id: i64,
-    log: PathBuf,
-}
-
+/// What this bench asks of the server beyond the shared client.
 impl Server {
-    fn new(mut child: Child, log: PathBuf) -> Server {
-        let stdin = Arc::new(Mutex::new(child.stdin.take().unwrap()));
-        let stdout = child.stdout.take().unwrap();
-        let (tx, incoming) = mpsc::channel();
-        let replies = stdin.clone();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            while let Some(message) = read_frame(&mut reader) {
-                if message.get("id").is_some() && message.get("method").is_some() {
-                    let reply = json!({"jsonrpc": "2.0", "id": message["id"], "result": null});
-                    let _ = write_frame(&mut *replies.lock().unwrap(), &reply);
-                    continue;
-                }
-                if tx.send(message).is_err() {
-                    break;
-                }
-            }
-        });
-        Server {
-            child,
-            stdin,
-            incoming,
-            backlog: VecDeque::new(),
-            next_id: 1,
-            log,
-        }
-    }
-
     fn rss(&self) -> Rss {
-        proc_rss(self.child.id())
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        let message = json!({"jsonrpc": "2.0", "method": method, "params": params});
-        write_frame(&mut *self.stdin.lock().unwrap(), &message).expect("write to server");
+        proc_rss(self.pid())
     }
 
     fn open(&mut self, path: &Path) {
@@ -503,96 +461,6 @@ impl Server {
         self.request("provenance/blocks", json!({"textDocument": {"uri": uri}}))
             .0
     }
-
-    fn request(&mut self, method: &str, params: Value) -> (Value, Duration) {
-        let id = self.next_id;
-        self.next_id += 1;
-        let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        let sent = Instant::now();
-        write_frame(&mut *self.stdin.lock().unwrap(), &message).expect("write to server");
-        let answer = self.wait_answer(id);
-        let elapsed = sent.elapsed();
-        if let Some(error) = answer.get("error") {
-            panic!("{method} failed: {error}");
-        }
-        (answer["result"].clone(), elapsed)
-    }
-
-    fn wait_answer(&mut self, id: i64) -> Value {
-        let is_it = |m: &Value| m.get("id") == Some(&json!(id));
-        if let Some(i) = self.backlog.iter().position(is_it) {
-            return self.backlog.remove(i).unwrap();
-        }
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let message = self.incoming.recv_timeout(left).unwrap_or_else(|_| {
-                let status = self.child.try_wait();
-                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-                let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().join("\n");
-                panic!("no answer to request {id}; server: {status:?}; log (newest first):\n{tail}")
-            });
-            if is_it(&message) {
-                return message;
-            }
-            if self.backlog.len() > 64 {
-                self.backlog.pop_front();
-            }
-            self.backlog.push_back(message);
-        }
-    }
-
-    fn hover(&mut self, uri: &str, line: u32) -> (String, Duration) {
-        let (result, elapsed) = self.request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 0}}),
-        );
-        let text = result["contents"]["value"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        (text, elapsed)
-    }
-
-    fn shutdown(mut self) {
-        self.request("shutdown", Value::Null);
-        self.notify("exit", Value::Null);
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn write_frame(out: &mut impl Write, message: &Value) -> std::io::Result<()> {
-    let body = serde_json::to_vec(message).unwrap();
-    write!(out, "Content-Length: {}\r\n\r\n", body.len())?;
-    out.write_all(&body)?;
-    out.flush()
-}
-
-fn read_frame(reader: &mut impl BufRead) -> Option<Value> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(value) = line.strip_prefix("Content-Length:") {
-            length = value.trim().parse().ok();
-        }
-    }
-    let mut body = vec![0; length?];
-    reader.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
 }
 
 /// The printed table: pairs of (ours, anchor) as medians with ratios, and
