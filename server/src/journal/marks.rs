@@ -70,12 +70,7 @@ pub fn with_session_cursor<T>(
     fs::create_dir_all(&sessions).map_err(io_error("create", &sessions))?;
     let name = session_file_name(session);
     let lock_path = sessions.join(format!("{name}.lock"));
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(io_error("open", &lock_path))?;
+    let lock = super::open_lock_file(&lock_path)?;
     lock.lock().map_err(io_error("lock", &lock_path))?;
     let path = sessions.join(format!("{name}.json"));
     let mut cursor: TranscriptCursor = fs::read(&path)

@@ -315,7 +315,7 @@ impl Journal {
                 std::process::id(),
                 RandomState::new().build_hasher().finish()
             );
-            let lock_path = writers.join(format!("{id}.{SEGMENT_LOCK_EXT}"));
+            let lock_path = segment_lock_path(dir, &id);
             let lock = match OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -498,17 +498,22 @@ impl Drop for Journal {
     }
 }
 
+/// Opens (creating it) a file that is only ever locked, never written.
+pub(crate) fn open_lock_file(path: &Path) -> Result<File, JournalError> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(io_error("open", path))
+}
+
 /// Takes `journal.lock` if nobody holds it. `None`: another process is
 /// folding (or an older provenance-ls, which held it for its whole life,
 /// is running), so this one reads without folding.
 fn take_folder_lock(dir: &Path) -> Result<Option<File>, JournalError> {
     let lock_path = dir.join(LOCK_FILE);
-    let lock = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(io_error("open", &lock_path))?;
+    let lock = open_lock_file(&lock_path)?;
     match lock.try_lock() {
         Ok(()) => Ok(Some(lock)),
         Err(TryLockError::WouldBlock) => Ok(None),
