@@ -146,11 +146,7 @@ impl AttributionIndex {
         let Some(id) = inner.commit_id(commit) else {
             return Authorship::Untracked;
         };
-        let verdicts = inner.file_verdicts(id, path);
-        let verdict = line
-            .checked_sub(1)
-            .and_then(|at| verdicts.get(at as usize).cloned().flatten());
-        match verdict {
+        match inner.listed_author(id, path, line) {
             Some(LineAuthor::Assistant(assistant)) => Authorship::Assistant(assistant),
             Some(LineAuthor::Human) => Authorship::Human,
             // Unlisted lines take the commit's own marks, not what its notes say of other lines.
@@ -168,8 +164,7 @@ impl AttributionIndex {
     pub fn line_author(&self, commit: &str, path: &str, line: u32) -> Option<LineAuthor> {
         let mut inner = self.inner.as_ref()?.lock().ok()?;
         let id = inner.commit_id(commit)?;
-        let verdicts = inner.file_verdicts(id, path);
-        verdicts.get(line.checked_sub(1)? as usize)?.clone()
+        inner.listed_author(id, path, line)
     }
 
     /// The assistant of a whole commit: its author and trailers, else the first
@@ -322,6 +317,12 @@ impl Inner {
             self.pool = Some(pool);
         }
         self.pool.as_deref().unwrap_or_default()
+    }
+
+    /// What the line-level sources say of `line` (1-based), if any lists it.
+    fn listed_author(&mut self, id: ObjectId, path: &str, line: u32) -> Option<LineAuthor> {
+        let verdicts = self.file_verdicts(id, path);
+        verdicts.get(line.checked_sub(1)? as usize)?.clone()
     }
 
     fn file_verdicts(&mut self, id: ObjectId, path: &str) -> Arc<Vec<Option<LineAuthor>>> {
