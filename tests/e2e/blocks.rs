@@ -389,3 +389,212 @@ fn hovering_a_doc_comment_gives_its_function_and_the_lens_sits_above_it() {
     let fn_line = v3.lines().position(|l| l.contains("pub fn new")).unwrap() as u64;
     assert!(!starts.contains(&fn_line), "{starts:?}");
 }
+
+/// Blocks that open with doc comments, attributes, decorators, annotations
+/// or a comment block, in four languages: `(file, language, text, [(block,
+/// its first line, its header line)])`, lines named by what they hold.
+const HEADED: &[(&str, &str, &str, &[(&str, &str, &str)])] = &[
+    (
+        "src/searcher.rs",
+        "rust",
+        "impl Searcher {
+    /// Create a new searcher.
+    ///
+    /// It uses the default configuration.
+    #[inline]
+    #[must_use]
+    pub fn new() -> Searcher {
+        Searcher { line_term: 10 }
+    }
+}
+
+/// What to search.
+#[derive(Clone, Debug)]
+pub struct Searcher {
+    line_term: u8,
+}
+",
+        &[
+            ("Searcher::new", "/// Create", "pub fn new"),
+            (
+                "struct Searcher",
+                "/// What to search",
+                "pub struct Searcher",
+            ),
+        ],
+    ),
+    (
+        "app/views.py",
+        "python",
+        "import functools
+
+
+# Cached: computing it is slow.
+@functools.cache
+@login_required
+def dashboard(request):
+    return render(request)
+
+
+class Views:
+    @staticmethod
+    def home():
+        return 1
+",
+        &[
+            ("dashboard", "# Cached", "def dashboard"),
+            ("Views.home", "@staticmethod", "def home"),
+        ],
+    ),
+    (
+        "src/Main.java",
+        "java",
+        "package app;
+
+/**
+ * The entry point.
+ */
+@Service
+public class Main {
+    /** Runs it. */
+    @Override
+    @SuppressWarnings(\"unchecked\")
+    public void run() {
+        System.out.println(\"hi\");
+    }
+}
+",
+        &[
+            ("class Main", "/**", "public class Main"),
+            ("Main.run", "/** Runs it", "public void run"),
+        ],
+    ),
+    (
+        "diff.c",
+        "c",
+        "#include \"git-compat-util.h\"
+
+/*
+ * Show the diff of one file pair,
+ * with its header.
+ */
+static void builtin_diff(const char *name_a,
+\t\t\t const char *name_b,
+\t\t\t struct diff_filespec *one,
+\t\t\t struct diff_filespec *two,
+\t\t\t const char *xfrm_msg,
+\t\t\t int must_show_header,
+\t\t\t struct diff_options *o,
+\t\t\t int complete_rewrite,
+\t\t\t const struct range_set *line_ranges)
+{
+\tstrbuf_release(&header);
+}
+",
+        &[("builtin_diff", "/*", "static void builtin_diff(")],
+    ),
+];
+
+/// The 0-based line of `text` that holds `what` (the first one).
+fn line_holding(text: &str, what: &str) -> u64 {
+    text.lines()
+        .position(|l| l.contains(what))
+        .unwrap_or_else(|| panic!("no line holds {what:?}")) as u64
+}
+
+/// `(name, first line, header line)` of each block of a blocks list.
+fn first_and_header_lines(blocks: &Value) -> Vec<(String, u64, u64)> {
+    blocks
+        .as_array()
+        .unwrap_or_else(|| panic!("a list of blocks: {blocks}"))
+        .iter()
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap().to_string(),
+                b["range"]["start"]["line"].as_u64().unwrap(),
+                b["definitionLine"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_block_starts_at_its_doc_comments_and_its_inlay_hint_ends_its_header_line() {
+    for (file, language, text, expected) in HEADED {
+        let mut repo = Repo::new();
+        repo.write(file, text);
+        repo.commit("Add it");
+
+        let out = run_binary(&repo.path(), &repo.home(), &["blocks", file, "--json"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let from_cli = first_and_header_lines(&serde_json::from_slice(&out.stdout).unwrap());
+        for (name, first, header) in *expected {
+            let want = (
+                name.to_string(),
+                line_holding(text, first),
+                line_holding(text, header),
+            );
+            assert!(
+                want.1 < want.2,
+                "{file}: a fixture with something above {name}"
+            );
+            assert!(from_cli.contains(&want), "{file}: {want:?} in {from_cli:?}");
+        }
+
+        let mut client = Client::spawn(&repo.path(), &repo.home());
+        client.initialize(&repo.path(), json!({"hints": {"style": "both"}}));
+        let uri = file_uri(&repo.file(file));
+        client.open(&uri, language, 1, text);
+        let blocks = client.request("provenance/blocks", json!({"textDocument": {"uri": uri}}));
+        assert_eq!(first_and_header_lines(&blocks), from_cli, "{file}");
+
+        let lines: Vec<&str> = text.lines().collect();
+        let hints = client.request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri},
+                   "range": {"start": {"line": 0, "character": 0},
+                             "end": {"line": lines.len(), "character": 0}}}),
+        );
+        let mut hinted: Vec<Value> = hints
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["position"].clone())
+            .collect();
+        let mut headers: Vec<Value> = from_cli
+            .iter()
+            .map(|(_, _, header)| {
+                let end = lines[*header as usize].encode_utf16().count();
+                json!({"line": header, "character": end})
+            })
+            .collect();
+        hinted.sort_by_key(|p| p["line"].as_u64());
+        headers.sort_by_key(|p| p["line"].as_u64());
+        assert_eq!(
+            hinted, headers,
+            "{file}: one hint at the end of each header line"
+        );
+
+        let lenses = client.request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": uri}}),
+        );
+        let mut lensed: Vec<u64> = lenses
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["range"]["start"]["line"].as_u64().unwrap())
+            .collect();
+        let mut firsts: Vec<u64> = from_cli.iter().map(|(_, first, _)| *first).collect();
+        lensed.sort();
+        firsts.sort();
+        assert_eq!(
+            lensed, firsts,
+            "{file}: one lens above each block's doc comments"
+        );
+    }
+}

@@ -110,6 +110,7 @@ fn scan(lines: &[&str], from: usize, to: usize, container: Option<&str>, out: &m
             kind: kind.to_string(),
             start_line: leading_start(lines, i, floor) as u32,
             end_line: end as u32,
+            definition_line: i as u32,
         });
         if is_container && end > i {
             scan(lines, i + 1, end, Some(&full_name), out);

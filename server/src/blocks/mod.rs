@@ -8,13 +8,14 @@
 //! CONTRACT (other work streams code against these names; keep them):
 //!
 //! ```ignore
-//! pub struct Block { pub name: String, pub kind: String, pub start_line: u32, pub end_line: u32 /*0-based, inclusive*/ }
+//! pub struct Block { pub name: String, pub kind: String, pub start_line: u32, pub end_line: u32 /*0-based, inclusive*/,
+//!     pub definition_line: u32 /*the header's line, past doc comments and attributes*/ }
 //! pub fn split_blocks(path: &Path, text: &str) -> Vec<Block>;
 //! pub struct RiskFactor { pub name: String, pub value: f64, pub weight: f64 }
 //! pub struct Risk { pub score: u8, pub level: RiskLevel, pub factors: Vec<RiskFactor> }
 //! pub struct BlockReport { pub block: Block, pub commits: u32, pub rewrites_90d: u32, pub churn_14d: f64,
 //!     pub ai_share: f64, pub human_share: f64, pub authors: u32, pub age_days: u32, pub risk: Risk }
-//! /// serde: {range, name, commits, rewrites90d, churn14d, aiShare, humanShare, authors, ageDays, risk}
+//! /// serde: {range, definitionLine, name, commits, rewrites90d, churn14d, aiShare, humanShare, authors, ageDays, risk}
 //! pub fn block_reports(history: &crate::history::History, attribution: &crate::attribution::AttributionIndex,
 //!     path: &Path, text: &str, now: i64) -> Result<Vec<BlockReport>, BlocksError>;
 //! ```
@@ -57,9 +58,15 @@ pub struct Block {
     pub name: String,
     /// `function`, `method`, `impl`, `class`, `struct`, `enum`, `trait`, `interface`, `module`, `type`, `macro`, `union`.
     pub kind: String,
-    /// 0-based, inclusive.
+    /// 0-based, inclusive: from the first doc comment, attribute or
+    /// decorator written above the item to its last line.
     pub start_line: u32,
     pub end_line: u32,
+    /// 0-based: the item's own header line (`fn`, `def`, `class`, a C
+    /// function's return type), past its doc comments, attributes,
+    /// annotations and decorators. Inlay hints go at its end, while code
+    /// lenses sit above `start_line`.
+    pub definition_line: u32,
 }
 
 /// A block with its history and risk.
@@ -85,18 +92,20 @@ pub struct BlockReport {
 /// How many of a block's commits a report keeps for display.
 pub const RECENT_COMMITS: usize = 5;
 
-/// serde: {range, name, kind, commits, rewrites90d, churn14d, aiShare, humanShare, authors, ageDays, fixes, risk}
+/// serde: {range, definitionLine, name, kind, commits, rewrites90d, churn14d, aiShare, humanShare, authors, ageDays, fixes, risk}
 /// `range` is an LSP range of whole lines: from the block's first line,
 /// character 0, to the start of the line after its last (no column
-/// arithmetic, so it holds in every position encoding).
+/// arithmetic, so it holds in every position encoding). `definitionLine`
+/// is the 0-based line of the item's header inside it.
 impl Serialize for BlockReport {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let range = serde_json::json!({
             "start": {"line": self.block.start_line, "character": 0},
             "end": {"line": self.block.end_line + 1, "character": 0},
         });
-        let mut s = serializer.serialize_struct("BlockReport", 13)?;
+        let mut s = serializer.serialize_struct("BlockReport", 14)?;
         s.serialize_field("range", &range)?;
+        s.serialize_field("definitionLine", &self.block.definition_line)?;
         s.serialize_field("name", &self.block.name)?;
         s.serialize_field("kind", &self.block.kind)?;
         s.serialize_field("commits", &self.commits)?;

@@ -144,6 +144,7 @@ fn collect(
                 kind: item.kind.to_string(),
                 start_line: leading_start(range_node, src),
                 end_line: end_row(range_node),
+                definition_line: definition_row(node),
             });
             if let Some((body, prefix)) = item.members {
                 collect(grammar, body, src, Some((&prefix, item.holds_methods)), out);
@@ -209,6 +210,44 @@ fn leading_start(node: Node<'_>, src: &[u8]) -> u32 {
         at = before;
     }
     start as u32
+}
+
+/// The row of the item's own header: the first line of `node` past the
+/// comments, attributes, annotations and decorators it opens with (Java's
+/// `@Override` and Kotlin's annotations sit in its `modifiers`, C#'s
+/// `[Test]` and TypeScript's decorators are its children; Rust's and
+/// Python's are siblings or a wrapper, already outside `node`).
+fn definition_row(node: Node<'_>) -> u32 {
+    fn first_code_row(node: Node<'_>) -> Option<usize> {
+        if is_decoration(node.kind()) {
+            return None;
+        }
+        if matches!(node.kind(), "modifiers" | "modifier_list") {
+            let mut cursor = node.walk();
+            return node.children(&mut cursor).find_map(first_code_row);
+        }
+        Some(node.start_position().row)
+    }
+    let mut cursor = node.walk();
+    let row = node.children(&mut cursor).find_map(first_code_row);
+    row.unwrap_or(node.start_position().row) as u32
+}
+
+/// Comments and the attribute-like nodes of every grammar here.
+fn is_decoration(kind: &str) -> bool {
+    matches!(
+        kind,
+        "comment"
+            | "line_comment"
+            | "block_comment"
+            | "attribute_item"
+            | "attribute_list"
+            | "attribute"
+            | "decorator"
+            | "annotation"
+            | "marker_annotation"
+            | "file_annotation"
+    )
 }
 
 /// The named node right before `node` in the text: its previous sibling, or,

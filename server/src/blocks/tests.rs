@@ -6,10 +6,22 @@ use expect_test::{expect, Expect};
 
 use super::split_blocks;
 
+/// `start-end kind name`, with `@line` after the range when the header
+/// line is not the first (doc comments, attributes, decorators above it).
 fn render(blocks: &[super::Block]) -> String {
     blocks
         .iter()
-        .map(|b| format!("{}-{} {} {}\n", b.start_line, b.end_line, b.kind, b.name))
+        .map(|b| {
+            let header = if b.definition_line == b.start_line {
+                String::new()
+            } else {
+                format!("@{}", b.definition_line)
+            };
+            format!(
+                "{}-{}{header} {} {}\n",
+                b.start_line, b.end_line, b.kind, b.name
+            )
+        })
         .collect()
 }
 
@@ -68,7 +80,7 @@ fn main() {
 }
 "#,
         expect![[r#"
-            2-5 struct struct Span
+            2-5@3 struct struct Span
             7-12 impl impl Span
             8-11 method Span::len
             14-18 impl impl fmt::Display for Wrapper<T>
@@ -112,9 +124,9 @@ class Cache:
 "#,
         expect![[r#"
             2-5 function top
-            7-20 class class Cache
+            7-20@8 class class Cache
             11-12 method Cache.get
-            14-16 method Cache.make
+            14-16@15 method Cache.make
             18-20 class class Cache.Entry
             19-20 method Cache.Entry.touch
         "#]],
@@ -409,9 +421,9 @@ extension Canvas: CustomStringConvertible {
 }
 "#,
         expect![[r#"
-            2-5 interface protocol Shape
-            7-14 class class Canvas
-            9-13 method Canvas.draw
+            2-5@3 interface protocol Shape
+            7-14@8 class class Canvas
+            9-13@10 method Canvas.draw
             16-20 impl extension Canvas
             18-19 method Canvas.clear
         "#]],
@@ -518,12 +530,12 @@ fn c_in_git_style() {
         "diff.c",
         GIT_STYLE_C,
         expect![[r#"
-        10-33 function builtin_diff
-        35-40 function diff_funcname_pattern
-        42-45 struct struct diff_tempfile
-        48-51 function claim_diff_tempfile
-        54-60 function diff_free_queue
-    "#]],
+            10-33@14 function builtin_diff
+            35-40 function diff_funcname_pattern
+            42-45 struct struct diff_tempfile
+            48-51 function claim_diff_tempfile
+            54-60@55 function diff_free_queue
+        "#]],
     );
     // Where there is no grammar the heuristic finds the same blocks.
     assert_eq!(
@@ -577,13 +589,13 @@ bool operator==(const Point &a, const Point &b) { return a.x == b.x; }
 "#,
         expect![[r#"
             2-14 module namespace geo
-            3-11 class class geo::Shape
+            3-11@4 class class geo::Shape
             7-9 method geo::Shape::name
             10-10 method geo::Shape::~Shape
             13-13 struct struct geo::Point
-            16-19 function Circle::area
-            21-26 function max_of
-            28-31 class class Box
+            16-19@17 function Circle::area
+            21-26@22 function max_of
+            28-31@29 class class Box
             34-34 function c_api
             37-37 function operator==
         "#]],
@@ -644,9 +656,9 @@ record Pair(int a, int b) {
 @interface Marker {}
 "#,
         expect![[r#"
-            4-39 class class Main
-            12-15 method Main.Main
-            17-20 method Main.run
+            4-39@9 class class Main
+            12-15@13 method Main.Main
+            17-20@18 method Main.run
             24-30 interface interface Main.Listener
             27-29 method Main.Listener.off
             32-38 enum enum Main.Color
@@ -699,8 +711,8 @@ namespace Shop.Models
 "#,
         expect![[r#"
             2-33 module namespace Shop.Models
-            4-21 class class Cart
-            10-14 method Cart.Add
+            4-21@6 class class Cart
+            10-14@11 method Cart.Add
             16-16 method Cart.Total
             18-18 method Cart.Cart
             20-20 method Cart.~Cart
@@ -750,8 +762,8 @@ end
 "#,
         expect![[r#"
             2-26 module module Tasks
-            3-21 class class Tasks::Runner
-            7-10 method Tasks::Runner#run
+            3-21@4 class class Tasks::Runner
+            7-10@8 method Tasks::Runner#run
             12-14 method Tasks::Runner.make
             16-20 class class << Tasks::Runner
             17-19 method Tasks::Runner.default
@@ -813,8 +825,8 @@ enum Suit: string
 }
 "#,
         expect![[r#"
-            5-20 class class Cart
-            13-17 method Cart::add
+            5-20@9 class class Cart
+            13-17@14 method Cart::add
             22-24 function helper
             26-29 interface interface Shape
             31-34 trait trait Greets
@@ -870,13 +882,13 @@ test_might_fail () {
 } 7>&2 2>&4
 "#,
         expect![[r#"
-            3-6 function build
+            3-6@4 function build
             8-11 function deploy
             13-15 function deploy_all
             18-20 function usage
             22-24 function usage
             29-31 function sort
-            35-38 function test_might_fail
+            35-38@36 function test_might_fail
         "#]],
     );
 }
@@ -910,7 +922,7 @@ local count = 0
 return M
 "#,
         expect![[r#"
-            2-6 function M.setup
+            2-6@4 function M.setup
             8-10 method M:reset
             12-14 function helper
             16-18 function M.format
@@ -969,8 +981,8 @@ data class P(val a: Int)
 typealias Id = String
 "#,
         expect![[r#"
-            4-23 class class Svc
-            9-12 method Svc.load
+            4-23@6 class class Svc
+            9-12@10 method Svc.load
             14-14 method Svc.save
             16-16 method Svc.constructor
             18-20 class companion object Svc.Companion
@@ -1021,11 +1033,11 @@ impl Searcher {
 fn lonely() {}
 "#,
         expect![[r#"
-            2-6 struct struct Searcher
+            2-6@4 struct struct Searcher
             8-21 impl impl Searcher
-            9-15 method Searcher::new
+            9-15@13 method Searcher::new
             17-17 method Searcher::line_terminator
-            19-20 method Searcher::reset
+            19-20@20 method Searcher::reset
             25-25 function lonely
         "#]],
     );
@@ -1040,7 +1052,7 @@ def dashboard(request):
     return render(request)
 "#,
         expect![[r#"
-            2-6 function dashboard
+            2-6@5 function dashboard
         "#]],
     );
     check(
@@ -1058,9 +1070,9 @@ export class App {
 }
 "#,
         expect![[r#"
-            0-3 function load
-            5-10 class class App
-            7-9 method App.onClick
+            0-3@1 function load
+            5-10@6 class class App
+            7-9@9 method App.onClick
         "#]],
     );
     check(
@@ -1073,7 +1085,7 @@ func Serve() {
 }
 "#,
         expect![[r#"
-            2-5 function Serve
+            2-5@4 function Serve
         "#]],
     );
 }
@@ -1112,9 +1124,9 @@ deploy() {
 }
 "#,
         expect![[r#"
-            2-14 function add_all
+            2-14@6 function add_all
             19-23 function long_python_like
-            25-28 function deploy
+            25-28@26 function deploy
         "#]],
     );
 }

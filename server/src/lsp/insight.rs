@@ -71,7 +71,13 @@ impl FileInsight {
                 let block = &mut report.block;
                 match edit.map(block.start_line, block.end_line) {
                     Some((start, end)) => {
+                        // The header line moves with its text; when the edit
+                        // took it, the block's first line stands in.
+                        let header = edit
+                            .map(block.definition_line, block.definition_line)
+                            .map_or(start, |(line, _)| line);
                         (block.start_line, block.end_line) = (start, end);
+                        block.definition_line = header.clamp(start, end);
                         true
                     }
                     None => false,
@@ -621,6 +627,7 @@ mod tests {
                 kind: "function".into(),
                 start_line,
                 end_line,
+                definition_line: start_line,
             },
             commits: 3,
             rewrites_90d: 0,

@@ -145,6 +145,7 @@ mod tests {
                 kind: "function".into(),
                 start_line: 0,
                 end_line: 2,
+                definition_line: 0,
             },
             commits,
             rewrites_90d: 0,

@@ -9,8 +9,9 @@ use crate::lsp::render;
 use crate::lsp::settings::HintStyle;
 use crate::lsp::state::ServerState;
 
-/// The block summary at the end of each block's first line, when hints are
-/// set to `inlay` or `both`.
+/// The block summary at the end of each block's header line (the `fn`,
+/// `def` or `class` line, past the doc comments and attributes the block
+/// starts with), when hints are set to `inlay` or `both`.
 pub async fn handle(
     state: &Arc<ServerState>,
     params: InlayHintParams,
@@ -30,11 +31,11 @@ pub async fn handle(
         .blocks
         .iter()
         .filter(|r| {
-            params.range.start.line <= r.block.start_line
-                && r.block.start_line <= params.range.end.line
+            params.range.start.line <= r.block.definition_line
+                && r.block.definition_line <= params.range.end.line
         })
         .map(|report| {
-            let line = report.block.start_line;
+            let line = report.block.definition_line;
             let character = line_ends.get(line as usize).copied().unwrap_or(0);
             InlayHint {
                 position: Position::new(line, character),
