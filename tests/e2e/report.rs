@@ -1011,3 +1011,105 @@ fn git_ai_human_records_are_human_evidence() {
     );
     assert_eq!(report["coverage"], 0.6667);
 }
+
+#[test]
+fn by_agent_rows_name_their_models_as_blame_json_gives_them() {
+    let r = Repo::new();
+    r.write("main.rs", &["l1", "l2", "l3", "l4", "l5", "l6"]);
+    r.commit(0, ALICE, "Add main.rs");
+    let commit = r
+        .git(0, ALICE.0, ALICE.1, &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    // git-ai: one cursor session on gpt-5 wrote lines 1-2 and 4, another on claude-sonnet-4-5 line 3.
+    let note = "main.rs\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 1-2,4\n  s_0a1b2c3d4e5f60::t_1234567890abcd 3\n---\n\
+        {\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\
+        \"sessions\":{\"s_c9883b05a2487d\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"1\",\"model\":\"gpt-5\"}},\
+        \"s_0a1b2c3d4e5f60\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"2\",\"model\":\"claude-sonnet-4-5\"}}}}\n";
+    let note_file = r.home.path().join("note.txt");
+    std::fs::write(&note_file, note).unwrap();
+    r.git(
+        0,
+        ALICE.0,
+        ALICE.1,
+        &[
+            "notes",
+            "--ref=ai",
+            "add",
+            "-F",
+            note_file.to_str().unwrap(),
+            &commit,
+        ],
+    );
+    // A commit whose trailer names Claude and no model.
+    r.write("util.rs", &["u1", "u2"]);
+    r.commit(1, BOB, &format!("Add util.rs{CLAUDE}"));
+
+    let row = |report: &Value, key: &str| -> Value {
+        report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == key)
+            .unwrap_or_else(|| panic!("no group {key:?} in {}", report["groups"]))
+            .clone()
+    };
+    // What blame --json says of each line: the oracle for the models.
+    let mut by_blame: std::collections::BTreeMap<String, u64> = Default::default();
+    for line in r.run(&["blame", "main.rs", "--json"]).lines() {
+        let line: Value = serde_json::from_str(line).unwrap();
+        if line["agent"] == "cursor" {
+            *by_blame
+                .entry(line["model"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    assert_eq!(by_blame.len(), 2, "{by_blame:?}");
+    let from_blame: Vec<Value> = {
+        let mut models: Vec<(&String, &u64)> = by_blame.iter().collect();
+        models.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        models
+            .into_iter()
+            .map(|(model, lines)| json!({"model": model, "linesAdded": lines}))
+            .collect()
+    };
+
+    let by_model = r.report(&["--since", "all", "--until", "2024-04-10", "--by", "model"]);
+    for extra in [&["--until", "2024-04-10"][..], &[]] {
+        // Once up to a date (no cache), once up to now (cached the second time).
+        for _ in 0..2 {
+            let mut args = vec!["--since", "all", "--by", "agent"];
+            args.extend_from_slice(extra);
+            let by_agent = r.report(&args);
+            let cursor = row(&by_agent, "cursor");
+            assert_eq!(cursor["models"], json!(from_blame), "{cursor}");
+            assert_eq!(
+                cursor["models"][0],
+                json!({"model": "gpt-5", "linesAdded": 3})
+            );
+            // The row is its models' rows of --by model added up.
+            let (gpt, sonnet) = (
+                row(&by_model, "cursor/gpt-5"),
+                row(&by_model, "cursor/claude-sonnet-4-5"),
+            );
+            for figure in ["linesAdded", "commits", "linesDeleted"] {
+                for class in ["ai", "human", "noEvidence", "unknown"] {
+                    assert_eq!(
+                        cursor[figure][class].as_u64().unwrap(),
+                        gpt[figure][class].as_u64().unwrap()
+                            + sonnet[figure][class].as_u64().unwrap(),
+                        "{figure}.{class}: {cursor}"
+                    );
+                }
+            }
+            // No source names Claude's model: no list.
+            let claude = row(&by_agent, "claude-code");
+            assert_eq!(claude["linesAdded"]["ai"], 2, "{claude}");
+            assert!(claude.get("models").is_none(), "{claude}");
+            assert!(
+                row(&by_agent, "no evidence").get("models").is_none(),
+                "{by_agent}"
+            );
+        }
+    }
+}

@@ -40,7 +40,8 @@ impl Key {
         let by = match self.by {
             None => "total",
             Some(GroupBy::Author) => "author",
-            Some(GroupBy::Agent) => "agent",
+            // Its groups part an assistant's lines by model (`lives::MODEL_SEPARATOR`).
+            Some(GroupBy::Agent) => "agent-models",
             Some(GroupBy::Model) => "model",
             Some(GroupBy::Directory) => "directory",
         };

@@ -93,6 +93,16 @@ pub fn days_bucket(seconds: i64) -> usize {
     ((seconds.max(0) / DAY) as usize).min(MAX_DAYS)
 }
 
+/// Adds `other` to `histogram`, bucket by bucket.
+pub fn add_histogram(histogram: &mut Vec<u64>, other: &[u64]) {
+    if histogram.len() < other.len() {
+        histogram.resize(other.len(), 0);
+    }
+    for (mine, theirs) in histogram.iter_mut().zip(other) {
+        *mine += theirs;
+    }
+}
+
 pub fn bump(histogram: &mut Vec<u64>, bucket: usize) {
     if histogram.len() <= bucket {
         histogram.resize(bucket + 1, 0);
@@ -109,6 +119,34 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Adds `other`'s counts to these (every count is a sum over lines or commits).
+    pub fn absorb(&mut self, other: &Tally) {
+        for (mine, theirs) in self.classes.iter_mut().zip(&other.classes) {
+            // Named in full so that a new field cannot be left out here.
+            let ClassTally {
+                commits,
+                lines_added,
+                lines_deleted,
+                lines_ended,
+                added_by_day,
+                churned_by_day,
+                ended_after,
+            } = theirs;
+            mine.commits += commits;
+            mine.lines_added += lines_added;
+            mine.lines_deleted += lines_deleted;
+            mine.lines_ended += lines_ended;
+            for (day, n) in added_by_day {
+                *mine.added_by_day.entry(*day).or_default() += n;
+            }
+            for (day, n) in churned_by_day {
+                *mine.churned_by_day.entry(*day).or_default() += n;
+            }
+            add_histogram(&mut mine.ended_after, ended_after);
+        }
+        self.merges += other.merges;
+    }
+
     pub fn class(&mut self, class: Class) -> &mut ClassTally {
         &mut self.classes[class as usize]
     }

@@ -112,12 +112,21 @@ impl Rules {
 /// The `--by agent` group of lines with no evidence of who wrote them.
 pub const NO_EVIDENCE_GROUP: &str = "no evidence";
 
-/// The group of an assistant's lines: its name for `--by agent`; for
-/// `--by model` the agent and the model as the source writes it
-/// (`claude-code/claude-opus-4-5`), or the agent alone when no source names one.
+/// Inside a `--by agent` walk, what parts an assistant's group from the
+/// model its source names: the report joins the parts into one row per
+/// assistant that lists its models (`mod.rs`, `join_models`).
+pub const MODEL_SEPARATOR: char = '\u{1f}';
+
+/// The group of an assistant's lines: for `--by model` the agent and the
+/// model as the source writes it (`claude-code/claude-opus-4-5`); for
+/// `--by agent` the same, parted by [`MODEL_SEPARATOR`]; the agent alone
+/// when no source names a model.
 fn assistant_group(assistant: &Assistant, by: Option<GroupBy>) -> String {
     match (&assistant.model, by) {
         (Some(model), Some(GroupBy::Model)) => format!("{}/{}", assistant.agent, model),
+        (Some(model), Some(GroupBy::Agent)) => {
+            format!("{}{MODEL_SEPARATOR}{model}", assistant.agent)
+        }
         _ => assistant.agent.clone(),
     }
 }

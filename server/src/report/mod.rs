@@ -239,6 +239,69 @@ pub struct Group {
     pub key: String,
     #[serde(flatten)]
     pub figures: Figures,
+    /// With `--by agent`, an assistant's lines by the model their source
+    /// names, most lines first (lines no source gives a model for are not
+    /// listed).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub models: Vec<ModelLines>,
+}
+
+/// The lines one model wrote, in an assistant's `--by agent` row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelLines {
+    pub model: String,
+    /// Lines the assistant added with this model in the range.
+    pub lines_added: u64,
+}
+
+/// A `--by agent` walk groups an assistant's lines by model
+/// (`agent␟model`, [`lives::MODEL_SEPARATOR`]): one row per assistant,
+/// its tallies the sums of its models', which it lists.
+fn join_models(
+    names: &[String],
+    tallies: &[Tally],
+    censored: &[[Vec<u64>; CLASSES]],
+) -> Vec<(String, Tally, [Vec<u64>; CLASSES], Vec<ModelLines>)> {
+    let mut rows: Vec<(String, Tally, [Vec<u64>; CLASSES], Vec<ModelLines>)> = Vec::new();
+    for ((name, tally), censored) in names.iter().zip(tallies).zip(censored) {
+        let (agent, model) = match name.split_once(lives::MODEL_SEPARATOR) {
+            Some((agent, model)) => (agent, Some(model)),
+            None => (name.as_str(), None),
+        };
+        let at = match rows.iter().position(|row| row.0 == agent) {
+            Some(at) => at,
+            None => {
+                rows.push((
+                    agent.to_string(),
+                    Tally::default(),
+                    Default::default(),
+                    Vec::new(),
+                ));
+                rows.len() - 1
+            }
+        };
+        let row = &mut rows[at];
+        row.1.absorb(tally);
+        for (mine, theirs) in row.2.iter_mut().zip(censored) {
+            figures::add_histogram(mine, theirs);
+        }
+        let lines_added = tally.get(Class::Ai).lines_added;
+        if let (Some(model), true) = (model, lines_added > 0) {
+            row.3.push(ModelLines {
+                model: model.to_string(),
+                lines_added,
+            });
+        }
+    }
+    for row in &mut rows {
+        row.3.sort_by(|a, b| {
+            b.lines_added
+                .cmp(&a.lines_added)
+                .then(a.model.cmp(&b.model))
+        });
+    }
+    rows
 }
 
 /// The report: the JSON schema of docs/report.md.
@@ -521,14 +584,22 @@ fn assemble(
     );
     let curve_days: Vec<u32> = (0..=365).collect();
     let curve = figures_of(&lives.total, &censored, until, &curve_days).survival;
-    let groups = lives
-        .group_names
-        .iter()
-        .zip(&lives.groups)
-        .zip(&group_censored)
-        .map(|((key, tally), censored)| Group {
-            key: key.clone(),
-            figures: figures_of(tally, censored, until, &SURVIVAL_DAYS.map(|d| d as u32)),
+    let rows = match options.by {
+        Some(GroupBy::Agent) => join_models(&lives.group_names, &lives.groups, &group_censored),
+        _ => lives
+            .group_names
+            .iter()
+            .zip(&lives.groups)
+            .zip(group_censored)
+            .map(|((key, tally), censored)| (key.clone(), tally.clone(), censored, Vec::new()))
+            .collect(),
+    };
+    let groups = rows
+        .into_iter()
+        .map(|(key, tally, censored, models)| Group {
+            key,
+            figures: figures_of(&tally, &censored, until, &SURVIVAL_DAYS.map(|d| d as u32)),
+            models,
         })
         .filter(|g| {
             g.figures.commits != PerClass::default() || g.figures.lines_added != PerClass::default()
