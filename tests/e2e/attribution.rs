@@ -280,7 +280,7 @@ fn provenance_note_is_written_without_a_configured_identity() {
 
 /// The "Complete Example (Sessions Format)" of git-ai's standard
 /// (`specs/git_ai_standard_v3.0.0.md`, §1.2.5), verbatim.
-const GIT_AI_SESSIONS_EXAMPLE: &str = r#"src/main.rs
+pub(crate) const GIT_AI_SESSIONS_EXAMPLE: &str = r#"src/main.rs
   s_c9883b05a2487d::t_9f8e7d6c5b4a32 1-10,15-20
   s_c9883b05a2487d::t_a1b2c3d4e5f678 25,30-35
   h_31dce776f88375 42-50
@@ -323,7 +323,7 @@ src/lib.rs
 
 /// The same standard's "Complete Example (Mixed Format)" (§1.2.7), verbatim:
 /// it holds the prompt record `abcd1234abcd1234`.
-const GIT_AI_MIXED_EXAMPLE: &str = r#"src/main.rs
+pub(crate) const GIT_AI_MIXED_EXAMPLE: &str = r#"src/main.rs
   s_c9883b05a2487d::t_9f8e7d6c5b4a32 1-10
   h_31dce776f88375 15-20
 src/lib.rs

@@ -1113,3 +1113,178 @@ fn by_agent_rows_name_their_models_as_blame_json_gives_them() {
         }
     }
 }
+
+/// Attaches (or replaces, as git-ai does when it rewrites one) the git-ai
+/// note of `commit`.
+fn put_git_ai_note(r: &Repo, commit: &str, note: &str) {
+    let note_file = r.home.path().join("git-ai-note.txt");
+    std::fs::write(&note_file, note).unwrap();
+    r.git(
+        0,
+        ALICE.0,
+        ALICE.1,
+        &[
+            "notes",
+            "--ref=ai",
+            "add",
+            "-f",
+            "-F",
+            note_file.to_str().unwrap(),
+            commit,
+        ],
+    );
+}
+
+fn head(r: &Repo) -> String {
+    r.git(0, ALICE.0, ALICE.1, &["rev-parse", "HEAD"])
+        .trim()
+        .to_string()
+}
+
+/// Lines of `paths` by what `blame --json` says of them: `ai`, `human` and
+/// `untracked` counts, and the assistant lines by `agent` and by `agent/model`.
+fn blame_counts(r: &Repo, paths: &[&str]) -> std::collections::BTreeMap<String, u64> {
+    let mut counts = std::collections::BTreeMap::new();
+    for path in paths {
+        for line in r.run(&["blame", path, "--json"]).lines() {
+            let line: Value = serde_json::from_str(line).unwrap();
+            let mut keys = vec![line["authorship"].as_str().unwrap().to_string()];
+            if let Some(agent) = line["agent"].as_str() {
+                keys.push(agent.to_string());
+                if let Some(model) = line["model"].as_str() {
+                    keys.push(format!("{agent}/{model}"));
+                }
+            }
+            for key in keys {
+                *counts.entry(key).or_default() += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// git-ai's own example notes (its standard's Sessions and Mixed examples,
+/// and a note with a key whose prompt record lives in another commit's note,
+/// an entry overridden by a later one, and a key nobody has a record for):
+/// the report counts every line as `blame --json` reads it.
+#[test]
+fn the_report_reads_git_ai_example_notes_as_blame_does() {
+    use crate::attribution::{GIT_AI_MIXED_EXAMPLE, GIT_AI_SESSIONS_EXAMPLE};
+    let r = Repo::new();
+    let lines = numbered("l", 1..=50);
+    r.write("src/main.rs", &refs(&lines));
+    r.write("src/lib.rs", &refs(&lines));
+    r.commit(0, ALICE, "Add main and lib");
+    put_git_ai_note(&r, &head(&r), GIT_AI_SESSIONS_EXAMPLE);
+    r.write("src/other.rs", &["o1", "o2", "o3"]);
+    r.commit(1, ALICE, "Add other");
+    put_git_ai_note(&r, &head(&r), GIT_AI_MIXED_EXAMPLE);
+    r.write("src/later.rs", &["a", "b", "c", "d", "e"]);
+    r.commit(2, ALICE, "Add later");
+    put_git_ai_note(
+        &r,
+        &head(&r),
+        "src/later.rs\n  abcd1234abcd1234 1-3\n  h_31dce776f88375 2\n  0000000000000000 4\n---\n\
+         {\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\
+         \"humans\":{\"h_31dce776f88375\":{\"author\":\"Developer <dev@example.com>\"}}}\n",
+    );
+
+    let blame = blame_counts(
+        &r,
+        &["src/main.rs", "src/lib.rs", "src/other.rs", "src/later.rs"],
+    );
+    let count = |key: &str| blame.get(key).copied().unwrap_or(0);
+    // As git-ai decides them (tests/e2e/attribution.rs, line by line): the
+    // prompt record found in the other note, the later human entry, the key
+    // with no record untracked.
+    assert_eq!(count("ai"), 23 + 50 + 2, "{blame:?}");
+    assert_eq!(count("human"), 9 + 1, "{blame:?}");
+    assert_eq!(count("cursor/gpt-4"), 2, "{blame:?}");
+
+    let report = r.report(&["--since", "all", "--until", "2024-04-10", "--by", "agent"]);
+    assert_eq!(
+        report["linesAdded"],
+        json!({"ai": count("ai"), "human": count("human"),
+               "noEvidence": count("untracked"), "unknown": 0}),
+        "{blame:?}"
+    );
+    let row = |key: &str| -> Value {
+        report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == key)
+            .unwrap_or_else(|| panic!("no group {key:?} in {}", report["groups"]))
+            .clone()
+    };
+    for agent in ["cursor", "claude-code"] {
+        let group = row(agent);
+        assert_eq!(group["linesAdded"]["ai"], count(agent), "{agent}: {group}");
+        let models: Vec<(String, u64)> = group["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    format!("{agent}/{}", m["model"].as_str().unwrap()),
+                    m["linesAdded"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        for (key, lines) in &models {
+            assert_eq!(*lines, count(key), "{key}: {group}");
+        }
+        assert_eq!(
+            models.iter().map(|m| m.1).sum::<u64>(),
+            count(agent),
+            "{group}"
+        );
+    }
+    assert_eq!(row("human")["linesAdded"]["human"], count("human"));
+    assert_eq!(
+        row("no evidence")["linesAdded"]["noEvidence"],
+        count("untracked")
+    );
+}
+
+/// The cache case of issue 13: a git-ai note rewritten after a first report,
+/// then new commits: every default (cached) run equals a full one, and
+/// `--by agent` (another cache file) agrees with it.
+#[test]
+fn a_git_ai_note_rewritten_after_a_report_changes_every_later_cached_run() {
+    let r = Repo::new();
+    r.write("main.rs", &["l1", "l2", "l3", "l4", "l5", "l6"]);
+    r.commit(0, ALICE, "Add main.rs");
+    let first = head(&r);
+    let note = |lines: &str| {
+        format!(
+            "main.rs\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 {lines}\n---\n\
+             {{\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{{}},\
+             \"sessions\":{{\"s_c9883b05a2487d\":{{\"agent_id\":{{\"tool\":\"cursor\",\"id\":\"1\",\"model\":\"gpt-5\"}}}}}}}}\n"
+        )
+    };
+    put_git_ai_note(&r, &first, &note("1-2"));
+    let ai = |report: &Value| report["linesAdded"]["ai"].as_u64().unwrap();
+    let cursor = |report: &Value| {
+        report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == "cursor")
+            .map_or(0, |g| g["linesAdded"]["ai"].as_u64().unwrap())
+    };
+    assert_eq!(ai(&r.report(&["--since", "all"])), 2);
+    assert_eq!(cursor(&r.report(&["--since", "all", "--by", "agent"])), 2);
+    // git-ai rewrites the note (all six lines), then work goes on.
+    put_git_ai_note(&r, &first, &note("1-6"));
+    for day in 1..=2 {
+        r.write(&format!("util{day}.rs"), &["u1", "u2"]);
+        r.commit(day, BOB, "Add a util");
+        let cached = r.report(&["--since", "all"]);
+        assert_eq!(ai(&cached), 6, "day {day}");
+        let full = r.report(&["--since", "all", "--no-cache"]);
+        assert_eq!(figures_only(&cached), figures_only(&full), "day {day}");
+        let by_agent = r.report(&["--since", "all", "--by", "agent"]);
+        assert_eq!(cursor(&by_agent), ai(&cached), "day {day}");
+    }
+}
