@@ -598,3 +598,233 @@ fn a_block_starts_at_its_doc_comments_and_its_inlay_hint_ends_its_header_line() 
         );
     }
 }
+
+/// The hover of `line` (0-based), asked again until it has a block's history.
+fn block_hover(client: &mut Client, uri: &str, line: u32) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let hover = client.hover(uri, line, 4);
+        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        if text.contains("**Risk ") || text.contains("Not committed yet") {
+            return text.to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{text}\n{}",
+            client.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn hover_gives_risk_factors_in_words_and_hints_explain_their_symbols() {
+    let repo = history();
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({"hints": {"style": "both"}}));
+    let uri = file_uri(&repo.file("app.py"));
+    client.open(&uri, "python", 1, V3);
+    let blocks = client.request("provenance/blocks", json!({"textDocument": {"uri": uri}}));
+    let hot = blocks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "hot")
+        .expect("hot");
+    let text = block_hover(&mut client, &uri, 5);
+    // The factor that adds most, in words, with its points.
+    let factors: Vec<provenance_ls::blocks::RiskFactor> = hot["risk"]["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| provenance_ls::blocks::RiskFactor {
+            name: f["name"].as_str().unwrap().to_string(),
+            value: f["value"].as_f64().unwrap(),
+            weight: f["weight"].as_f64().unwrap(),
+        })
+        .collect();
+    let top = factors
+        .iter()
+        .max_by(|a, b| a.points().total_cmp(&b.points()))
+        .unwrap();
+    let said = format!(
+        "**Risk {} ({})**: {} +{:.0}",
+        hot["risk"]["score"],
+        hot["risk"]["level"].as_str().unwrap(),
+        top.label(),
+        top.points()
+    );
+    assert!(text.contains(&said), "{said} in {text}");
+    for factor in &factors {
+        assert!(
+            !factor.name.contains('_') || !text.contains(&factor.name),
+            "{} in {text}",
+            factor.name
+        );
+    }
+    assert!(!text.contains('×'), "{text}");
+    // `↻` said in words in the hover, and in the tooltip of every hint.
+    assert!(
+        text.contains(&format!("↻ {} commits changed it", hot["commits"])),
+        "{text}"
+    );
+    let hints = client.request(
+        "textDocument/inlayHint",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 0}}}),
+    );
+    let hints = hints.as_array().unwrap();
+    assert_eq!(hints.len(), 2, "{hints:?}");
+    for hint in hints {
+        let tooltip = hint["tooltip"].as_str().unwrap_or_default();
+        assert!(
+            tooltip.contains("↻ commits that changed the block"),
+            "{hint}"
+        );
+        assert!(
+            tooltip.contains("AI assistant (completion or agent)"),
+            "{hint}"
+        );
+    }
+}
+
+/// One story in every number: a paste is not AI in diagnostics, hover,
+/// lenses, blocks, blame or the report, while a completion beside it is in
+/// all of them.
+#[test]
+fn a_paste_is_not_ai_anywhere_and_a_completion_is_ai_everywhere() {
+    let mut repo = Repo::new();
+    let start = "def main():\n    pass\n";
+    repo.write("app.py", start);
+    repo.commit("Start");
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({}));
+    let uri = file_uri(&repo.file("app.py"));
+    client.open(&uri, "python", 1, start);
+    let pasted = "\n\ndef pasted():\n    return 1\n";
+    let completed = "\n\ndef completed():\n    return 2\n";
+    client.edit_source(&uri, 2, "pasted", None);
+    client.change(&uri, 2, ((2, 0), (2, 0)), pasted);
+    client.edit_source(&uri, 3, "completion", Some("copilot"));
+    client.change(&uri, 3, ((6, 0), (6, 0)), completed);
+    let text = format!("{start}{pasted}{completed}");
+    let line_of = |what: &str| text.lines().position(|l| l.contains(what)).unwrap() as u32;
+    let (pasted_line, completed_line) = (line_of("def pasted"), line_of("def completed"));
+    let sources: Vec<&str> = vec!["pasted", "completion"];
+    let regions = client.regions(&uri);
+    let found: Vec<&str> = regions["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, sources, "{regions}");
+
+    // Diagnostics: the completion is unreviewed AI, the paste is nothing.
+    let diagnostics = client.wait_notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == uri && p["diagnostics"].as_array().is_some_and(|d| !d.is_empty())
+    });
+    for d in diagnostics["diagnostics"].as_array().unwrap() {
+        assert_eq!(d["code"], "unreviewed-ai", "{d}");
+        assert!(
+            d["range"]["start"]["line"].as_u64().unwrap() >= u64::from(completed_line) - 2,
+            "a diagnostic over the paste: {d}"
+        );
+    }
+    let over_paste = client.hover(&uri, pasted_line + 1, 6)["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(over_paste.starts_with("**Pasted**"), "{over_paste}");
+
+    // Committed as the user would: the paste stays not AI, the completion is.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    repo.write("app.py", &text);
+    repo.commit("Add two functions");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let blocks = loop {
+        let blocks = client.request("provenance/blocks", json!({"textDocument": {"uri": uri}}));
+        let done = blocks.as_array().unwrap().iter().any(|b| {
+            b["name"] == "completed" && b["aiShare"].as_f64().is_some_and(|share| share > 0.0)
+        });
+        if done {
+            break blocks;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{blocks}\n{}",
+            client.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let share = |name: &str| {
+        blocks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {blocks}"))["aiShare"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(share("pasted"), 0.0, "{blocks}");
+    assert_eq!(share("completed"), 1.0, "{blocks}");
+
+    let lenses = client.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let title_at = |line: u32| {
+        lenses
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["range"]["start"]["line"] == line)
+            .unwrap_or_else(|| panic!("no lens at {line}: {lenses}"))["command"]["title"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(!title_at(pasted_line).contains("AI"), "{lenses}");
+    assert!(title_at(completed_line).contains("100% AI"), "{lenses}");
+    let hover_pasted = block_hover(&mut client, &uri, pasted_line + 1);
+    assert!(
+        hover_pasted.contains("AI-written (completion or agent): 0% of its committed lines"),
+        "{hover_pasted}"
+    );
+    let hover_completed = block_hover(&mut client, &uri, completed_line + 1);
+    assert!(
+        hover_completed.contains("AI-written (completion or agent): 100% of its committed lines"),
+        "{hover_completed}"
+    );
+
+    // blame --json and the report count the same lines.
+    let blame = crate::attribution::blame_json(&repo, "app.py");
+    let ai_lines: Vec<u32> = blame
+        .iter()
+        .filter(|l| l["ai"] == true)
+        .map(|l| l["line"].as_u64().unwrap() as u32 - 1)
+        .collect();
+    assert!(ai_lines.contains(&completed_line), "{blame:?}");
+    assert!(
+        ai_lines.iter().all(|&l| l > pasted_line + 1),
+        "pasted lines blamed as AI: {blame:?}"
+    );
+    let out = run_binary(
+        &repo.path(),
+        &repo.home(),
+        &["report", "--json", "--since", "all"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["linesAdded"]["ai"].as_u64().unwrap(),
+        ai_lines.len() as u64,
+        "{}",
+        report["linesAdded"]
+    );
+}

@@ -142,3 +142,55 @@ fn history_is_read_again_once_edits_pause_and_the_client_is_asked_to_refresh() {
         .unwrap_or_else(|| panic!("no codeLens refresh after the edit\n{}", client.log()));
     assert_eq!(lens_lines(&lenses(&mut client, &uri)), [0, 4, 8]);
 }
+
+/// git-ai writes its note in a post-commit hook, after the commit: the
+/// server may have read the new HEAD's history already. A note that lands
+/// later still changes what lenses and hover say.
+#[test]
+fn a_git_ai_note_written_after_history_was_read_shows_in_lenses_and_hover() {
+    let repo = repository();
+    let (mut client, uri) = start(&repo, json!({}));
+    let titles = |client: &mut Client| -> Vec<String> {
+        lenses(client, &uri)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["command"]["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(titles(&mut client).iter().all(|t| !t.contains("AI")));
+    // A cursor session wrote `parse` (lines 1-3) in HEAD, as git-ai records
+    // it; of them HEAD added line 2 alone (`    3`), the others are older.
+    let note = "src/lib.rs\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 1-3\n---\n\
+        {\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\
+        \"sessions\":{\"s_c9883b05a2487d\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"1\",\"model\":\"gpt-5\"}}}}\n";
+    let file = repo.home().join("note.txt");
+    std::fs::write(&file, note).unwrap();
+    repo.git(&[
+        "notes",
+        "--ref=ai",
+        "add",
+        "-F",
+        file.to_str().unwrap(),
+        "HEAD",
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let now = titles(&mut client);
+        if now[0].contains("33% AI") {
+            assert!(!now[1].contains("AI"), "{now:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{now:?}\n{}",
+            client.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let hover = hover_text(&mut client, &uri, 1, 4);
+    assert!(
+        hover.contains("AI-written (completion or agent): 33% of its committed lines"),
+        "{hover}"
+    );
+}

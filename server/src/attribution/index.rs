@@ -88,6 +88,33 @@ struct Inner {
     pool: Option<Vec<PooledRecord>>,
     commits: HashMap<ObjectId, CommitEntry>,
     files: HashMap<(ObjectId, String), Arc<Vec<Option<LineAuthor>>>>,
+    /// What the cached answers were read from ([`sources_seen`]).
+    seen: Vec<u8>,
+}
+
+/// The notes refs' tips and the trace file's size and time: when any of
+/// them changes, answers read before may be wrong.
+fn sources_seen(repo: &gix::Repository) -> Vec<u8> {
+    let mut seen = Vec::new();
+    for name in [PROVENANCE_NOTES_REF, GIT_AI_NOTES_REF] {
+        if let Ok(Some(mut reference)) = repo.try_find_reference(name) {
+            if let Ok(id) = reference.peel_to_id() {
+                seen.extend_from_slice(id.as_bytes());
+            }
+        }
+        seen.push(0);
+    }
+    let trace = notes::workdir(repo).map(|w| w.join(AGENT_TRACE_FILE));
+    if let Some(meta) = trace.and_then(|t| std::fs::metadata(t).ok()) {
+        seen.extend_from_slice(&meta.len().to_le_bytes());
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        seen.extend_from_slice(&modified.to_le_bytes());
+    }
+    seen
 }
 
 #[derive(Clone)]
@@ -109,6 +136,7 @@ impl AttributionIndex {
         match notes::open(path) {
             Ok(repo) => AttributionIndex {
                 inner: Some(Mutex::new(Inner {
+                    seen: sources_seen(&repo),
                     repo,
                     git_ai: None,
                     foreign_prompts: None,
@@ -127,6 +155,28 @@ impl AttributionIndex {
     /// Line-level attribution loaded once per repository (notes and trace files).
     pub fn load(repo: &crate::history::Repo) -> AttributionIndex {
         AttributionIndex::load_at(repo.workdir())
+    }
+
+    /// Forgets every answer read so far when a notes ref moved or the trace
+    /// file changed since (git-ai's post-commit hook, or the server's own
+    /// HEAD watcher, writes a commit's note after its lines were first
+    /// looked up); true when it did. A long-lived index calls this before
+    /// it answers anew.
+    pub fn refresh(&self) -> bool {
+        let Some(Ok(mut inner)) = self.inner.as_ref().map(Mutex::lock) else {
+            return false;
+        };
+        let seen = sources_seen(&inner.repo);
+        if seen == inner.seen {
+            return false;
+        }
+        inner.seen = seen;
+        inner.git_ai = None;
+        inner.foreign_prompts = None;
+        inner.pool = None;
+        inner.commits.clear();
+        inner.files.clear();
+        true
     }
 
     /// `line` is 1-based in the file as of `commit`.

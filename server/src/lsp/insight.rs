@@ -488,10 +488,28 @@ impl Insights {
         Ok(repo)
     }
 
+    /// Whether `insight` still holds for its repository: HEAD is where it
+    /// was, and no note or trace record came since (then every insight
+    /// is only a good guess until read again, `exact` false).
     fn head_unchanged(&self, path: &Path, insight: &FileInsight) -> bool {
         match self.repo_for(path) {
-            Ok(repo) => repo.history.head_commit().ok().flatten() == insight.head,
+            Ok(repo) => {
+                if repo.attribution.refresh() {
+                    self.all_inexact();
+                    return false;
+                }
+                repo.history.head_commit().ok().flatten() == insight.head
+            }
             Err(_) => true,
+        }
+    }
+
+    /// Marks every insight as to be read again, keeping it as the answer
+    /// meanwhile.
+    fn all_inexact(&self) {
+        for mut entry in self.files.iter_mut() {
+            let guess = entry.shifted(&[], entry.text_hash);
+            *entry.value_mut() = Arc::new(guess);
         }
     }
 
@@ -517,6 +535,9 @@ impl Insights {
             Ok(repo) => repo,
             Err(e) => return unavailable(e.to_string()),
         };
+        if repo.attribution.refresh() {
+            self.all_inexact();
+        }
         let head = match repo.history.head_commit() {
             Ok(head) => head,
             Err(e) => return unavailable(e.to_string()),
