@@ -1,7 +1,9 @@
 //! Hints that describe the text as it is now: after an edit, hover, lenses
 //! and inlay hints answer for the moved lines at once, before history is
 //! read again, and the client is asked to refresh when it has been (history
-//! is read again once edits pause, whether or not the client asks).
+//! is read again once edits pause, whether or not the client asks); a note
+//! written after history was read still counts, and a hover sent while a
+//! long history is read waits for its answer.
 
 use serde_json::{json, Value};
 
@@ -193,4 +195,86 @@ fn a_git_ai_note_written_after_history_was_read_shows_in_lenses_and_hover() {
         hover.contains("AI-written (completion or agent): 33% of its committed lines"),
         "{hover}"
     );
+}
+
+/// `src/long.rs`: `functions` functions, each changed in turn by one of
+/// `commits` commits (written with `git fast-import`, so a long history
+/// takes a moment to make and a while to read).
+fn long_history(functions: usize, commits: usize) -> Repo {
+    use std::io::Write;
+    let repo = Repo::new();
+    let text = |values: &[usize]| -> String {
+        values
+            .iter()
+            .enumerate()
+            .map(|(f, v)| format!("// f{f}\nfn f{f}() -> usize {{\n    {v}\n}}\n\n"))
+            .collect()
+    };
+    let mut values = vec![0; functions];
+    let mut stream = Vec::new();
+    for i in 0..commits {
+        values[i % functions] = i;
+        let content = text(&values);
+        let message = format!("Change f{}", i % functions);
+        write!(
+            stream,
+            "commit refs/heads/main\ncommitter Ada Human <ada@example.com> {} +0000\ndata {}\n{message}\n",
+            repo.clock + i as i64 * 600,
+            message.len()
+        )
+        .unwrap();
+        write!(
+            stream,
+            "M 644 inline src/long.rs\ndata {}\n{content}\n",
+            content.len()
+        )
+        .unwrap();
+    }
+    let mut child = std::process::Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(repo.path())
+        .env("HOME", repo.home())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&stream).unwrap();
+    assert!(child.wait().unwrap().success());
+    repo.git(&["reset", "-q", "--hard", "main"]);
+    repo
+}
+
+/// "indexing…" stayed until the mouse moved: a hover sent while a file's
+/// long history is read waits for it and gets the real answer.
+#[test]
+fn a_hover_sent_while_a_long_history_is_read_gets_the_answer_not_indexing() {
+    let repo = long_history(40, 1000);
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize_with(
+        &repo.path(),
+        json!({}),
+        json!({"window": {"workDoneProgress": true}}),
+    );
+    let uri = file_uri(&repo.file("src/long.rs"));
+    let text = repo.read("src/long.rs");
+    let started = std::time::Instant::now();
+    client.open(&uri, "rust", 1, &text);
+    let line = text
+        .lines()
+        .position(|l| l == "fn f7() -> usize {")
+        .unwrap() as u32;
+    // Sent at once: reading 1,000 commits takes seconds (3.6 s here, debug
+    // build), longer than a request's budget. The hover stays pending on
+    // the indexing and answers with its result.
+    let hover = hover_text(&mut client, &uri, line + 1, 4);
+    let answered = started.elapsed();
+    client.wait_notification("$/progress", |p| p["value"]["kind"] == "end");
+    let indexed = started.elapsed();
+    let said = format!("answered after {answered:?}, indexed after {indexed:?}: {hover}");
+    assert!(
+        !hover.contains("indexing") && !hover.contains("still reading"),
+        "{said}"
+    );
+    assert!(hover.contains("`f7`"), "{said}");
+    assert!(hover.contains("Change f7"), "{said}");
 }
