@@ -278,3 +278,44 @@ fn a_hover_sent_while_a_long_history_is_read_gets_the_answer_not_indexing() {
     assert!(hover.contains("`f7`"), "{said}");
     assert!(hover.contains("Change f7"), "{said}");
 }
+
+/// An inlay hint ends its function's header line, past the doc comment and
+/// attribute, and moves with it through an edit at once.
+#[test]
+fn an_inlay_hint_ends_the_header_line_and_moves_with_it_at_once() {
+    let mut repo = Repo::new();
+    let text = "/// Parses it.\n#[inline]\nfn parse() -> u32 {\n    1\n}\n";
+    repo.write("src/lib.rs", text);
+    repo.commit("Add the parser");
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({"hints": {"style": "inlay"}}));
+    let uri = file_uri(&repo.file("src/lib.rs"));
+    client.open(&uri, "rust", 1, text);
+    let positions = |client: &mut Client| -> Vec<Value> {
+        let hints = client.request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri},
+                   "range": {"start": {"line": 0, "character": 0}, "end": {"line": 20, "character": 0}}}),
+        );
+        hints
+            .as_array()
+            .map(|h| h.iter().map(|h| h["position"].clone()).collect())
+            .unwrap_or_default()
+    };
+    let header = "fn parse() -> u32 {".len();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while positions(&mut client) != [json!({"line": 2, "character": header})] {
+        assert!(std::time::Instant::now() < deadline, "{}", client.log());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    client.change(&uri, 2, ((0, 0), (0, 0)), FRESH);
+    let moved = positions(&mut client);
+    assert!(
+        moved.contains(&json!({"line": 6, "character": header})),
+        "{moved:?}"
+    );
+    assert!(
+        !moved.contains(&json!({"line": 2, "character": header})),
+        "{moved:?}"
+    );
+}

@@ -1017,43 +1017,16 @@ fn by_agent_rows_name_their_models_as_blame_json_gives_them() {
     let r = Repo::new();
     r.write("main.rs", &["l1", "l2", "l3", "l4", "l5", "l6"]);
     r.commit(0, ALICE, "Add main.rs");
-    let commit = r
-        .git(0, ALICE.0, ALICE.1, &["rev-parse", "HEAD"])
-        .trim()
-        .to_string();
     // git-ai: one cursor session on gpt-5 wrote lines 1-2 and 4, another on claude-sonnet-4-5 line 3.
     let note = "main.rs\n  s_c9883b05a2487d::t_9f8e7d6c5b4a32 1-2,4\n  s_0a1b2c3d4e5f60::t_1234567890abcd 3\n---\n\
         {\"schema_version\":\"authorship/3.0.0\",\"base_commit_sha\":\"x\",\"prompts\":{},\
         \"sessions\":{\"s_c9883b05a2487d\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"1\",\"model\":\"gpt-5\"}},\
         \"s_0a1b2c3d4e5f60\":{\"agent_id\":{\"tool\":\"cursor\",\"id\":\"2\",\"model\":\"claude-sonnet-4-5\"}}}}\n";
-    let note_file = r.home.path().join("note.txt");
-    std::fs::write(&note_file, note).unwrap();
-    r.git(
-        0,
-        ALICE.0,
-        ALICE.1,
-        &[
-            "notes",
-            "--ref=ai",
-            "add",
-            "-F",
-            note_file.to_str().unwrap(),
-            &commit,
-        ],
-    );
+    put_git_ai_note(&r, &head(&r), note);
     // A commit whose trailer names Claude and no model.
     r.write("util.rs", &["u1", "u2"]);
     r.commit(1, BOB, &format!("Add util.rs{CLAUDE}"));
 
-    let row = |report: &Value, key: &str| -> Value {
-        report["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["key"] == key)
-            .unwrap_or_else(|| panic!("no group {key:?} in {}", report["groups"]))
-            .clone()
-    };
     // What blame --json says of each line: the oracle for the models.
     let mut by_blame: std::collections::BTreeMap<String, u64> = Default::default();
     for line in r.run(&["blame", "main.rs", "--json"]).lines() {
@@ -1081,7 +1054,7 @@ fn by_agent_rows_name_their_models_as_blame_json_gives_them() {
             let mut args = vec!["--since", "all", "--by", "agent"];
             args.extend_from_slice(extra);
             let by_agent = r.report(&args);
-            let cursor = row(&by_agent, "cursor");
+            let cursor = group_row(&by_agent, "cursor");
             assert_eq!(cursor["models"], json!(from_blame), "{cursor}");
             assert_eq!(
                 cursor["models"][0],
@@ -1089,8 +1062,8 @@ fn by_agent_rows_name_their_models_as_blame_json_gives_them() {
             );
             // The row is its models' rows of --by model added up.
             let (gpt, sonnet) = (
-                row(&by_model, "cursor/gpt-5"),
-                row(&by_model, "cursor/claude-sonnet-4-5"),
+                group_row(&by_model, "cursor/gpt-5"),
+                group_row(&by_model, "cursor/claude-sonnet-4-5"),
             );
             for figure in ["linesAdded", "commits", "linesDeleted"] {
                 for class in ["ai", "human", "noEvidence", "unknown"] {
@@ -1103,15 +1076,26 @@ fn by_agent_rows_name_their_models_as_blame_json_gives_them() {
                 }
             }
             // No source names Claude's model: no list.
-            let claude = row(&by_agent, "claude-code");
+            let claude = group_row(&by_agent, "claude-code");
             assert_eq!(claude["linesAdded"]["ai"], 2, "{claude}");
             assert!(claude.get("models").is_none(), "{claude}");
             assert!(
-                row(&by_agent, "no evidence").get("models").is_none(),
+                group_row(&by_agent, "no evidence").get("models").is_none(),
                 "{by_agent}"
             );
         }
     }
+}
+
+/// The `--by` row of `key`.
+fn group_row(report: &Value, key: &str) -> Value {
+    report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == key)
+        .unwrap_or_else(|| panic!("no group {key:?} in {}", report["groups"]))
+        .clone()
 }
 
 /// Attaches (or replaces, as git-ai does when it rewrites one) the git-ai
@@ -1208,17 +1192,8 @@ fn the_report_reads_git_ai_example_notes_as_blame_does() {
                "noEvidence": count("untracked"), "unknown": 0}),
         "{blame:?}"
     );
-    let row = |key: &str| -> Value {
-        report["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["key"] == key)
-            .unwrap_or_else(|| panic!("no group {key:?} in {}", report["groups"]))
-            .clone()
-    };
     for agent in ["cursor", "claude-code"] {
-        let group = row(agent);
+        let group = group_row(&report, agent);
         assert_eq!(group["linesAdded"]["ai"], count(agent), "{agent}: {group}");
         let models: Vec<(String, u64)> = group["models"]
             .as_array()
@@ -1240,9 +1215,12 @@ fn the_report_reads_git_ai_example_notes_as_blame_does() {
             "{group}"
         );
     }
-    assert_eq!(row("human")["linesAdded"]["human"], count("human"));
     assert_eq!(
-        row("no evidence")["linesAdded"]["noEvidence"],
+        group_row(&report, "human")["linesAdded"]["human"],
+        count("human")
+    );
+    assert_eq!(
+        group_row(&report, "no evidence")["linesAdded"]["noEvidence"],
         count("untracked")
     );
 }
@@ -1265,14 +1243,7 @@ fn a_git_ai_note_rewritten_after_a_report_changes_every_later_cached_run() {
     };
     put_git_ai_note(&r, &first, &note("1-2"));
     let ai = |report: &Value| report["linesAdded"]["ai"].as_u64().unwrap();
-    let cursor = |report: &Value| {
-        report["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["key"] == "cursor")
-            .map_or(0, |g| g["linesAdded"]["ai"].as_u64().unwrap())
-    };
+    let cursor = |report: &Value| group_row(report, "cursor")["linesAdded"]["ai"].clone();
     assert_eq!(ai(&r.report(&["--since", "all"])), 2);
     assert_eq!(cursor(&r.report(&["--since", "all", "--by", "agent"])), 2);
     // git-ai rewrites the note (all six lines), then work goes on.
