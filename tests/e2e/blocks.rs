@@ -162,6 +162,9 @@ fn table_without_json_and_errors_outside_a_repository() {
         "{table}"
     );
     assert!(table.contains("hot") && table.contains("5-8"), "{table}");
+    // The main factor in words, as hover says it, not its JSON key.
+    let hot = table.lines().find(|l| l.ends_with(" hot")).unwrap();
+    assert!(!hot.contains('_'), "{table}");
 
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("x.py"), "def f():\n    pass\n").unwrap();

@@ -66,7 +66,7 @@ fn table(reports: &[BlockReport]) -> String {
             .iter()
             .filter(|f| f.value > 0.0)
             .max_by(|a, b| (a.value * a.weight).total_cmp(&(b.value * b.weight)))
-            .map_or_else(|| "-".to_string(), |f| f.name.clone());
+            .map_or_else(|| "-".to_string(), |f| f.label().to_string());
         let _ = writeln!(
             out,
             "{lines:<9} {risk:<11} {:>3.0}% {:>7.1}% {:>7} {:>7} {:>7} {:>5}d  {main:<24} {}",
