@@ -248,7 +248,7 @@ fn long_history(functions: usize, commits: usize) -> Repo {
 /// long history is read waits for it and gets the real answer.
 #[test]
 fn a_hover_sent_while_a_long_history_is_read_gets_the_answer_not_indexing() {
-    let repo = long_history(40, 1000);
+    let repo = long_history(40, 800);
     let mut client = Client::spawn(&repo.path(), &repo.home());
     client.initialize_with(
         &repo.path(),
@@ -263,7 +263,7 @@ fn a_hover_sent_while_a_long_history_is_read_gets_the_answer_not_indexing() {
         .lines()
         .position(|l| l == "fn f7() -> usize {")
         .unwrap() as u32;
-    // Sent at once: reading 1,000 commits takes seconds (3.6 s here, debug
+    // Sent at once: reading 800 commits takes seconds (about 3 s, debug
     // build), longer than a request's budget. The hover stays pending on
     // the indexing and answers with its result.
     let hover = hover_text(&mut client, &uri, line + 1, 4);
