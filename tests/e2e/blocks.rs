@@ -393,10 +393,13 @@ fn hovering_a_doc_comment_gives_its_function_and_the_lens_sits_above_it() {
     assert!(!starts.contains(&fn_line), "{starts:?}");
 }
 
+/// A block, its first line and its header line, lines named by what they hold.
+type Headed = (&'static str, &'static str, &'static str);
+
 /// Blocks that open with doc comments, attributes, decorators, annotations
 /// or a comment block, in four languages: `(file, language, text, [(block,
-/// its first line, its header line)])`, lines named by what they hold.
-const HEADED: &[(&str, &str, &str, &[(&str, &str, &str)])] = &[
+/// its first line, its header line)])`.
+const HEADED: &[(&str, &str, &str, &[Headed])] = &[
     (
         "src/searcher.rs",
         "rust",

@@ -255,6 +255,15 @@ pub struct ModelLines {
     pub lines_added: u64,
 }
 
+/// One `--by` row before its figures are worked out.
+struct GroupRow {
+    key: String,
+    tally: Tally,
+    /// Lines alive at the end, by class, by whole days lived.
+    censored: [Vec<u64>; CLASSES],
+    models: Vec<ModelLines>,
+}
+
 /// A `--by agent` walk groups an assistant's lines by model
 /// (`agent␟model`, [`lives::MODEL_SEPARATOR`]): one row per assistant,
 /// its tallies the sums of its models', which it lists.
@@ -262,40 +271,40 @@ fn join_models(
     names: &[String],
     tallies: &[Tally],
     censored: &[[Vec<u64>; CLASSES]],
-) -> Vec<(String, Tally, [Vec<u64>; CLASSES], Vec<ModelLines>)> {
-    let mut rows: Vec<(String, Tally, [Vec<u64>; CLASSES], Vec<ModelLines>)> = Vec::new();
+) -> Vec<GroupRow> {
+    let mut rows: Vec<GroupRow> = Vec::new();
     for ((name, tally), censored) in names.iter().zip(tallies).zip(censored) {
         let (agent, model) = match name.split_once(lives::MODEL_SEPARATOR) {
             Some((agent, model)) => (agent, Some(model)),
             None => (name.as_str(), None),
         };
-        let at = match rows.iter().position(|row| row.0 == agent) {
+        let at = match rows.iter().position(|row| row.key == agent) {
             Some(at) => at,
             None => {
-                rows.push((
-                    agent.to_string(),
-                    Tally::default(),
-                    Default::default(),
-                    Vec::new(),
-                ));
+                rows.push(GroupRow {
+                    key: agent.to_string(),
+                    tally: Tally::default(),
+                    censored: Default::default(),
+                    models: Vec::new(),
+                });
                 rows.len() - 1
             }
         };
         let row = &mut rows[at];
-        row.1.absorb(tally);
-        for (mine, theirs) in row.2.iter_mut().zip(censored) {
+        row.tally.absorb(tally);
+        for (mine, theirs) in row.censored.iter_mut().zip(censored) {
             figures::add_histogram(mine, theirs);
         }
         let lines_added = tally.get(Class::Ai).lines_added;
         if let (Some(model), true) = (model, lines_added > 0) {
-            row.3.push(ModelLines {
+            row.models.push(ModelLines {
                 model: model.to_string(),
                 lines_added,
             });
         }
     }
     for row in &mut rows {
-        row.3.sort_by(|a, b| {
+        row.models.sort_by(|a, b| {
             b.lines_added
                 .cmp(&a.lines_added)
                 .then(a.model.cmp(&b.model))
@@ -591,15 +600,25 @@ fn assemble(
             .iter()
             .zip(&lives.groups)
             .zip(group_censored)
-            .map(|((key, tally), censored)| (key.clone(), tally.clone(), censored, Vec::new()))
+            .map(|((key, tally), censored)| GroupRow {
+                key: key.clone(),
+                tally: tally.clone(),
+                censored,
+                models: Vec::new(),
+            })
             .collect(),
     };
     let groups = rows
         .into_iter()
-        .map(|(key, tally, censored, models)| Group {
-            key,
-            figures: figures_of(&tally, &censored, until, &SURVIVAL_DAYS.map(|d| d as u32)),
-            models,
+        .map(|row| Group {
+            key: row.key,
+            figures: figures_of(
+                &row.tally,
+                &row.censored,
+                until,
+                &SURVIVAL_DAYS.map(|d| d as u32),
+            ),
+            models: row.models,
         })
         .filter(|g| {
             g.figures.commits != PerClass::default() || g.figures.lines_added != PerClass::default()
