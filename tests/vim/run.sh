@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Runs provenance-ls in a real Vim 9 with ALE and no shim, headless
-# (`vim -es`), configured only as docs/editors.md says (ale.vimrc is that
-# text, word for word; the first test checks it): hover on a committed
-# function, a paste, lines inserted above, and a settings change through
-# lsp_config. Installs Debian's vim and vim-ale with apt-get when they are
-# missing. Builds nothing: the server comes from $PROVENANCE_LS (default
-# target/debug/provenance-ls, or $CARGO_TARGET_DIR/debug/provenance-ls) and
-# is put on the PATH as `provenance-ls`, the name the config uses. Prints
-# "N passed, M failed" last and exits non-zero on failure.
+# Runs provenance-ls in a real Vim 9, headless (`vim -es`), with no shim,
+# configured only as docs/editors.md says (ale.vimrc and coc-settings.json
+# are its text, word for word; the first tests check that): with ALE, hover
+# on a committed function, a paste, lines inserted above, an agent's rewrite
+# reloaded from disk, an edit source, and a settings change through
+# lsp_config; with coc.nvim the same hovers and a settings change through
+# coc-settings.json, when a coc.nvim build is there (COC_NVIM: no package
+# registry ships one). Installs Debian's vim and vim-ale with apt-get when
+# they are missing. Builds nothing: the server comes from $PROVENANCE_LS
+# (default target/debug/provenance-ls, or $CARGO_TARGET_DIR/debug/
+# provenance-ls) and is put on the PATH as `provenance-ls`, the name the
+# configs use. Prints "N passed, M failed" last and exits non-zero on
+# failure.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$REPO"
@@ -53,12 +57,16 @@ doc_block() {
     inside == 2 { print }
   ' docs/editors.md
 }
-if diff <(doc_block "## Vim: ALE" vim) tests/vim/ale.vimrc >"$SANDBOX/doc.diff"; then
-  ok "ale: tests/vim/ale.vimrc is the config docs/editors.md gives"
-else
-  fail "ale: tests/vim/ale.vimrc differs from docs/editors.md:"
-  cat "$SANDBOX/doc.diff"
-fi
+same_as_doc() {
+  if diff <(doc_block "$1" "$2") "$3" >"$SANDBOX/doc.diff"; then
+    ok "$4: $3 is the config docs/editors.md gives"
+  else
+    fail "$4: $3 differs from docs/editors.md:"
+    cat "$SANDBOX/doc.diff"
+  fi
+}
+same_as_doc "## Vim: ALE" vim tests/vim/ale.vimrc ale
+same_as_doc "## Vim / Neovim: coc.nvim" json tests/vim/coc-settings.json coc
 
 # A repository whose `total` was rewritten by a second author after the
 # commit that added it; the price list above it came in a commit before.
@@ -80,19 +88,49 @@ mkdir -p "$PROV_REPO"
   commit 2025-02-01T10:00:00Z "Count unknown items as free"
 )
 
-export PROV_LOG="$SANDBOX/ale.log"
-: >"$PROV_LOG"
-timeout 300 vim -N -es -i NONE -n --cmd 'filetype plugin on' -u tests/vim/ale.vimrc \
-  -S tests/vim/ale.vim </dev/null >"$SANDBOX/vim.out" 2>&1 || status=1
-grep -aE '^(ok|FAILED) - ' "$PROV_LOG" || true
-line="$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$PROV_LOG" | tail -n 1 || true)"
-if [[ -z "$line" ]]; then
-  fail "ale.vim stopped before its summary:"
-  tail -n 20 "$SANDBOX/vim.out" "$PROV_LOG"
-else
+# Runs one Vim script ($1) with the rest as Vim's arguments and adds up
+# what it wrote to its log.
+run_vim() {
+  local name="$1" line
+  shift
+  export PROV_LOG="$SANDBOX/$name.log"
+  : >"$PROV_LOG"
+  timeout 300 vim -N -es -i NONE -n --cmd 'filetype plugin on' "$@" -S "tests/vim/$name.vim" \
+    </dev/null >"$SANDBOX/$name.out" 2>&1 || status=1
+  grep -aE '^(ok|FAILED) - ' "$PROV_LOG" || true
+  line="$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$PROV_LOG" | tail -n 1 || true)"
+  if [[ -z "$line" ]]; then
+    fail "$name.vim stopped before its summary:"
+    tail -n 20 "$SANDBOX/$name.out" "$PROV_LOG"
+    return
+  fi
   passed=$((passed + ${line%% passed*}))
   line="${line#*passed, }"
   failed=$((failed + ${line%% failed*}))
+}
+
+# A fresh copy of the repository for each editor.
+fresh_repo() {
+  rm -rf "$PROV_REPO"
+  cp -a "$SANDBOX/shop.orig" "$PROV_REPO"
+}
+
+cp -a "$PROV_REPO" "$SANDBOX/shop.orig"
+run_vim ale -u tests/vim/ale.vimrc
+
+# coc.nvim: no package registry ships the built plugin (npm's coc.nvim is
+# its type definitions only), so this runs only where a checkout of its
+# release branch is given (COC_NVIM, or .tools/coc.nvim).
+COC_NVIM="${COC_NVIM:-$REPO/.tools/coc.nvim}"
+if [[ -f "$COC_NVIM/build/index.js" ]]; then
+  fresh_repo
+  mkdir -p "$HOME/.vim"
+  cp tests/vim/coc-settings.json "$HOME/.vim/coc-settings.json"
+  printf 'set runtimepath^=%s\n' "$COC_NVIM" >"$HOME/.vimrc"
+  run_vim coc -u "$HOME/.vimrc"
+else
+  echo "skipped - coc: no coc.nvim build at $COC_NVIM (set COC_NVIM to a checkout of its release branch)"
 fi
+
 echo "$passed passed, $failed failed"
 exit "$status"
