@@ -44,6 +44,27 @@ struct Entry {
 struct Candidate {
     state: DocumentState,
     at_ms: u64,
+    /// Every region the writer's records held for the document, kept or
+    /// not: a region it saw and no longer has, it deleted (or its text
+    /// went), so the merge never brings that region back onto its text.
+    saw: HashSet<RegionKey>,
+}
+
+impl Candidate {
+    /// A state whose writer saw only the regions it has.
+    fn of(state: DocumentState, at_ms: u64) -> Candidate {
+        let saw = state.regions.iter().map(region_key).collect();
+        Candidate { state, at_ms, saw }
+    }
+}
+
+/// A region's identity across writers: its id, when it was inserted and
+/// its length then. Ids alone repeat: servers that opened one state count
+/// on from the same number.
+type RegionKey = (u64, u64, usize);
+
+fn region_key(region: &Region) -> RegionKey {
+    (region.id, region.inserted_at, region.inserted_len)
 }
 
 /// A workspace folder with its journal and the documents its journal knows.
@@ -310,14 +331,7 @@ impl Tracker {
         };
         let at_ms = folder.known_at.get(doc).copied().unwrap_or(0);
         let mut ranked: Vec<Ranked> = candidates.clone();
-        ranked.push((
-            at_ms,
-            usize::MAX,
-            Candidate {
-                state: known,
-                at_ms,
-            },
-        ));
+        ranked.push((at_ms, usize::MAX, Candidate::of(known, at_ms)));
         let exact = exact.clone();
         ranked.retain(|c| (c.0, c.1) != (exact.0, exact.1));
         ranked.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
@@ -377,7 +391,7 @@ impl Tracker {
                         (folder.known.get(doc), folder.known_at.get(doc))
                     {
                         let state = state.clone();
-                        candidates.push((at_ms, own, Candidate { state, at_ms }));
+                        candidates.push((at_ms, own, Candidate::of(state, at_ms)));
                     }
                 }
                 folder.candidates = by_doc.clone();
@@ -719,9 +733,18 @@ impl Folder {
 fn replay_stream(entries: &[Entry]) -> HashMap<String, Candidate> {
     let mut scratch = Workspace::new(Thresholds::default());
     let mut last_at: HashMap<String, u64> = HashMap::new();
+    let mut saw: HashMap<String, HashSet<RegionKey>> = HashMap::new();
     let mut out = HashMap::new();
     for entry in entries {
         let doc = entry.record.doc();
+        let held = match &entry.record {
+            Record::Snapshot { regions, .. }
+            | Record::Edit { regions, .. }
+            | Record::Regions { regions, .. } => regions.as_slice(),
+            Record::Closed { .. } => &[],
+        };
+        let doc_saw = saw.entry(doc.to_string()).or_default();
+        doc_saw.extend(held.iter().map(region_key));
         if let Record::Closed { .. } = entry.record {
             if let Some(state) = scratch.document(doc) {
                 out.insert(
@@ -729,6 +752,7 @@ fn replay_stream(entries: &[Entry]) -> HashMap<String, Candidate> {
                     Candidate {
                         state: state.clone(),
                         at_ms: entry.at_ms,
+                        saw: doc_saw.clone(),
                     },
                 );
             }
@@ -742,6 +766,7 @@ fn replay_stream(entries: &[Entry]) -> HashMap<String, Candidate> {
             Candidate {
                 state: state.clone(),
                 at_ms: last_at.get(doc).copied().unwrap_or(0),
+                saw: saw.remove(doc).unwrap_or_default(),
             },
         );
     }
@@ -794,26 +819,34 @@ fn merge_candidates(by_doc: HashMap<String, Vec<Ranked>>) -> HashMap<String, Can
 }
 
 /// `primary` with the regions of `others` (in the order given) carried onto
-/// its text.
+/// its text. A region the primary's writer saw is not carried: where it no
+/// longer has it, it deleted it (or the text it stood on), and bringing it
+/// back would undo that, over whatever took its place. Carried regions
+/// keep their id unless the primary uses it, so a writer that opens the
+/// merge knows them as what they are.
 fn merge_onto(
     doc: &str,
     mut primary: Candidate,
     others: impl Iterator<Item = Candidate>,
 ) -> Candidate {
-    let mut next_id = primary
-        .state
-        .regions
-        .iter()
-        .map(|r| r.id)
+    let others: Vec<Candidate> = others.collect();
+    let mut next_id = std::iter::once(&primary)
+        .chain(&others)
+        .flat_map(|c| c.state.regions.iter().map(|r| r.id))
         .max()
         .unwrap_or(0)
         + 1;
     let text = primary.state.text.to_string();
-    for other in others {
+    for other in &others {
         for region in carried(doc, &other.state, &primary.state, &text) {
+            if primary.saw.contains(&region_key(&region)) {
+                continue;
+            }
             add_carried(&mut primary.state.regions, region, &mut next_id);
         }
     }
+    let kept: Vec<RegionKey> = primary.state.regions.iter().map(region_key).collect();
+    primary.saw.extend(kept);
     primary
 }
 
@@ -853,8 +886,10 @@ fn add_carried(regions: &mut Vec<Region>, mut region: Region, next_id: &mut u64)
             }
         }
     }
-    region.id = *next_id;
-    *next_id += 1;
+    if regions.iter().chain(&pieces).any(|r| r.id == region.id) {
+        region.id = *next_id;
+        *next_id += 1;
+    }
     pieces.push(region);
     for piece in pieces {
         let at = regions.partition_point(|r| r.start < piece.start);
@@ -914,7 +949,8 @@ mod tests {
     use super::*;
     use crate::provenance::Attribution;
 
-    fn state(text: &str, regions: &[(usize, usize, Source)]) -> DocumentState {
+    /// A state whose regions were inserted at `at_ms` (by its writer).
+    fn state(text: &str, regions: &[(usize, usize, Source)], at_ms: u64) -> DocumentState {
         let mut state = DocumentState::new(text, 1);
         for (i, (start, end, source)) in regions.iter().enumerate() {
             let attribution = Attribution {
@@ -925,7 +961,7 @@ mod tests {
             };
             state
                 .regions
-                .push(Region::new(i as u64 + 1, *start..*end, &attribution, 5));
+                .push(Region::new(i as u64 + 1, *start..*end, &attribution, at_ms));
         }
         state
     }
@@ -940,7 +976,7 @@ mod tests {
         Stream {
             writer: name.to_string(),
             live: false,
-            records: closed_entries("f", &state(text, regions), at_ms).to_vec(),
+            records: closed_entries("f", &state(text, regions, at_ms), at_ms).to_vec(),
         }
     }
 
@@ -1005,6 +1041,56 @@ mod tests {
         // A guess never replaces what a writer saw.
         let c = writer("c", 5, "P1\nx\ny\nP2\n", &[(7, 10, Source::External)]);
         assert_eq!(render(&merge(&[&a, &b, &c])), render(&merged));
+    }
+
+    /// A writer that opened `f` as `from` left it (its snapshot at open),
+    /// then wrote `text` with `regions` at `at_ms`: a server started from
+    /// the base, edited, and was killed.
+    fn descendant(
+        from: &DocumentState,
+        at_ms: u64,
+        text: &str,
+        regions: &[(usize, usize, Source)],
+    ) -> Stream<Entry> {
+        let snapshot = |seq, state: &DocumentState| Record::Snapshot {
+            doc: "f".to_string(),
+            seq,
+            version: state.version,
+            text: state.text.to_string(),
+            regions: state.regions.clone(),
+        };
+        Stream {
+            writer: "n".to_string(),
+            live: false,
+            records: vec![
+                Entry {
+                    at_ms: at_ms - 5,
+                    record: snapshot(1, from),
+                },
+                Entry {
+                    at_ms,
+                    record: snapshot(2, &state(text, regions, at_ms)),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_region_the_later_writer_saw_and_deleted_does_not_come_back() {
+        // The base: a paste over two lines. The next server opened it, deleted
+        // the paste, and the line "L2" is back: typed (no region), or inside a
+        // large insertion with no hint (bulk, a guess).
+        let base = writer("base", 10, "P1\nL2\nx\n", &[(0, 6, Source::Pasted)]);
+        let from = state("P1\nL2\nx\n", &[(0, 6, Source::Pasted)], 10);
+        let typed = descendant(&from, 20, "L2\nx\n", &[]);
+        expect_test::expect![[r#"f @20 "L2\nx\n": "#]].assert_eq(&render(&merge(&[&base, &typed])));
+        let bulk = descendant(&from, 20, "L2\nQ\nx\n", &[(0, 5, Source::Bulk)]);
+        expect_test::expect![[r#"f @20 "L2\nQ\nx\n": Bulk 0..5"#]]
+            .assert_eq(&render(&merge(&[&base, &bulk])));
+        // A writer that never saw the paste still gets it where its text stands.
+        let other = writer("other", 20, "L2\nx\n", &[]);
+        expect_test::expect![[r#"f @20 "L2\nx\n": Pasted 0..3"#]]
+            .assert_eq(&render(&merge(&[&base, &other])));
     }
 
     #[test]

@@ -112,18 +112,37 @@ fn records_of_a_damaged_journal_frame_do_not_come_back_as_external() {
     let uri = file_uri(&repo.file("src/lib.rs"));
     let mut client = server(&repo);
     client.open(&uri, "rust", 1, HEAD_TEXT);
-    // Six pastes, each at the top, each its own journal frame.
+    // Two pastes at the end, forty keys typed at the very start, two pastes
+    // where the first paste begins; each batch is its own journal frame.
+    // The damage below hits the typing: the pastes after it are offsets
+    // into the text the typing left, so replayed on the text before the
+    // damage they would land inside the first paste's lines.
     let mut text = HEAD_TEXT.to_string();
-    for i in 0..6 {
-        let version = 2 + i;
-        let block = format!("fn pasted_{i}() {{\n    let v = {i};\n    v * 2\n}}\n");
+    let mut version = 1;
+    let block = |i: usize| format!("fn pasted_{i}() {{\n    let v = {i};\n    v * 2\n}}\n");
+    for i in 0..2 {
+        version += 1;
+        let end = text.lines().count() as u32;
         client.edit_source(&uri, version, "pasted", None);
-        client.change(&uri, version, ((0, 0), (0, 0)), &block);
-        text = format!("{block}{text}");
+        client.change(&uri, version, ((end, 0), (end, 0)), &block(i));
+        text.push_str(&block(i));
+        client.regions(&uri);
+    }
+    for _ in 0..40 {
+        version += 1;
+        client.change(&uri, version, ((0, 0), (0, 0)), "x");
+        text.insert(0, 'x');
+    }
+    for i in 2..4 {
+        version += 1;
+        client.edit_source(&uri, version, "pasted", None);
+        client.change(&uri, version, ((4, 0), (4, 0)), &block(i));
+        let at = text.match_indices('\n').nth(3).unwrap().0 + 1;
+        text.insert_str(at, &block(i));
         client.regions(&uri);
     }
     let before = regions(&mut client, &uri);
-    assert_eq!(before.len(), 6);
+    assert_eq!(before.len(), 4, "{before:?}");
     client.shutdown();
 
     // Zero 4 KiB from the middle of the third paste's frame on.
@@ -155,13 +174,17 @@ fn records_of_a_damaged_journal_frame_do_not_come_back_as_external() {
         })
         .collect();
     assert!(
-        edits.len() >= 6,
+        edits.len() >= 44,
         "{} frames, {} edits",
         frames.len(),
         edits.len()
     );
     let from = edits[2] + 20;
     let to = (from + 4096).min(bytes.len());
+    assert!(
+        edits.iter().any(|&at| at >= to),
+        "some edit frames follow the damage"
+    );
     bytes[from..to].fill(0);
     std::fs::write(&path, &bytes).unwrap();
 

@@ -471,3 +471,78 @@ fn a_file_opened_as_saved_while_another_editor_holds_unsaved_changes_gets_no_fal
     first.kill9();
     second.kill9();
 }
+
+/// Two servers edit one file in turn (open, type, paste, save, close), three
+/// turns each, so each writer's segment holds the document's records in runs
+/// with the other's in between; both are killed, the next server folds the
+/// two segments, and the one after reads the fold alone. Replay stops a
+/// document at a gap in its record numbers (docs/journal.md, "Recovery"):
+/// numbers only count within one writer's segment, so interleaved writers
+/// never make one, and every paste of every turn is still there.
+#[test]
+fn two_servers_editing_one_file_in_turn_keep_every_paste_through_kills_and_the_fold() {
+    let repo = repo();
+    let (a, shared) = (
+        file_uri(&repo.file("src/a.rs")),
+        file_uri(&repo.file("src/shared.rs")),
+    );
+    let mut servers = [server(&repo, json!({})), server(&repo, json!({}))];
+    for client in servers.iter_mut() {
+        client.open(&a, "rust", 1, START);
+    }
+    let mut text = START.to_string();
+    let mut want: Vec<(u64, u64)> = Vec::new();
+    for turn in 0..6u64 {
+        let client = &mut servers[turn as usize % 2];
+        client.open(&shared, "rust", 1, &text);
+        assert_eq!(
+            lines(&client.regions(&shared)),
+            pasted(&want),
+            "turn {turn}: what both recorded so far"
+        );
+        // Typing at the end (records that make no region), then a paste at
+        // the top: the older pastes move down two lines.
+        let mut version = 1;
+        let end = text.lines().count() as u32;
+        for (i, key) in ["x", "y", "z", "\n"].iter().enumerate() {
+            version += 1;
+            client.change(&shared, version, ((end, i as u32), (end, i as u32)), key);
+        }
+        text.push_str("xyz\n");
+        version += 1;
+        let block = format!("// paste {turn}\n// its second line\n");
+        paste(client, &shared, version, 0, &block);
+        text = format!("{block}{text}");
+        want = std::iter::once((0, 2))
+            .chain(want.iter().map(|&(s, e)| (s + 2, e + 2)))
+            .collect();
+        repo.write("src/shared.rs", &text);
+        client.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": shared}}),
+        );
+        // Answered: the close is durable before the other server opens.
+        client.regions(&a);
+    }
+    let [first, second] = servers;
+    first.kill9();
+    second.kill9();
+
+    let mut folder = server(&repo, json!({}));
+    folder.open(&shared, "rust", 1, &text);
+    assert_eq!(lines(&folder.regions(&shared)), pasted(&want));
+    folder.shutdown();
+    let writers = repo.git_dir().join("provenance/writers");
+    let segments = std::fs::read_dir(&writers)
+        .unwrap()
+        .filter(|e| {
+            let path = e.as_ref().unwrap().path();
+            path.extension().is_some_and(|x| x == "journal")
+        })
+        .count();
+    assert_eq!(segments, 1, "the two killed writers were folded");
+
+    let mut next = server(&repo, json!({}));
+    next.open(&shared, "rust", 1, &text);
+    assert_eq!(lines(&next.regions(&shared)), pasted(&want));
+}
