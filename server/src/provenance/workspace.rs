@@ -186,6 +186,48 @@ impl Workspace {
         Vec::new()
     }
 
+    /// One change batch while the file on disk is known to hold `disk`,
+    /// just written by `attribution` (an agent whose mark names the file),
+    /// for editors that reload a file without the server's file watcher
+    /// hearing of it. If the batch makes the buffer equal to `disk`, it is
+    /// that writer's reload, decided as if the watcher had reported the
+    /// write first ([`Workspace::replace_from_disk`]); otherwise it is any
+    /// other batch. A hint for the batch, or a write the watcher already
+    /// reported, decides instead.
+    pub fn change_with_disk(
+        &mut self,
+        doc: &str,
+        version: i32,
+        edits: &[Change],
+        now_ms: u64,
+        (disk, attribution): (&str, Attribution),
+    ) -> Vec<Record> {
+        let hinted = self
+            .pending_hints
+            .get(doc)
+            .is_some_and(|pending| pending.iter().any(|(v, _)| *v == version));
+        let staged = match self.documents.get_mut(doc) {
+            Some(document) if !hinted && document.reload.is_none() => {
+                document.reload = (document.state.text != disk).then(|| Reload {
+                    text: disk.to_string(),
+                    chars: disk.chars().count(),
+                    attribution: Some(attribution),
+                });
+                document.reload.is_some()
+            }
+            _ => false,
+        };
+        let records = self.change(doc, version, edits, now_ms);
+        if staged {
+            // Not this batch's result: it was no reload, and the next batch
+            // is not measured against a write it may never have seen.
+            if let Some(document) = self.documents.get_mut(doc) {
+                document.reload = None;
+            }
+        }
+        records
+    }
+
     pub fn close(&mut self, doc: &str) -> Vec<Record> {
         if !self.documents.contains_key(doc) {
             return Vec::new();
