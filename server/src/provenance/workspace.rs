@@ -1079,6 +1079,56 @@ mod tests {
         }
     }
 
+    fn agent(name: &str) -> Attribution {
+        Attribution {
+            source: super::super::Source::Agent,
+            agent: Some(name.into()),
+            model: None,
+            usage: None,
+        }
+    }
+
+    fn sources(ws: &Workspace) -> Vec<(super::super::Source, Option<String>)> {
+        ws.document("d")
+            .unwrap()
+            .regions
+            .iter()
+            .map(|r| (r.source, r.agent.clone()))
+            .collect()
+    }
+
+    /// A batch that makes the buffer equal to the marked disk text is the
+    /// agent's reload; one that does not is any batch and leaves nothing
+    /// pending; a hint for the batch decides instead.
+    #[test]
+    fn a_batch_reaching_the_marked_disk_text_is_the_agents_reload() {
+        use super::super::{HintSource, Source};
+        let block = "fn b() {\n    1\n}\n";
+        let disk = format!("fn a() {{}}\n{block}");
+        let mut ws = Workspace::new(Thresholds::default());
+        ws.open("d", 1, "fn a() {}\n", 0);
+        ws.change_with_disk("d", 2, &[Change::insert(10, block)], 5, (&disk, agent("x")));
+        assert_eq!(sources(&ws), [(Source::Agent, Some("x".into()))]);
+
+        // Not the disk text: as without a mark (bulk), and the disk text
+        // is not waited for by later batches.
+        let mut ws = Workspace::new(Thresholds::default());
+        ws.open("d", 1, "fn a() {}\n", 0);
+        let other = "fn c() {\n    2\n}\n";
+        ws.change_with_disk("d", 2, &[Change::insert(10, other)], 5, (&disk, agent("x")));
+        assert_eq!(sources(&ws), [(Source::Bulk, None)]);
+        ws.change("d", 3, &[Change::delete(10..10 + other.len())], 6);
+        ws.change("d", 4, &[Change::insert(10, block)], 7);
+        assert_eq!(sources(&ws), [(Source::Bulk, None)]);
+
+        // A hint for the batch decides.
+        let mut ws = Workspace::new(Thresholds::default());
+        ws.open("d", 1, "fn a() {}\n", 0);
+        ws.hint("d", 2, Hint::new(HintSource::Pasted), 4);
+        ws.change_with_disk("d", 2, &[Change::insert(10, block)], 5, (&disk, agent("x")));
+        assert_eq!(sources(&ws), [(Source::Pasted, None)]);
+    }
+
     /// A record lost from the middle of a document's records: later edits
     /// would land on the wrong text, so replay keeps the state before the
     /// gap until the next snapshot.
