@@ -218,6 +218,39 @@ mod tests {
         assert!(!text.contains("Risk"), "{text}");
     }
 
+    fn insight(fresh: &[(u32, u32)]) -> FileInsight {
+        FileInsight {
+            text_hash: 0,
+            head: None,
+            blocks: Vec::new(),
+            unavailable: None,
+            recent: Default::default(),
+            exact: fresh.is_empty(),
+            fresh: fresh.to_vec(),
+        }
+    }
+
+    /// Lenses and inlay hints of a block with no committed line say so;
+    /// a block with one committed line keeps its numbers.
+    #[test]
+    fn the_block_line_of_uncommitted_code_says_not_committed_yet() {
+        let committed = report(2);
+        let table = [
+            (report(0), vec![], NOT_COMMITTED),
+            (committed.clone(), vec![(0, 2)], NOT_COMMITTED),
+            (committed.clone(), vec![(0, 0), (1, 2)], NOT_COMMITTED),
+            (committed.clone(), vec![(1, 2)], "↻ 2 · risk"),
+            (committed.clone(), vec![], "↻ 2 · risk"),
+        ];
+        for (block, fresh, said) in table {
+            let insight = insight(&fresh);
+            let line = block_line(&insight, &block);
+            assert!(line.starts_with(said), "{fresh:?}: {line}");
+            let legend = block_legend(&insight, &block);
+            assert_eq!(legend == NOT_COMMITTED_LEGEND, said == NOT_COMMITTED);
+        }
+    }
+
     #[test]
     fn risk_factors_read_as_words_with_their_points() {
         let block = report(2);
