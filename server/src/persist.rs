@@ -110,6 +110,47 @@ pub struct Tracker {
     /// Messages the user must see (a journal that cannot be written, and
     /// when it can again), each said once.
     for_user: Vec<String>,
+    /// Per open document, how to notice a new mark naming it.
+    mark_watch: HashMap<String, MarkWatch>,
+}
+
+/// What an open document's marks files looked like when it last changed:
+/// a change finds a mark made since with two `stat`s, and reads the marks
+/// only when they changed. For editors that reload a file an agent wrote
+/// without telling the server (no file watcher, no `reload` hint).
+struct MarkWatch {
+    /// Where marks naming the file are written (`None`: nowhere).
+    dir: Option<PathBuf>,
+    /// Length and modification time of each marks file at the last look.
+    files: Vec<Option<(u64, std::time::SystemTime)>>,
+    /// When the document last changed (or was opened): a mark made before
+    /// was for a text the server has already seen.
+    since_ms: u64,
+}
+
+impl MarkWatch {
+    fn new(path: Option<&Path>, now_ms: u64) -> MarkWatch {
+        let dir = path.and_then(journal::marks_dir_for_file);
+        let files = marks_files_state(dir.as_deref());
+        MarkWatch {
+            dir,
+            files,
+            since_ms: now_ms,
+        }
+    }
+}
+
+fn marks_files_state(dir: Option<&Path>) -> Vec<Option<(u64, std::time::SystemTime)>> {
+    let Some(dir) = dir else {
+        return Vec::new();
+    };
+    [journal::MARKS_FILE, journal::MARKS_OLD_FILE]
+        .iter()
+        .map(|name| {
+            let meta = std::fs::metadata(dir.join(name)).ok()?;
+            Some((meta.len(), meta.modified().ok()?))
+        })
+        .collect()
 }
 
 impl Tracker {
@@ -121,6 +162,7 @@ impl Tracker {
             journal_override: None,
             clock,
             for_user: Vec::new(),
+            mark_watch: HashMap::new(),
         }
     }
 
@@ -426,6 +468,8 @@ impl Tracker {
     pub fn open(&mut self, doc: &str, path: Option<&Path>, version: i32, text: &str, now_ms: u64) {
         let folder = self.folder_index(path);
         self.refresh_known(folder);
+        self.mark_watch
+            .insert(doc.to_string(), MarkWatch::new(path, now_ms));
         let known = folder.and_then(|i| self.take_known(i, doc, text));
         let records = match known {
             Some(known) => {
@@ -482,8 +526,47 @@ impl Tracker {
         changes: &[Change],
         now_ms: u64,
     ) {
-        let records = self.live.change(doc, version, changes, now_ms);
+        let records = match self.marked_disk_text(doc, path, now_ms) {
+            Some((disk, agent)) => {
+                self.live
+                    .change_with_disk(doc, version, changes, now_ms, (&disk, agent))
+            }
+            None => self.live.change(doc, version, changes, now_ms),
+        };
         self.write(self.folder_index(path), records);
+    }
+
+    /// For a change to `doc`: the file's text on disk and the agent that
+    /// wrote it, when a mark naming the file was made since the document's
+    /// last change. The batch that brings the buffer to that text is the
+    /// editor reloading the agent's write, whether or not the client
+    /// watches files (ALE, coc without watchman and Kakoune do not). Costs
+    /// two `stat`s while no mark is made; a mark older than the last change
+    /// explains nothing (its write was seen, or typed over).
+    fn marked_disk_text(
+        &mut self,
+        doc: &str,
+        path: Option<&Path>,
+        now_ms: u64,
+    ) -> Option<(String, Attribution)> {
+        let window = self.mark_window_ms;
+        let watch = self.mark_watch.get_mut(doc)?;
+        let since = std::mem::replace(&mut watch.since_ms, now_ms);
+        let files = marks_files_state(watch.dir.as_deref());
+        if files == watch.files {
+            return None;
+        }
+        watch.files = files;
+        let (path, dir) = (path?, watch.dir.as_deref()?);
+        let mark = journal::recent_mark(dir, path, now_ms, window).filter(|m| m.at_ms >= since)?;
+        let disk = String::from_utf8(std::fs::read(path).ok()?).ok()?;
+        let attribution = Attribution {
+            source: Source::Agent,
+            agent: mark.agent,
+            model: mark.model,
+            usage: mark.usage,
+        };
+        Some((disk, attribution))
     }
 
     pub fn hint(&mut self, doc: &str, path: Option<&Path>, version: i32, hint: Hint, now_ms: u64) {
@@ -575,6 +658,7 @@ impl Tracker {
     }
 
     pub fn close(&mut self, doc: &str, path: Option<&Path>) {
+        self.mark_watch.remove(doc);
         let state = self.live.document(doc).cloned();
         let records = self.live.close(doc);
         let folder = self.folder_index(path);

@@ -331,3 +331,73 @@ fn regions_changed_is_sent_after_an_edit() {
     assert_eq!(params["uri"], uri.as_str());
     assert_eq!(params["regions"][0]["source"], "pasted");
 }
+
+/// Issue 13 item 5: a pasted function that is not committed has no
+/// history, AI share or risk, and its inlay hint and code lens say so
+/// instead of `↻ 0 · risk 17`; a committed function keeps its numbers.
+#[test]
+fn lenses_and_inlay_hints_say_a_pasted_function_is_not_committed_yet() {
+    let (_repo, mut client, uri) = start(json!({"hints": {"style": "both"}}));
+    client.edit_source(&uri, 2, "pasted", None);
+    client.change(&uri, 2, ((2, 0), (2, 0)), BLOCK);
+    let hint_labels = |client: &mut Client| -> Vec<(u64, String)> {
+        let hints = client.request(
+            "textDocument/inlayHint",
+            json!({"textDocument": {"uri": uri},
+                   "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 0}}}),
+        );
+        hints
+            .as_array()
+            .map(|h| {
+                h.iter()
+                    .map(|h| {
+                        let line = h["position"]["line"].as_u64().unwrap();
+                        (line, h["label"].as_str().unwrap().to_string())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // The pasted function has a block once the history is read again.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut labels = hint_labels(&mut client);
+    while labels.len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{labels:?}\n{}",
+            client.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        labels = hint_labels(&mut client);
+    }
+    assert_eq!(
+        labels[1],
+        (2, "not committed yet".to_string()),
+        "{labels:?}"
+    );
+    assert_eq!(labels[0].0, 0, "{labels:?}");
+    assert!(labels[0].1.starts_with("↻ 1 · "), "{labels:?}");
+    let lenses = client.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let titles: Vec<(u64, String)> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["range"]["start"]["line"].as_u64().unwrap(),
+                l["command"]["title"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(titles[0].1.starts_with("↻ 1 · "), "{titles:?}");
+    assert_eq!(
+        titles[1],
+        (2, "not committed yet".to_string()),
+        "{titles:?}"
+    );
+    assert!(titles.iter().all(|(_, t)| !t.contains("↻ 0")), "{titles:?}");
+}

@@ -344,3 +344,134 @@ fn errors_are_clear_and_write_nothing() {
     }
     assert!(read_marks(&repo.marks_dir()).is_empty());
 }
+
+// ---- an editor that reloads a marked file without watching files ----
+//
+// ALE, coc without watchman and Kakoune send no `didChangeWatchedFiles`
+// and no `reload` hint: the reload from disk arrives as a plain didChange
+// (ALE: the whole text). A recent mark naming the file makes it the
+// agent's; without one it stays what any such change is.
+
+mod reload_without_a_watcher {
+    use serde_json::{json, Value};
+
+    use crate::support::git::{run_binary, Repo};
+    use crate::support::lsp::{file_uri, Client};
+
+    const BEFORE: &str = "fn main() {\n}\n";
+    const BLOCK: &str = "fn added() {\n    let x = 1;\n    x + 1\n}\n";
+
+    /// A repository with `src/lib.rs` committed, a server with it open.
+    fn opened() -> (Repo, Client, String) {
+        let mut repo = Repo::new();
+        repo.write("src/lib.rs", BEFORE);
+        repo.commit("start");
+        let mut client = Client::spawn(&repo.path(), &repo.home());
+        client.initialize(&repo.path(), json!({}));
+        let uri = file_uri(&repo.file("src/lib.rs"));
+        client.open(&uri, "rust", 1, BEFORE);
+        (repo, client, uri)
+    }
+
+    fn mark(repo: &Repo, agent: &str) {
+        let path = repo.file("src/lib.rs");
+        let file = path.to_str().unwrap();
+        let out = run_binary(
+            &repo.path(),
+            &repo.home(),
+            &["mark", "--file", file, "--agent", agent, "--model", "m-1"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// What ALE sends when Vim reloads a buffer: the whole new text.
+    fn full_text_change(client: &mut Client, uri: &str, version: i32, text: &str) {
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    fn regions(client: &mut Client, uri: &str) -> Vec<Value> {
+        client.regions(uri)["regions"].as_array().unwrap().clone()
+    }
+
+    #[test]
+    fn a_marked_write_reloaded_as_full_text_is_the_agents() {
+        let (repo, mut client, uri) = opened();
+        mark(&repo, "claude-code");
+        let after = format!("{BEFORE}{BLOCK}");
+        repo.write("src/lib.rs", &after);
+        full_text_change(&mut client, &uri, 2, &after);
+        let found = regions(&mut client, &uri);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0]["source"], "agent", "{found:?}");
+        assert_eq!(found[0]["agent"], "claude-code");
+        assert_eq!(found[0]["model"], "m-1");
+        // The diff against the buffer gives the region: the new lines only.
+        assert_eq!(
+            found[0]["range"]["start"],
+            json!({"line": 2, "character": 0})
+        );
+        assert_eq!(found[0]["range"]["end"], json!({"line": 6, "character": 0}));
+        // The hover says who wrote it.
+        let hover = client.hover(&uri, 3, 4);
+        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(text.contains("claude-code"), "{text}");
+    }
+
+    #[test]
+    fn a_marked_write_reloaded_as_minimal_edits_is_the_agents() {
+        // coc and Kakoune send the reload as edits against the buffer.
+        let (repo, mut client, uri) = opened();
+        repo.write("src/lib.rs", &format!("{BEFORE}{BLOCK}"));
+        mark(&repo, "cursor");
+        client.change(&uri, 2, ((2, 0), (2, 0)), BLOCK);
+        let found = regions(&mut client, &uri);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0]["source"], "agent", "{found:?}");
+        assert_eq!(found[0]["agent"], "cursor");
+    }
+
+    #[test]
+    fn the_same_reload_without_a_mark_is_no_agents() {
+        let (repo, mut client, uri) = opened();
+        let after = format!("{BEFORE}{BLOCK}");
+        repo.write("src/lib.rs", &after);
+        full_text_change(&mut client, &uri, 2, &after);
+        let found = regions(&mut client, &uri);
+        // A large insertion of unknown origin, as before: bulk, never agent.
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0]["source"], "bulk", "{found:?}");
+    }
+
+    #[test]
+    fn typing_that_happens_to_equal_the_disk_text_is_not_the_agents() {
+        // Unsaved edits thrown away in the buffer, then typed back: the
+        // buffer ends equal to the file, and no mark names it.
+        let (repo, mut client, uri) = opened();
+        let after = "fn main() {\n    go();\n}\n";
+        repo.write("src/lib.rs", after);
+        client.change(&uri, 2, ((0, 11), (0, 11)), "\n");
+        let mut version = 3;
+        for (at, c) in "    go();".chars().enumerate() {
+            let at = at as u32;
+            client.change(&uri, version, ((1, at), (1, at)), &c.to_string());
+            version += 1;
+        }
+        client.drain();
+        assert_eq!(regions(&mut client, &uri), Vec::<Value>::new());
+        // A mark explains the change it precedes, not later ones: the
+        // agent's write typed over and then typed back is nobody's.
+        mark(&repo, "claude-code");
+        client.change(&uri, version, ((1, 4), (1, 9)), "");
+        client.change(&uri, version + 1, ((1, 4), (1, 4)), "go();");
+        assert_eq!(client.regions(&uri)["version"], version + 1);
+        assert_eq!(regions(&mut client, &uri), Vec::<Value>::new());
+    }
+}

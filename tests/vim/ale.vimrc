@@ -22,8 +22,9 @@ function! ProvenanceEditSource(source, ...) abort
   endif
   call ale#lsp_linter#SendRequest(bufnr(''), 'provenance_ls', [1, 'provenance/editSource', l:params])
 endfunction
-" A file an agent rewrote (its hook ran `provenance-ls mark`) is the agent's
-" when Vim reloads it.
+" Names Vim's reload of a file changed on disk: what another program wrote
+" is marked `external`. (A file an agent rewrote, its hook having run
+" `provenance-ls mark`, is the agent's when Vim reloads it, with or without this.)
 set autoread
 augroup provenance
   autocmd!

@@ -3,7 +3,41 @@
 
 use crate::blocks::BlockReport;
 
-use super::insight::ShownCommit;
+use super::insight::{FileInsight, ShownCommit};
+
+/// What a code lens or inlay hint says of a block none of whose lines is
+/// committed: it has no history, AI share or risk yet (hover says the same).
+pub const NOT_COMMITTED: &str = "not committed yet";
+
+/// The tooltip of [`NOT_COMMITTED`].
+pub const NOT_COMMITTED_LEGEND: &str =
+    "history, AI share and risk come with the block's first commit";
+
+/// The one line a code lens or inlay hint shows for `report`: its summary,
+/// or [`NOT_COMMITTED`] when none of its lines is committed (read from git:
+/// no commit touched it; or written since history was read), never the
+/// empty statistics of code without history.
+pub fn block_line(insight: &FileInsight, report: &BlockReport) -> String {
+    if is_uncommitted(insight, report) {
+        NOT_COMMITTED.into()
+    } else {
+        block_summary(report)
+    }
+}
+
+/// The tooltip for [`block_line`].
+pub fn block_legend(insight: &FileInsight, report: &BlockReport) -> &'static str {
+    if is_uncommitted(insight, report) {
+        NOT_COMMITTED_LEGEND
+    } else {
+        SUMMARY_LEGEND
+    }
+}
+
+fn is_uncommitted(insight: &FileInsight, report: &BlockReport) -> bool {
+    let block = &report.block;
+    report.commits == 0 || (block.start_line..=block.end_line).all(|line| insight.is_fresh(line))
+}
 
 /// `↻ 7 · 43% AI · risk 71`
 pub fn block_summary(report: &BlockReport) -> String {
@@ -182,6 +216,39 @@ mod tests {
         assert!(!text.contains("Rewritten never"), "{text}");
         assert!(!text.contains("0 authors"), "{text}");
         assert!(!text.contains("Risk"), "{text}");
+    }
+
+    fn insight(fresh: &[(u32, u32)]) -> FileInsight {
+        FileInsight {
+            text_hash: 0,
+            head: None,
+            blocks: Vec::new(),
+            unavailable: None,
+            recent: Default::default(),
+            exact: fresh.is_empty(),
+            fresh: fresh.to_vec(),
+        }
+    }
+
+    /// Lenses and inlay hints of a block with no committed line say so;
+    /// a block with one committed line keeps its numbers.
+    #[test]
+    fn the_block_line_of_uncommitted_code_says_not_committed_yet() {
+        let committed = report(2);
+        let table = [
+            (report(0), vec![], NOT_COMMITTED),
+            (committed.clone(), vec![(0, 2)], NOT_COMMITTED),
+            (committed.clone(), vec![(0, 0), (1, 2)], NOT_COMMITTED),
+            (committed.clone(), vec![(1, 2)], "↻ 2 · risk"),
+            (committed.clone(), vec![], "↻ 2 · risk"),
+        ];
+        for (block, fresh, said) in table {
+            let insight = insight(&fresh);
+            let line = block_line(&insight, &block);
+            assert!(line.starts_with(said), "{fresh:?}: {line}");
+            let legend = block_legend(&insight, &block);
+            assert_eq!(legend == NOT_COMMITTED_LEGEND, said == NOT_COMMITTED);
+        }
     }
 
     #[test]

@@ -186,6 +186,48 @@ impl Workspace {
         Vec::new()
     }
 
+    /// One change batch while the file on disk is known to hold `disk`,
+    /// just written by `attribution` (an agent whose mark names the file),
+    /// for editors that reload a file without the server's file watcher
+    /// hearing of it. If the batch makes the buffer equal to `disk`, it is
+    /// that writer's reload, decided as if the watcher had reported the
+    /// write first ([`Workspace::replace_from_disk`]); otherwise it is any
+    /// other batch. A hint for the batch, or a write the watcher already
+    /// reported, decides instead.
+    pub fn change_with_disk(
+        &mut self,
+        doc: &str,
+        version: i32,
+        edits: &[Change],
+        now_ms: u64,
+        (disk, attribution): (&str, Attribution),
+    ) -> Vec<Record> {
+        let hinted = self
+            .pending_hints
+            .get(doc)
+            .is_some_and(|pending| pending.iter().any(|(v, _)| *v == version));
+        let staged = match self.documents.get_mut(doc) {
+            Some(document) if !hinted && document.reload.is_none() => {
+                document.reload = (document.state.text != disk).then(|| Reload {
+                    text: disk.to_string(),
+                    chars: disk.chars().count(),
+                    attribution: Some(attribution),
+                });
+                document.reload.is_some()
+            }
+            _ => false,
+        };
+        let records = self.change(doc, version, edits, now_ms);
+        if staged {
+            // Not this batch's result: it was no reload, and the next batch
+            // is not measured against a write it may never have seen.
+            if let Some(document) = self.documents.get_mut(doc) {
+                document.reload = None;
+            }
+        }
+        records
+    }
+
     pub fn close(&mut self, doc: &str) -> Vec<Record> {
         if !self.documents.contains_key(doc) {
             return Vec::new();
@@ -1035,6 +1077,56 @@ mod tests {
             }
             assert_eq!(mover.finish(), whole);
         }
+    }
+
+    fn agent(name: &str) -> Attribution {
+        Attribution {
+            source: super::super::Source::Agent,
+            agent: Some(name.into()),
+            model: None,
+            usage: None,
+        }
+    }
+
+    fn sources(ws: &Workspace) -> Vec<(super::super::Source, Option<String>)> {
+        ws.document("d")
+            .unwrap()
+            .regions
+            .iter()
+            .map(|r| (r.source, r.agent.clone()))
+            .collect()
+    }
+
+    /// A batch that makes the buffer equal to the marked disk text is the
+    /// agent's reload; one that does not is any batch and leaves nothing
+    /// pending; a hint for the batch decides instead.
+    #[test]
+    fn a_batch_reaching_the_marked_disk_text_is_the_agents_reload() {
+        use super::super::{HintSource, Source};
+        let block = "fn b() {\n    1\n}\n";
+        let disk = format!("fn a() {{}}\n{block}");
+        let mut ws = Workspace::new(Thresholds::default());
+        ws.open("d", 1, "fn a() {}\n", 0);
+        ws.change_with_disk("d", 2, &[Change::insert(10, block)], 5, (&disk, agent("x")));
+        assert_eq!(sources(&ws), [(Source::Agent, Some("x".into()))]);
+
+        // Not the disk text: as without a mark (bulk), and the disk text
+        // is not waited for by later batches.
+        let mut ws = Workspace::new(Thresholds::default());
+        ws.open("d", 1, "fn a() {}\n", 0);
+        let other = "fn c() {\n    2\n}\n";
+        ws.change_with_disk("d", 2, &[Change::insert(10, other)], 5, (&disk, agent("x")));
+        assert_eq!(sources(&ws), [(Source::Bulk, None)]);
+        ws.change("d", 3, &[Change::delete(10..10 + other.len())], 6);
+        ws.change("d", 4, &[Change::insert(10, block)], 7);
+        assert_eq!(sources(&ws), [(Source::Bulk, None)]);
+
+        // A hint for the batch decides.
+        let mut ws = Workspace::new(Thresholds::default());
+        ws.open("d", 1, "fn a() {}\n", 0);
+        ws.hint("d", 2, Hint::new(HintSource::Pasted), 4);
+        ws.change_with_disk("d", 2, &[Change::insert(10, block)], 5, (&disk, agent("x")));
+        assert_eq!(sources(&ws), [(Source::Pasted, None)]);
     }
 
     /// A record lost from the middle of a document's records: later edits

@@ -38,7 +38,7 @@ pub async fn handle(
             CodeLens {
                 range: Range::new(start, start),
                 command: Some(Command {
-                    title: render::block_summary(report),
+                    title: render::block_line(&insight, report),
                     command: SHOW_HISTORY.into(),
                     arguments: Some(vec![serde_json::to_value(args).unwrap_or_default()]),
                 }),

@@ -39,11 +39,13 @@ pub async fn handle(
             let character = line_ends.get(line as usize).copied().unwrap_or(0);
             InlayHint {
                 position: Position::new(line, character),
-                label: InlayHintLabel::String(render::block_summary(report)),
+                label: InlayHintLabel::String(render::block_line(&insight, report)),
                 kind: None,
                 text_edits: None,
                 // What `↻`, `% AI` and `risk` mean, where the line is shown.
-                tooltip: Some(InlayHintTooltip::String(render::SUMMARY_LEGEND.into())),
+                tooltip: Some(InlayHintTooltip::String(
+                    render::block_legend(&insight, report).into(),
+                )),
                 padding_left: Some(true),
                 padding_right: None,
                 data: None,
