@@ -207,6 +207,18 @@ impl LabelledText {
     }
 
     fn apply(&mut self, kind: &str, changes: &[Value], encoding: &str) {
+        if kind == "move" {
+            // VS Code sends a line move as an insertion and a deletion in
+            // either order: know every text the batch deletes first
+            let mut dry = LabelledText {
+                text: self.text.clone(),
+                truth: self.truth.clone(),
+                history: Vec::new(),
+                deleted: Vec::new(),
+            };
+            dry.apply("delete", changes, encoding);
+            self.deleted.extend(dry.deleted);
+        }
         for change in changes {
             let inserted: Vec<char> = change["text"].as_str().expect("text").chars().collect();
             let (a, b) = match change.get("range") {
@@ -234,10 +246,22 @@ impl LabelledText {
                     gone.iter().map(|&i| self.truth[a + i]).collect(),
                 ));
             }
+            // A moved line comes back whole, or with its line break in front
+            // ("X\n" deleted, "\nX" inserted after the line above: VS Code)
             let moved = (kind == "move")
-                .then(|| self.deleted.iter().rev().find(|(t, _)| *t == fresh))
-                .flatten()
-                .map(|(_, truth)| truth.clone());
+                .then(|| {
+                    self.deleted.iter().rev().find_map(|(t, truth)| {
+                        if *t == fresh {
+                            return Some(truth.clone());
+                        }
+                        let mut rotated = t.clone();
+                        let mut rotated_truth = truth.clone();
+                        rotated.rotate_right(1);
+                        rotated_truth.rotate_right(1);
+                        (t.last() == Some(&'\n') && rotated == fresh).then_some(rotated_truth)
+                    })
+                })
+                .flatten();
             let fresh_truth = |n: usize| match kind {
                 "completion" => Truth::Completion {
                     multi_line: inserted.contains(&'\n'),
