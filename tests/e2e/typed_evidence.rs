@@ -253,3 +253,43 @@ fn typed_lines_survive_a_kill_and_a_restart_before_the_commit() {
     );
     client.shutdown();
 }
+
+#[test]
+fn typed_lines_keep_their_evidence_through_an_amend_nobody_saw_and_a_gc() {
+    let mut repo = Repo::new();
+    let mut session = start(&mut repo);
+    let mut client = server(&repo, &session);
+    type_the_session(&mut client, &mut session);
+    std::thread::sleep(Duration::from_millis(1500));
+    repo.write("src/lib.rs", &session.text);
+    repo.commit("Typed");
+    let old = wait_for_note(&repo, "HEAD");
+    let old_commit = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    client.shutdown();
+
+    // Amended while no server runs: the new commit has no note.
+    repo.git(&["commit", "-q", "--amend", "-m", "Typed (amended)"]);
+    assert!(!repo
+        .git_output(&["notes", "--ref=provenance", "show", "HEAD"])
+        .status
+        .success());
+    // A server starting looks at HEAD and derives a note from the old one.
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({}));
+    let note = wait_for_note(&repo, "HEAD");
+    client.shutdown();
+    assert_eq!(note.len(), 1, "{note:?}");
+    let ours = &note[0]["metadata"]["dev.provenance-ls"];
+    assert_eq!(ours["source"], "typed");
+    assert_eq!(
+        ours["derived_from"],
+        json!([{"commit": old_commit, "record": old[0]["id"]}])
+    );
+    // The old commit and its note go; the typed lines stay the typist's.
+    repo.git(&["reflog", "expire", "--expire=now", "--all"]);
+    repo.git(&["gc", "-q", "--prune=now"]);
+    repo.git(&["notes", "--ref=provenance", "prune"]);
+    let notes = repo.git(&["notes", "--ref=provenance", "list"]);
+    assert!(!notes.contains(&old_commit), "{notes}");
+    assert_eq!(blame(&repo), expected_blame());
+}
