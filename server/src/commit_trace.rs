@@ -217,7 +217,7 @@ pub(crate) fn line_as_typed(typed: &[Range<usize>], text: &str, content: Range<u
 
 #[cfg(test)]
 mod tests {
-    use super::assistant_lines;
+    use super::{assistant_lines, typed_lines};
     use crate::provenance::{Attribution, DocumentState, Region, Source};
 
     /// `text` with one completion region over all of it, `rewritten` relative to its start.
@@ -271,5 +271,39 @@ mod tests {
         // The region starts at the line break after `let x = 1;`.
         state.regions[0].start = 10;
         assert_eq!(written(&state), ["foo();"]);
+    }
+
+    /// A line counts as typed when every non-blank char of it was typed:
+    /// not a line typed into (text there before), not one holding a paste.
+    #[test]
+    fn a_line_is_typed_only_when_all_its_chars_were() {
+        let mut ws = crate::provenance::Workspace::new(Default::default());
+        ws.open("d", 0, "old();\n", 0);
+        let mut version = 0;
+        let mut type_at = |ws: &mut crate::provenance::Workspace, at: usize, text: &str| {
+            for (i, c) in text.chars().enumerate() {
+                version += 1;
+                let change = crate::provenance::Change::insert(at + i, &c.to_string());
+                ws.change("d", version, &[change], 0);
+            }
+        };
+        // "let a = 1;" typed on a new line 2, "x" typed into line 1
+        type_at(&mut ws, 7, "let a = 1;\n  b();\n");
+        type_at(&mut ws, 0, "x");
+        // a paste at the end of line 2 ("let a = 1;" + pasted)
+        version += 1;
+        let hint = crate::provenance::Hint::new(crate::provenance::HintSource::Pasted);
+        ws.hint("d", version, hint, 0);
+        ws.change(
+            "d",
+            version,
+            &[crate::provenance::Change::insert(18, " // p")],
+            0,
+        );
+        let state = ws.document("d").unwrap();
+        assert_eq!(state.text.to_string(), "xold();\nlet a = 1; // p\n  b();\n");
+        let mut lines: Vec<String> = typed_lines(state).into_iter().collect();
+        lines.sort();
+        assert_eq!(lines, ["  b();"]);
     }
 }
