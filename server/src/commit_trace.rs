@@ -208,7 +208,7 @@ pub(crate) fn line_as_typed(typed: &[Range<usize>], text: &str, content: Range<u
         while i < typed.len() && typed[i].end <= offset {
             i += 1;
         }
-        if !typed.get(i).is_some_and(|s| s.start <= offset) {
+        if typed.get(i).is_none_or(|s| s.start > offset) {
             return false;
         }
     }
