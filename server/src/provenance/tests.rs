@@ -863,3 +863,20 @@ fn journals_without_typed_regions_load_and_typed_ones_add_a_field() {
     assert_eq!(json["typed"][0]["source"], "typed", "{json}");
     assert_eq!(json["regions"], serde_json::json!([]));
 }
+
+/// A restarted server opens a document with what the journal knew: typed
+/// regions carried in keep their ids, and new typing gets others.
+#[test]
+fn typed_regions_carried_into_a_new_workspace_keep_distinct_ids() {
+    let mut before = Workspace::new(Thresholds::default());
+    before.open("a", 0, "x\n", 0);
+    before.change("a", 1, &[Change::insert(0, "ab")], 5);
+    let known = before.document("a").unwrap().clone();
+    let mut after = Workspace::new(Thresholds::default());
+    after.open_with_known("a", 0, "abx\n", known, 10, None);
+    after.change("a", 1, &[Change::insert(4, "cd")], 15);
+    let typed = &after.document("a").unwrap().typed;
+    let spans: Vec<_> = typed.iter().map(|r| r.range()).collect();
+    assert_eq!(spans, [0..2, 4..6], "{typed:?}");
+    assert_ne!(typed[0].id, typed[1].id);
+}

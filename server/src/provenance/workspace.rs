@@ -171,6 +171,7 @@ impl Workspace {
         committed: Option<&str>,
     ) -> Vec<Record> {
         self.bump_ids(&known.regions);
+        self.bump_ids(&known.typed);
         let mut state = self.reconcile(known, text, now_ms, external.as_ref(), committed);
         state.version = version;
         self.install(doc, state);
