@@ -862,6 +862,23 @@ fn journals_without_typed_regions_load_and_typed_ones_add_a_field() {
     let json = serde_json::to_value(&records[0]).unwrap();
     assert_eq!(json["typed"][0]["source"], "typed", "{json}");
     assert_eq!(json["regions"], serde_json::json!([]));
+    // A build from before typed text reads the record as it always did:
+    // serde skips the unknown field (this is that build's `Record::Edit`).
+    #[derive(serde::Deserialize)]
+    #[serde(tag = "kind", rename_all = "camelCase")]
+    #[allow(dead_code)]
+    enum RecordBeforeTyped {
+        Edit {
+            doc: String,
+            seq: u64,
+            version: i32,
+            steps: Vec<Step>,
+            regions: Vec<Region>,
+        },
+    }
+    let RecordBeforeTyped::Edit { steps, .. } =
+        serde_json::from_value(json).expect("an older reader loads it");
+    assert_eq!(steps.len(), 1);
 }
 
 /// A restarted server opens a document with what the journal knew: typed
