@@ -36,6 +36,7 @@ fn workspace() -> Workspace {
         version: 0,
         text,
         regions,
+        typed: Vec::new(),
     });
     ws
 }

@@ -3,7 +3,9 @@
 //! are written as Agent Trace 0.1.0 records on `refs/notes/provenance`.
 //! A line counts when the commit adds it (a line diff against the first
 //! parent) and an assistant region of the document holds the same text,
-//! still as the assistant wrote it ([`line_as_written`]).
+//! still as the assistant wrote it ([`line_as_written`]). The lines typed in
+//! the editor ([`line_as_typed`]) that the commit adds, and no assistant's
+//! line claims, go into one more record whose contributor is `human`.
 //! No LSP, no tokio; git is reached through `history` and `attribution`.
 
 use std::collections::BTreeMap;
@@ -30,9 +32,12 @@ pub fn commit_traces(
     let mut found: BTreeMap<Writer, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
     // writer → mark id → that mark's usage
     let mut spent: BTreeMap<Writer, BTreeMap<String, Usage>> = BTreeMap::new();
+    // path → 1-based committed lines typed in the editor
+    let mut typed_found: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for (path, state) in documents {
         let written = assistant_lines(state);
-        if written.is_empty() {
+        let typed = typed_lines(state);
+        if written.is_empty() && typed.is_empty() {
             continue;
         }
         let Ok(committed) = history.file_text(path, Some(commit)) else {
@@ -64,9 +69,16 @@ pub fn commit_traces(
                     .entry(relative.clone())
                     .or_default()
                     .push(index as u32 + 1);
+            } else if !line.trim().is_empty() && typed.contains(line) {
+                typed_found
+                    .entry(relative.clone())
+                    .or_default()
+                    .push(index as u32 + 1);
             }
         }
     }
+    let human =
+        (!typed_found.is_empty()).then(|| AgentTraceRecord::typed_lines(commit, &typed_found, now));
     found
         .into_iter()
         .map(|(who, files)| {
@@ -84,6 +96,7 @@ pub fn commit_traces(
             }
             record
         })
+        .chain(human)
         .collect()
 }
 
@@ -148,9 +161,63 @@ pub(crate) fn line_as_written(region: &Region, content: Range<usize>) -> bool {
     false
 }
 
+/// The non-blank lines typed in the editor, whole ([`line_as_typed`]).
+fn typed_lines(state: &DocumentState) -> std::collections::HashSet<String> {
+    let mut spans: Vec<Range<usize>> = state
+        .typed
+        .iter()
+        .flat_map(|r| r.spans().iter().cloned())
+        .collect();
+    spans.sort_by_key(|s| s.start);
+    let mut lines = std::collections::HashSet::new();
+    let mut last_line = None;
+    for span in &spans {
+        let first = state.text.char_to_line(span.start);
+        let last = state
+            .text
+            .char_to_line(span.end.saturating_sub(1).max(span.start));
+        for line in first..=last {
+            if last_line.is_some_and(|done| line <= done) {
+                continue;
+            }
+            last_line = Some(line);
+            let start = state.text.line_to_char(line);
+            let text = state.text.line(line).to_string();
+            let text = text.trim_end_matches(['\r', '\n']);
+            let content = start..start + text.chars().count();
+            if !text.trim().is_empty() && line_as_typed(&spans, text, content) {
+                lines.insert(text.to_string());
+            }
+        }
+    }
+    lines
+}
+
+/// Whether every non-blank char of the line `text` (its chars without the
+/// line ending, at `content`, absolute offsets) was typed in the editor:
+/// lies in one of `typed` (the document's typed spans, sorted by start). A
+/// line holding a char someone else put there — text that was there
+/// before, a paste, a completion — is not the typist's. The one place that
+/// decides a typed line.
+pub(crate) fn line_as_typed(typed: &[Range<usize>], text: &str, content: Range<usize>) -> bool {
+    let mut i = typed.partition_point(|s| s.end <= content.start);
+    for (offset, c) in (content.start..content.end).zip(text.chars()) {
+        if c.is_whitespace() {
+            continue;
+        }
+        while i < typed.len() && typed[i].end <= offset {
+            i += 1;
+        }
+        if typed.get(i).is_none_or(|s| s.start > offset) {
+            return false;
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
-    use super::assistant_lines;
+    use super::{assistant_lines, typed_lines};
     use crate::provenance::{Attribution, DocumentState, Region, Source};
 
     /// `text` with one completion region over all of it, `rewritten` relative to its start.
@@ -204,5 +271,39 @@ mod tests {
         // The region starts at the line break after `let x = 1;`.
         state.regions[0].start = 10;
         assert_eq!(written(&state), ["foo();"]);
+    }
+
+    /// A line counts as typed when every non-blank char of it was typed:
+    /// not a line typed into (text there before), not one holding a paste.
+    #[test]
+    fn a_line_is_typed_only_when_all_its_chars_were() {
+        let mut ws = crate::provenance::Workspace::new(Default::default());
+        ws.open("d", 0, "old();\n", 0);
+        let mut version = 0;
+        let mut type_at = |ws: &mut crate::provenance::Workspace, at: usize, text: &str| {
+            for (i, c) in text.chars().enumerate() {
+                version += 1;
+                let change = crate::provenance::Change::insert(at + i, &c.to_string());
+                ws.change("d", version, &[change], 0);
+            }
+        };
+        // "let a = 1;" typed on a new line 2, "x" typed into line 1
+        type_at(&mut ws, 7, "let a = 1;\n  b();\n");
+        type_at(&mut ws, 0, "x");
+        // a paste at the end of line 2 ("let a = 1;" + pasted)
+        version += 1;
+        let hint = crate::provenance::Hint::new(crate::provenance::HintSource::Pasted);
+        ws.hint("d", version, hint, 0);
+        ws.change(
+            "d",
+            version,
+            &[crate::provenance::Change::insert(18, " // p")],
+            0,
+        );
+        let state = ws.document("d").unwrap();
+        assert_eq!(state.text.to_string(), "xold();\nlet a = 1; // p\n  b();\n");
+        let mut lines: Vec<String> = typed_lines(state).into_iter().collect();
+        lines.sort();
+        assert_eq!(lines, ["  b();"]);
     }
 }

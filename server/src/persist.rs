@@ -1006,6 +1006,7 @@ fn closed_entries(doc: &str, state: &DocumentState, at_ms: u64) -> [Entry; 2] {
                 version: state.version,
                 text: state.text.to_string(),
                 regions: state.regions.clone(),
+                typed: state.typed.clone(),
             },
         },
         Entry {

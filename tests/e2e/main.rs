@@ -21,4 +21,5 @@ mod mark;
 mod report;
 mod rewrites;
 mod support;
+mod typed_evidence;
 mod usage;

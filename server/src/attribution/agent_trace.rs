@@ -338,16 +338,66 @@ impl AgentTraceRecord {
         files: &BTreeMap<String, Vec<u32>>,
         now: std::time::SystemTime,
     ) -> AgentTraceRecord {
+        let contributor = Contributor {
+            kind: "ai".into(),
+            model_id: model,
+        };
+        let ours = serde_json::json!({"writer": WRITER});
+        lines_record(commit, agent, contributor, files, now, ours)
+    }
+
+    /// A record of the lines provenance-ls saw typed in the editor: as
+    /// [`Self::assistant_lines`], contributor `human`, tool `provenance-ls`,
+    /// and `"source": "typed"` in its `metadata."dev.provenance-ls"`.
+    pub fn typed_lines(
+        commit: &str,
+        files: &BTreeMap<String, Vec<u32>>,
+        now: std::time::SystemTime,
+    ) -> AgentTraceRecord {
+        let contributor = Contributor {
+            kind: "human".into(),
+            model_id: None,
+        };
+        let ours = serde_json::json!({"writer": WRITER, "source": TYPED_SOURCE});
+        lines_record(commit, "provenance-ls", contributor, files, now, ours)
+    }
+
+    /// Whether provenance-ls wrote the record for lines it saw typed.
+    pub fn is_typed(&self) -> bool {
+        self.metadata
+            .as_ref()
+            .and_then(|m| m.get(METADATA_KEY))
+            .and_then(|m| m.get("source"))
+            .and_then(serde_json::Value::as_str)
+            == Some(TYPED_SOURCE)
+    }
+}
+
+/// Who wrote a record: `metadata."dev.provenance-ls".writer`.
+const WRITER: &str = concat!("provenance-ls ", env!("CARGO_PKG_VERSION"));
+
+/// `metadata."dev.provenance-ls".source` of a record of typed lines.
+const TYPED_SOURCE: &str = "typed";
+
+/// One conversation per file by `contributor`, the lines (1-based, sorted)
+/// as inclusive runs; `content_hash` and the line hashes are added when the
+/// note is written.
+fn lines_record(
+    commit: &str,
+    tool: &str,
+    contributor: Contributor,
+    files: &BTreeMap<String, Vec<u32>>,
+    now: std::time::SystemTime,
+    ours: serde_json::Value,
+) -> AgentTraceRecord {
+    {
         let files = files
             .iter()
             .map(|(path, lines)| TraceFile {
                 path: path.clone(),
                 conversations: vec![Conversation {
                     url: None,
-                    contributor: Some(Contributor {
-                        kind: "ai".into(),
-                        model_id: model.clone(),
-                    }),
+                    contributor: Some(contributor.clone()),
                     ranges: runs(lines)
                         .into_iter()
                         .map(|(start_line, end_line)| TraceRange {
@@ -370,16 +420,16 @@ impl AgentTraceRecord {
                 revision: commit.to_string(),
             }),
             tool: Some(Tool {
-                name: agent.to_string(),
+                name: tool.to_string(),
                 version: None,
             }),
             files,
-            metadata: Some(serde_json::json!({
-                METADATA_KEY: {"writer": concat!("provenance-ls ", env!("CARGO_PKG_VERSION"))}
-            })),
+            metadata: Some(serde_json::json!({ METADATA_KEY: ours })),
         }
     }
+}
 
+impl AgentTraceRecord {
     /// Who a range says wrote its lines: the range's contributor, else the
     /// conversation's; `ai` and `mixed` count as the assistant (the tool's
     /// name), `human` as a human, `unknown` or none as nothing.

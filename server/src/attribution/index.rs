@@ -67,13 +67,51 @@ impl Authorship {
     }
 }
 
-/// An assistant line a commit adds that records kept for other commits hold.
+/// Which line-level source says a person wrote a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HumanEvidence {
+    /// provenance-ls saw it typed in the editor: a record of its notes
+    /// marked `"source": "typed"` (docs/assistants.md).
+    Typed,
+    /// A git-ai `h_` key with its `humans` record.
+    GitAi,
+    /// A `human` contributor in any other Agent Trace record.
+    AgentTrace,
+}
+
+impl HumanEvidence {
+    /// `typed`, `git-ai` or `agent-trace`, as `blame --json` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HumanEvidence::Typed => "typed",
+            HumanEvidence::GitAi => "git-ai",
+            HumanEvidence::AgentTrace => "agent-trace",
+        }
+    }
+}
+
+/// A line-level source's verdict on a line, and which kind of source it is
+/// (for an assistant's line never `Typed`).
+type Listed = (LineAuthor, HumanEvidence);
+
+/// The kind of source a record is.
+fn record_kind(record: &AgentTraceRecord) -> HumanEvidence {
+    if record.is_typed() {
+        HumanEvidence::Typed
+    } else {
+        HumanEvidence::AgentTrace
+    }
+}
+
+/// An assistant line, or a line typed in the editor, that a commit adds
+/// and that records kept for other commits hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DerivedLine {
     pub path: String,
     /// 1-based, in the commit's version of the file.
     pub line: u32,
-    pub assistant: Assistant,
+    /// `None`: typed in the editor (a record of typed lines holds it).
+    pub assistant: Option<Assistant>,
     /// The commit whose provenance note holds the record (`None`: a trace file).
     pub from_commit: Option<String>,
     /// The record's `id`.
@@ -87,7 +125,7 @@ struct Inner {
     foreign_prompts: Option<HashMap<String, Assistant>>,
     pool: Option<Vec<PooledRecord>>,
     commits: HashMap<ObjectId, CommitEntry>,
-    files: HashMap<(ObjectId, String), Arc<Vec<Option<LineAuthor>>>>,
+    files: HashMap<(ObjectId, String), Arc<Vec<Option<Listed>>>>,
     /// What the cached answers were read from ([`sources_seen`]).
     seen: Vec<u8>,
 }
@@ -215,6 +253,17 @@ impl AttributionIndex {
         let mut inner = self.inner.as_ref()?.lock().ok()?;
         let id = inner.commit_id(commit)?;
         inner.listed_author(id, path, line)
+    }
+
+    /// Which source says a person wrote `line` (1-based, in the file as of
+    /// `commit`): `Some` exactly when [`Self::line_author`] is `Human`.
+    pub fn human_evidence(&self, commit: &str, path: &str, line: u32) -> Option<HumanEvidence> {
+        let mut inner = self.inner.as_ref()?.lock().ok()?;
+        let id = inner.commit_id(commit)?;
+        match inner.listed(id, path, line)? {
+            (LineAuthor::Human, evidence) => Some(evidence),
+            (LineAuthor::Assistant(_), _) => None,
+        }
     }
 
     /// The assistant of a whole commit: its author and trailers, else the first
@@ -371,11 +420,16 @@ impl Inner {
 
     /// What the line-level sources say of `line` (1-based), if any lists it.
     fn listed_author(&mut self, id: ObjectId, path: &str, line: u32) -> Option<LineAuthor> {
+        self.listed(id, path, line).map(|(author, _)| author)
+    }
+
+    /// [`Self::listed_author`] with the kind of source that says it.
+    fn listed(&mut self, id: ObjectId, path: &str, line: u32) -> Option<Listed> {
         let verdicts = self.file_verdicts(id, path);
         verdicts.get(line.checked_sub(1)? as usize)?.clone()
     }
 
-    fn file_verdicts(&mut self, id: ObjectId, path: &str) -> Arc<Vec<Option<LineAuthor>>> {
+    fn file_verdicts(&mut self, id: ObjectId, path: &str) -> Arc<Vec<Option<Listed>>> {
         let key = (id, path.to_string());
         if let Some(found) = self.files.get(&key) {
             return found.clone();
@@ -385,7 +439,7 @@ impl Inner {
         verdicts
     }
 
-    fn compute_verdicts(&mut self, id: ObjectId, path: &str) -> Vec<Option<LineAuthor>> {
+    fn compute_verdicts(&mut self, id: ObjectId, path: &str) -> Vec<Option<Listed>> {
         let Some(entry) = self.commit_entry(id) else {
             return Vec::new();
         };
@@ -404,7 +458,7 @@ impl Inner {
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
-        let mut verdicts: Vec<Option<LineAuthor>> = vec![None; lines.len()];
+        let mut verdicts: Vec<Option<Listed>> = vec![None; lines.len()];
         let own_revisions: Vec<String> = std::iter::once(id)
             .chain(entry.parents.iter().copied())
             .map(|id| id.to_string())
@@ -423,8 +477,9 @@ impl Inner {
                 .collect();
             for (i, verdict) in verdicts.iter_mut().enumerate() {
                 if verdict.is_none() {
-                    *verdict =
-                        note.line_author(path, i as u32 + 1, |key| foreign.get(key).cloned());
+                    *verdict = note
+                        .line_author(path, i as u32 + 1, |key| foreign.get(key).cloned())
+                        .map(|author| (author, HumanEvidence::GitAi));
                 }
             }
         }
@@ -441,7 +496,7 @@ impl Inner {
             let found = self.found_elsewhere(id, path, &lines);
             for (verdict, found) in verdicts.iter_mut().zip(found) {
                 if verdict.is_none() {
-                    *verdict = found.map(|(author, _)| author);
+                    *verdict = found.map(|(author, _, kind)| (author, kind));
                 }
             }
         }
@@ -459,7 +514,7 @@ impl Inner {
         id: ObjectId,
         path: &str,
         lines: &[&str],
-    ) -> Vec<Option<(LineAuthor, usize)>> {
+    ) -> Vec<Option<(LineAuthor, usize, HumanEvidence)>> {
         let pool = self.pool();
         let mut recorded = Vec::new();
         let mut whose = Vec::new();
@@ -495,7 +550,12 @@ impl Inner {
         }
         find_again(&recorded, lines)
             .into_iter()
-            .map(|found| found.map(|i| whose[i].clone()))
+            .map(|found| {
+                found.map(|i| {
+                    let (author, at) = whose[i].clone();
+                    (author, at, record_kind(&pool[at].record))
+                })
+            })
             .collect()
     }
 
@@ -544,22 +604,27 @@ impl Inner {
             let found = self.found_elsewhere(id, &path, &lines);
             let pool = self.pool();
             for (at, found) in found.into_iter().enumerate() {
-                if let (true, Some((LineAuthor::Assistant(assistant), source))) =
-                    (added.contains(&(at as u32)), found)
-                {
-                    let source = &pool[source];
-                    // Trace files live in the tree; only notes on other commits can be lost.
-                    if source.note_commit.is_none() {
-                        continue;
-                    }
-                    out.push(DerivedLine {
-                        path: path.clone(),
-                        line: at as u32 + 1,
-                        assistant,
-                        from_commit: source.note_commit.map(|c| c.to_string()),
-                        from_record: source.record.id.clone(),
-                    });
+                let Some((author, source, kind)) = found.filter(|_| added.contains(&(at as u32)))
+                else {
+                    continue;
+                };
+                let assistant = match (author, kind) {
+                    (LineAuthor::Assistant(assistant), _) => Some(assistant),
+                    (LineAuthor::Human, HumanEvidence::Typed) => None,
+                    (LineAuthor::Human, _) => continue,
+                };
+                let source = &pool[source];
+                // Trace files live in the tree; only notes on other commits can be lost.
+                if source.note_commit.is_none() {
+                    continue;
                 }
+                out.push(DerivedLine {
+                    path: path.clone(),
+                    line: at as u32 + 1,
+                    assistant,
+                    from_commit: source.note_commit.map(|c| c.to_string()),
+                    from_record: source.record.id.clone(),
+                });
             }
         }
         out
@@ -567,9 +632,9 @@ impl Inner {
 }
 
 impl AttributionIndex {
-    /// The assistant lines `commit` adds (a line diff against its first
-    /// parent) that are found again by content in records kept for other
-    /// commits: what a note for a commit made by an amend, rebase or squash
+    /// The assistant lines, and lines typed in the editor, that `commit`
+    /// adds (a line diff against its first parent) and that are found again
+    /// by content in records kept for other commits: what a note for a commit made by an amend, rebase or squash
     /// the server did not see should say. Empty for a commit with a
     /// provenance note of its own and for merges.
     pub fn derived_lines(&self, commit: &str) -> Vec<DerivedLine> {
@@ -610,7 +675,8 @@ impl AttributionIndex {
 }
 
 /// Marks the lines a record attributes in `path`, where nothing said otherwise yet.
-fn apply_record(record: &AgentTraceRecord, path: &str, verdicts: &mut [Option<LineAuthor>]) {
+fn apply_record(record: &AgentTraceRecord, path: &str, verdicts: &mut [Option<Listed>]) {
+    let kind = record_kind(record);
     for file in record.files.iter().filter(|f| f.path == path) {
         for conversation in &file.conversations {
             for range in &conversation.ranges {
@@ -621,7 +687,7 @@ fn apply_record(record: &AgentTraceRecord, path: &str, verdicts: &mut [Option<Li
                 let last = (range.end_line as usize).min(verdicts.len());
                 for verdict in verdicts.iter_mut().take(last).skip(first - 1) {
                     if verdict.is_none() {
-                        *verdict = Some(author.clone());
+                        *verdict = Some((author.clone(), kind));
                     }
                 }
             }

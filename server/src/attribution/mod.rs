@@ -44,7 +44,7 @@ pub use agent_trace::{
 pub use assistants::{
     commit_assistant, identity_assistant, is_bot, message_says_reviewed, Assistant,
 };
-pub use index::{AttributionIndex, Authorship, DerivedLine, AGENT_TRACE_FILE};
+pub use index::{AttributionIndex, Authorship, DerivedLine, HumanEvidence, AGENT_TRACE_FILE};
 pub(crate) use matching::added_lines;
 pub use notes::{write_provenance_note, GIT_AI_NOTES_REF, PROVENANCE_NOTES_REF};
 pub use reanchor::{reanchor, Reanchored};

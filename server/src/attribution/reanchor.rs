@@ -31,8 +31,9 @@ pub struct Reanchored {
 }
 
 /// Gives every commit reachable from `head` (and not from `checked`, the tip
-/// a previous pass returned) that adds assistant lines found by content in
-/// other commits' records, and has no provenance note, a derived note.
+/// a previous pass returned) that adds assistant lines (or lines typed in the
+/// editor) found by content in other commits' records, and has no
+/// provenance note, a derived note.
 pub fn reanchor(
     repo_path: &Path,
     head: &str,
@@ -87,19 +88,24 @@ pub fn reanchor(
     Ok(done)
 }
 
-/// One record per assistant, like a note written live, plus
-/// `metadata."dev.provenance-ls".derived_from`: the records the lines were found in.
+/// One record per assistant, and one for typed lines, like a note written
+/// live, plus `metadata."dev.provenance-ls".derived_from`: the records the
+/// lines were found in.
 fn derived_records(
     commit: &str,
     derived: &[DerivedLine],
     now: SystemTime,
 ) -> Vec<AgentTraceRecord> {
-    type Who = (String, Option<String>);
+    /// `None`: typed in the editor.
+    type Who = Option<(String, Option<String>)>;
     /// path → lines, and the records they were found in.
     type Found = (BTreeMap<String, Vec<u32>>, Vec<serde_json::Value>);
     let mut by_who: BTreeMap<Who, Found> = BTreeMap::new();
     for line in derived {
-        let who = (line.assistant.agent.clone(), line.assistant.model.clone());
+        let who = line
+            .assistant
+            .as_ref()
+            .map(|a| (a.agent.clone(), a.model.clone()));
         let (files, sources) = by_who.entry(who).or_default();
         files.entry(line.path.clone()).or_default().push(line.line);
         let source = serde_json::json!({"commit": line.from_commit, "record": line.from_record});
@@ -107,14 +113,23 @@ fn derived_records(
             sources.push(source);
         }
     }
+    // assistants first, typed lines last, as a note written live has them
+    let mut by_who: Vec<_> = by_who.into_iter().collect();
+    let typed_first = usize::from(by_who.first().is_some_and(|(who, _)| who.is_none()));
+    by_who.rotate_left(typed_first);
     by_who
         .into_iter()
-        .map(|((agent, model), (mut files, sources))| {
+        .map(|(who, (mut files, sources))| {
             for lines in files.values_mut() {
                 lines.sort_unstable();
                 lines.dedup();
             }
-            let mut record = AgentTraceRecord::assistant_lines(commit, &agent, model, &files, now);
+            let mut record = match who {
+                Some((agent, model)) => {
+                    AgentTraceRecord::assistant_lines(commit, &agent, model, &files, now)
+                }
+                None => AgentTraceRecord::typed_lines(commit, &files, now),
+            };
             if let Some(ours) = record
                 .metadata
                 .as_mut()

@@ -86,6 +86,9 @@ struct JsonLine<'a> {
     model: Option<String>,
     /// `ai`, `human` (a line-level source names a person) or `untracked`.
     authorship: &'static str,
+    /// For a `human` line, which source says so: `typed` (provenance-ls saw
+    /// it typed in the editor), `git-ai` or `agent-trace`; else null.
+    evidence: Option<&'static str>,
 }
 
 fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> std::io::Result<()> {
@@ -99,6 +102,12 @@ fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> s
             Authorship::Assistant(a) => (Some(a.agent.clone()), a.model.clone()),
             _ => (None, None),
         };
+        let evidence = match (&authorship, l.commit.as_deref()) {
+            (Authorship::Human, Some(commit)) => index
+                .human_evidence(commit, &l.path, l.original_line)
+                .map(|e| e.as_str()),
+            _ => None,
+        };
         let json = JsonLine {
             line: l.line,
             commit: l.commit.as_deref(),
@@ -110,6 +119,7 @@ fn print_json(history: &History, lines: &[BlameLine], out: &mut impl Write) -> s
             agent,
             model,
             authorship: authorship.as_str(),
+            evidence,
         };
         serde_json::to_writer(&mut *out, &json)?;
         out.write_all(b"\n")?;

@@ -192,7 +192,7 @@ pub fn summary(r: &Report) -> String {
     }
     s.push_str(&format!(
         "\n  evidence: {} of the lines added say who wrote them (AI: trailers, notes, trace records; \
-         human: git-ai h_ records, {}); the rest is \"no evidence\", not human. \"unknown\": written before the range.\n",
+         human: git-ai h_ records, text typed with provenance-ls, {}); the rest is \"no evidence\", not human. \"unknown\": written before the range.\n",
         pct(r.coverage),
         if r.human_authors.is_empty() {
             "authors declared with --human-author".to_string()

@@ -57,6 +57,7 @@ pub fn source_name(source: Source) -> &'static str {
         Source::Agent => "agent",
         Source::Bulk => "bulk",
         Source::External => "external",
+        Source::Typed => "typed",
     }
 }
 

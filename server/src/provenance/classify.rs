@@ -145,7 +145,9 @@ pub(crate) enum Said {
     Wrote(Attribution),
     /// A paste: the graveyard (a move keeps its provenance) comes first.
     Pasted(Attribution),
-    /// Typed, reload, format, refactor.
+    /// Typed: no region, but the typing rule may keep it as typed text.
+    Typed,
+    /// Reload, format, refactor.
     NotAuthorship,
     /// Undo or redo: text comes back where it was, never from elsewhere.
     Undo,
@@ -157,6 +159,7 @@ impl Said {
             Some(a) if hint.source == HintSource::Pasted => Said::Pasted(a),
             Some(a) => Said::Wrote(a),
             None if hint.source == HintSource::Undo => Said::Undo,
+            None if hint.source == HintSource::Typed => Said::Typed,
             None => Said::NotAuthorship,
         }
     }
@@ -170,9 +173,30 @@ impl Said {
     pub fn attribution(&self) -> Option<&Attribution> {
         match self {
             Said::Wrote(a) | Said::Pasted(a) => Some(a),
-            Said::NotAuthorship | Said::Undo => None,
+            Said::Typed | Said::NotAuthorship | Said::Undo => None,
         }
     }
+}
+
+/// Whether an inserted piece that made no region was typed by a person
+/// (docs/classification.md, *Typed text*): nothing but a `typed` hint or no
+/// hint at all was said of its batch; without a hint the batch is not a
+/// formatter's (fewer than `formatMinEdits` edits; a `typed` hint lifts
+/// this, for multi-cursor typing); and the piece is not bulk-sized (a
+/// person types one line at a time). The workspace also checks that it
+/// does not put back text deleted there that was not typed (an undo).
+pub(crate) fn is_typing(
+    text: &str,
+    said: Option<&Said>,
+    batch_edits: usize,
+    thresholds: &Thresholds,
+) -> bool {
+    let said_typing = match said {
+        None => batch_edits < thresholds.format_min_edits,
+        Some(Said::Typed) => true,
+        Some(_) => false,
+    };
+    said_typing && !text.is_empty() && !thresholds.is_bulk_sized(text)
 }
 
 /// What is known about one inserted piece when its batch ends.

@@ -5,6 +5,9 @@
 //! Owns: [`Workspace`] (all open documents and the cross-document memory:
 //! recently deleted text, pending hints), the classification rules
 //! (docs/classification.md) and the [`Record`]s the journal persists.
+//! Text typed in the editor is kept too, as `typed` regions apart from the
+//! shown ones: it is human evidence for the commit notes, never a
+//! decoration.
 //!
 //! Invariants: regions are sorted by start, non-empty and inside their
 //! document; each holds sorted, disjoint spans and no char is in two
@@ -46,6 +49,10 @@ pub struct DocumentState {
     pub version: i32,
     /// Sorted by start; no char in two regions' spans.
     pub regions: Vec<Region>,
+    /// What was typed here (source `typed`), sorted by start: a person's
+    /// text, never shown. No char is both typed and in a region.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub typed: Vec<Region>,
 }
 
 impl DocumentState {
@@ -54,6 +61,7 @@ impl DocumentState {
             text: Rope::from_str(text),
             version,
             regions: Vec::new(),
+            typed: Vec::new(),
         }
     }
 
@@ -91,6 +99,10 @@ fn touches(region: &Region, range: &std::ops::Range<usize>) -> bool {
 /// What the journal persists. Replaying records in order from an empty
 /// workspace rebuilds every document; a record whose `(doc, seq)` was
 /// already applied is skipped.
+///
+/// The typed regions travel in fields of their own (`typed`), absent when
+/// empty: journals written before them read as "nothing typed", and a
+/// server from before them ignores the field and keeps everything else.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Record {
@@ -101,21 +113,29 @@ pub enum Record {
         version: i32,
         text: String,
         regions: Vec<Region>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        typed: Vec<Region>,
     },
-    /// One change batch: apply `steps` in order (regions shift with them),
-    /// then insert or replace (by id) each of `regions` — what was decided.
+    /// One change batch: apply `steps` in order (regions and typed regions
+    /// shift with them), then insert or replace (by id) each of `regions`
+    /// and of `typed` — what was decided (an empty one removes its id).
     Edit {
         doc: String,
         seq: u64,
         version: i32,
         steps: Vec<Step>,
         regions: Vec<Region>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        typed: Vec<Region>,
     },
-    /// The document's regions after a reclassification or a review.
+    /// The document's regions after a reclassification or a review; its
+    /// typed regions too when they changed (`None`: as they were).
     Regions {
         doc: String,
         seq: u64,
         regions: Vec<Region>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        typed: Option<Vec<Region>>,
     },
     /// The document was closed.
     Closed { doc: String, seq: u64 },

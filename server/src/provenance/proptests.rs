@@ -90,41 +90,44 @@ fn assert_text(ws: &Workspace, doc: usize, expected: &str) {
 fn check_invariants(ws: &Workspace) {
     for (doc, state) in ws.documents() {
         let len = state.text.len_chars();
-        let mut previous_start = 0;
         let mut owner = vec![None; len];
-        for region in &state.regions {
-            assert!(!region.is_empty(), "{doc}: empty region {region:?}");
-            assert!(
-                region.start >= previous_start,
-                "{doc}: unsorted {:?}",
-                state.regions
-            );
-            assert!(
-                region.end <= len,
-                "{doc}: region past the end ({len}) {region:?}"
-            );
-            assert!(
-                (0.0..=1.0).contains(&region.retained),
-                "{doc}: retained {region:?}"
-            );
-            let spans = region.spans();
-            assert!(
-                spans.iter().all(|s| s.start < s.end)
-                    && spans.windows(2).all(|w| w[0].end < w[1].start)
-                    && spans.first().map(|s| s.start) == Some(region.start)
-                    && spans.last().map(|s| s.end) == Some(region.end),
-                "{doc}: spans {region:?}"
-            );
-            for span in spans {
-                for c in span.clone() {
-                    assert!(
-                        owner[c].replace(region.id).is_none(),
-                        "{doc}: char {c} in two regions {:?}",
-                        state.regions
-                    );
+        // typed text is nobody's region: no char is both
+        for regions in [&state.regions, &state.typed] {
+            let mut previous_start = 0;
+            for region in regions {
+                assert!(!region.is_empty(), "{doc}: empty region {region:?}");
+                assert!(
+                    region.start >= previous_start,
+                    "{doc}: unsorted {regions:?}"
+                );
+                assert!(
+                    region.end <= len,
+                    "{doc}: region past the end ({len}) {region:?}"
+                );
+                assert!(
+                    (0.0..=1.0).contains(&region.retained),
+                    "{doc}: retained {region:?}"
+                );
+                let spans = region.spans();
+                assert!(
+                    spans.iter().all(|s| s.start < s.end)
+                        && spans.windows(2).all(|w| w[0].end < w[1].start)
+                        && spans.first().map(|s| s.start) == Some(region.start)
+                        && spans.last().map(|s| s.end) == Some(region.end),
+                    "{doc}: spans {region:?}"
+                );
+                for span in spans {
+                    for c in span.clone() {
+                        assert!(
+                            owner[c].replace(region.id).is_none(),
+                            "{doc}: char {c} in two regions {:?} / typed {:?}",
+                            state.regions,
+                            state.typed
+                        );
+                    }
                 }
+                previous_start = region.start;
             }
-            previous_start = region.start;
         }
     }
 }

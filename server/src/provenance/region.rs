@@ -21,6 +21,10 @@ pub enum Source {
     Bulk,
     /// Changed on disk by another program.
     External,
+    /// Typed in the editor: positive evidence that a person wrote it. Kept
+    /// in [`crate::provenance::DocumentState::typed`], apart from the regions
+    /// that are shown (docs/classification.md, *Typed text*).
+    Typed,
 }
 
 /// Who wrote text that arrives from outside the editor (disk, journal).
@@ -333,7 +337,6 @@ impl Region {
         self.spans.len() == 1 && self.len() == self.inserted_len
     }
 
-    /// Moves the whole region `by` chars to the right.
     /// Moves the whole region by `delta` chars (its spans with it).
     pub(crate) fn shift_signed(&mut self, delta: isize) {
         for span in &mut self.spans {
@@ -386,6 +389,30 @@ impl Region {
         }
         piece.settle();
         piece
+    }
+
+    /// Adds `spans` (absolute, disjoint from the region's): typing that
+    /// continues a typed region. The typed chars are all the region ever
+    /// held, so it stays whole (`retained` 1, not `modified`).
+    pub(crate) fn add_spans(&mut self, spans: &[Range<usize>]) {
+        self.spans.extend(spans.iter().cloned());
+        normalize(&mut self.spans);
+        self.inserted_len = self.len();
+        self.modified = false;
+        self.settle();
+    }
+
+    /// Takes `spans` (absolute) out of the region: chars a late hint says
+    /// were not what the region holds (a paste first taken for typing).
+    pub(crate) fn remove_spans(&mut self, spans: &[Range<usize>]) {
+        for hole in spans {
+            self.spans = std::mem::take(&mut self.spans)
+                .into_iter()
+                .flat_map(|span| subtract(span, hole.clone()))
+                .collect();
+        }
+        self.inserted_len = self.len();
+        self.settle();
     }
 
     /// Takes back `piece` (same id, absolute spans in gaps of this region or

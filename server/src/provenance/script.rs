@@ -43,6 +43,13 @@ pub fn run_with(script: &str, thresholds: Thresholds) -> String {
     render(run.workspace.document(&run.last_doc))
 }
 
+/// As [`run`], rendering what was typed (the typed regions) instead.
+pub fn run_typed(script: &str) -> String {
+    let run = execute(script, Thresholds::default());
+    check_replay(&run, Thresholds::default());
+    render_typed(run.workspace.document(&run.last_doc))
+}
+
 pub fn execute(script: &str, thresholds: Thresholds) -> Run {
     let mut ws = Workspace::new(thresholds);
     let mut records = Vec::new();
@@ -175,6 +182,33 @@ pub fn render(state: Option<&DocumentState>) -> String {
         })
         .collect();
     regions.join(", ")
+}
+
+/// The typed regions: `typed` and their spans, `; ` between regions.
+pub fn render_typed(state: Option<&DocumentState>) -> String {
+    let Some(state) = state else {
+        return "closed".into();
+    };
+    if state.typed.is_empty() {
+        return "none".into();
+    }
+    let pos = |offset| {
+        let p = position(&state.text, offset, PositionEncoding::Utf32);
+        format!("{}:{}", p.line, p.character)
+    };
+    let typed: Vec<String> = state
+        .typed
+        .iter()
+        .map(|r| {
+            let spans: Vec<String> = r
+                .spans()
+                .iter()
+                .map(|s| format!("{}-{}", pos(s.start), pos(s.end)))
+                .collect();
+            format!("typed {}", spans.join("+"))
+        })
+        .collect();
+    typed.join(", ")
 }
 
 fn parse_batch(ws: &Workspace, doc: &str, command: &str) -> (Vec<Change>, i32) {

@@ -2,7 +2,7 @@
 //! docs/classification.md (see `script` for the language). Every run also
 //! checks that replaying its records rebuilds the same documents.
 
-use super::script::{run, run_with};
+use super::script::{run, run_typed, run_with};
 use super::*;
 
 fn check(table: &[(&str, &str)]) {
@@ -379,6 +379,7 @@ fn journals_from_before_spans_replay_char_exact() {
         version: 0,
         text: "abXYcd".into(),
         regions: vec![region],
+        typed: Vec::new(),
     });
     ws.change("a", 1, &[Change::delete(2..4)], 5);
     let state = ws.document("a").expect("open");
@@ -679,6 +680,7 @@ fn replay_drops_regions_a_damaged_journal_puts_past_the_end() {
             Region::new(2, 1..3, &attribution, 0),
             Region::new(3, 2..9, &attribution, 0),
         ],
+        typed: Vec::new(),
     });
     let ids: Vec<u64> = ws
         .document("a")
@@ -737,4 +739,161 @@ fn move_and_hint_window_edges() {
     };
     assert_eq!(late_hint(7), "completion 0:0-3:0");
     assert_eq!(late_hint(8), "bulk 0:0-3:0");
+}
+
+fn check_typed(table: &[(&str, &str)]) {
+    let mut failures = Vec::new();
+    for (script, expected) in table {
+        let got = run_typed(script);
+        if got != *expected {
+            failures.push(format!(
+                "{script}\n   expected: {expected}\n        got: {got}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Typed text is kept, apart from the shown regions, as a few typed
+/// regions: keystrokes in a row are one; a paste, a bulk insertion, a
+/// formatter's batch, an undo and text already there are not typed.
+#[test]
+fn typed_text_is_kept_apart_as_a_few_typed_regions() {
+    check_typed(&[
+        // keystrokes in a row (spaces and Enter too) coalesce into one
+        (
+            r#"open ""; type "f" at 0:0; type "n" at 0:1; type " " at 0:2; type "a" at 0:3; type "\n" at 0:4; type "}" at 1:0"#,
+            "typed 0:0-1:1",
+        ),
+        // typing elsewhere is another region; back inside the first joins it
+        (
+            r#"open "old\nold\n"; type "ab" at 0:0; type "xy" at 1:3; type "Z" at 0:1"#,
+            "typed 0:0-0:3, typed 1:3-1:5",
+        ),
+        // text that was there when opened is nobody's
+        (r#"open "fn main() {}\n""#, "none"),
+        // a `typed` hint: typed; a paste hint, bulk, a completion: not
+        (r#"open ""; hint typed; type "ab" at 0:0"#, "typed 0:0-0:2"),
+        (r#"open ""; hint pasted; insert "ab" at 0:0"#, "none"),
+        (r#"open ""; insert "a\nb\nc\n" at 0:0"#, "none"),
+        (r#"open ""; hint typed; insert "a\nb\nc\n" at 0:0"#, "none"),
+        (
+            r#"open ""; type "ab" at 0:0; hint completion(copilot); insert "XYZ" at 0:1"#,
+            "typed 0:0-0:1+0:4-0:5",
+        ),
+        // typing inside a completion is typed, the completion keeps its spans
+        (
+            r#"open ""; hint completion(copilot); insert "let value = 1;" at 0:0; type "X" at 0:4"#,
+            "typed 0:4-0:5",
+        ),
+        // a batch of 3 edits without a hint is a formatter's; a typed hint makes it multi-cursor typing
+        (
+            r#"open "a\nb\nc\n"; type "x" at 0:0 & type "x" at 1:0 & type "x" at 2:0"#,
+            "none",
+        ),
+        (
+            r#"open "a\nb\nc\n"; hint typed; type "x" at 0:0 & type "x" at 1:0 & type "x" at 2:0"#,
+            "typed 0:0-0:1, typed 1:0-1:1, typed 2:0-2:1",
+        ),
+        // undo, reload, format hints: not typed
+        (r#"open ""; hint undo; insert "ab" at 0:0"#, "none"),
+        (r#"open ""; hint format; insert "ab" at 0:0"#, "none"),
+        // deleting typed text takes it away; typed back, it is typed again
+        (
+            r#"open ""; type "abc" at 0:0; delete 0:1-0:3"#,
+            "typed 0:0-0:1",
+        ),
+        (
+            r#"open ""; type "abc" at 0:0; delete 0:0-0:3; type "abc" at 0:0"#,
+            "typed 0:0-0:3",
+        ),
+        // text that was there, deleted and put back where it was (an undo
+        // without a hint, Neovim's `dd` then `u`): not typed
+        (
+            r#"open "a\nfoo();\nb\n"; delete 1:0-2:0; insert "foo();\n" at 1:0"#,
+            "none",
+        ),
+        // ... but typed elsewhere, or other text there, is
+        (
+            r#"open "a\nfoo();\nb\n"; delete 1:0-2:0; type "bar" at 1:0"#,
+            "typed 1:0-1:3",
+        ),
+        // a late paste hint takes the chars back out of the typed region
+        (
+            r#"open ""; type "ab" at 0:0; insert "XY" at 0:2; hint pasted v2"#,
+            "typed 0:0-0:2",
+        ),
+        // a late typed hint keeps it; on a formatter-sized batch it makes it typed
+        (
+            r#"open ""; type "ab" at 0:0; hint typed v1"#,
+            "typed 0:0-0:2",
+        ),
+        (
+            r#"open "a\nb\nc\n"; type "x" at 0:0 & type "x" at 1:0 & type "x" at 2:0; hint typed v1"#,
+            "typed 0:0-0:1, typed 1:0-1:1, typed 2:0-2:1",
+        ),
+        // reopened: the typed regions are carried onto the text like regions
+        (
+            r#"open "a\n"; type "let x = 1;\n" at 1:0; close; reopen "top\na\nlet x = 1;\n""#,
+            "typed 2:0-3:0",
+        ),
+    ]);
+    // and none of it is ever a shown region
+    assert_eq!(
+        run(r#"open ""; type "f" at 0:0; type "n" at 0:1; hint typed; type "x" at 0:2"#),
+        "none"
+    );
+}
+
+/// Journals from before typed text load as "nothing typed"; a record with
+/// typed regions keeps every field an older reader knows.
+#[test]
+fn journals_without_typed_regions_load_and_typed_ones_add_a_field() {
+    let old = r#"{"kind":"snapshot","doc":"a","seq":1,"version":0,"text":"ab","regions":[]}"#;
+    let record: Record = serde_json::from_str(old).expect("old snapshot");
+    let Record::Snapshot { typed, .. } = &record else {
+        panic!("a snapshot")
+    };
+    assert!(typed.is_empty());
+    assert_eq!(serde_json::to_string(&record).unwrap(), old);
+    let mut ws = Workspace::new(Thresholds::default());
+    ws.open("a", 0, "", 0);
+    let records = ws.change("a", 1, &[Change::insert(0, "x")], 5);
+    let json = serde_json::to_value(&records[0]).unwrap();
+    assert_eq!(json["typed"][0]["source"], "typed", "{json}");
+    assert_eq!(json["regions"], serde_json::json!([]));
+    // A build from before typed text reads the record as it always did:
+    // serde skips the unknown field (this is that build's `Record::Edit`).
+    #[derive(serde::Deserialize)]
+    #[serde(tag = "kind", rename_all = "camelCase")]
+    #[allow(dead_code)]
+    enum RecordBeforeTyped {
+        Edit {
+            doc: String,
+            seq: u64,
+            version: i32,
+            steps: Vec<Step>,
+            regions: Vec<Region>,
+        },
+    }
+    let RecordBeforeTyped::Edit { steps, .. } =
+        serde_json::from_value(json).expect("an older reader loads it");
+    assert_eq!(steps.len(), 1);
+}
+
+/// A restarted server opens a document with what the journal knew: typed
+/// regions carried in keep their ids, and new typing gets others.
+#[test]
+fn typed_regions_carried_into_a_new_workspace_keep_distinct_ids() {
+    let mut before = Workspace::new(Thresholds::default());
+    before.open("a", 0, "x\n", 0);
+    before.change("a", 1, &[Change::insert(0, "ab")], 5);
+    let known = before.document("a").unwrap().clone();
+    let mut after = Workspace::new(Thresholds::default());
+    after.open_with_known("a", 0, "abx\n", known, 10, None);
+    after.change("a", 1, &[Change::insert(4, "cd")], 15);
+    let typed = &after.document("a").unwrap().typed;
+    let spans: Vec<_> = typed.iter().map(|r| r.range()).collect();
+    assert_eq!(spans, [0..2, 4..6], "{typed:?}");
+    assert_ne!(typed[0].id, typed[1].id);
 }

@@ -3,7 +3,7 @@
 //! graveyard of deleted text shared by all documents. Every mutation returns
 //! the records that replay it; must never read the clock or do IO.
 
-use super::classify::{decide, Decision, Facts, Hint, Said, Thresholds};
+use super::classify::{decide, is_typing, Decision, Facts, Hint, Said, Thresholds};
 use super::diff::{self, Grain, Step};
 use super::graveyard::{Buried, Graveyard};
 use super::region::{apply_step, keep_valid, upsert, Attribution, Region, StepShape};
@@ -15,6 +15,10 @@ use std::ops::Range;
 
 /// Hints kept per document while their version has not arrived yet.
 const PENDING_HINTS: usize = 16;
+
+/// Recent small deletions of text not typed here, kept per document: the
+/// same text put back at the same place is an undo or redo, not typing.
+const UNTYPED_DELETIONS: usize = 16;
 
 /// Most regions one whole-text reconciliation (a file changed on disk) makes.
 /// A rewrite with more changed hunks is coalesced into at most this many
@@ -43,6 +47,9 @@ struct Document {
     recent: VecDeque<Batch>,
     /// Text the file now has on disk, waiting for the editor to reload it.
     reload: Option<Reload>,
+    /// Where small text not typed here was deleted, newest last (see
+    /// [`UNTYPED_DELETIONS`]).
+    untyped_deletions: VecDeque<(usize, String)>,
 }
 
 /// A change on disk the editor has not loaded yet. The editor's buffer is
@@ -80,6 +87,17 @@ enum Outcome {
     Guessed(u64),
     Hinted(u64),
     Restored,
+    /// Typed: its chars joined the typed region with this id.
+    Typed(u64),
+}
+
+fn typed_attribution() -> Attribution {
+    Attribution {
+        source: super::Source::Typed,
+        agent: None,
+        model: None,
+        usage: None,
+    }
 }
 
 /// A shadow's attribution: irrelevant, shadows only track ranges.
@@ -153,6 +171,7 @@ impl Workspace {
         committed: Option<&str>,
     ) -> Vec<Record> {
         self.bump_ids(&known.regions);
+        self.bump_ids(&known.typed);
         let mut state = self.reconcile(known, text, now_ms, external.as_ref(), committed);
         state.version = version;
         self.install(doc, state);
@@ -267,7 +286,7 @@ impl Workspace {
         if marked == 0 {
             return (0, Vec::new());
         }
-        (marked, vec![self.regions_record(doc)])
+        (marked, vec![self.regions_record(doc, false)])
     }
 
     /// A hint for the change that produces `version`, before or after it.
@@ -305,7 +324,7 @@ impl Workspace {
         let said = self
             .take_reload(doc)
             .or_else(|| hint.as_ref().map(Said::from_hint));
-        let regions =
+        let (regions, typed) =
             self.decide_batch(doc, &mut batch, steps.len(), said.as_ref(), before.as_ref());
         batch.hinted = said.is_some();
         let document = self.documents.get_mut(doc).expect("checked above");
@@ -320,6 +339,7 @@ impl Workspace {
             version,
             steps,
             regions,
+            typed,
         }]
     }
 
@@ -358,11 +378,14 @@ impl Workspace {
                 version,
                 text,
                 regions,
+                typed,
                 ..
             } => {
                 self.bump_ids(regions);
+                self.bump_ids(typed);
                 let mut state = DocumentState::new(text, *version);
                 state.regions = regions.clone();
+                state.typed = typed.clone();
                 keep_valid_regions(&mut state);
                 self.install(doc, state);
             }
@@ -370,28 +393,40 @@ impl Workspace {
                 version,
                 steps,
                 regions,
+                typed,
                 ..
             } => {
                 self.bump_ids(regions);
+                self.bump_ids(typed);
                 if let Some(document) = self.documents.get_mut(doc) {
                     let state = &mut document.state;
                     let mut mover = Mover::new(std::mem::take(&mut state.regions));
+                    let mut typed_mover = Mover::new(std::mem::take(&mut state.typed));
                     for step in steps {
                         mover.step(step.shape());
+                        typed_mover.step(step.shape());
                     }
                     state.regions = mover.finish();
+                    state.typed = typed_mover.finish();
                     diff::apply_steps(&mut state.text, steps);
                     for region in regions {
                         upsert(&mut state.regions, region.clone());
+                    }
+                    for region in typed {
+                        upsert(&mut state.typed, region.clone());
                     }
                     state.version = *version;
                     keep_valid_regions(state);
                 }
             }
-            Record::Regions { regions, .. } => {
+            Record::Regions { regions, typed, .. } => {
                 self.bump_ids(regions);
+                self.bump_ids(typed.as_deref().unwrap_or_default());
                 if let Some(document) = self.documents.get_mut(doc) {
                     document.state.regions = regions.clone();
+                    if let Some(typed) = typed {
+                        document.state.typed = typed.clone();
+                    }
                     keep_valid_regions(&mut document.state);
                 }
             }
@@ -431,6 +466,7 @@ impl Workspace {
                 .map(|b| Mover::new(std::mem::take(&mut b.shadows)))
                 .collect(),
             batch: Mover::new(Vec::new()),
+            typed: Mover::new(std::mem::take(&mut document.state.typed)),
         };
         let mut steps = Vec::new();
         for change in edits {
@@ -450,6 +486,7 @@ impl Workspace {
         }
         let document = self.documents.get_mut(doc).expect("open document");
         document.state.regions = movers.regions.finish();
+        document.state.typed = movers.typed.finish();
         for (old, mover) in document.recent.iter_mut().zip(movers.recent) {
             old.shadows = mover.finish();
         }
@@ -472,8 +509,12 @@ impl Workspace {
         let start = shifted(step.at, -shift).min(before.len_chars());
         let deleted = start..(start + step.delete).min(before.len_chars());
         let pieces = movers.regions.step(shape);
-        let keep_deleted =
-            step.delete > 0 && (!pieces.is_empty() || bulk_span(thresholds, before, &deleted));
+        let typed_chars: usize = movers.typed.step(shape).iter().map(Region::len).sum();
+        let bulk = step.delete > 0 && bulk_span(thresholds, before, &deleted);
+        let keep_deleted = step.delete > 0 && (!pieces.is_empty() || bulk);
+        // Small text not (wholly) typed here: putting it back is not typing.
+        let untyped = (step.delete > 0 && !bulk && typed_chars < deleted.len())
+            .then(|| (step.at, before.slice(deleted.clone()).to_string()));
         let buried = keep_deleted.then(|| Buried {
             doc: doc.to_string(),
             at: step.at,
@@ -500,6 +541,13 @@ impl Workspace {
             self.graveyard
                 .bury(buried, self.thresholds.graveyard_entries);
         }
+        if let Some(deletion) = untyped {
+            let document = self.documents.get_mut(doc).expect("open document");
+            if document.untyped_deletions.len() == UNTYPED_DELETIONS {
+                document.untyped_deletions.pop_front();
+            }
+            document.untyped_deletions.push_back(deletion);
+        }
     }
 
     /// The document's text before the batch, kept only when the batch may
@@ -512,7 +560,8 @@ impl Workspace {
     }
 
     /// Decides every insertion of the batch; returns the regions made or
-    /// changed (in the order they were applied).
+    /// changed (in the order they were applied) and the typed regions typing
+    /// made or grew.
     fn decide_batch(
         &mut self,
         doc: &str,
@@ -520,8 +569,9 @@ impl Workspace {
         batch_edits: usize,
         said: Option<&Said>,
         before: Option<&Rope>,
-    ) -> Vec<Region> {
+    ) -> (Vec<Region>, Vec<Region>) {
         let mut made = Vec::new();
+        let mut typed_ids: Vec<u64> = Vec::new();
         for shadow in batch.shadows.clone() {
             let index = shadow.id as usize;
             let text = batch.insertions[index].text.clone();
@@ -535,6 +585,24 @@ impl Workspace {
                 copied: &copied,
             };
             let outcome = match decide(&facts, &self.thresholds) {
+                Decision::Nothing
+                    if !shadow.is_empty()
+                        && is_typing(&text, said, batch_edits, &self.thresholds)
+                        && (said.is_some()
+                            || !self.puts_back_untyped(doc, shadow.start, &text)) =>
+                {
+                    let document = self.documents.get_mut(doc).expect("open document");
+                    let id = add_typed(
+                        &mut document.state.typed,
+                        &shadow,
+                        &mut self.next_id,
+                        batch.inserted_at,
+                    );
+                    if !typed_ids.contains(&id) {
+                        typed_ids.push(id);
+                    }
+                    Outcome::Typed(id)
+                }
                 Decision::Nothing => Outcome::Nothing,
                 Decision::Restore => {
                     // an undo, or a batch of many edits (a multi-place undo
@@ -562,7 +630,27 @@ impl Workspace {
             };
             batch.insertions[index].outcome = outcome;
         }
-        made
+        let typed = match self.documents.get(doc) {
+            Some(document) if !typed_ids.is_empty() => document
+                .state
+                .typed
+                .iter()
+                .filter(|r| typed_ids.contains(&r.id))
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        (made, typed)
+    }
+
+    /// Whether inserting `text` at `at` puts back text not typed here that
+    /// was deleted there recently (an undo or redo no hint named).
+    fn puts_back_untyped(&self, doc: &str, at: usize, text: &str) -> bool {
+        self.documents.get(doc).is_some_and(|d| {
+            d.untyped_deletions
+                .iter()
+                .any(|(was, deleted)| *was == at && deleted == text)
+        })
     }
 
     /// Whether `text` exists verbatim in an open document (this one as it
@@ -691,12 +779,26 @@ impl Workspace {
         }
         batch.hinted = true;
         let mut changed = false;
+        let mut typed_changed = false;
         let said = Said::from_hint(hint);
         let attribution = said.attribution();
         for shadow in &batch.shadows {
             let insertion = &mut batch.insertions[shadow.id as usize];
             match insertion.outcome {
                 Outcome::Restored => continue,
+                // typed, and the editor says so
+                Outcome::Typed(_) if said == Said::Typed => continue,
+                Outcome::Typed(id) => {
+                    let typed = &mut document.state.typed;
+                    if let Some(i) = typed.iter().position(|r| r.id == id) {
+                        typed[i].remove_spans(shadow.spans());
+                        if typed[i].is_empty() {
+                            typed.remove(i);
+                        }
+                    }
+                    insertion.outcome = Outcome::Nothing;
+                    typed_changed = true;
+                }
                 Outcome::Guessed(id) | Outcome::Hinted(id) => {
                     document.state.regions.retain(|r| r.id != id);
                     insertion.outcome = Outcome::Nothing;
@@ -705,6 +807,24 @@ impl Workspace {
                 Outcome::Nothing => {}
             }
             let Some(attribution) = &attribution else {
+                let typing = said == Said::Typed
+                    && !shadow.is_empty()
+                    && is_typing(&insertion.text, Some(&said), 0, &self.thresholds)
+                    && !document
+                        .state
+                        .regions
+                        .iter()
+                        .any(|r| r.overlaps_region(shadow));
+                if typing {
+                    let id = add_typed(
+                        &mut document.state.typed,
+                        shadow,
+                        &mut self.next_id,
+                        batch.inserted_at,
+                    );
+                    insertion.outcome = Outcome::Typed(id);
+                    typed_changed = true;
+                }
                 continue;
             };
             let regions = &mut document.state.regions;
@@ -718,10 +838,10 @@ impl Workspace {
             upsert(regions, region);
             changed = true;
         }
-        if !changed {
+        if !changed && !typed_changed {
             return Vec::new();
         }
-        vec![self.regions_record(doc)]
+        vec![self.regions_record(doc, typed_changed)]
     }
 
     // ---- whole-text reconciliation ----
@@ -744,11 +864,13 @@ impl Workspace {
             text: old,
             version,
             regions,
+            typed,
         } = state;
         let old = old.to_string();
         // The steps end at `text`: only the regions need to go through them.
         let rope = Rope::from_str(text);
         let mut regions = Mover::new(regions);
+        let mut typed = Mover::new(typed);
         let mut shadows = Mover::new(Vec::new());
         for (i, step) in diff::text_steps(&old, text, 0, Grain::Lines)
             .into_iter()
@@ -756,6 +878,7 @@ impl Workspace {
         {
             let shape = step.shape();
             regions.step(shape);
+            typed.step(shape);
             shadows.step(shape);
             if shape.insert > 0 {
                 let range = step.at..step.at + shape.insert;
@@ -781,6 +904,7 @@ impl Workspace {
             text: rope,
             version,
             regions,
+            typed: typed.finish(),
         }
     }
 
@@ -791,6 +915,7 @@ impl Workspace {
             state,
             recent: VecDeque::new(),
             reload: None,
+            untyped_deletions: VecDeque::new(),
         };
         self.documents.insert(doc.to_string(), document);
     }
@@ -815,15 +940,19 @@ impl Workspace {
             version: state.version,
             text: state.text.to_string(),
             regions: state.regions.clone(),
+            typed: state.typed.clone(),
         }
     }
 
-    fn regions_record(&mut self, doc: &str) -> Record {
+    /// The document's regions, and its typed regions when `with_typed`.
+    fn regions_record(&mut self, doc: &str, with_typed: bool) -> Record {
         let seq = self.next_seq(doc);
+        let state = &self.documents[doc].state;
         Record::Regions {
             doc: doc.to_string(),
             seq,
-            regions: self.documents[doc].state.regions.clone(),
+            regions: state.regions.clone(),
+            typed: with_typed.then(|| state.typed.clone()),
         }
     }
 }
@@ -839,6 +968,33 @@ fn bulk_span(t: &Thresholds, text: &Rope, range: &Range<usize>) -> bool {
 /// for them this changes nothing.
 fn keep_valid_regions(state: &mut DocumentState) {
     keep_valid(&mut state.regions, state.text.len_chars());
+    keep_valid(&mut state.typed, state.text.len_chars());
+}
+
+/// Adds what `shadow` holds (an insertion that was typed) to the typed
+/// region it touches — typing goes on where it was, so a session of typing
+/// is a few regions, not one per keystroke — or to a new one. Returns the
+/// region's id.
+fn add_typed(typed: &mut Vec<Region>, shadow: &Region, next_id: &mut u64, now_ms: u64) -> u64 {
+    let touching = typed
+        .iter()
+        .position(|r| r.start <= shadow.end && shadow.start <= r.end);
+    let region = match touching {
+        Some(i) => {
+            let mut region = typed.remove(i);
+            region.add_spans(shadow.spans());
+            region
+        }
+        None => {
+            let mut region = Region::from_shadow(*next_id, shadow, &typed_attribution(), now_ms);
+            *next_id += 1;
+            region.add_spans(&[]);
+            region
+        }
+    };
+    let id = region.id;
+    upsert(typed, region);
+    id
 }
 
 /// The region lists one change batch moves: the document's regions, the
@@ -847,6 +1003,7 @@ struct Movers {
     regions: Mover,
     recent: Vec<Mover>,
     batch: Mover,
+    typed: Mover,
 }
 
 /// Moves a sorted, non-overlapping region list through a sequence of steps

@@ -150,7 +150,7 @@ fn evidence_note(page: &mut String, report: &Report) {
     };
     let _ = write!(
         page,
-        r#"<div class="note"><b>Evidence covers {cov} of the lines added.</b> <span class="ai">AI</span>: co-author trailers, notes, trace records ({ai} lines); <span class="human">human</span>: positive evidence only — git-ai human records, {humans} ({human} lines); <span class="none">no evidence</span>: {none} lines, shown as such, not as human.
+        r#"<div class="note"><b>Evidence covers {cov} of the lines added.</b> <span class="ai">AI</span>: co-author trailers, notes, trace records ({ai} lines); <span class="human">human</span>: positive evidence only — git-ai human records, text typed in an editor with provenance-ls, {humans} ({human} lines); <span class="none">no evidence</span>: {none} lines, shown as such, not as human.
 <div class="cov"><i style="width:{wa:.2}%;background:{AI}"></i><i style="width:{wh:.2}%;background:{HUMAN}"></i><i style="width:{wn:.2}%;background:{NO_EVIDENCE}"></i></div></div>"#,
         cov = pct(report.coverage),
         ai = a.ai,

@@ -60,6 +60,8 @@ pub fn describe_region(region: &Region, now_ms: u64) -> String {
                 .to_string()
         }
         Source::External => "Changed on disk outside the editor".to_string(),
+        // never a shown region: typed text is kept apart (DocumentState::typed)
+        Source::Typed => "Typed in the editor".to_string(),
     };
     let what = match region.hunks {
         0 => what,
