@@ -1143,6 +1143,7 @@ mod tests {
             version: state.version,
             text: state.text.to_string(),
             regions: state.regions.clone(),
+            typed: state.typed.clone(),
         };
         Stream {
             writer: "n".to_string(),
