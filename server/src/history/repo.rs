@@ -135,9 +135,24 @@ impl Repo {
         Ok(out)
     }
 
-    /// A reader over this repository's objects for one request.
+    /// A reader over this repository's objects for one request, with its
+    /// own object store: the pack and index maps a walk touches (hundreds
+    /// of megabytes of a long history's pack, resident as long as they
+    /// stay mapped) are unmapped when the request ends, so a server holding
+    /// indexed files does not keep them. Opening costs about a millisecond.
     pub(crate) fn objects(&self) -> Result<Objects, HistoryError> {
-        let mut repo = self.repo.to_thread_local();
+        let own = gix::ThreadSafeRepository::open_opts(&self.git_dir, safe_open_options()).ok();
+        Self::objects_of(own.as_ref().unwrap_or(&self.repo))
+    }
+
+    /// [`Repo::objects`] over the store shared by all requests (no pack
+    /// is read): what reading HEAD needs, on every hover.
+    pub(crate) fn shared_objects(&self) -> Result<Objects, HistoryError> {
+        Self::objects_of(&self.repo)
+    }
+
+    fn objects_of(repo: &gix::ThreadSafeRepository) -> Result<Objects, HistoryError> {
+        let mut repo = repo.to_thread_local();
         // Blame and log -L read each tree and blob about once; a decoded-object
         // cache would only copy them. Commits are kept by `Objects` itself.
         repo.object_cache_size(0);
