@@ -593,7 +593,7 @@ impl History {
 
     /// The commit HEAD points at, 40-hex; `None` on an unborn branch.
     pub fn head_commit(&self) -> Result<Option<String>, HistoryError> {
-        match self.repo.objects()?.head() {
+        match self.repo.shared_objects()?.head() {
             Ok(id) => Ok(Some(id.to_string())),
             Err(HistoryError::Unborn { .. }) => Ok(None),
             Err(err) => Err(err),
