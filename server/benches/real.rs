@@ -17,7 +17,7 @@
 //! `REAL_BENCH_RUNS` (3) runs of each timed pair, `REAL_BENCH_HOVERS` (300),
 //! `REAL_BENCH_FILES` (a comma-separated list; default git.git's 12 busiest C
 //! files), `REAL_BENCH_OPEN` (diff.c), `REAL_BENCH_BLAME` (apply.c,remote.c),
-//! `REAL_BENCH_SKIP` (comma-separated rows to skip: open, busy, blame, report),
+//! `REAL_BENCH_SKIP` (comma-separated rows to skip: open, refresh, busy, blame, report),
 //! `PROVENANCE_LS_BIN` (time that binary instead of the one cargo built).
 //! It cannot run in CI (it needs the clone); see docs/performance.md.
 
@@ -83,6 +83,12 @@ fn main() {
                 ours,
                 theirs,
             );
+        }
+    }
+
+    if !skip.iter().any(|s| s == "refresh") {
+        for file in &open {
+            bench.refresh(&mut table, file, runs);
         }
     }
 
@@ -278,6 +284,70 @@ impl Bench {
         );
         server.notify("initialized", json!({}));
         server
+    }
+
+    /// A cold index of `file` in one server, then `runs` times: one new
+    /// commit changing a line in the middle of the file (the buffer follows
+    /// with a didChange, as after committing from the editor) and the time
+    /// until `provenance/blocks` answers for the new HEAD. The commits are
+    /// undone afterwards (`git reset --hard` to the HEAD it started at).
+    fn refresh(&self, table: &mut Table, file: &str, runs: usize) {
+        let start = self.git_out(&["rev-parse", "HEAD"]).trim().to_string();
+        self.forget_cache();
+        let mut server = self.start("refresh");
+        let uri = self.uri(file);
+        let path = self.repo.join(file);
+        let sent = Instant::now();
+        server.open(&path);
+        server.blocks(&uri);
+        let cold = Run {
+            elapsed: sent.elapsed(),
+            rss: server.rss(),
+        };
+        let mut refreshed = Vec::new();
+        for run in 0..runs {
+            let text = std::fs::read_to_string(&path).expect("the file is text");
+            let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+            let middle = lines.len() / 2;
+            let marked = format!("/* refresh {run} */\n");
+            lines.insert(middle, &marked);
+            let text: String = lines.concat();
+            std::fs::write(&path, &text).expect("write the file");
+            self.git_out(&[
+                "-c",
+                "user.name=Bench",
+                "-c",
+                "user.email=bench@example.com",
+                "-c",
+                "commit.gpgsign=false",
+                "commit",
+                "-q",
+                "--no-verify",
+                "-m",
+                &format!("refresh {run}"),
+                "--",
+                file,
+            ]);
+            let sent = Instant::now();
+            server.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": uri, "version": run + 2},
+                       "contentChanges": [{"text": text}]}),
+            );
+            server.blocks(&uri);
+            refreshed.push(Run {
+                elapsed: sent.elapsed(),
+                rss: server.rss(),
+            });
+        }
+        server.shutdown();
+        self.git_out(&["reset", "-q", "--hard", &start]);
+        table.pair(
+            &format!("one new commit, {file} refreshed → provenance/blocks"),
+            &format!("cold didOpen {file} → provenance/blocks (same server)"),
+            refreshed,
+            vec![cold],
+        );
     }
 
     /// Opens the busy files in a cold server, waits for each to be indexed,

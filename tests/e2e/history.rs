@@ -1037,7 +1037,8 @@ fn range_history_is_served_from_the_disk_cache() {
     // The record is what answers: without its newest commit, so is the answer.
     let mut record: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
-    record["changes"][0].as_array_mut().unwrap().remove(0);
+    // Entries are (the ranges walked from, their changes).
+    record["entries"][0][1].as_array_mut().unwrap().remove(0);
     std::fs::write(&files[0], serde_json::to_vec(&record).unwrap()).unwrap();
     assert_eq!(run(), cold[1..].to_vec());
 }

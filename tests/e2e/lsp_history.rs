@@ -160,6 +160,50 @@ fn indexing_reports_progress_when_the_client_shows_it() {
     });
 }
 
+/// A cold index reports how far its walk is: percentages of the commits
+/// walked out of the commits to walk, rising, ending at all of them.
+#[test]
+fn indexing_reports_the_share_of_commits_walked() {
+    let mut repo = repository();
+    for n in 0..40 {
+        repo.write("notes.txt", &format!("note {n}\n"));
+        repo.commit(&format!("Note {n}"));
+    }
+    let commits: u64 = repo
+        .git(&["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap();
+    let (mut client, _uri) = start(&repo, json!({"window": {"workDoneProgress": true}}));
+    let begin = client.wait_notification("$/progress", |p| p["value"]["kind"] == "begin");
+    assert_eq!(begin["value"]["percentage"], 0);
+    let token = begin["token"].clone();
+    let mut reports = Vec::new();
+    loop {
+        let note = client.wait_notification("$/progress", |p| p["token"] == token);
+        match note["value"]["kind"].as_str() {
+            Some("report") => reports.push(note["value"].clone()),
+            Some("end") => break,
+            other => panic!("unexpected progress {other:?}: {note}"),
+        }
+    }
+    let percents: Vec<u64> = reports
+        .iter()
+        .map(|r| r["percentage"].as_u64().unwrap())
+        .collect();
+    assert!(
+        percents.windows(2).all(|w| w[0] < w[1]),
+        "percentages rise: {percents:?}"
+    );
+    let last = reports.last().expect("at least the walk's end is reported");
+    assert_eq!(last["percentage"], 100, "{reports:?}");
+    assert_eq!(
+        last["message"],
+        format!("lib.rs: {commits} of {commits} commits"),
+        "{reports:?}"
+    );
+}
+
 #[test]
 fn hover_outside_a_repository_says_why_there_is_no_history() {
     let dir = tempfile::tempdir().unwrap();

@@ -7,7 +7,6 @@
 //! Never touches gix itself.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::Path;
 
 use super::block_reports_with;
@@ -23,12 +22,17 @@ impl From<HistoryError> for BlocksError {
     }
 }
 
-/// History of one file's current text, prepared once for all its blocks.
+/// History of one file's current text, prepared once for all its blocks:
+/// the buffer's blame and the histories of its blocks (and, when asked, of
+/// the runs of lines outside them) come from one walk of the history.
 struct GitHistory<'a> {
     history: &'a History,
     /// For each line of the text (0-based index): its 1-based line at HEAD, if unchanged since.
     head_lines: Vec<Option<u32>>,
     origins: Vec<LineOrigin>,
+    /// The ranges (1-based, in the text) walked up front, and their histories.
+    walked: Vec<(u32, u32)>,
+    histories: RefCell<Option<Vec<Vec<RangeCommit>>>>,
     /// When set, the walk for the blocks also walks every run of lines
     /// outside all of them and leaves their histories here.
     gaps: Option<RefCell<Vec<LinesHistory>>>,
@@ -71,49 +75,71 @@ fn uncovered(ranges: &[(u32, u32)], lines: u32) -> Vec<(u32, u32)> {
 }
 
 impl<'a> GitHistory<'a> {
+    /// `blocks`: the ranges (1-based, inclusive, in `text`) whose histories
+    /// the walk reads; with `gaps`, the runs of lines outside them too.
     fn new(
         history: &'a History,
         attribution: &AttributionIndex,
         path: &Path,
         text: &str,
+        blocks: &[(u32, u32)],
+        gaps: bool,
     ) -> Result<GitHistory<'a>, BlocksError> {
-        let buffer = match history.blame_buffer(path, text) {
-            Ok(lines) => lines,
-            // A file git does not know yet, or a repository without commits: all lines are new.
-            Err(HistoryError::NotInRevision { .. } | HistoryError::Unborn { .. }) => Vec::new(),
-            Err(error) => return Err(error.into()),
-        };
-        let head = if buffer.iter().any(|l| l.commit.is_some()) {
-            history.blame(path, None)?
+        let mut asked: Vec<(u32, u32)> = blocks.to_vec();
+        let mut at_head: Vec<Option<(u32, u32)>> = Vec::new();
+        let found = history.buffer_history(path, text.as_bytes(), |head_lines| {
+            if gaps {
+                asked.extend(uncovered(blocks, head_lines.len() as u32));
+            }
+            at_head = asked
+                .iter()
+                .map(|&(start, end)| range_at_head(head_lines, start, end))
+                .collect();
+            at_head.iter().flatten().copied().collect()
+        });
+        let found = found?;
+        // Ranges with nothing at HEAD have no history yet.
+        let mut walked = found.ranges.into_iter();
+        let histories: Vec<Vec<RangeCommit>> = at_head
+            .iter()
+            .map(|r| r.and_then(|_| walked.next()).unwrap_or_default())
+            .collect();
+        let origins = if found.blame.iter().any(|l| l.commit.is_some()) {
+            found.blame.iter().map(|l| origin(l, attribution)).collect()
         } else {
+            // Not in git at all: every line is new.
             Vec::new()
         };
-        let at_head: HashMap<(&str, &str, u32), u32> = head
-            .iter()
-            .filter_map(|l| {
-                Some((
-                    (l.commit.as_deref()?, l.path.as_str(), l.original_line),
-                    l.line,
-                ))
-            })
-            .collect();
-        let head_lines = buffer
-            .iter()
-            .map(|l| {
-                let commit = l.commit.as_deref()?;
-                at_head
-                    .get(&(commit, l.path.as_str(), l.original_line))
-                    .copied()
-            })
-            .collect();
-        let origins = buffer.iter().map(|l| origin(l, attribution)).collect();
         Ok(GitHistory {
             history,
-            head_lines,
+            head_lines: found.head_lines,
             origins,
-            gaps: None,
+            walked: asked,
+            histories: RefCell::new(Some(histories)),
+            gaps: gaps.then(|| RefCell::new(Vec::new())),
         })
     }
+}
+
+/// The blocks of `text` as the ranges `block_reports_weighted` asks about
+/// (1-based, inclusive).
+fn block_ranges(path: &Path, text: &str) -> Vec<(u32, u32)> {
+    super::split_blocks(path, text)
+        .iter()
+        .map(|b| (b.start_line + 1, b.end_line + 1))
+        .collect()
+}
+
+/// Lines `start..=end` of a text (1-based) as a range at HEAD, given each
+/// text line's line at HEAD: from the first to the last of them unchanged
+/// since; `None` when none is.
+fn range_at_head(head_lines: &[Option<u32>], start: u32, end: u32) -> Option<(u32, u32)> {
+    let mapped = head_lines
+        .iter()
+        .skip(start.saturating_sub(1) as usize)
+        .take((end + 1).saturating_sub(start) as usize)
+        .flatten();
+    Some((*mapped.clone().min()?, *mapped.max()?))
 }
 
 fn origin(line: &BlameLine, attribution: &AttributionIndex) -> LineOrigin {
@@ -138,16 +164,34 @@ fn origin(line: &BlameLine, attribution: &AttributionIndex) -> LineOrigin {
 }
 
 impl GitHistory<'_> {
-    /// Lines `start..=end` of the text (1-based) as a range at HEAD: from
-    /// the first to the last of them unchanged since; `None` when none is.
     fn at_head(&self, start: u32, end: u32) -> Option<(u32, u32)> {
-        let mapped = self
-            .head_lines
+        range_at_head(&self.head_lines, start, end)
+    }
+
+    /// Walks `ranges` (1-based, in the text) at HEAD on their own.
+    fn walk(
+        &self,
+        path: &Path,
+        ranges: &[(u32, u32)],
+    ) -> Result<Vec<Vec<RangeCommit>>, BlocksError> {
+        let at_head: Vec<Option<(u32, u32)>> = ranges
             .iter()
-            .skip(start.saturating_sub(1) as usize)
-            .take((end + 1).saturating_sub(start) as usize)
-            .flatten();
-        Some((*mapped.clone().min()?, *mapped.max()?))
+            .map(|&(start, end)| self.at_head(start, end))
+            .collect();
+        let walked: Vec<(u32, u32)> = at_head.iter().flatten().copied().collect();
+        if walked.is_empty() {
+            // Nothing at HEAD (maybe no HEAD at all): nothing to walk.
+            return Ok(vec![Vec::new(); at_head.len()]);
+        }
+        let mut found = self
+            .history
+            .range_histories(path, &walked, None)?
+            .into_iter();
+        // Ranges with nothing at HEAD have no history yet.
+        Ok(at_head
+            .iter()
+            .map(|r| r.and_then(|_| found.next()).unwrap_or_default())
+            .collect())
     }
 }
 
@@ -176,25 +220,15 @@ impl BlockHistorySource for GitHistory<'_> {
             Some(_) => uncovered(ranges, self.head_lines.len() as u32),
             None => Vec::new(),
         };
-        let at_head: Vec<Option<(u32, u32)>> = ranges
-            .iter()
-            .chain(&gaps)
-            .map(|&(start, end)| self.at_head(start, end))
-            .collect();
-        let walked: Vec<(u32, u32)> = at_head.iter().flatten().copied().collect();
-        let mut all: Vec<Vec<RangeCommit>> = if walked.is_empty() {
-            // Nothing at HEAD (maybe no HEAD at all): nothing to walk.
-            vec![Vec::new(); at_head.len()]
-        } else {
-            let mut found = self
-                .history
-                .range_histories(path, &walked, None)?
-                .into_iter();
-            // Ranges with nothing at HEAD have no history yet.
-            at_head
-                .iter()
-                .map(|r| r.and_then(|_| found.next()).unwrap_or_default())
-                .collect()
+        let asked: Vec<(u32, u32)> = ranges.iter().chain(&gaps).copied().collect();
+        let walked = match self.histories.borrow_mut().take() {
+            Some(histories) if asked == self.walked => Some(histories),
+            _ => None,
+        };
+        let mut all: Vec<Vec<RangeCommit>> = match walked {
+            // What the indexing walk read with the blame.
+            Some(histories) => histories,
+            None => self.walk(path, &asked)?,
         };
         if let Some(slot) = &self.gaps {
             let found = all.split_off(ranges.len());
@@ -253,10 +287,11 @@ pub fn block_reports_fitted(
     now: i64,
     weights: &super::Weights,
 ) -> Result<Vec<BlockReport>, BlocksError> {
-    if super::split_blocks(path, text).is_empty() {
+    let ranges = block_ranges(path, text);
+    if ranges.is_empty() {
         return Ok(Vec::new());
     }
-    let source = GitHistory::new(history, attribution, path, text)?;
+    let source = GitHistory::new(history, attribution, path, text, &ranges, false)?;
     super::block_reports_weighted(&source, path, text, now, weights)
 }
 
@@ -388,9 +423,9 @@ pub fn block_reports_and_gaps(
     text: &str,
     now: i64,
 ) -> Result<(Vec<BlockReport>, Vec<LinesHistory>), BlocksError> {
-    let mut source = GitHistory::new(history, attribution, path, text)?;
-    source.gaps = Some(RefCell::new(Vec::new()));
-    let reports = if super::split_blocks(path, text).is_empty() {
+    let ranges = block_ranges(path, text);
+    let mut source = GitHistory::new(history, attribution, path, text, &ranges, true)?;
+    let reports = if ranges.is_empty() {
         source.range_histories(path, &[])?;
         Vec::new()
     } else {

@@ -48,6 +48,9 @@ pub(crate) struct Walker<'a> {
     pub cancel: Option<Arc<AtomicBool>>,
     pub interner: LineInterner,
     blobs: HashMap<ObjectId, Rc<Blob>>,
+    /// While set, versions to forget wait here until [`Walker::release_held`]:
+    /// two walks sharing one commit's versions both get to use them.
+    held: Option<Vec<ObjectId>>,
 }
 
 impl<'a> Walker<'a> {
@@ -57,6 +60,7 @@ impl<'a> Walker<'a> {
             objects,
             interner: LineInterner::default(),
             blobs: HashMap::new(),
+            held: None,
         }
     }
 
@@ -73,7 +77,26 @@ impl<'a> Walker<'a> {
 
     /// Drops a loaded version once no later step needs it.
     pub fn forget(&mut self, id: ObjectId) {
-        self.blobs.remove(&id);
+        match &mut self.held {
+            Some(held) => held.push(id),
+            None => {
+                self.blobs.remove(&id);
+            }
+        }
+    }
+
+    /// From now on versions are forgotten only by [`Walker::release_held`].
+    pub fn hold_versions(&mut self) {
+        self.held.get_or_insert_with(Vec::new);
+    }
+
+    /// Forgets the versions held since the last call.
+    pub fn release_held(&mut self) {
+        if let Some(held) = &mut self.held {
+            for id in std::mem::take(held) {
+                self.blobs.remove(&id);
+            }
+        }
     }
 
     pub fn check_cancelled(&self) -> Result<(), HistoryError> {
@@ -168,6 +191,27 @@ impl<'a> Walker<'a> {
         path: &str,
         known: &mut dyn FnMut(ObjectId, &str) -> Option<Arc<FileBlame>>,
     ) -> Result<FileBlame, HistoryError> {
+        let mut blaming = self.start_blame(commit, path, false)?;
+        while let Some((_, _, index)) = blaming.state.queue.pop() {
+            self.check_cancelled()?;
+            self.blame_origin(&mut blaming, index, known)?;
+        }
+        Ok(blaming.state.into_file_blame())
+    }
+
+    /// A blame of `path` at `commit` to be driven commit by commit
+    /// ([`Walker::blame_commit`]) in an order where every commit comes after
+    /// its children (`topo`), as the range walk visits them; otherwise the
+    /// blame's own newest-first queue drives it ([`Walker::blame`]). Which
+    /// order does not change a line's blame: each line follows its own path
+    /// through the parents, and in topological order every origin is
+    /// visited once, holding all its suspects.
+    pub fn start_blame(
+        &mut self,
+        commit: ObjectId,
+        path: &str,
+        topo: bool,
+    ) -> Result<Blaming, HistoryError> {
         let tree = self.objects.commit(commit)?.tree;
         let blob = match self.objects.entry(tree, path)? {
             Some((EntryKind::File | EntryKind::Link, id)) => id,
@@ -185,7 +229,10 @@ impl<'a> Walker<'a> {
             }
         };
         let len = self.blob(blob)?.lines.len();
-        let mut state = State::default();
+        let mut state = State {
+            topo,
+            ..State::default()
+        };
         let start = state.origin(commit, Arc::from(path), blob);
         state.origins[start].suspects.push(Suspect {
             final_start: 0,
@@ -193,44 +240,67 @@ impl<'a> Walker<'a> {
             len,
         });
         state.result = vec![None; len as usize];
-        state.enqueue(start, self.objects.commit(commit)?.time);
+        state.enqueue(start, commit, self.objects.commit(commit)?.time);
+        Ok(Blaming { state, start })
+    }
 
-        while let Some((_, _, index)) = state.queue.pop() {
-            self.check_cancelled()?;
-            let suspects = std::mem::take(&mut state.origins[index].suspects);
-            if suspects.is_empty() {
-                continue;
-            }
-            let (commit, path, blob) = {
-                let o = &state.origins[index];
-                (o.commit, o.path.clone(), o.blob)
-            };
-            if index != start {
-                if let Some(done) = known(commit, &path) {
-                    for s in &suspects {
-                        for k in 0..s.len {
-                            let line = &done.lines[(s.start + k) as usize];
-                            state.result[(s.final_start + k) as usize] = Some((
-                                done.commits[line.commit as usize],
-                                done.paths[line.path as usize].clone(),
-                                line.line,
-                            ));
-                        }
+    /// Blames what waits at `commit` (every path it is followed under):
+    /// the step of a topological walk.
+    pub fn blame_commit(
+        &mut self,
+        blaming: &mut Blaming,
+        commit: ObjectId,
+        known: &mut dyn FnMut(ObjectId, &str) -> Option<Arc<FileBlame>>,
+    ) -> Result<(), HistoryError> {
+        let Some(waiting) = blaming.state.by_commit.remove(&commit) else {
+            return Ok(());
+        };
+        for index in waiting {
+            self.blame_origin(blaming, index, known)?;
+        }
+        Ok(())
+    }
+
+    fn blame_origin(
+        &mut self,
+        blaming: &mut Blaming,
+        index: usize,
+        known: &mut dyn FnMut(ObjectId, &str) -> Option<Arc<FileBlame>>,
+    ) -> Result<(), HistoryError> {
+        let state = &mut blaming.state;
+        let suspects = std::mem::take(&mut state.origins[index].suspects);
+        if suspects.is_empty() {
+            return Ok(());
+        }
+        let (commit, path, blob) = {
+            let o = &state.origins[index];
+            (o.commit, o.path.clone(), o.blob)
+        };
+        if index != blaming.start {
+            if let Some(done) = known(commit, &path) {
+                for s in &suspects {
+                    for k in 0..s.len {
+                        let line = &done.lines[(s.start + k) as usize];
+                        state.result[(s.final_start + k) as usize] = Some((
+                            done.commits[line.commit as usize],
+                            done.paths[line.path as usize].clone(),
+                            line.line,
+                        ));
                     }
-                    continue;
                 }
-            }
-            let remaining = self.pass_blame(&mut state, commit, &path, blob, suspects)?;
-            // Done with this version of the file (git drops it here too); keeps memory to the walk's frontier.
-            self.forget(blob);
-            for s in remaining {
-                for k in 0..s.len {
-                    state.result[(s.final_start + k) as usize] =
-                        Some((commit, path.clone(), s.start + k));
-                }
+                return Ok(());
             }
         }
-        Ok(state.into_file_blame())
+        let remaining = self.pass_blame(state, commit, &path, blob, suspects)?;
+        // Done with this version of the file (git drops it here too); keeps memory to the walk's frontier.
+        self.forget(blob);
+        for s in remaining {
+            for k in 0..s.len {
+                state.result[(s.final_start + k) as usize] =
+                    Some((commit, path.clone(), s.start + k));
+            }
+        }
+        Ok(())
     }
 
     /// Hands suspects to parents; returns those this commit is guilty of.
@@ -254,7 +324,7 @@ impl<'a> Walker<'a> {
                 let index = state.origin(parent, ppath, pblob);
                 state.origins[index].suspects.extend(suspects);
                 let time = self.objects.commit(parent)?.time;
-                state.enqueue(index, time);
+                state.enqueue(index, parent, time);
                 return Ok(Vec::new());
             }
             let same = scapegoats.iter().flatten().any(|(_, _, b)| *b == pblob);
@@ -294,7 +364,7 @@ impl<'a> Walker<'a> {
                 let index = state.origin(parent, ppath, pblob);
                 state.origins[index].suspects.extend(passed);
                 let time = self.objects.commit(parent)?.time;
-                state.enqueue(index, time);
+                state.enqueue(index, parent, time);
             }
             if suspects.is_empty() {
                 break;
@@ -346,12 +416,32 @@ fn split(
     }
 }
 
+/// A blame under way (see [`Walker::start_blame`]).
+pub(crate) struct Blaming {
+    state: State,
+    start: usize,
+}
+
+impl Blaming {
+    /// No origin waits any more: every line is blamed.
+    pub fn is_done(&self) -> bool {
+        self.state.queue.is_empty() && self.state.by_commit.is_empty()
+    }
+
+    pub fn finish(self) -> FileBlame {
+        self.state.into_file_blame()
+    }
+}
+
 #[derive(Default)]
 struct State {
     origins: Vec<Origin>,
     index: HashMap<(ObjectId, Arc<str>), usize>,
     /// Newest commit first; among equal times, first queued first (git's prio-queue is stable).
     queue: BinaryHeap<(i64, Reverse<u64>, usize)>,
+    /// Driven by a topological walk: the origins waiting at each commit instead of `queue`.
+    topo: bool,
+    by_commit: HashMap<ObjectId, Vec<usize>>,
     sequence: u64,
     result: Vec<Option<(ObjectId, Arc<str>, u32)>>,
 }
@@ -372,7 +462,14 @@ impl State {
         index
     }
 
-    fn enqueue(&mut self, index: usize, time: i64) {
+    fn enqueue(&mut self, index: usize, commit: ObjectId, time: i64) {
+        if self.topo {
+            let waiting = self.by_commit.entry(commit).or_default();
+            if !waiting.contains(&index) {
+                waiting.push(index);
+            }
+            return;
+        }
         self.sequence += 1;
         self.queue.push((time, Reverse(self.sequence), index));
     }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use gix::ObjectId;
 
-use super::range::RangeChange;
+use super::range::{self, RangeChange, Tracked};
 use super::repo::{CommitFacts, Objects};
 use super::{FileBlame, HistoryError, LineOrigin};
 
@@ -22,6 +22,8 @@ const MEMORY_ENTRIES: usize = 256;
 const MEMORY_FACTS: usize = 65_536;
 /// Bump when the disk format or the blame algorithm's answers change.
 const DISK_VERSION: u32 = 1;
+/// The same for the range histories on disk (2: keyed by tracked ranges).
+const RANGES_VERSION: u32 = 2;
 
 pub struct BlameCache {
     dir: Option<PathBuf>,
@@ -46,54 +48,87 @@ struct DiskBlame {
     lines: Vec<(u32, u32, u32)>,
 }
 
-/// The range histories of some ranges of one file at one commit.
-#[derive(serde::Serialize, serde::Deserialize)]
+/// The range histories walked for one file at one commit, each keyed by
+/// the ranges it started from there (a block, a run of lines, or what a
+/// range of a later commit tracks here: what refreshing after a new commit
+/// looks up).
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 struct DiskRanges {
     version: u32,
     commit: String,
     path: String,
-    /// 1-based, inclusive, as asked.
-    ranges: Vec<(u32, u32)>,
-    /// Per range, newest first: (commit, path there, lines added, lines deleted).
-    changes: Vec<Vec<(String, String, u32, u32)>>,
+    /// (tracked ranges: per path, 0-based half-open; the changes, newest
+    /// first: (commit, path there, lines added, lines deleted)).
+    entries: Vec<(Tracked, Vec<DiskChange>)>,
 }
 
+/// (commit, path there, lines added, lines deleted).
+type DiskChange = (String, String, u32, u32);
+
+/// Range histories kept per file and commit: enough for every block and
+/// run of lines of a few versions of the file; the oldest go first.
+const RANGE_ENTRIES: usize = 8192;
+
 impl BlameCache {
-    /// The range histories of exactly these `ranges` of `path` at `commit`, if on disk.
+    /// The range histories of exactly these `ranges` (1-based, inclusive)
+    /// of `path` at `commit`, if on disk.
     pub(crate) fn ranges_get(
         &self,
         commit: ObjectId,
         path: &str,
         ranges: &[(u32, u32)],
     ) -> Option<Vec<Vec<RangeChange>>> {
-        let file = self.ranges_file(commit, path, ranges)?;
+        let keys: Vec<Tracked> = ranges.iter().map(|&r| range::tracked(path, r)).collect();
+        self.tracked_get(commit, path, &keys).into_iter().collect()
+    }
+
+    /// Whether any range history of `path` at `commit` is on disk.
+    pub(crate) fn ranges_known(&self, commit: ObjectId, path: &str) -> bool {
+        self.ranges_file(commit, path).is_some_and(|f| f.exists())
+    }
+
+    /// For each of `keys` (tracked ranges at `commit`), its range history if on disk.
+    pub(crate) fn tracked_get(
+        &self,
+        commit: ObjectId,
+        path: &str,
+        keys: &[Tracked],
+    ) -> Vec<Option<Vec<RangeChange>>> {
+        let Some(record) = self.ranges_read(commit, path) else {
+            return vec![None; keys.len()];
+        };
+        let by_key: HashMap<&Tracked, &Vec<DiskChange>> =
+            record.entries.iter().map(|(k, v)| (k, v)).collect();
+        keys.iter()
+            .map(|key| {
+                by_key.get(&canonical(key)).and_then(|changes| {
+                    changes
+                        .iter()
+                        .map(|(hex, path, added, deleted)| {
+                            Some(RangeChange {
+                                commit: ObjectId::from_hex(hex.as_bytes()).ok()?,
+                                path: path.clone(),
+                                added: *added,
+                                deleted: *deleted,
+                            })
+                        })
+                        .collect()
+                })
+            })
+            .collect()
+    }
+
+    fn ranges_read(&self, commit: ObjectId, path: &str) -> Option<DiskRanges> {
+        let file = self.ranges_file(commit, path)?;
         let bytes = std::fs::read(file).ok()?;
         let record: DiskRanges = serde_json::from_slice(&bytes).ok()?;
-        if record.version != DISK_VERSION
+        if record.version != RANGES_VERSION
             || record.path != path
-            || record.ranges != ranges
-            || record.changes.len() != ranges.len()
             || ObjectId::from_hex(record.commit.as_bytes()).ok() != Some(commit)
         {
             return None;
         }
-        record
-            .changes
-            .into_iter()
-            .map(|changes| {
-                changes
-                    .into_iter()
-                    .map(|(hex, path, added, deleted)| {
-                        Some(RangeChange {
-                            commit: ObjectId::from_hex(hex.as_bytes()).ok()?,
-                            path,
-                            added,
-                            deleted,
-                        })
-                    })
-                    .collect()
-            })
-            .collect()
+        Some(record)
     }
 
     /// Remembers what [`BlameCache::ranges_get`] answers (disk only: the
@@ -105,40 +140,50 @@ impl BlameCache {
         ranges: &[(u32, u32)],
         changes: &[Vec<RangeChange>],
     ) {
-        let Some(file) = self.ranges_file(commit, path, ranges) else {
+        let keys: Vec<Tracked> = ranges.iter().map(|&r| range::tracked(path, r)).collect();
+        self.tracked_put(commit, path, &keys, changes);
+    }
+
+    /// Remembers the range history of each of `keys` (tracked ranges at `commit`).
+    pub(crate) fn tracked_put(
+        &self,
+        commit: ObjectId,
+        path: &str,
+        keys: &[Tracked],
+        changes: &[Vec<RangeChange>],
+    ) {
+        let Some(file) = self.ranges_file(commit, path) else {
             return;
         };
-        let record = DiskRanges {
-            version: DISK_VERSION,
-            commit: commit.to_string(),
-            path: path.to_owned(),
-            ranges: ranges.to_vec(),
-            changes: changes
-                .iter()
-                .map(|c| {
+        let mut record = self.ranges_read(commit, path).unwrap_or_default();
+        record.version = RANGES_VERSION;
+        record.commit = commit.to_string();
+        record.path = path.to_owned();
+        let fresh: std::collections::HashSet<Tracked> = keys.iter().map(canonical).collect();
+        record.entries.retain(|(k, _)| !fresh.contains(k));
+        record
+            .entries
+            .extend(keys.iter().zip(changes).map(|(key, c)| {
+                (
+                    canonical(key),
                     c.iter()
                         .map(|c| (c.commit.to_string(), c.path.clone(), c.added, c.deleted))
-                        .collect()
-                })
-                .collect(),
-        };
+                        .collect(),
+                )
+            }));
+        let over = record.entries.len().saturating_sub(RANGE_ENTRIES);
+        record.entries.drain(..over);
         // A cache that can't be written is only slower: ignore failures.
         let _ = write_atomically(&file, &record);
     }
 
-    fn ranges_file(&self, commit: ObjectId, path: &str, ranges: &[(u32, u32)]) -> Option<PathBuf> {
+    fn ranges_file(&self, commit: ObjectId, path: &str) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
         let hex = commit.to_string();
-        let mut key = crc32fast::Hasher::new();
-        for &(start, end) in ranges {
-            key.update(&start.to_le_bytes());
-            key.update(&end.to_le_bytes());
-        }
         Some(dir.join("ranges").join(&hex[..2]).join(format!(
-            "{}-{:08x}-{:08x}.json",
+            "{}-{:08x}.json",
             &hex[2..],
             crc32fast::hash(path.as_bytes()),
-            key.finalize()
         )))
     }
 
@@ -290,6 +335,13 @@ impl BlameCache {
 }
 
 /// Write then rename, so a reader never sees half a file.
+/// Tracked ranges in one spelling: by path.
+fn canonical(key: &Tracked) -> Tracked {
+    let mut key = key.clone();
+    key.sort();
+    key
+}
+
 fn write_atomically(file: &std::path::Path, record: &impl serde::Serialize) -> std::io::Result<()> {
     let parent = file.parent().expect("cache files live in a folder");
     std::fs::create_dir_all(parent)?;

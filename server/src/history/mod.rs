@@ -160,11 +160,31 @@ pub(crate) struct FileBlame {
     pub lines: Vec<LineOrigin>,
 }
 
+/// What one walk gives: the blame when asked for, each range's changes.
+type Walked = (Option<Arc<FileBlame>>, Vec<Vec<range::RangeChange>>);
+
+/// Told how far a walk is: commits walked of the commits to walk.
+pub type ProgressFn = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
 /// A repository and the caches that make repeated history questions cheap.
 pub struct History {
     repo: Repo,
     cache: Arc<BlameCache>,
     cancel: Option<Arc<AtomicBool>>,
+    progress: Option<ProgressFn>,
+}
+
+/// An open buffer's history from one walk (see [`History::buffer_history`]).
+#[derive(Debug, Clone, Default)]
+pub struct BufferHistory {
+    /// The buffer's blame: lines changed since HEAD are not committed yet.
+    pub blame: Vec<BlameLine>,
+    /// For each line of the buffer (0-based index), its 1-based line at
+    /// HEAD when unchanged since; all `None` without HEAD or with a file new since.
+    pub head_lines: Vec<Option<u32>>,
+    /// The range history of each range the caller picked, as
+    /// [`History::range_histories`] gives it.
+    pub ranges: Vec<Vec<RangeCommit>>,
 }
 
 impl History {
@@ -174,6 +194,18 @@ impl History {
             repo,
             cache,
             cancel: None,
+            progress: None,
+        }
+    }
+
+    /// This history (same repository, same caches), telling `progress` how
+    /// far each walk of history is.
+    pub fn with_progress(&self, progress: ProgressFn) -> History {
+        History {
+            repo: self.repo.clone(),
+            cache: self.cache.clone(),
+            cancel: self.cancel.clone(),
+            progress: Some(progress),
         }
     }
 
@@ -252,30 +284,11 @@ impl History {
                 rev: head.to_string(),
             });
         };
-        let mut walker = blame::Walker::new(&mut objects);
-        let old = walker.blob(blob)?;
-        let new = walker.buffer(normalize_line_endings(buffer, &old.data));
-        let hunks = walker
-            .interner
-            .diff(&old.lines, &old.data, &new.lines, &new.data, true);
-        let mut mapping = Vec::with_capacity(new.lines.len() as usize);
-        let (mut t, mut p) = (0u32, 0u32);
-        for h in hunks.iter().chain(std::iter::once(&diff::Hunk {
-            before: old.lines.len()..old.lines.len(),
-            after: new.lines.len()..new.lines.len(),
-        })) {
-            while t < h.after.start {
-                mapping.push((t as usize, Some(p as usize)));
-                t += 1;
-                p += 1;
-            }
-            while t < h.after.end {
-                mapping.push((t as usize, None));
-                t += 1;
-            }
-            p = h.before.end;
-        }
-        drop(walker);
+        let mapping = {
+            let mut walker = blame::Walker::new(&mut objects);
+            let old = walker.blob(blob)?;
+            buffer_mapping(&mut walker, &old, buffer)
+        };
         self.render(&mut objects, &blame, &mapping, &relative)
     }
 
@@ -308,28 +321,259 @@ impl History {
         let _span = tracing::debug_span!("range_history", path = %relative, ?ranges, rev).entered();
         let mut objects = self.repo.objects()?;
         let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
+        let (_, found) = self.walk(&mut objects, commit, &relative, path, ranges, false)?;
+        self.range_commits(&mut objects, found)
+    }
+
+    /// The blame of `path` at `rev` (default HEAD) and the range history of
+    /// each of `ranges` there, from one walk of the history.
+    pub fn blame_with_ranges(
+        &self,
+        path: &Path,
+        rev: Option<&str>,
+        ranges: &[(u32, u32)],
+    ) -> Result<(Vec<BlameLine>, Vec<Vec<RangeCommit>>), HistoryError> {
+        let relative = self.repo.relative_path(path)?;
+        let _span = tracing::debug_span!("blame_with_ranges", path = %relative, rev).entered();
+        let mut objects = self.repo.objects()?;
+        let commit = objects.resolve(rev.unwrap_or("HEAD"))?;
+        let (blame, found) = self.walk(&mut objects, commit, &relative, path, ranges, true)?;
+        let blame = blame.expect("asked for the blame");
+        let lines: Vec<_> = (0..blame.lines.len()).map(|i| (i, Some(i))).collect();
+        let shown = self.render(&mut objects, &blame, &lines, &relative)?;
+        Ok((shown, self.range_commits(&mut objects, found)?))
+    }
+
+    /// The blame of an open buffer ([`History::blame_bytes`]) and the range
+    /// history at HEAD of the ranges `pick` chooses once it knows which
+    /// buffer lines are unchanged since HEAD, from one walk of the history:
+    /// what indexing a file costs, about one blame.
+    pub fn buffer_history(
+        &self,
+        path: &Path,
+        buffer: &[u8],
+        pick: impl FnOnce(&[Option<u32>]) -> Vec<(u32, u32)>,
+    ) -> Result<BufferHistory, HistoryError> {
+        let relative = self.repo.relative_path(path)?;
+        let _span = tracing::debug_span!("buffer_history", path = %relative).entered();
+        check_content(path, buffer)?;
+        let mut objects = self.repo.objects()?;
+        let head = match objects.head() {
+            Ok(head) => Some(head),
+            Err(HistoryError::Unborn { .. }) => None,
+            Err(err) => return Err(err),
+        };
+        let committed = match head {
+            Some(head) => {
+                let tree = objects.commit(head)?.tree;
+                match objects.entry(tree, &relative)? {
+                    Some((repo::EntryKind::File | repo::EntryKind::Link, blob)) => {
+                        Some((head, blob))
+                    }
+                    Some((repo::EntryKind::Tree, _)) => {
+                        return Err(HistoryError::Directory { path: path.into() })
+                    }
+                    Some((repo::EntryKind::Submodule, _)) => {
+                        return Err(HistoryError::Submodule { path: path.into() })
+                    }
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        let Some((head, blob)) = committed else {
+            let count = blame::Walker::new(&mut objects)
+                .buffer(buffer.to_vec())
+                .lines
+                .len();
+            let lines: Vec<_> = (0..count as usize).map(|i| (i, None)).collect();
+            let head_lines = vec![None; lines.len()];
+            let ranges = pick(&head_lines);
+            return Ok(BufferHistory {
+                blame: self.render(&mut objects, &FileBlame::default(), &lines, &relative)?,
+                head_lines,
+                ranges: vec![Vec::new(); ranges.len()],
+            });
+        };
+        let mapping = {
+            let mut walker = blame::Walker::new(&mut objects);
+            let old = walker.blob(blob)?;
+            check_content(path, &old.data)?;
+            buffer_mapping(&mut walker, &old, buffer)
+        };
+        let head_lines: Vec<Option<u32>> = mapping
+            .iter()
+            .map(|&(_, at)| at.map(|p| p as u32 + 1))
+            .collect();
+        let ranges = pick(&head_lines);
+        let (blame, found) = self.walk(&mut objects, head, &relative, path, &ranges, true)?;
+        let blame = blame.expect("asked for the blame");
+        Ok(BufferHistory {
+            blame: self.render(&mut objects, &blame, &mapping, &relative)?,
+            head_lines,
+            ranges: self.range_commits(&mut objects, found)?,
+        })
+    }
+
+    /// The blame (when `with_blame`) and range histories of `relative` at
+    /// `commit`: from the caches where they hold them, else from one walk
+    /// that does whatever is missing (the blame alone walks newest first,
+    /// as `git blame` does, without ordering the whole history).
+    fn walk(
+        &self,
+        objects: &mut repo::Objects,
+        commit: ObjectId,
+        relative: &str,
+        shown: &Path,
+        ranges: &[(u32, u32)],
+        with_blame: bool,
+    ) -> Result<Walked, HistoryError> {
         // A commit fixes the history behind it: what was walked for these
         // ranges at this commit (before a restart, say) is still true.
-        let found = match self.cache.ranges_get(commit, &relative, ranges) {
-            Some(found) => found,
-            None => {
-                let found = range::line_log(
-                    &mut objects,
-                    commit,
-                    &relative,
-                    ranges,
-                    path,
-                    self.cancel.clone(),
-                )?;
-                self.cache.ranges_put(commit, &relative, ranges, &found);
-                found
-            }
+        let cached_ranges = if ranges.is_empty() {
+            Some(Vec::new())
+        } else {
+            self.cache.ranges_get(commit, relative, ranges)
         };
+        let cached_blame = if with_blame {
+            self.cache.get(commit, relative)
+        } else {
+            None
+        };
+        match (cached_ranges, with_blame, cached_blame) {
+            (Some(found), false, _) => Ok((None, found)),
+            (Some(found), true, Some(blame)) => Ok((Some(blame), found)),
+            (Some(found), true, None) => Ok((
+                Some(self.file_blame(objects, commit, relative, shown)?),
+                found,
+            )),
+            (None, with_blame, cached_blame) => {
+                if let Some(found) = self.extend_cached(objects, commit, relative, shown, ranges)? {
+                    self.cache.ranges_put(commit, relative, ranges, &found);
+                    let blame = match (with_blame, cached_blame) {
+                        (false, _) => None,
+                        (true, Some(blame)) => Some(blame),
+                        // From the blame at an older commit, as `git blame` would need.
+                        (true, None) => Some(self.file_blame(objects, commit, relative, shown)?),
+                    };
+                    return Ok((blame, found));
+                }
+                let cache = self.cache.clone();
+                let mut known = |c: ObjectId, p: &str| cache.get(c, p);
+                let blame_too = with_blame && cached_blame.is_none();
+                if blame_too {
+                    self.check_blob(objects, commit, relative, shown)?;
+                }
+                let progress = self.progress.as_deref().map(|f| f as range::Progress<'_>);
+                let (blamed, found) = range::line_log(
+                    objects,
+                    commit,
+                    relative,
+                    ranges,
+                    shown,
+                    self.cancel.clone(),
+                    if blame_too { Some(&mut known) } else { None },
+                    progress,
+                )?;
+                self.cache.ranges_put(commit, relative, ranges, &found);
+                let blame = match blamed {
+                    Some(blamed) => {
+                        let blamed = Arc::new(blamed);
+                        self.cache.put(objects, commit, relative, blamed.clone())?;
+                        Some(blamed)
+                    }
+                    None => cached_blame,
+                };
+                Ok((blame, found))
+            }
+        }
+    }
+
+    /// The range histories at `commit` from those kept for an older commit
+    /// a few commits behind it on a line of single-parent commits (HEAD
+    /// after a commit, a pull, a rebase of a few commits): the new commits
+    /// are walked, each range leaves them as the ranges it tracks at that
+    /// older commit, and those are looked up there; any not found are
+    /// walked from there, together. `None` when no such commit is kept.
+    fn extend_cached(
+        &self,
+        objects: &mut repo::Objects,
+        commit: ObjectId,
+        relative: &str,
+        shown: &Path,
+        ranges: &[(u32, u32)],
+    ) -> Result<Option<Vec<Vec<range::RangeChange>>>, HistoryError> {
+        /// How far behind the kept commit may be.
+        const NEW_COMMITS: usize = 32;
+        let mut chain = Vec::new();
+        let mut at = commit;
+        let base = loop {
+            if chain.len() == NEW_COMMITS {
+                return Ok(None);
+            }
+            let parents = &objects.commit(at)?.parents;
+            let [parent] = parents.as_slice() else {
+                return Ok(None);
+            };
+            let parent = *parent;
+            chain.push(at);
+            if self.cache.ranges_known(parent, relative) {
+                break parent;
+            }
+            at = parent;
+        };
+        let _span =
+            tracing::debug_span!("extend_cached", new_commits = chain.len(), %base).entered();
+        let (mut found, left) = range::line_log_chain(objects, &chain, relative, ranges, shown)?;
+        let keys: Vec<range::Tracked> = left.iter().map(|(_, t)| t.clone()).collect();
+        let known = self.cache.tracked_get(base, relative, &keys);
+        let mut missing = Vec::new();
+        for ((i, tracked), known) in left.into_iter().zip(known) {
+            match known {
+                Some(older) => found[i].extend(older),
+                None => missing.push((i, tracked)),
+            }
+        }
+        tracing::debug!(
+            missing = missing.len(),
+            "ranges not kept at the older commit"
+        );
+        if !missing.is_empty() {
+            let keys: Vec<range::Tracked> = missing.iter().map(|(_, t)| t.clone()).collect();
+            let indexes: Vec<usize> = missing.iter().map(|(i, _)| *i).collect();
+            let walked: Vec<(usize, range::Tracked)> = missing
+                .into_iter()
+                .enumerate()
+                .map(|(k, (_, tracked))| (k, tracked))
+                .collect();
+            let progress = self.progress.as_deref().map(|f| f as range::Progress<'_>);
+            let older = range::line_log_group(
+                objects,
+                base,
+                walked,
+                keys.len(),
+                self.cancel.clone(),
+                progress,
+            )?;
+            self.cache.tracked_put(base, relative, &keys, &older);
+            for (i, older) in indexes.into_iter().zip(older) {
+                found[i].extend(older);
+            }
+        }
+        Ok(Some(found))
+    }
+
+    /// The range changes of a walk as shown: who, when, what.
+    fn range_commits(
+        &self,
+        objects: &mut repo::Objects,
+        found: Vec<Vec<range::RangeChange>>,
+    ) -> Result<Vec<Vec<RangeCommit>>, HistoryError> {
         let mut all = Vec::with_capacity(found.len());
         for changes in found {
             let mut out = Vec::with_capacity(changes.len());
             for change in changes {
-                let facts = self.cache.facts(&mut objects, change.commit)?;
+                let facts = self.cache.facts(objects, change.commit)?;
                 out.push(RangeCommit {
                     commit: change.commit.to_string(),
                     author: facts.author.clone(),
@@ -349,7 +593,7 @@ impl History {
 
     /// The commit HEAD points at, 40-hex; `None` on an unborn branch.
     pub fn head_commit(&self) -> Result<Option<String>, HistoryError> {
-        match self.repo.objects()?.head() {
+        match self.repo.shared_objects()?.head() {
             Ok(id) => Ok(Some(id.to_string())),
             Err(HistoryError::Unborn { .. }) => Ok(None),
             Err(err) => Err(err),
@@ -385,25 +629,7 @@ impl History {
             tracing::debug!(%commit, "blame from the cache");
             return Ok(hit);
         }
-        let tree = objects.commit(commit)?.tree;
-        match objects.entry(tree, relative)? {
-            Some((repo::EntryKind::File | repo::EntryKind::Link, blob)) => {
-                let data = objects.blob(blob)?;
-                check_content(shown, &data)?;
-            }
-            Some((repo::EntryKind::Tree, _)) => {
-                return Err(HistoryError::Directory { path: shown.into() })
-            }
-            Some((repo::EntryKind::Submodule, _)) => {
-                return Err(HistoryError::Submodule { path: shown.into() })
-            }
-            None => {
-                return Err(HistoryError::NotInRevision {
-                    path: shown.into(),
-                    rev: commit.to_string(),
-                })
-            }
-        }
+        self.check_blob(objects, commit, relative, shown)?;
         let cache = self.cache.clone();
         let mut known = |c: ObjectId, p: &str| cache.get(c, p);
         let mut walker = blame::Walker::new(objects);
@@ -412,6 +638,32 @@ impl History {
         let blame = Arc::new(blame);
         self.cache.put(objects, commit, relative, blame.clone())?;
         Ok(blame)
+    }
+
+    /// What `git blame` refuses to blame: no file at `commit`, a directory,
+    /// a submodule, a binary or huge file.
+    fn check_blob(
+        &self,
+        objects: &mut repo::Objects,
+        commit: ObjectId,
+        relative: &str,
+        shown: &Path,
+    ) -> Result<(), HistoryError> {
+        let tree = objects.commit(commit)?.tree;
+        match objects.entry(tree, relative)? {
+            Some((repo::EntryKind::File | repo::EntryKind::Link, blob)) => {
+                let data = objects.blob(blob)?;
+                check_content(shown, &data)
+            }
+            Some((repo::EntryKind::Tree, _)) => Err(HistoryError::Directory { path: shown.into() }),
+            Some((repo::EntryKind::Submodule, _)) => {
+                Err(HistoryError::Submodule { path: shown.into() })
+            }
+            None => Err(HistoryError::NotInRevision {
+                path: shown.into(),
+                rev: commit.to_string(),
+            }),
+        }
     }
 
     /// `lines`: (0-based line in the shown file, 0-based line in `blame` or None if uncommitted).
@@ -456,6 +708,41 @@ impl History {
             })
             .collect())
     }
+}
+
+/// For each line of `buffer` (0-based): (that line, its 0-based line in
+/// `committed` when unchanged since, else `None`).
+fn buffer_mapping(
+    walker: &mut blame::Walker<'_>,
+    committed: &blame::Blob,
+    buffer: &[u8],
+) -> Vec<(usize, Option<usize>)> {
+    let new = walker.buffer(normalize_line_endings(buffer, &committed.data));
+    let hunks = walker.interner.diff(
+        &committed.lines,
+        &committed.data,
+        &new.lines,
+        &new.data,
+        true,
+    );
+    let mut mapping = Vec::with_capacity(new.lines.len() as usize);
+    let (mut t, mut p) = (0u32, 0u32);
+    for h in hunks.iter().chain(std::iter::once(&diff::Hunk {
+        before: committed.lines.len()..committed.lines.len(),
+        after: new.lines.len()..new.lines.len(),
+    })) {
+        while t < h.after.start {
+            mapping.push((t as usize, Some(p as usize)));
+            t += 1;
+            p += 1;
+        }
+        while t < h.after.end {
+            mapping.push((t as usize, None));
+            t += 1;
+        }
+        p = h.before.end;
+    }
+    mapping
 }
 
 /// A buffer with CRLF endings over a blob with LF endings is an `autocrlf`
@@ -532,6 +819,7 @@ pub fn range_history(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     /// The language server shares these across its blocking pool.
     #[test]
@@ -666,6 +954,259 @@ mod tests {
             .range_histories(&file, &[], None)
             .unwrap()
             .is_empty());
+    }
+
+    /// The one walk that blames a file and follows line ranges gives what
+    /// `git blame --porcelain` and `git log -L` give, line by line and range
+    /// by range: through a rename, a merge both sides of which touched a
+    /// range, and a line changed then changed back.
+    #[test]
+    fn one_walk_blames_like_git_blame_and_follows_ranges_like_git_log_l() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| -> String {
+            let out = std::process::Command::new("git")
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .args(["-c", "user.name=T", "-c", "user.email=t@x"])
+                .args([
+                    "-c",
+                    "commit.gpgsign=false",
+                    "-c",
+                    "init.defaultBranch=main",
+                ])
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let mut clock = 1_700_000_000;
+        let mut commit = |message: &str| {
+            clock += 3600;
+            let date = format!("{clock} +0000");
+            git(&["add", "-A", "."]);
+            let ok = std::process::Command::new("git")
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_DATE", &date)
+                .args(["-c", "user.name=T", "-c", "user.email=t@x"])
+                .args(["-c", "commit.gpgsign=false", "commit", "-qm", message])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        };
+        let write = |name: &str, lines: &[&str]| {
+            std::fs::write(dir.path().join(name), lines.join("\n") + "\n").unwrap();
+        };
+        git(&["init", "-q"]);
+        let mut v = vec![
+            "/* head */",
+            "#include <a.h>",
+            "int f(void)",
+            "{",
+            "  one();",
+            "  two();",
+            "}",
+            "",
+            "int g;",
+            "int h(void)",
+            "{",
+            "  return 1;",
+            "}",
+        ];
+        write("a.c", &v);
+        commit("start");
+        v[4] = "  one(1);";
+        write("a.c", &v);
+        commit("one takes one");
+        v[8] = "int g = 2;";
+        write("a.c", &v);
+        commit("g starts at two");
+        v[8] = "int g;";
+        write("a.c", &v);
+        commit("g back as it was");
+        git(&["mv", "a.c", "b.c"]);
+        v[1] = "#include <b.h>";
+        write("b.c", &v);
+        commit("rename, other include");
+        git(&["checkout", "-qb", "side"]);
+        let mut side = v.clone();
+        side[5] = "  two(2);";
+        side[11] = "  return 2;";
+        write("b.c", &side);
+        commit("side: two takes two, h returns two");
+        git(&["checkout", "-q", "main"]);
+        v[1] = "#include <c.h>";
+        v.insert(0, "/* top */");
+        write("b.c", &v);
+        commit("main: another include, a top line");
+        git(&["merge", "-q", "--no-edit", "side"]);
+        let mut v: Vec<String> = std::fs::read_to_string(dir.path().join("b.c"))
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        v[10] = "int h(int x)".into();
+        let v: Vec<&str> = v.iter().map(String::as_str).collect();
+        write("b.c", &v);
+        commit("h takes x");
+
+        let file = dir.path().join("b.c");
+        let history = History::discover(&file, None).unwrap();
+        let lines = v.len() as u32;
+        let ranges: Vec<(u32, u32)> = (1..=lines)
+            .flat_map(|start| (start..=lines).map(move |end| (start, end)))
+            .collect();
+        let (blame, found) = history.blame_with_ranges(&file, None, &ranges).unwrap();
+
+        // Blame: commit, original line and path of every line, as git says.
+        let porcelain = git(&["blame", "--porcelain", "b.c"]);
+        let mut theirs = Vec::new();
+        let mut path_of: HashMap<String, String> = HashMap::new();
+        let mut last: Option<String> = None;
+        for line in porcelain.lines() {
+            let mut words = line.split(' ');
+            let first = words.next().unwrap();
+            if first.len() == 40 && first.bytes().all(|b| b.is_ascii_hexdigit()) {
+                let original: u32 = words.next().unwrap().parse().unwrap();
+                theirs.push((first.to_owned(), original));
+                last = Some(first.to_owned());
+            } else if first == "filename" {
+                path_of.insert(last.clone().unwrap(), line["filename ".len()..].to_owned());
+            }
+        }
+        let ours: Vec<(String, u32, String)> = blame
+            .iter()
+            .map(|l| (l.commit.clone().unwrap(), l.original_line, l.path.clone()))
+            .collect();
+        let theirs: Vec<(String, u32, String)> = theirs
+            .into_iter()
+            .map(|(c, o)| {
+                let p = path_of[&c].clone();
+                (c, o, p)
+            })
+            .collect();
+        assert_eq!(ours, theirs);
+        assert!(
+            ours.iter().any(|(_, _, p)| p == "a.c"),
+            "the rename is followed"
+        );
+        assert_eq!(blame, history.blame(&file, None).unwrap());
+
+        // Every range: the commits `git log -L` lists, in its order.
+        let mut merges_listed = 0;
+        for (&(start, end), got) in ranges.iter().zip(&found) {
+            let listed = git(&[
+                "log",
+                &format!("-L{start},{end}:b.c"),
+                "--format=%H",
+                "--no-patch",
+            ]);
+            let listed: Vec<&str> = listed.lines().filter(|l| !l.is_empty()).collect();
+            let ours: Vec<&str> = got.iter().map(|c| c.commit.as_str()).collect();
+            assert_eq!(ours, listed, "lines {start}..={end}");
+            merges_listed += got
+                .iter()
+                .filter(|c| c.summary.starts_with("Merge"))
+                .count();
+        }
+        assert!(merges_listed > 0, "some range's history lists the merge");
+        // The range where g was changed and changed back lists both commits.
+        let g = v.iter().position(|l| *l == "int g;").unwrap() as u32 + 1;
+        let at_g = &found[ranges.iter().position(|&r| r == (g, g)).unwrap()];
+        let summaries: Vec<&str> = at_g.iter().map(|c| c.summary.as_str()).collect();
+        assert!(
+            summaries.contains(&"g back as it was") && summaries.contains(&"g starts at two"),
+            "{summaries:?}"
+        );
+    }
+
+    /// After a new commit the range histories come from those kept for its
+    /// parent, extended by the new commit's diff: the same as a walk of the
+    /// whole history, and without one when every range's lines were kept.
+    #[test]
+    fn a_new_commit_extends_the_kept_range_histories() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .args(["-c", "user.name=T", "-c", "user.email=t@x"])
+                .args([
+                    "-c",
+                    "commit.gpgsign=false",
+                    "-c",
+                    "init.defaultBranch=main",
+                ])
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        };
+        let write = |lines: &[&str]| {
+            std::fs::write(dir.path().join("f"), lines.join("\n") + "\n").unwrap();
+        };
+        git(&["init", "-q"]);
+        let mut v = vec!["a", "b", "c", "d", "e", "f", "g", "h"];
+        write(&v);
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "start"]);
+        for (i, text) in [(1, "b2"), (5, "f2"), (2, "c2")] {
+            v[i] = text;
+            write(&v);
+            git(&["commit", "-qam", text]);
+        }
+        let file = dir.path().join("f");
+        let cache_dir = dir.path().join(".git/cache");
+        let walks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = walks.clone();
+        let history = History::discover(&file, Some(cache_dir))
+            .unwrap()
+            .with_progress(Arc::new(move |walked, total| {
+                if walked == total {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }));
+        let all = |n: u32| -> Vec<(u32, u32)> {
+            (1..=n).flat_map(|s| (s..=n).map(move |e| (s, e))).collect()
+        };
+        history.range_histories(&file, &all(8), None).unwrap();
+        assert_eq!(walks.swap(0, std::sync::atomic::Ordering::Relaxed), 1);
+
+        // One new commit: a line changed, one added inside, one at the end.
+        v[3] = "d2";
+        v.insert(6, "new");
+        v.push("i");
+        write(&v);
+        git(&["commit", "-qam", "d2, new, i"]);
+        let fresh = History::discover(&file, None).unwrap();
+        let ranges = all(v.len() as u32);
+        let extended = history.range_histories(&file, &ranges, None).unwrap();
+        assert_eq!(
+            extended,
+            fresh.range_histories(&file, &ranges, None).unwrap()
+        );
+        assert!(
+            walks.swap(0, std::sync::atomic::Ordering::Relaxed) <= 1,
+            "ranges the parent did not keep are walked together"
+        );
+        // Ranges whose lines the parent kept: no walk at all.
+        let kept = [(1, 3), (1, 10), (5, 6), (8, 10), (4, 4)];
+        let extended = history.range_histories(&file, &kept, None).unwrap();
+        assert_eq!(walks.load(std::sync::atomic::Ordering::Relaxed), 0);
+        assert_eq!(extended, fresh.range_histories(&file, &kept, None).unwrap());
+        assert_eq!(
+            extended[4]
+                .iter()
+                .map(|c| c.summary.as_str())
+                .collect::<Vec<_>>(),
+            ["d2, new, i", "start"]
+        );
     }
 
     #[test]

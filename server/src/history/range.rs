@@ -15,10 +15,10 @@ use std::sync::Arc;
 
 use gix::ObjectId;
 
-use super::blame::Walker;
+use super::blame::{Blaming, Walker};
 use super::diff::Hunk;
 use super::repo::{EntryKind, Objects};
-use super::HistoryError;
+use super::{FileBlame, HistoryError};
 
 /// A listed commit with the size of its touching hunks.
 #[derive(Debug, Clone)]
@@ -30,14 +30,26 @@ pub(crate) struct RangeChange {
 }
 
 /// 0-based half-open line ranges, sorted, merged, none empty.
-type Ranges = Vec<(u32, u32)>;
+pub(crate) type Ranges = Vec<(u32, u32)>;
 
 /// Tracked ranges per path.
-type Tracked = Vec<(String, Ranges)>;
+pub(crate) type Tracked = Vec<(String, Ranges)>;
 
 /// The tracked ranges of several ranges at one commit, by range index
 /// (sorted, each index once, none empty).
-type Group = Vec<(usize, Tracked)>;
+pub(crate) type Group = Vec<(usize, Tracked)>;
+
+/// What a range (1-based, inclusive) of `path` tracks where its walk starts.
+pub(crate) fn tracked(path: &str, (start, end): (u32, u32)) -> Tracked {
+    vec![(path.to_owned(), vec![(start.saturating_sub(1), end)])]
+}
+
+/// How far a walk is: commits visited of the commits it orders (the
+/// history behind the tip); called now and then, and once at the end.
+pub(crate) type Progress<'p> = &'p (dyn Fn(u64, u64) + Sync);
+
+/// Answers the origins whose whole blame is already known (the cache).
+pub(crate) type Known<'k> = &'k mut dyn FnMut(ObjectId, &str) -> Option<Arc<FileBlame>>;
 
 /// Range history of every range in `ranges` (1-based, inclusive) in one
 /// walk: the commit order, the versions of the file and the diff of each
@@ -45,6 +57,11 @@ type Group = Vec<(usize, Tracked)>;
 /// result is exactly what a walk for that range alone lists (git's own
 /// multi-range `-L` would merge the ranges instead). Fails as a walk of the
 /// first invalid range would.
+///
+/// With `blame`, the same walk also blames the whole file at `tip` (see
+/// [`Walker::start_blame`]): one visit of each commit, one read of each
+/// version, for the blame and every range.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn line_log(
     objects: &mut Objects,
     tip: ObjectId,
@@ -52,78 +69,213 @@ pub(crate) fn line_log(
     ranges: &[(u32, u32)],
     shown: &Path,
     cancel: Option<Arc<AtomicBool>>,
+    blame: Option<Known<'_>>,
+    progress: Option<Progress<'_>>,
+) -> Result<(Option<FileBlame>, Vec<Vec<RangeChange>>), HistoryError> {
+    let mut walker = Walker::new(objects);
+    walker.cancel = cancel;
+    let mut log = LineLog::new(&mut walker, tip, path, ranges, shown)?;
+    let mut blaming = match &blame {
+        Some(_) => Some(walker.start_blame(tip, path, true)?),
+        None => None,
+    };
+    if log.is_done() && blaming.is_none() {
+        return Ok((None, log.outs));
+    }
+    walk(
+        &mut walker,
+        tip,
+        &mut log,
+        blaming.as_mut().zip(blame),
+        progress,
+    )?;
+    Ok((blaming.map(Blaming::finish), log.outs))
+}
+
+/// The ranges of `group` (tracked ranges by range index, at `tip`; indexes
+/// below `count`) walked from `tip`: what each lists.
+pub(crate) fn line_log_group(
+    objects: &mut Objects,
+    tip: ObjectId,
+    group: Group,
+    count: usize,
+    cancel: Option<Arc<AtomicBool>>,
+    progress: Option<Progress<'_>>,
 ) -> Result<Vec<Vec<RangeChange>>, HistoryError> {
     let mut walker = Walker::new(objects);
     walker.cancel = cancel;
-    let tree = walker.objects.commit(tip)?.tree;
-    let blob = match walker.objects.entry(tree, path)? {
-        Some((EntryKind::File | EntryKind::Link, id)) => id,
-        Some((EntryKind::Tree, _)) => return Err(HistoryError::Directory { path: shown.into() }),
-        Some((EntryKind::Submodule, _)) => {
-            return Err(HistoryError::Submodule { path: shown.into() })
-        }
-        None => {
-            return Err(HistoryError::NotInRevision {
-                path: shown.into(),
-                rev: tip.to_string(),
-            })
-        }
+    let mut log = LineLog {
+        pending: HashMap::from([(tip, group)]),
+        outs: vec![Vec::new(); count],
     };
-    let lines = walker.blob(blob)?.lines.len();
-    for &(start, end) in ranges {
-        if start == 0 || start > end || end > lines {
-            return Err(HistoryError::InvalidRange {
-                path: shown.into(),
-                start,
-                end,
-                lines,
-            });
+    walk(&mut walker, tip, &mut log, None, progress)?;
+    Ok(log.outs)
+}
+
+/// The ranges walked through `chain` only (newest first, each commit the
+/// only parent of the one before, `chain[0]` the tip), then left at the
+/// parent of the last: what each lists on the way and, by range index, the
+/// ranges it tracks there. What refreshing after new commits costs: their
+/// diffs, not the history behind them.
+pub(crate) fn line_log_chain(
+    objects: &mut Objects,
+    chain: &[ObjectId],
+    path: &str,
+    ranges: &[(u32, u32)],
+    shown: &Path,
+) -> Result<(Vec<Vec<RangeChange>>, Group), HistoryError> {
+    let mut walker = Walker::new(objects);
+    let Some(&tip) = chain.first() else {
+        return Ok((vec![Vec::new(); ranges.len()], Group::new()));
+    };
+    let mut log = LineLog::new(&mut walker, tip, path, ranges, shown)?;
+    for &commit in chain {
+        log.step(&mut walker, commit)?;
+    }
+    let base = walker
+        .objects
+        .commit(chain[chain.len() - 1])?
+        .parents
+        .first()
+        .copied();
+    let left = base
+        .and_then(|base| log.pending.remove(&base))
+        .unwrap_or_default();
+    Ok((log.outs, left))
+}
+
+/// Walks `log` (and `blame`, with what answers known origins) from `tip`
+/// in git's topological order until nothing is pending.
+fn walk(
+    walker: &mut Walker<'_>,
+    tip: ObjectId,
+    log: &mut LineLog,
+    mut blame: Option<(&mut Blaming, Known<'_>)>,
+    progress: Option<Progress<'_>>,
+) -> Result<(), HistoryError> {
+    walker.hold_versions();
+    let order = topo_order(walker.objects, tip)?;
+    let total = order.len() as u64;
+    let every = (total / 100).max(1);
+    for (walked, commit) in order.into_iter().enumerate() {
+        walker.check_cancelled()?;
+        if let Some(progress) = progress {
+            if (walked as u64).is_multiple_of(every) {
+                progress(walked as u64, total);
+            }
+        }
+        log.step(walker, commit)?;
+        if let Some((blaming, known)) = &mut blame {
+            walker.blame_commit(blaming, commit, &mut **known)?;
+        }
+        // Topological order: every child of this commit is done, so its
+        // versions are only needed again if another path leads to them.
+        walker.release_held();
+        if log.is_done() && blame.as_ref().is_none_or(|(b, _)| b.is_done()) {
+            break;
         }
     }
-    let mut outs: Vec<Vec<RangeChange>> = vec![Vec::new(); ranges.len()];
-    if ranges.is_empty() {
-        return Ok(outs);
+    if let Some(progress) = progress {
+        progress(total, total);
+    }
+    Ok(())
+}
+
+/// The range walk under way: the ranges pending at each commit and what
+/// each range has listed so far.
+struct LineLog {
+    /// The ranges pending at each commit, by range index: ranges never merge,
+    /// but they travel together, so a commit that leaves the file alone (most
+    /// of a long history) hands all of them to its parent in one move.
+    pending: HashMap<ObjectId, Group>,
+    outs: Vec<Vec<RangeChange>>,
+}
+
+impl LineLog {
+    fn new(
+        walker: &mut Walker<'_>,
+        tip: ObjectId,
+        path: &str,
+        ranges: &[(u32, u32)],
+        shown: &Path,
+    ) -> Result<LineLog, HistoryError> {
+        let tree = walker.objects.commit(tip)?.tree;
+        let blob = match walker.objects.entry(tree, path)? {
+            Some((EntryKind::File | EntryKind::Link, id)) => id,
+            Some((EntryKind::Tree, _)) => {
+                return Err(HistoryError::Directory { path: shown.into() })
+            }
+            Some((EntryKind::Submodule, _)) => {
+                return Err(HistoryError::Submodule { path: shown.into() })
+            }
+            None => {
+                return Err(HistoryError::NotInRevision {
+                    path: shown.into(),
+                    rev: tip.to_string(),
+                })
+            }
+        };
+        let lines = walker.blob(blob)?.lines.len();
+        for &(start, end) in ranges {
+            if start == 0 || start > end || end > lines {
+                return Err(HistoryError::InvalidRange {
+                    path: shown.into(),
+                    start,
+                    end,
+                    lines,
+                });
+            }
+        }
+        let mut pending = HashMap::new();
+        if !ranges.is_empty() {
+            pending.insert(
+                tip,
+                ranges
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &range)| (i, tracked(path, range)))
+                    .collect(),
+            );
+        }
+        Ok(LineLog {
+            pending,
+            outs: vec![Vec::new(); ranges.len()],
+        })
     }
 
-    let order = topo_order(walker.objects, tip)?;
-    // The ranges pending at each commit, by range index: ranges never merge,
-    // but they travel together, so a commit that leaves the file alone (most
-    // of a long history) hands all of them to its parent in one move.
-    let mut pending: HashMap<ObjectId, Group> = HashMap::from([(
-        tip,
-        ranges
-            .iter()
-            .enumerate()
-            .map(|(i, &(start, end))| (i, vec![(path.to_owned(), vec![(start - 1, end)])]))
-            .collect(),
-    )]);
-    for commit in order {
-        walker.check_cancelled()?;
-        let Some(group) = pending.remove(&commit) else {
-            continue;
+    fn is_done(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Moves the ranges pending at `commit` to its parents, listing it for
+    /// those it touches.
+    fn step(&mut self, walker: &mut Walker<'_>, commit: ObjectId) -> Result<(), HistoryError> {
+        let Some(group) = self.pending.remove(&commit) else {
+            return Ok(());
         };
+        let pending = &mut self.pending;
         let mut diffs = Diffs::default();
         let parents = walker.objects.commit(commit)?.parents.clone();
         if let Some(&first) = parents.first() {
             // What each range's own step would do when the first parent has
             // the same version of every tracked path: pass the ranges on
             // unchanged, list nothing (a merge: that parent takes it all).
-            if passes_unchanged(&mut walker, &mut diffs, commit, first, &group)? {
-                add_group(&mut pending, first, group);
+            if passes_unchanged(walker, &mut diffs, commit, first, &group)? {
+                add_group(pending, first, group);
                 for blob in diffs.used {
                     walker.forget(blob);
                 }
-                continue;
+                return Ok(());
             }
         }
         for (i, tracked) in group {
-            let out = &mut outs[i];
+            let out = &mut self.outs[i];
             tracing::trace!(%commit, range = i, ?tracked, "line ranges");
             if parents.len() <= 1 {
                 let parent = parents.first().copied();
-                let step = map_to_parent(&mut walker, &mut diffs, commit, parent, &tracked)?;
+                let step = map_to_parent(walker, &mut diffs, commit, parent, &tracked)?;
                 if let Some(parent) = parent {
-                    add(&mut pending, parent, i, step.ranges);
+                    add(pending, parent, i, step.ranges);
                 }
                 if step.changed {
                     out.push(RangeChange {
@@ -138,10 +290,10 @@ pub(crate) fn line_log(
             let mut steps = Vec::with_capacity(parents.len());
             let mut taken_by_one = false;
             for &parent in &parents {
-                let step = map_to_parent(&mut walker, &mut diffs, commit, Some(parent), &tracked)?;
+                let step = map_to_parent(walker, &mut diffs, commit, Some(parent), &tracked)?;
                 if !step.changed {
                     // This parent can take all the blame; git follows no other path.
-                    add(&mut pending, parent, i, step.ranges);
+                    add(pending, parent, i, step.ranges);
                     taken_by_one = true;
                     break;
                 }
@@ -158,16 +310,14 @@ pub(crate) fn line_log(
                 deleted: first.deleted,
             });
             for (parent, step) in steps {
-                add(&mut pending, parent, i, step.ranges);
+                add(pending, parent, i, step.ranges);
             }
         }
-        // Topological order: every child of this commit is done, so its
-        // versions are only needed again if another path leads to them.
         for blob in diffs.used {
             walker.forget(blob);
         }
+        Ok(())
     }
-    Ok(outs)
 }
 
 /// Whether `parent` has the same version of every path `group` tracks (or

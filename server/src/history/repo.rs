@@ -135,9 +135,24 @@ impl Repo {
         Ok(out)
     }
 
-    /// A reader over this repository's objects for one request.
+    /// A reader over this repository's objects for one request, with its
+    /// own object store: the pack and index maps a walk touches (hundreds
+    /// of megabytes of a long history's pack, resident as long as they
+    /// stay mapped) are unmapped when the request ends, so a server holding
+    /// indexed files does not keep them. Opening costs about a millisecond.
     pub(crate) fn objects(&self) -> Result<Objects, HistoryError> {
-        let mut repo = self.repo.to_thread_local();
+        let own = gix::ThreadSafeRepository::open_opts(&self.git_dir, safe_open_options()).ok();
+        Self::objects_of(own.as_ref().unwrap_or(&self.repo))
+    }
+
+    /// [`Repo::objects`] over the store shared by all requests (no pack
+    /// is read): what reading HEAD needs, on every hover.
+    pub(crate) fn shared_objects(&self) -> Result<Objects, HistoryError> {
+        Self::objects_of(&self.repo)
+    }
+
+    fn objects_of(repo: &gix::ThreadSafeRepository) -> Result<Objects, HistoryError> {
+        let mut repo = repo.to_thread_local();
         // Blame and log -L read each tree and blob about once; a decoded-object
         // cache would only copy them. Commits are kept by `Objects` itself.
         repo.object_cache_size(0);
@@ -192,9 +207,6 @@ pub(crate) struct CommitNode {
     pub parents: Vec<ObjectId>,
     /// Committer time: git walks history newest-committed first.
     pub time: i64,
-    /// The raw commit, parsed into [`CommitFacts`] only for commits that end
-    /// up blamed; `None` when the node came from the commit-graph.
-    raw: Option<Arc<[u8]>>,
 }
 
 /// What a person reads about a commit.
@@ -294,25 +306,32 @@ impl Objects {
                     data.kind
                 )));
             }
-            let raw: Arc<[u8]> = Arc::from(data.data);
-            let commit = gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1)
-                .map_err(objects_error)?;
-            let time = commit
-                .committer()
-                .ok()
-                .and_then(|c| c.time().ok())
-                .map(|t| t.seconds)
-                .unwrap_or(0);
+            // Only tree, parents and committer time: a walk orders every
+            // commit of the history, so it keeps no commit bytes (facts are
+            // read again for the few commits shown).
+            let (tree, parents, time) = match parse_commit_head(data.data) {
+                Some(parsed) => parsed,
+                None => {
+                    let commit = gix::objs::CommitRef::from_bytes(data.data, gix::hash::Kind::Sha1)
+                        .map_err(objects_error)?;
+                    let time = commit
+                        .committer()
+                        .ok()
+                        .and_then(|c| c.time().ok())
+                        .map(|t| t.seconds)
+                        .unwrap_or(0);
+                    (commit.tree(), commit.parents().collect(), time)
+                }
+            };
             let parents = if self.shallow.contains(&id) {
                 Vec::new()
             } else {
-                commit.parents().collect()
+                parents
             };
             let node = CommitNode {
-                tree: commit.tree(),
+                tree,
                 parents,
                 time,
-                raw: Some(raw.clone()),
             };
             self.commits.insert(id, node);
         }
@@ -337,22 +356,17 @@ impl Objects {
             tree: commit.root_tree_id().to_owned(),
             parents,
             time: i64::try_from(commit.committer_timestamp()).ok()?,
-            raw: None,
         })
     }
 
     pub fn commit_facts(&mut self, id: ObjectId) -> Result<Arc<CommitFacts>, HistoryError> {
-        let raw = match self.commit(id)?.raw.clone() {
-            Some(raw) => raw,
-            None => {
-                let data = self
-                    .repo
-                    .objects
-                    .find(&id, &mut self.buf)
-                    .map_err(objects_error)?;
-                Arc::from(data.data)
-            }
-        };
+        let raw = self
+            .repo
+            .objects
+            .find(&id, &mut self.buf)
+            .map_err(objects_error)?
+            .data
+            .to_vec();
         let commit =
             gix::objs::CommitRef::from_bytes(&raw, gix::hash::Kind::Sha1).map_err(objects_error)?;
         let mailmap = self.mailmap.get_or_insert_with(|| self.repo.open_mailmap());
@@ -573,6 +587,31 @@ fn facts_of(
         summary,
         message,
     })
+}
+
+/// Tree, parents and committer time from a commit's bytes as git writes
+/// them (`tree`, then `parent` lines, then `author`, then `committer`);
+/// `None` for anything else, which the full parser then reads.
+fn parse_commit_head(data: &[u8]) -> Option<(ObjectId, Vec<ObjectId>, i64)> {
+    let mut lines = data.split(|&b| b == b'\n');
+    let tree = ObjectId::from_hex(lines.next()?.strip_prefix(b"tree ")?).ok()?;
+    let mut parents = Vec::new();
+    for line in lines {
+        if let Some(hex) = line.strip_prefix(b"parent ") {
+            parents.push(ObjectId::from_hex(hex).ok()?);
+        } else if line.starts_with(b"author ") {
+            continue;
+        } else if let Some(rest) = line.strip_prefix(b"committer ") {
+            // "Name <email> 1700000000 +0000": the seconds follow the last '>'.
+            let after = &rest[memchr::memrchr(b'>', rest)? + 1..];
+            let seconds = after.split(|&b| b == b' ').find(|w| !w.is_empty())?;
+            let time = std::str::from_utf8(seconds).ok()?.parse().ok()?;
+            return Some((tree, parents, time));
+        } else {
+            return None;
+        }
+    }
+    None
 }
 
 fn kind_of(mode: gix::objs::tree::EntryMode) -> EntryKind {

@@ -7,10 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tower_lsp_server::ls_types::{Position, ProgressToken, Uri, WorkDoneProgressCreateParams};
+use tower_lsp_server::ls_types::{Position, Uri};
 
 use ropey::Rope;
-use tower_lsp_server::{Bounded, NotCancellable, OngoingProgress};
 
 use super::convert::to_text_position;
 use super::insight::{now_seconds, FileInsight, ShownCommit, Wait};
@@ -89,48 +88,18 @@ pub fn index_in_background(state: Arc<ServerState>, uri: Uri) {
             .next()
             .unwrap_or_default()
             .to_string();
-        let progress = begin_progress(&state, &name).await;
-        let found = insight(&state, &uri, Wait::Current(INDEX_BUDGET)).await;
-        if let Some(progress) = progress {
-            progress.finish().await;
-        }
+        let (key, _) = document_key(&uri);
+        let found = super::progress::while_indexing(
+            &state,
+            &key,
+            &name,
+            insight(&state, &uri, Wait::Current(INDEX_BUDGET)),
+        )
+        .await;
         if found.is_some() {
             refresh_hints(&state).await;
         }
     });
-}
-
-async fn begin_progress(
-    state: &ServerState,
-    name: &str,
-) -> Option<OngoingProgress<Bounded, NotCancellable>> {
-    if !state.client_has_progress() {
-        return None;
-    }
-    let token = ProgressToken::String(format!("provenance-index-{}", super::handlers::now_ms()));
-    let created = tokio::time::timeout(
-        Duration::from_secs(5),
-        state
-            .client
-            .send_request::<tower_lsp_server::ls_types::request::WorkDoneProgressCreate>(
-                WorkDoneProgressCreateParams {
-                    token: token.clone(),
-                },
-            ),
-    )
-    .await;
-    if !matches!(created, Ok(Ok(()))) {
-        return None;
-    }
-    Some(
-        state
-            .client
-            .progress(token, "Indexing history")
-            .with_message(name.to_string())
-            .with_percentage(0)
-            .begin()
-            .await,
-    )
 }
 
 /// Asks the client to re-request code lenses and inlay hints, if it can.

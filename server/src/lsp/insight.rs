@@ -21,7 +21,7 @@ use tokio::sync::watch;
 
 use crate::attribution::AttributionIndex;
 use crate::blocks::{self, BlockReport};
-use crate::history::{BlameCache, History, HistoryError, RangeCommit, Repo};
+use crate::history::{BlameCache, History, HistoryError, ProgressFn, RangeCommit, Repo};
 
 use super::shift::LineEdit;
 
@@ -222,6 +222,8 @@ pub struct Insights {
     /// `journal.path` when set: the blame cache lives there too, so every
     /// file the server writes is under the one configured place.
     journal_override: std::sync::RwLock<Option<PathBuf>>,
+    /// Per document: how far the walk indexing it is (commits walked, to walk).
+    progress: DashMap<String, watch::Sender<(u64, u64)>>,
 }
 
 /// A hash of a text, fed piece by piece (a rope's chunks or one string give
@@ -244,6 +246,15 @@ impl Insights {
             .get(doc)
             .filter(|i| i.text_hash == hash)
             .map(|i| i.clone())
+    }
+
+    /// How far the history walks indexing `doc` are, as (commits walked,
+    /// commits to walk); changes while one runs.
+    pub fn watch_progress(&self, doc: &str) -> watch::Receiver<(u64, u64)> {
+        self.progress
+            .entry(doc.to_string())
+            .or_insert_with(|| watch::channel((0, 0)).0)
+            .subscribe()
     }
 
     /// The last insight computed for the document, even for older text.
@@ -357,11 +368,19 @@ impl Insights {
         entry.computing = Some(ready.clone());
         drop(all);
         let this = self.clone();
+        let sender = self
+            .progress
+            .entry(doc.clone())
+            .or_insert_with(|| watch::channel((0, 0)).0)
+            .clone();
+        let progress: ProgressFn = Arc::new(move |walked, total| {
+            sender.send_replace((walked, total));
+        });
         tokio::task::spawn_blocking(move || {
             // A panic in history code must not leave the document computing
             // forever: it becomes an insight that says so.
             let computed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                this.compute(&path, &text)
+                this.compute(&path, &text, progress)
             }))
             .unwrap_or_else(|_| FileInsight {
                 text_hash: text_hash([text.as_str()]),
@@ -513,7 +532,7 @@ impl Insights {
         }
     }
 
-    fn compute(&self, path: &Path, text: &str) -> FileInsight {
+    fn compute(&self, path: &Path, text: &str, progress: ProgressFn) -> FileInsight {
         let text_hash = text_hash([text]);
         let unavailable = |why: String| FileInsight {
             text_hash,
@@ -542,13 +561,22 @@ impl Insights {
             Ok(head) => head,
             Err(e) => return unavailable(e.to_string()),
         };
-        let indexed = blocks::block_reports_and_gaps(
-            &repo.history,
-            &repo.attribution,
-            path,
-            text,
-            now_seconds(),
-        );
+        let reporting = repo.history.with_progress(progress);
+        // One index at a time: walks running side by side on two cores end
+        // no sooner, and each holds its own commits, versions, delta cache
+        // and pack maps (twelve files opened at once peaked at 2.9 GB).
+        let indexed = {
+            let _one_at_a_time = INDEXING.lock().unwrap_or_else(|e| e.into_inner());
+            let indexed = blocks::block_reports_and_gaps(
+                &reporting,
+                &repo.attribution,
+                path,
+                text,
+                now_seconds(),
+            );
+            release_freed_memory();
+            indexed
+        };
         match indexed {
             Ok((blocks, gaps)) => {
                 // The indexing walk already found each block's commits: keep
@@ -620,6 +648,9 @@ impl Insights {
             .collect())
     }
 }
+
+/// Held while a document's history is indexed (see `Insights::compute`).
+static INDEXING: Mutex<()> = Mutex::new(());
 
 /// Hands the memory an indexing walk freed back to the system. A walk of a
 /// long history allocates hundreds of megabytes (versions, diffs, commits)

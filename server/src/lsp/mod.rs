@@ -10,6 +10,7 @@ pub mod convert;
 pub mod handlers;
 mod head_watch;
 pub mod insight;
+mod progress;
 pub mod protocol;
 mod publish;
 pub mod render;
