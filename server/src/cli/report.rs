@@ -68,25 +68,24 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
     // The bar appears only on long runs, and only when a person watches stderr.
     let watched = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
-    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut bar: Option<(report::Stage, indicatif::ProgressBar)> = None;
     let report = report::build(&options, &mut |p| {
-        if bar.is_none() && watched && started.elapsed() > Duration::from_millis(500) {
-            let b = indicatif::ProgressBar::new(p.total);
-            b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "walking history {bar:40} {pos}/{len} commits ({eta})",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar = Some(b);
+        if !watched || started.elapsed() < Duration::from_millis(500) {
+            return;
         }
-        if let Some(b) = &bar {
+        if bar.as_ref().is_none_or(|(stage, _)| *stage != p.stage) {
+            if let Some((_, old)) = bar.take() {
+                old.finish_and_clear();
+            }
+            bar = Some((p.stage, progress_bar(p.stage, p.total)));
+        }
+        if let Some((_, b)) = &bar {
             b.set_length(p.total);
             b.set_position(p.done);
         }
     })
     .map_err(|e| e.to_string())?;
-    if let Some(b) = bar {
+    if let Some((_, b)) = bar {
         b.finish_and_clear();
     }
 
@@ -109,6 +108,21 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// A bar on stderr for one stage: the share done in percent, then how many
+/// of how many (`37% [=====>    ] 1402/3781 commits walked (eta 12s)`).
+fn progress_bar(stage: report::Stage, total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    let template = format!(
+        "{{percent:>3}}% {{bar:40}} {{pos}}/{{len}} {} ({{eta}})",
+        stage.label()
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 fn pct(x: Option<f64>) -> String {

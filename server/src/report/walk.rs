@@ -322,6 +322,10 @@ impl Git {
 
     /// The commits reachable from `tip` and not from `hidden`, whose
     /// committer time is within `since..=until`, parents before children.
+    /// As with `git log --since`, the walk stops at commits older than
+    /// `since`: a commit of the range reachable only through an older one
+    /// (a clock set wrong) is not walked, and the history before the range
+    /// (tens of thousands of commits on an old repository) is not read.
     pub fn commits(
         &mut self,
         tip: CommitId,
@@ -329,13 +333,19 @@ impl Git {
         since: Option<i64>,
         until: i64,
     ) -> Result<Vec<CommitInfo>, ReportError> {
+        use gix::revision::walk::Sorting;
+        let sorting = match since {
+            Some(seconds) => Sorting::ByCommitTimeCutoff {
+                order: Default::default(),
+                seconds,
+            },
+            None => Sorting::ByCommitTime(Default::default()),
+        };
         let walk = self
             .repo
             .rev_walk([tip])
             .with_hidden(hidden.iter().copied())
-            .sorting(gix::revision::walk::Sorting::ByCommitTime(
-                Default::default(),
-            ))
+            .sorting(sorting)
             .all()
             .map_err(git)?;
         let mut found = Vec::new();
@@ -499,12 +509,19 @@ impl Git {
         Ok(out)
     }
 
-    /// The raw bytes of a blob, never filtered.
+    /// The raw bytes of a blob, never filtered, decoded straight into `out`
+    /// (no copy through an object of gix's own).
     pub fn blob(&self, id: BlobId, out: &mut Vec<u8>) -> Result<(), ReportError> {
-        let blob = self.repo.find_blob(id).map_err(git)?;
-        out.clear();
-        out.extend_from_slice(&blob.data);
-        Ok(())
+        use gix::prelude::Find;
+        let found = self.repo.objects.try_find(&id, out).map_err(git)?;
+        match found {
+            Some(data) if data.kind == gix::object::Kind::Blob => Ok(()),
+            Some(data) => Err(ReportError::Git(format!(
+                "object {id} is a {}, not a blob",
+                data.kind
+            ))),
+            None => Err(ReportError::Git(format!("object {id} not found"))),
+        }
     }
 
     /// The blob at `path` in `commit`'s tree, if it is a file there.
