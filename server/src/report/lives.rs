@@ -788,9 +788,25 @@ fn line_diff(old: &[u8], new: &[u8]) -> LineDiff {
     };
     let (old_mid, new_mid) = (&old[po..old.len() - suffix], &new[pn..new.len() - suffix]);
     let suffix_lines = imara_diff::sources::byte_lines(&old[old.len() - suffix..]).count();
+    let at = prefix_lines as u32;
+    if old_mid.is_empty() || new_mid.is_empty() {
+        // Lines only added or only deleted (a new file, a deleted one, lines
+        // appended): one hunk, nothing to intern.
+        let old_n = imara_diff::sources::byte_lines(old_mid).count();
+        let new_n = imara_diff::sources::byte_lines(new_mid).count();
+        let hunks = if old_n + new_n == 0 {
+            Vec::new()
+        } else {
+            vec![(at..at + old_n as u32, at..at + new_n as u32)]
+        };
+        return LineDiff {
+            hunks,
+            old_lines: prefix_lines + old_n + suffix_lines,
+            new_lines: prefix_lines + new_n + suffix_lines,
+        };
+    }
     let input = imara_diff::intern::InternedInput::new(old_mid, new_mid);
     let mut hunks = Vec::new();
-    let at = prefix_lines as u32;
     imara_diff::diff(
         imara_diff::Algorithm::Histogram,
         &input,

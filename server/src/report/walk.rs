@@ -93,7 +93,10 @@ impl Git {
                 message: e.to_string(),
             })?;
         let mut repo = repo;
-        repo.object_cache_size_if_unset(64 * 1024 * 1024);
+        // Decoded objects read again soon (a blob as the old side of the next
+        // change, a topic's blobs again in its merge); the delta bases have
+        // their own cache (`core.deltaBaseCacheLimit`, history/repo.rs).
+        repo.object_cache_size_if_unset(16 * 1024 * 1024);
         // Attributes come from the index of HEAD only to decide binary-ness for
         // rename similarity; the blobs themselves are never filtered.
         let resource_cache = repo.diff_resource_cache_for_tree_diff().map_err(git)?;
@@ -364,9 +367,13 @@ impl Git {
         Ok(topological(found))
     }
 
-    /// Message and (mailmapped) author of a commit.
-    pub fn commit_text(&self, id: CommitId) -> Result<CommitText, ReportError> {
+    /// Message and (mailmapped) author of a commit; its tree id is kept for
+    /// [`Git::changes`], so the commit is decoded once.
+    pub fn commit_text(&mut self, id: CommitId) -> Result<CommitText, ReportError> {
         let commit = self.repo.find_commit(id).map_err(git)?;
+        if let Ok(tree) = commit.tree_id() {
+            self.trees.insert(id, tree.detach());
+        }
         let message = commit.message_raw_sloppy().to_str_lossy().into_owned();
         let author = commit.author().map_err(git)?;
         let author = self.mailmap.resolve(author);
