@@ -327,3 +327,76 @@ pub fn summary(r: &Report) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A terminal that keeps what is drawn on it.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<String>>);
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            120
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(&format!("{s}\n"))
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push_str(s);
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_bar_shows_the_share_done_and_how_many_of_how_many() {
+        let table = [
+            (
+                report::Stage::Commits,
+                950,
+                3800,
+                " 25% ",
+                "950/3800 commits walked",
+            ),
+            (
+                report::Stage::BlockFiles,
+                2,
+                5,
+                " 40% ",
+                "2/5 files split into blocks",
+            ),
+        ];
+        for (stage, done, total, percent, count) in table {
+            let screen = Screen::default();
+            let bar = progress_bar(stage, total);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::term_like(Box::new(
+                screen.clone(),
+            )));
+            bar.set_position(done);
+            bar.abandon();
+            let drawn = screen.0.lock().unwrap().clone();
+            assert!(drawn.contains(percent), "{drawn:?}");
+            assert!(drawn.contains(count), "{drawn:?}");
+        }
+    }
+}
