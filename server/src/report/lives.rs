@@ -920,7 +920,7 @@ mod tests {
 
     /// The hunks and line counts of imara-diff over the whole files: what
     /// `line_diff` must give.
-    fn whole_file_diff(old: &[u8], new: &[u8]) -> (Vec<(Range<u32>, Range<u32>)>, usize, usize) {
+    fn whole_file_diff(old: &[u8], new: &[u8]) -> LineDiff {
         let input = imara_diff::intern::InternedInput::new(old, new);
         let mut hunks = Vec::new();
         imara_diff::diff(
@@ -928,14 +928,18 @@ mod tests {
             &input,
             |b: Range<u32>, a: Range<u32>| hunks.push((b, a)),
         );
-        (hunks, input.before.len(), input.after.len())
+        LineDiff {
+            hunks,
+            old_lines: input.before.len(),
+            new_lines: input.after.len(),
+        }
     }
 
     fn check(old: &[u8], new: &[u8]) {
-        let d = line_diff(old, new);
+        let (d, whole) = (line_diff(old, new), whole_file_diff(old, new));
         assert_eq!(
             (d.hunks, d.old_lines, d.new_lines),
-            whole_file_diff(old, new),
+            (whole.hunks, whole.old_lines, whole.new_lines),
             "{:?} → {:?}",
             String::from_utf8_lossy(old),
             String::from_utf8_lossy(new)
