@@ -68,25 +68,24 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
     // The bar appears only on long runs, and only when a person watches stderr.
     let watched = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
-    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut bar: Option<(report::Stage, indicatif::ProgressBar)> = None;
     let report = report::build(&options, &mut |p| {
-        if bar.is_none() && watched && started.elapsed() > Duration::from_millis(500) {
-            let b = indicatif::ProgressBar::new(p.total);
-            b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "walking history {bar:40} {pos}/{len} commits ({eta})",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            bar = Some(b);
+        if !watched || started.elapsed() < Duration::from_millis(500) {
+            return;
         }
-        if let Some(b) = &bar {
+        if bar.as_ref().is_none_or(|(stage, _)| *stage != p.stage) {
+            if let Some((_, old)) = bar.take() {
+                old.finish_and_clear();
+            }
+            bar = Some((p.stage, progress_bar(p.stage, p.total)));
+        }
+        if let Some((_, b)) = &bar {
             b.set_length(p.total);
             b.set_position(p.done);
         }
     })
     .map_err(|e| e.to_string())?;
-    if let Some(b) = bar {
+    if let Some((_, b)) = bar {
         b.finish_and_clear();
     }
 
@@ -109,6 +108,21 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// A bar on stderr for one stage: the share done in percent, then how many
+/// of how many (`37% [=====>    ] 1402/3781 commits walked (eta 12s)`).
+fn progress_bar(stage: report::Stage, total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    let template = format!(
+        "{{percent:>3}}% {{bar:40}} {{pos}}/{{len}} {} ({{eta}})",
+        stage.label()
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -312,4 +326,77 @@ pub fn summary(r: &Report) -> String {
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A terminal that keeps what is drawn on it.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<String>>);
+
+    impl indicatif::TermLike for Screen {
+        fn width(&self) -> u16 {
+            120
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(&format!("{s}\n"))
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push_str(s);
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_bar_shows_the_share_done_and_how_many_of_how_many() {
+        let table = [
+            (
+                report::Stage::Commits,
+                950,
+                3800,
+                " 25% ",
+                "950/3800 commits walked",
+            ),
+            (
+                report::Stage::BlockFiles,
+                2,
+                5,
+                " 40% ",
+                "2/5 files split into blocks",
+            ),
+        ];
+        for (stage, done, total, percent, count) in table {
+            let screen = Screen::default();
+            let bar = progress_bar(stage, total);
+            bar.set_draw_target(indicatif::ProgressDrawTarget::term_like(Box::new(
+                screen.clone(),
+            )));
+            bar.set_position(done);
+            bar.abandon();
+            let drawn = screen.0.lock().unwrap().clone();
+            assert!(drawn.contains(percent), "{drawn:?}");
+            assert!(drawn.contains(count), "{drawn:?}");
+        }
+    }
 }

@@ -83,11 +83,13 @@ pub const BLOCKS_LISTED: usize = 15;
 /// text at HEAD), by the block risk of docs/risk.md as of `now`.
 /// `history_cache` is the history engine's disk cache (`<git-dir>/provenance/cache`), so
 /// that a second run does not blame again what did not change.
+/// `progress` is told how many files are done after each.
 pub fn blocks(
     workdir: &Path,
     history_cache: Option<std::path::PathBuf>,
     files: &[(String, String)],
     now: i64,
+    progress: &mut dyn FnMut(u64),
 ) -> Vec<Hotspot> {
     if files.is_empty() {
         return Vec::new();
@@ -101,7 +103,8 @@ pub fn blocks(
     };
     let attribution = crate::attribution::AttributionIndex::load_at(workdir);
     let mut spots = Vec::new();
-    for (path, text) in files {
+    for (done, (path, text)) in files.iter().enumerate() {
+        progress(done as u64);
         let reports = match crate::blocks::block_reports(
             &history,
             &attribution,
@@ -128,6 +131,7 @@ pub fn blocks(
             });
         }
     }
+    progress(files.len() as u64);
     spots.sort_by(|a, b| {
         b.risk
             .cmp(&a.risk)

@@ -15,6 +15,7 @@
 //! per-commit snapshots beyond the open branches.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 use std::rc::Rc;
 
 use crate::attribution::Assistant;
@@ -420,14 +421,11 @@ impl<'g> Walker<'g> {
             }
             let old_text = text_of(&old_bytes);
             let new_text = text_of(&new_bytes);
-            let input = imara_diff::intern::InternedInput::new(old_text, new_text);
-            let mut hunks: Vec<(std::ops::Range<u32>, std::ops::Range<u32>)> = Vec::new();
-            imara_diff::diff(
-                imara_diff::Algorithm::Histogram,
-                &input,
-                |b: std::ops::Range<u32>, a: std::ops::Range<u32>| hunks.push((b, a)),
-            );
-            let (old_lines, new_lines) = (input.before.len(), input.after.len());
+            let LineDiff {
+                hunks,
+                old_lines,
+                new_lines,
+            } = line_diff(old_text, new_text);
             let added: u64 = hunks.iter().map(|(_, a)| u64::from(a.end - a.start)).sum();
             let ended: u64 = hunks.iter().map(|(b, _)| u64::from(b.end - b.start)).sum();
             // How this version changed the file, from the diff alone (the same
@@ -550,7 +548,6 @@ impl<'g> Walker<'g> {
             }
             after.extend_from_slice(&before[kept as usize..]);
             drop(before);
-            drop(input);
             self.old = old_bytes;
             self.new = new_bytes;
             commit.added += added_here;
@@ -756,17 +753,127 @@ fn text_of(bytes: &[u8]) -> &[u8] {
     }
 }
 
-/// For each line of `new`, the line of `side` it is unchanged from.
-fn unchanged_from(side: &[u8], new: &[u8]) -> Vec<Option<u32>> {
-    let input = imara_diff::intern::InternedInput::new(side, new);
-    let mut map = vec![None; input.after.len()];
-    let (mut s, mut n) = (0u32, 0u32);
+/// A line diff: the hunks (old lines → new lines, 0-based, half-open) and
+/// how many lines each side has.
+struct LineDiff {
+    hunks: Vec<(Range<u32>, Range<u32>)>,
+    old_lines: usize,
+    new_lines: usize,
+}
+
+/// The line diff of `old` → `new` (imara-diff's histogram; lines compared
+/// without their terminator, as imara-diff reads them). The lines both share
+/// at the start and at the end are found by comparing bytes before any line
+/// is interned: imara-diff strips a common prefix and suffix itself before
+/// it diffs, so the hunks are the ones a diff of the whole files gives, and a
+/// big file with a small change costs a compare of its bytes instead of
+/// hashing each of its lines twice (the largest cost of the walk on a long
+/// history of big files).
+fn line_diff(old: &[u8], new: &[u8]) -> LineDiff {
+    // The lines both start with, exactly as imara-diff would strip them:
+    // whole lines of the common bytes, then line by line (a line may end in
+    // `\r\n` on one side and `\n` on the other and still be the same line).
+    let common = common_prefix_len(old, new);
+    let start = memchr::memrchr(b'\n', &old[..common]).map_or(0, |i| i + 1);
+    let mut prefix_lines = memchr::memchr_iter(b'\n', &old[..start]).count();
+    let (mut po, mut pn) = (start, start);
+    let mut old_rest = imara_diff::sources::byte_lines_with_terminator(&old[start..]);
+    let mut new_rest = imara_diff::sources::byte_lines_with_terminator(&new[start..]);
+    while let (Some(o), Some(n)) = (old_rest.next(), new_rest.next()) {
+        if line_token(o) != line_token(n) {
+            break;
+        }
+        po += o.len();
+        pn += n.len();
+        prefix_lines += 1;
+    }
+    // Whole lines both end with (fewer than imara-diff may find: it strips
+    // the rest itself): from the first newline of the common bytes on, which
+    // starts a line on both sides.
+    let tail = common_suffix_len(&old[po..], &new[pn..]);
+    let suffix = match memchr::memchr(b'\n', &old[old.len() - tail..]) {
+        Some(i) => tail - i - 1,
+        None => 0,
+    };
+    let (old_mid, new_mid) = (&old[po..old.len() - suffix], &new[pn..new.len() - suffix]);
+    let suffix_lines = imara_diff::sources::byte_lines(&old[old.len() - suffix..]).count();
+    let at = prefix_lines as u32;
+    if old_mid.is_empty() || new_mid.is_empty() {
+        // Lines only added or only deleted (a new file, a deleted one, lines
+        // appended): one hunk, nothing to intern.
+        let old_n = imara_diff::sources::byte_lines(old_mid).count();
+        let new_n = imara_diff::sources::byte_lines(new_mid).count();
+        let hunks = if old_n + new_n == 0 {
+            Vec::new()
+        } else {
+            vec![(at..at + old_n as u32, at..at + new_n as u32)]
+        };
+        return LineDiff {
+            hunks,
+            old_lines: prefix_lines + old_n + suffix_lines,
+            new_lines: prefix_lines + new_n + suffix_lines,
+        };
+    }
+    let input = imara_diff::intern::InternedInput::new(old_mid, new_mid);
     let mut hunks = Vec::new();
     imara_diff::diff(
         imara_diff::Algorithm::Histogram,
         &input,
-        |b: std::ops::Range<u32>, a: std::ops::Range<u32>| hunks.push((b, a)),
+        |b: Range<u32>, a: Range<u32>| {
+            hunks.push((b.start + at..b.end + at, a.start + at..a.end + at))
+        },
     );
+    LineDiff {
+        hunks,
+        old_lines: prefix_lines + input.before.len() + suffix_lines,
+        new_lines: prefix_lines + input.after.len() + suffix_lines,
+    }
+}
+
+/// A line as imara-diff compares it: without `\n` or `\r\n` at its end.
+fn line_token(raw: &[u8]) -> &[u8] {
+    match raw.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None => raw,
+    }
+}
+
+/// How many bytes `a` and `b` share at the start.
+fn common_prefix_len(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 64;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + CHUNK <= n && a[i..i + CHUNK] == b[i..i + CHUNK] {
+        i += CHUNK;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+/// How many bytes `a` and `b` share at the end.
+fn common_suffix_len(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 64;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut k = 0;
+    while k + CHUNK <= n && a[n - k - CHUNK..n - k] == b[n - k - CHUNK..n - k] {
+        k += CHUNK;
+    }
+    while k < n && a[n - k - 1] == b[n - k - 1] {
+        k += 1;
+    }
+    k
+}
+
+/// For each line of `new`, the line of `side` it is unchanged from.
+fn unchanged_from(side: &[u8], new: &[u8]) -> Vec<Option<u32>> {
+    let LineDiff {
+        hunks, new_lines, ..
+    } = line_diff(side, new);
+    let mut map = vec![None; new_lines];
+    let (mut s, mut n) = (0u32, 0u32);
     for (b, a) in hunks {
         while n < a.start {
             map[n as usize] = Some(s);
@@ -817,6 +924,95 @@ mod tests {
         ];
         for (path, dir) in table {
             assert_eq!(directory(path), dir, "{path}");
+        }
+    }
+
+    /// The hunks and line counts of imara-diff over the whole files: what
+    /// `line_diff` must give.
+    fn whole_file_diff(old: &[u8], new: &[u8]) -> LineDiff {
+        let input = imara_diff::intern::InternedInput::new(old, new);
+        let mut hunks = Vec::new();
+        imara_diff::diff(
+            imara_diff::Algorithm::Histogram,
+            &input,
+            |b: Range<u32>, a: Range<u32>| hunks.push((b, a)),
+        );
+        LineDiff {
+            hunks,
+            old_lines: input.before.len(),
+            new_lines: input.after.len(),
+        }
+    }
+
+    fn check(old: &[u8], new: &[u8]) {
+        let (d, whole) = (line_diff(old, new), whole_file_diff(old, new));
+        assert_eq!(
+            (d.hunks, d.old_lines, d.new_lines),
+            (whole.hunks, whole.old_lines, whole.new_lines),
+            "{:?} → {:?}",
+            String::from_utf8_lossy(old),
+            String::from_utf8_lossy(new)
+        );
+    }
+
+    #[test]
+    fn line_diff_gives_the_hunks_of_a_whole_file_diff() {
+        let table: [(&str, &str); 16] = [
+            ("", ""),
+            ("", "a\n"),
+            ("a\n", ""),
+            ("a\nb\nc\n", "a\nb\nc\n"),
+            ("a\nb\nc\n", "a\nX\nc\n"),
+            ("a\nb\nc\n", "a\nb\nc\nd\n"),
+            ("a\nb\nc\n", "z\na\nb\nc\n"),
+            // The last line with and without its newline is the same line to imara-diff.
+            ("a\nb", "a\nb\n"),
+            ("a\nb\n", "a\nbc\n"),
+            ("a\r\nb\r\n", "a\nb\n"),
+            ("a\nb\r", "a\nb\r\n"),
+            ("x\nsame\nsame\n", "y\nsame\nsame\n"),
+            // A change inside a run of equal lines: prefix and suffix overlap.
+            ("a\na\na\n", "a\na\n"),
+            ("a\na\n", "a\na\na\n"),
+            ("ab\n", "abab\n"),
+            ("}\n\n}\n", "}\n\n\n}\n"),
+        ];
+        for (old, new) in table {
+            check(old.as_bytes(), new.as_bytes());
+            check(new.as_bytes(), old.as_bytes());
+        }
+    }
+
+    #[test]
+    fn line_diff_agrees_with_a_whole_file_diff_on_random_edits() {
+        // Seeded edits of files made of few distinct lines (so that prefix,
+        // suffix and the moved lines between them are often alike), with
+        // and without a newline at the end, LF and CRLF.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let pieces = ["a", "b", "}", "", "  x = 1;", "a\r", "{"];
+        for _ in 0..3000 {
+            let len = next(40) as usize;
+            let mut lines: Vec<&str> = (0..len).map(|_| pieces[next(7) as usize]).collect();
+            let old = lines.join("\n") + if next(2) == 0 { "\n" } else { "" };
+            for _ in 0..=next(4) {
+                let at = next(lines.len() as u64 + 1) as usize;
+                match next(3) {
+                    0 => lines.insert(at, pieces[next(7) as usize]),
+                    1 if at < lines.len() => {
+                        lines.remove(at);
+                    }
+                    _ if at < lines.len() => lines[at] = pieces[next(7) as usize],
+                    _ => {}
+                }
+            }
+            let new = lines.join("\n") + if next(2) == 0 { "\n" } else { "" };
+            check(old.as_bytes(), new.as_bytes());
         }
     }
 

@@ -93,7 +93,10 @@ impl Git {
                 message: e.to_string(),
             })?;
         let mut repo = repo;
-        repo.object_cache_size_if_unset(64 * 1024 * 1024);
+        // Decoded objects read again soon (a blob as the old side of the next
+        // change, a topic's blobs again in its merge); the delta bases have
+        // their own cache (`core.deltaBaseCacheLimit`, history/repo.rs).
+        repo.object_cache_size_if_unset(16 * 1024 * 1024);
         // Attributes come from the index of HEAD only to decide binary-ness for
         // rename similarity; the blobs themselves are never filtered.
         let resource_cache = repo.diff_resource_cache_for_tree_diff().map_err(git)?;
@@ -322,6 +325,10 @@ impl Git {
 
     /// The commits reachable from `tip` and not from `hidden`, whose
     /// committer time is within `since..=until`, parents before children.
+    /// As with `git log --since`, the walk stops at commits older than
+    /// `since`: a commit of the range reachable only through an older one
+    /// (a clock set wrong) is not walked, and the history before the range
+    /// (tens of thousands of commits on an old repository) is not read.
     pub fn commits(
         &mut self,
         tip: CommitId,
@@ -329,13 +336,19 @@ impl Git {
         since: Option<i64>,
         until: i64,
     ) -> Result<Vec<CommitInfo>, ReportError> {
+        use gix::revision::walk::Sorting;
+        let sorting = match since {
+            Some(seconds) => Sorting::ByCommitTimeCutoff {
+                order: Default::default(),
+                seconds,
+            },
+            None => Sorting::ByCommitTime(Default::default()),
+        };
         let walk = self
             .repo
             .rev_walk([tip])
             .with_hidden(hidden.iter().copied())
-            .sorting(gix::revision::walk::Sorting::ByCommitTime(
-                Default::default(),
-            ))
+            .sorting(sorting)
             .all()
             .map_err(git)?;
         let mut found = Vec::new();
@@ -354,9 +367,13 @@ impl Git {
         Ok(topological(found))
     }
 
-    /// Message and (mailmapped) author of a commit.
-    pub fn commit_text(&self, id: CommitId) -> Result<CommitText, ReportError> {
+    /// Message and (mailmapped) author of a commit; its tree id is kept for
+    /// [`Git::changes`], so the commit is decoded once.
+    pub fn commit_text(&mut self, id: CommitId) -> Result<CommitText, ReportError> {
         let commit = self.repo.find_commit(id).map_err(git)?;
+        if let Ok(tree) = commit.tree_id() {
+            self.trees.insert(id, tree.detach());
+        }
         let message = commit.message_raw_sloppy().to_str_lossy().into_owned();
         let author = commit.author().map_err(git)?;
         let author = self.mailmap.resolve(author);
@@ -499,12 +516,19 @@ impl Git {
         Ok(out)
     }
 
-    /// The raw bytes of a blob, never filtered.
+    /// The raw bytes of a blob, never filtered, decoded straight into `out`
+    /// (no copy through an object of gix's own).
     pub fn blob(&self, id: BlobId, out: &mut Vec<u8>) -> Result<(), ReportError> {
-        let blob = self.repo.find_blob(id).map_err(git)?;
-        out.clear();
-        out.extend_from_slice(&blob.data);
-        Ok(())
+        use gix::prelude::Find;
+        let found = self.repo.objects.try_find(&id, out).map_err(git)?;
+        match found {
+            Some(data) if data.kind == gix::object::Kind::Blob => Ok(()),
+            Some(data) => Err(ReportError::Git(format!(
+                "object {id} is a {}, not a blob",
+                data.kind
+            ))),
+            None => Err(ReportError::Git(format!("object {id} not found"))),
+        }
     }
 
     /// The blob at `path` in `commit`'s tree, if it is a file there.
