@@ -181,6 +181,9 @@ pub struct ReportArgs {
     /// then its date, `YYYY-MM-DD`, an RFC 3339 time, `@SECONDS` or a revision.
     #[arg(long, value_name = "DATE|REV")]
     pub as_of: Option<String>,
+    /// What counts as a fix commit, as in `backtest`: a regular expression over the whole message.
+    #[arg(long, value_name = "REGEX")]
+    pub fix_pattern: Option<String>,
 }
 
 pub fn main() -> ExitCode {

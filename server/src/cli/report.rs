@@ -63,6 +63,12 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
             exclude: args.exclude.clone(),
         },
         human_authors: args.human_author.clone(),
+        fix: match &args.fix_pattern {
+            Some(p) => {
+                crate::blocks::FixPattern::new(p).map_err(|e| format!("--fix-pattern: {e}"))?
+            }
+            None => crate::blocks::FixPattern::default_pattern().clone(),
+        },
     };
 
     // The bar appears only on long runs, and only when a person watches stderr.
@@ -173,6 +179,22 @@ pub fn summary(r: &Report) -> String {
         "rework per line added",
         &texts(&f.rework_per_line, |x| num(*x)),
     );
+    row(&mut s, "lines fixed later", &count(&f.fixes.fixed_lines));
+    row(
+        &mut s,
+        "fixes per 1,000 lines",
+        &texts(&f.fixes.fixes_per1000_lines, |x| {
+            x.map_or_else(|| "–".to_string(), |v| format!("{v:.1}"))
+        }),
+    );
+    let days = |d: &Option<u32>| d.map_or_else(|| "–".to_string(), |d| format!("{d} d"));
+    row(
+        &mut s,
+        "days to fix: median / p90",
+        &texts(&f.fixes.days_to_fix, |d| {
+            format!("{} / {}", days(&d.median), days(&d.p90))
+        }),
+    );
     for (i, p) in f.survival.ai.iter().enumerate() {
         let label = format!(
             "alive after {} day{}",
@@ -189,6 +211,26 @@ pub fn summary(r: &Report) -> String {
                 unknown: String::new(),
             },
         );
+    }
+    let landed = &r.outcomes.landed;
+    if let Some(survival) = &landed.survival {
+        row(
+            &mut s,
+            "churn 14d after landing",
+            &percent(&landed.churn14d),
+        );
+        if let Some(p) = survival.ai.iter().position(|p| p.days == 21) {
+            row(
+                &mut s,
+                "alive 21 days after landing",
+                &PerClass {
+                    ai: pct(survival.ai[p].share),
+                    human: pct(survival.human[p].share),
+                    no_evidence: pct(survival.no_evidence[p].share),
+                    unknown: String::new(),
+                },
+            );
+        }
     }
     s.push_str(&format!(
         "\n  evidence: {} of the lines added say who wrote them (AI: trailers, notes, trace records; \

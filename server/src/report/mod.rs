@@ -24,6 +24,7 @@ pub mod filter;
 mod hotspots;
 mod html;
 mod lives;
+pub mod outcomes;
 mod walk;
 
 pub use html::render_html;
@@ -94,6 +95,8 @@ pub struct ReportOptions {
     pub files: FileRules,
     /// Authors declared human (`--human-author`): names or emails.
     pub human_authors: Vec<String>,
+    /// What counts as a fix commit (`--fix-pattern`, as `backtest`).
+    pub fix: crate::blocks::FixPattern,
 }
 
 /// Parses `--since`: as `parse_when`, but a duration back from now starts
@@ -231,6 +234,9 @@ pub struct Figures {
     pub churn14d: PerClass<Option<f64>>,
     pub survival: Survival,
     pub rework_per_line: PerClass<Option<f64>>,
+    /// Fixes by origin (`outcomes`).
+    #[serde(flatten, default)]
+    pub fixes: outcomes::FixFigures,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -265,6 +271,9 @@ pub struct Report {
     /// The survival curve day by day (0..=365), for charts.
     pub survival_curve: Survival,
     pub churn_by_month: Vec<MonthChurn>,
+    /// The fix rule, the time-to-fix curve and the landed clock.
+    #[serde(flatten, default)]
+    pub outcomes: outcomes::Outcomes,
     pub hotspots: Vec<Hotspot>,
     /// The riskiest blocks of the riskiest files (`name` set).
     pub block_hotspots: Vec<Hotspot>,
@@ -401,7 +410,7 @@ pub fn build(
         .as_ref()
         .map(|c| c.wholesale.clone())
         .unwrap_or_default();
-    let mut resumed = cached.filter(|c| {
+    let resumed = cached.filter(|c| {
         let usable = c.inputs == key.inputs && git.is_ancestor(c.tip, head);
         if !usable {
             tracing::debug!(
@@ -413,11 +422,25 @@ pub fn build(
         }
         usable
     });
+    // The outcome figures resume from their own file beside the cache, or
+    // the walk starts again from the beginning of the range.
+    let outcomes_file = outcomes::saved_file(&cache_dir, &key, &options.fix);
+    let mut resumed_outcomes = None;
+    let mut resumed = resumed.filter(|c| {
+        resumed_outcomes = outcomes::load(
+            &outcomes_file,
+            c.tip,
+            c.inputs,
+            c.lives.processed,
+            &options.fix,
+        );
+        resumed_outcomes.is_some()
+    });
     tracing::debug!("report cache: resuming: {}", resumed.is_some());
     let workdir = git.workdir().unwrap_or_else(|| git.git_dir());
     let workdir = std::fs::canonicalize(&workdir).unwrap_or(workdir);
     let mut attempt = 0;
-    let (lives, walked, from_cache) = loop {
+    let (lives, walked, from_cache, collector) = loop {
         attempt += 1;
         let mut filter = FileFilter::new(options.files.clone(), at_head.clone(), wholesale.clone());
         let (lives, hidden, from_cache) = match resumed.take() {
@@ -430,7 +453,11 @@ pub fn build(
         let commits = git.commits(head, &hidden, options.since, options.until)?;
         let walked = commits.len() as u64;
         let sources = classify::LineSources::load(&workdir, git.has_line_sources());
-        let walker = Walker::new(&mut git, &mut filter, sources, rules.clone(), lives);
+        let mut collector = resumed_outcomes
+            .take()
+            .unwrap_or_else(|| outcomes::Collector::new(options.fix.clone()));
+        let walker = Walker::new(&mut git, &mut filter, sources, rules.clone(), lives)
+            .observe(&mut collector);
         let lives = walker.walk(&commits, &mut |done, total| {
             progress(Progress { done, total })
         })?;
@@ -438,7 +465,7 @@ pub fn build(
         // the guess was wrong, walk again leaving out the ones found.
         let found = filter.wholesale_of(&lives.versions, |path| git.attributes(path));
         if found == wholesale || attempt == 3 {
-            break (lives, walked, from_cache);
+            break (lives, walked, from_cache, collector);
         }
         wholesale = found;
     };
@@ -448,8 +475,13 @@ pub fn build(
         if let Err(e) = cache::store(&cache_dir, &key, head, &wholesale, &lives) {
             tracing::debug!("report cache not written: {e}");
         }
+        let processed = lives.processed;
+        if let Err(e) = outcomes::store(&outcomes_file, head, key.inputs, processed, &collector) {
+            tracing::debug!("report outcomes not written: {e}");
+        }
     }
     let mut report = assemble(options, &workdir, head, &lives, walked, from_cache);
+    outcomes::apply(&mut report, &collector, &lives, head, options.until);
     report.name = git.display_name();
     report.human_authors = human_authors;
     // The riskiest files, split into blocks with the risk of docs/risk.md.
@@ -554,6 +586,7 @@ fn assemble(
         figures,
         survival_curve: curve,
         churn_by_month: churn_by_month(&lives.total, until),
+        outcomes: Default::default(),
         hotspots: hotspots::rank(&lives.paths, &alive_by_path, options.hotspots),
         block_hotspots: Vec::new(),
         by: options.by,
@@ -640,6 +673,7 @@ fn figures_of(tally: &Tally, censored: &[Vec<u64>; CLASSES], until: i64, days: &
             let t = tally.get(c);
             figures::rework_per_line(t, ended_of_added(t)).map(round4)
         }),
+        fixes: Default::default(),
     }
 }
 

@@ -1,0 +1,221 @@
+//! `provenance-ls report --json`: what lines needed after they were written
+//! (fix commits by origin, time to fix) and the landed clock, on scripted
+//! histories whose answers are worked out by hand in each test.
+
+use serde_json::{json, Value};
+
+use crate::support::git::{run_binary, Repo};
+
+const DAY: i64 = 86_400;
+/// 2024-01-01T00:00:00Z
+const T0: i64 = 1_704_067_200;
+const CLAUDE: &str = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>";
+/// The range of every test: 2024-01-01 to 2024-01-31 (day 30).
+const RANGE: [&str; 4] = ["--since", "2024-01-01", "--until", "2024-01-31"];
+
+fn lines(prefix: &str, range: std::ops::RangeInclusive<u32>) -> String {
+    range.map(|i| format!("{prefix}{i}\n")).collect()
+}
+
+fn at(repo: &mut Repo, day: i64) {
+    repo.clock = T0 + day * DAY;
+}
+
+/// `report --json` with Ada (every commit's author) declared human.
+fn report(repo: &Repo, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "report",
+        "--json",
+        "--no-blocks",
+        "--human-author",
+        "ada@example.com",
+    ];
+    args.extend_from_slice(extra);
+    let out = run_binary(&repo.path(), &repo.home(), &args);
+    assert!(
+        out.status.success(),
+        "report failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("report prints JSON")
+}
+
+fn fixes(figures: &Value) -> Value {
+    json!({
+        "fixedLines": figures["fixedLines"],
+        "fixCommits": figures["fixCommits"],
+        "fixesPer1000Lines": figures["fixesPer1000Lines"],
+        "daysToFix": figures["daysToFix"],
+    })
+}
+
+/// Day 0: Ada writes h.rs (10 lines), Claude a.rs (10 lines). Day 2 a fix
+/// deletes a1–a2; day 5 a tidy-up (no fix) deletes h1–h2; day 10 a fix
+/// deletes a3 and h3.
+fn fixed_history() -> Repo {
+    let mut repo = Repo::new();
+    at(&mut repo, 0);
+    repo.write("h.rs", &lines("h", 1..=10));
+    repo.commit("Add h");
+    at(&mut repo, 0);
+    repo.write("a.rs", &lines("a", 1..=10));
+    repo.commit(&format!("Add a{CLAUDE}"));
+    at(&mut repo, 2);
+    repo.write("a.rs", &lines("a", 3..=10));
+    repo.commit("Fix the off-by-one in a");
+    at(&mut repo, 5);
+    repo.write("h.rs", &lines("h", 3..=10));
+    repo.commit("Tidy h");
+    at(&mut repo, 10);
+    repo.write("a.rs", &lines("a", 4..=10));
+    repo.write("h.rs", &lines("h", 4..=10));
+    repo.commit("Handle the crash on empty input");
+    repo
+}
+
+#[test]
+fn fix_commits_are_counted_by_the_origin_of_the_lines_they_change() {
+    let repo = fixed_history();
+    let r = report(&repo, &RANGE);
+    // AI: 3 of 10 lines fixed, by 2 fix commits: 200 per 1,000 lines. Time to
+    // fix (Kaplan–Meier, 10 at risk): 2 fixed after 2 days (S = 0.8), 1 after
+    // 10 (8 at risk: S = 0.7); 30 % fixed, half of it by day 2, 90 % by day 10.
+    // Human: 1 of 10 fixed after 10 days by 1 fix; the 2 tidied away on day 5
+    // are censored there (not fixes): median = p90 = 10.
+    assert_eq!(
+        fixes(&r),
+        json!({
+            "fixedLines": {"ai": 3, "human": 1, "noEvidence": 0, "unknown": 0},
+            "fixCommits": {"ai": 2, "human": 1, "noEvidence": 0, "unknown": 0},
+            "fixesPer1000Lines": {"ai": 200.0, "human": 100.0, "noEvidence": null, "unknown": null},
+            "daysToFix": {
+                "ai": {"median": 2, "p90": 10},
+                "human": {"median": 10, "p90": 10},
+                "noEvidence": {"median": null, "p90": null},
+                "unknown": {"median": null, "p90": null},
+            },
+        })
+    );
+    // The curve behind the chart: 20 % of AI lines fixed after day 2, 30 % after day 10.
+    let curve = &r["timeToFixCurve"]["ai"];
+    assert_eq!(curve[2]["share"], json!(0.0));
+    assert_eq!(curve[3]["share"], json!(0.2));
+    assert_eq!(curve[11]["share"], json!(0.3));
+
+    // --by agent: the same figures in the assistant's group and in Ada's.
+    let by = report(&repo, &[&RANGE[..], &["--by", "agent"]].concat());
+    let group = |key: &str| {
+        by["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == key)
+            .unwrap_or_else(|| panic!("no group {key}: {}", by["groups"]))
+            .clone()
+    };
+    let claude = group("claude-code");
+    assert_eq!(claude["fixedLines"]["ai"], 3);
+    assert_eq!(claude["fixesPer1000Lines"]["ai"], 200.0);
+    assert_eq!(claude["daysToFix"]["ai"], json!({"median": 2, "p90": 10}));
+    let human = group("human");
+    assert_eq!(
+        human["fixedLines"],
+        json!({"ai": 0, "human": 1, "noEvidence": 0, "unknown": 0})
+    );
+    assert_eq!(
+        human["daysToFix"]["human"],
+        json!({"median": 10, "p90": 10})
+    );
+
+    // The rule is backtest's, and configurable: with "tidy" as the only fix
+    // word, the two lines tidied on day 5 are Ada's fixed lines.
+    let tidy = report(
+        &repo,
+        &[&RANGE[..], &["--fix-pattern", "(?i)tidy"]].concat(),
+    );
+    assert_eq!(tidy["fixPattern"], "(?i)tidy");
+    assert_eq!(
+        tidy["fixedLines"],
+        json!({"ai": 0, "human": 2, "noEvidence": 0, "unknown": 0})
+    );
+    assert_eq!(tidy["daysToFix"]["human"], json!({"median": 5, "p90": 5}));
+}
+
+#[test]
+fn a_resumed_report_has_the_outcomes_of_a_full_walk() {
+    let mut repo = fixed_history();
+    let first = report(&repo, &["--since", "2024-01-01"]);
+    assert_eq!(first["fixedLines"]["ai"], 3);
+    at(&mut repo, 12);
+    repo.write("a.rs", &lines("a", 5..=10));
+    repo.commit("Revert the a4 change");
+    let resumed = report(&repo, &["--since", "2024-01-01"]);
+    assert!(
+        resumed["run"]["commitsFromCache"].as_u64().unwrap() > 0,
+        "{}",
+        resumed["run"]
+    );
+    let full = report(&repo, &["--since", "2024-01-01", "--no-cache"]);
+    assert_eq!(resumed["fixedLines"]["ai"], 4, "a revert is a fix");
+    for field in [
+        "fixedLines",
+        "fixCommits",
+        "fixesPer1000Lines",
+        "daysToFix",
+        "landed",
+    ] {
+        assert_eq!(resumed[field], full[field], "{field}");
+    }
+}
+
+#[test]
+fn the_landed_clock_starts_when_a_branch_is_merged() {
+    let mut repo = Repo::new();
+    at(&mut repo, 0);
+    repo.write("base.rs", &lines("b", 1..=5));
+    repo.commit("Add base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    at(&mut repo, 1);
+    repo.write("f.rs", &lines("f", 1..=10));
+    repo.commit(&format!("Add f{CLAUDE}"));
+    at(&mut repo, 2);
+    repo.write("f.rs", &lines("f", 3..=10));
+    repo.commit(&format!("Trim f{CLAUDE}"));
+    repo.git(&["checkout", "-q", "main"]);
+    at(&mut repo, 8);
+    repo.git(&["merge", "-q", "--no-ff", "-m", "Merge feature", "feature"]);
+    at(&mut repo, 11);
+    repo.write("f.rs", &lines("f", 6..=10));
+    repo.commit("Simplify f");
+    let r = report(&repo, &RANGE);
+    let shares = |survival: &Value| -> Vec<Value> {
+        survival
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["share"].clone())
+            .collect()
+    };
+    // The commit clock: 10 AI lines born on day 1; 2 end after 1 day (on the
+    // branch), 3 after 10 days (on main), 5 alive after 29. S(7) = 0.8,
+    // S(21) = 0.8 · 5/8 = 0.5; none watched 90 days. Churn: 5 of 10.
+    assert_eq!(
+        shares(&r["survival"]["ai"]),
+        [json!(1.0), json!(0.8), json!(0.5), Value::Null]
+    );
+    assert_eq!(r["churn14d"]["ai"], 0.5);
+    // The landed clock: the 8 lines that reached main landed with the merge
+    // on day 8; 3 end 3 days later, 5 are alive after 22. S(7) = S(21) =
+    // 5/8; churn 3 of 8. The 2 trimmed on the branch never landed.
+    let landed = &r["landed"];
+    assert_eq!(landed["linesLanded"]["ai"], 8);
+    assert_eq!(landed["endedBeforeLanding"]["ai"], 2);
+    assert_eq!(landed["linesLanded"]["human"], 5);
+    assert_eq!(
+        shares(&landed["survival"]["ai"]),
+        [json!(1.0), json!(0.625), json!(0.625), Value::Null]
+    );
+    assert_eq!(landed["churn14d"]["ai"], 0.375);
+    // Ada's lines were committed on main: both clocks agree.
+    assert_eq!(landed["survival"]["human"], r["survival"]["human"]);
+}
