@@ -219,3 +219,99 @@ fn the_landed_clock_starts_when_a_branch_is_merged() {
     // Ada's lines were committed on main: both clocks agree.
     assert_eq!(landed["survival"]["human"], r["survival"]["human"]);
 }
+
+/// A Claude Code session writes a function through its hook (the transcript
+/// says what it spent), the server carries the usage to the commit's note,
+/// and the report reads it back and follows the lines it paid for.
+#[test]
+fn a_sessions_tokens_follow_its_lines_from_the_transcript_to_the_report() {
+    use crate::support::lsp::{file_uri, Client};
+    use crate::usage::{append, hook_input, mark, transcript_path, transcript_to_first_write};
+    use crate::usage::{wait_for_note, BLOCK, MODEL};
+
+    let mut repo = Repo::new();
+    repo.write("src/lib.rs", "fn main() {\n}\n");
+    repo.commit("start");
+    let path = repo.file("src/lib.rs");
+    let uri = file_uri(&path);
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({}));
+    client.open(&uri, "rust", 1, "fn main() {\n}\n");
+    let transcript = transcript_path(&repo);
+    append(&transcript, &transcript_to_first_write(&path));
+    std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
+    mark(
+        &repo,
+        &["--stdin-json"],
+        &hook_input(&transcript, &repo.path(), &path),
+    );
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    client.change(&uri, 2, ((2, 0), (2, 0)), BLOCK);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    repo.commit("Add added");
+    wait_for_note(&repo, "HEAD");
+    client.shutdown();
+    // Two days later a person deletes one of the session's four lines.
+    repo.clock += 2 * DAY;
+    repo.write(
+        "src/lib.rs",
+        &format!("fn main() {{\n}}\n{}", BLOCK.replace("    x + 1\n", "")),
+    );
+    repo.commit("Shorten added");
+
+    // The session spent 12,834 tokens (usage.rs works them out) on 4 lines:
+    // all 4 alive after 1 day (3,208.5 a line), 3 after 7, 21 and 90 days
+    // (4,278 a line); the line deleted after 2 days took a quarter of them.
+    let r = report(&repo, &["--since", "all"]);
+    let tokens = &r["tokens"];
+    let alive = |t: &Value| -> Vec<Value> {
+        t["alive"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| json!([p["days"], p["linesAlive"], p["tokensPerLine"]]))
+            .collect()
+    };
+    assert_eq!(tokens["commits"], 1, "{tokens}");
+    assert_eq!(tokens["tokens"], 12834);
+    assert_eq!(tokens["lines"], 4.0);
+    assert_eq!(
+        tokens["costUsd"],
+        Value::Null,
+        "no cost without a price or a hook's cost"
+    );
+    assert_eq!(
+        alive(tokens),
+        [
+            json!([1, 4.0, 3208.5]),
+            json!([7, 3.0, 4278.0]),
+            json!([21, 3.0, 4278.0]),
+            json!([90, 3.0, 4278.0])
+        ]
+    );
+    assert_eq!(tokens["churned14dTokens"], 3208.5);
+    assert_eq!(tokens["churned14dShare"], 0.25);
+    assert_eq!(tokens["byModel"][0]["key"], format!("claude-code/{MODEL}"));
+    assert_eq!(tokens["byModel"][0]["tokens"], 12834);
+
+    // With a price table: (14 × 5 + 320 × 25 + 11,000 × 0.5 + 1,500 × 6.25)
+    // / 1e6 = $0.022945, $0.007648 a line alive after 7 days. The model in
+    // the note (claude-opus-4-5-20251101) takes the price of its prefix.
+    let prices = repo.home().join("prices.json");
+    std::fs::write(
+        &prices,
+        r#"{"models": {"claude-opus-4-5": {"input": 5, "output": 25, "cacheRead": 0.5, "cacheWrite": 6.25}}}"#,
+    )
+    .unwrap();
+    let priced = report(
+        &repo,
+        &["--since", "all", "--prices", prices.to_str().unwrap()],
+    );
+    let tokens = &priced["tokens"];
+    assert_eq!(tokens["priced"], true);
+    assert_eq!(tokens["costUsd"], 0.022945);
+    assert_eq!(tokens["alive"][1]["costPerLineUsd"], 0.007648);
+}

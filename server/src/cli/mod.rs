@@ -184,6 +184,9 @@ pub struct ReportArgs {
     /// What counts as a fix commit, as in `backtest`: a regular expression over the whole message.
     #[arg(long, value_name = "REGEX")]
     pub fix_pattern: Option<String>,
+    /// Prices per million tokens by model, as JSON (docs/report.md); none is built in.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
 }
 
 pub fn main() -> ExitCode {

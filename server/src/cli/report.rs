@@ -69,6 +69,10 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
             }
             None => crate::blocks::FixPattern::default_pattern().clone(),
         },
+        prices: match &args.prices {
+            Some(file) => Some(report::cost::Prices::read(file)?),
+            None => None,
+        },
     };
 
     // The bar appears only on long runs, and only when a person watches stderr.
@@ -232,6 +236,9 @@ pub fn summary(r: &Report) -> String {
             );
         }
     }
+    if let Some(t) = &r.outcomes.tokens {
+        s.push_str(&tokens_summary(t));
+    }
     s.push_str(&format!(
         "\n  evidence: {} of the lines added say who wrote them (AI: trailers, notes, trace records; \
          human: git-ai h_ records, {}); the rest is \"no evidence\", not human. \"unknown\": written before the range.\n",
@@ -354,4 +361,32 @@ pub fn summary(r: &Report) -> String {
         s.push('\n');
     }
     s
+}
+
+/// What assistant lines cost, in two lines.
+fn tokens_summary(t: &report::cost::Tokens) -> String {
+    let usd = |x: Option<f64>| x.map_or_else(String::new, |v| format!(" (${v:.2})"));
+    let alive: Vec<String> = t
+        .total
+        .alive
+        .iter()
+        .map(|a| {
+            let per = a
+                .tokens_per_line
+                .map_or_else(|| "–".to_string(), |v| format!("{v:.0}"));
+            format!("{} d {per}", a.days)
+        })
+        .collect();
+    format!(
+        "\n  tokens: {}{} on {:.0} assistant lines of {} commits{}; per line still alive after {}\n  \
+         tokens spent on lines deleted or rewritten within 14 days: {:.0} ({})\n",
+        t.total.tokens,
+        usd(t.total.cost_usd),
+        t.total.lines,
+        t.commits,
+        if t.priced { "" } else { " (no --prices: tokens only)" },
+        alive.join(", "),
+        t.total.churned14d_tokens,
+        pct(t.total.churned14d_share),
+    )
 }

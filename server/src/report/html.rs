@@ -70,6 +70,7 @@ pub fn render_html(report: &Report) -> String {
     fixes_section(&mut page, report);
     figures_table(&mut page, &report.figures);
     landed_table(&mut page, report);
+    tokens_table(&mut page, report);
     left_out(&mut page, report);
     hotspots(&mut page, report);
     let _ = write!(
@@ -814,6 +815,52 @@ fn landed_table(page: &mut String, report: &Report) {
             ),
             [pct(a.share), pct(h.share), pct(none.share)],
         );
+    }
+    page.push_str("</tbody></table>");
+}
+
+/// Tokens and cost of assistant lines, per agent and model.
+fn tokens_table(page: &mut String, report: &Report) {
+    let Some(t) = &report.outcomes.tokens else {
+        return;
+    };
+    let _ = write!(
+        page,
+        r#"<h2>What the assistant lines cost</h2><p class="sub">The usage agents' hooks recorded ({} commits' notes), spread over the assistant lines each commit added{}. Tokens per line still alive N days after it was written, of the commits written at least N days ago.</p><table><thead><tr><th>agent / model</th><th>tokens</th><th>cost</th><th>lines</th>"#,
+        t.commits,
+        if t.priced {
+            ""
+        } else {
+            "; no price table given (<code>--prices</code>), so tokens only"
+        }
+    );
+    for a in &t.total.alive {
+        let _ = write!(page, "<th>per line alive {} d</th>", a.days);
+    }
+    page.push_str("<th>on lines gone within 14 d</th></tr></thead><tbody>");
+    let row = |page: &mut String, key: &str, s: &super::cost::Spend| {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td>",
+            esc(key),
+            s.tokens,
+            s.cost_usd
+                .map_or_else(|| "–".to_string(), |c| format!("${c:.2}")),
+            s.lines
+        );
+        for a in &s.alive {
+            let _ = write!(
+                page,
+                "<td>{}</td>",
+                a.tokens_per_line
+                    .map_or_else(|| "–".to_string(), |v| format!("{v:.0}"))
+            );
+        }
+        let _ = write!(page, "<td>{}</td></tr>", pct(s.churned14d_share));
+    };
+    row(page, "all assistants", &t.total);
+    for k in &t.by_model {
+        row(page, &k.key, &k.spend);
     }
     page.push_str("</tbody></table>");
 }

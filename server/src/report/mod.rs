@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 mod cache;
 mod classify;
+pub mod cost;
 pub mod figures;
 pub mod filter;
 mod hotspots;
@@ -97,6 +98,8 @@ pub struct ReportOptions {
     pub human_authors: Vec<String>,
     /// What counts as a fix commit (`--fix-pattern`, as `backtest`).
     pub fix: crate::blocks::FixPattern,
+    /// The user's price table (`--prices FILE`); none is built in.
+    pub prices: Option<cost::Prices>,
 }
 
 /// Parses `--since`: as `parse_when`, but a duration back from now starts
@@ -481,7 +484,25 @@ pub fn build(
         }
     }
     let mut report = assemble(options, &workdir, head, &lives, walked, from_cache);
-    outcomes::apply(&mut report, &collector, &lives, head, options.until);
+    // What the assistant lines cost, from the usage their notes carry.
+    let index = git
+        .has_line_sources()
+        .then(|| crate::attribution::AttributionIndex::load_at(&workdir));
+    let spent = |commit: &str| {
+        index
+            .as_ref()
+            .map(|i| i.commit_usage(commit))
+            .unwrap_or_default()
+    };
+    outcomes::apply(
+        &mut report,
+        &collector,
+        &lives,
+        head,
+        options.until,
+        index.is_some().then_some(&spent as &dyn Fn(&str) -> _),
+        options.prices.as_ref(),
+    );
     report.name = git.display_name();
     report.human_authors = human_authors;
     // The riskiest files, split into blocks with the risk of docs/risk.md.

@@ -25,12 +25,12 @@ use super::{PerClass, Report, Survival, SurvivalPoint};
 
 /// One walked commit, by its index in the walk (`Line::origin`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct CommitRow {
-    id: String,
-    time: i64,
+pub(super) struct CommitRow {
+    pub(super) id: String,
+    pub(super) time: i64,
     parents: Vec<String>,
     /// Its message matches the fix pattern.
-    fix: bool,
+    pub(super) fix: bool,
 }
 
 /// Lines of one origin, class, group and file that ended in one commit.
@@ -267,19 +267,21 @@ pub struct Outcomes {
     pub time_to_fix_curve: Option<Survival>,
     /// The landed clock.
     pub landed: LandedClock,
+    /// Tokens and cost of assistant lines; null when no note carries usage.
+    pub tokens: Option<super::cost::Tokens>,
 }
 
 /// One cohort of lines, resolved: for figures and the export.
-struct Cohort {
-    origin: u32,
-    class: Class,
-    group: u32,
-    ended_by: Option<u32>,
-    lines: u64,
+pub(super) struct Cohort {
+    pub(super) origin: u32,
+    pub(super) class: Class,
+    pub(super) group: u32,
+    pub(super) ended_by: Option<u32>,
+    pub(super) lines: u64,
 }
 
 /// Every cohort: the ended ones the walk saw, and the lines alive at its ends.
-fn cohorts(collector: &Collector, lives: &Lives) -> Vec<Cohort> {
+pub(super) fn cohorts(collector: &Collector, lives: &Lives) -> Vec<Cohort> {
     let mut out: Vec<Cohort> = collector
         .ended
         .iter()
@@ -476,6 +478,8 @@ pub fn apply(
     lives: &Lives,
     head: CommitId,
     until: i64,
+    spent: Option<&dyn Fn(&str) -> Vec<crate::attribution::RecordUsage>>,
+    prices: Option<&super::cost::Prices>,
 ) {
     let cohorts = cohorts(collector, lives);
     let mut total = FixTally::default();
@@ -516,6 +520,8 @@ pub fn apply(
         no_evidence: curve(Class::NoEvidence),
     });
     report.outcomes.landed = landed_clock(collector, &cohorts, &Git::hex(head), until);
+    report.outcomes.tokens = spent
+        .and_then(|spent| super::cost::tokens(&collector.commits, &cohorts, spent, prices, until));
 }
 
 fn landed_clock(collector: &Collector, cohorts: &[Cohort], head: &str, until: i64) -> LandedClock {
