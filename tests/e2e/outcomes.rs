@@ -315,3 +315,71 @@ fn a_sessions_tokens_follow_its_lines_from_the_transcript_to_the_report() {
     assert_eq!(tokens["costUsd"], 0.022945);
     assert_eq!(tokens["alive"][1]["costPerLineUsd"], 0.007648);
 }
+
+/// A session's usage is counted once however its lines reach history: a
+/// Write committed in two halves puts half its tokens in each note, and a
+/// commit re-made by an amend the server did not see gets a derived note
+/// that carries the usage of the lines found again.
+#[test]
+fn a_marks_usage_is_split_between_the_commits_that_hold_its_lines() {
+    use crate::support::lsp::{file_uri, Client};
+    use crate::usage::{append, hook_input, mark, transcript_path, transcript_to_first_write};
+    use crate::usage::{wait_for_note, BLOCK};
+
+    let mut repo = Repo::new();
+    repo.write("src/lib.rs", "fn main() {\n}\n");
+    repo.commit("start");
+    let path = repo.file("src/lib.rs");
+    let uri = file_uri(&path);
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({}));
+    client.open(&uri, "rust", 1, "fn main() {\n}\n");
+    let transcript = transcript_path(&repo);
+    append(&transcript, &transcript_to_first_write(&path));
+    std::fs::write(&path, format!("fn main() {{\n}}\n{BLOCK}")).unwrap();
+    mark(
+        &repo,
+        &["--stdin-json"],
+        &hook_input(&transcript, &repo.path(), &path),
+    );
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    client.change(&uri, 2, ((2, 0), (2, 0)), BLOCK);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+
+    // The last two of the Write's four lines, staged alone and committed.
+    let half = repo.home().join("half.rs");
+    std::fs::write(&half, "fn main() {\n}\n    x + 1\n}\n").unwrap();
+    let blob = repo.git(&["hash-object", "-w", half.to_str().unwrap()]);
+    let entry = format!("100644,{},src/lib.rs", blob.trim());
+    repo.git(&["update-index", "--cacheinfo", &entry]);
+    repo.git(&["commit", "-q", "-m", "Add the end"]);
+    repo.clock += 3600;
+    let tokens = |note: &str| -> Vec<Value> {
+        note.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|r| r["metadata"]["dev.provenance-ls.usage"]["tokens"].clone())
+            .collect()
+    };
+    // 12,834 tokens for 4 lines: 6,417 for the 2 in each commit.
+    assert_eq!(tokens(&wait_for_note(&repo, "HEAD")), [json!(6417)]);
+    repo.commit("Add the rest");
+    assert_eq!(tokens(&wait_for_note(&repo, "HEAD")), [json!(6417)]);
+    client.shutdown();
+
+    // Reworded while no server runs: the new commit has no note until a
+    // server starts and derives one, usage included.
+    repo.git(&["commit", "-q", "--amend", "-m", "Add the start of added"]);
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), json!({}));
+    let derived = wait_for_note(&repo, "HEAD");
+    client.shutdown();
+    assert!(derived.contains("derived_from"), "{derived}");
+    assert_eq!(tokens(&derived), [json!(6417)]);
+    let r = report(&repo, &["--since", "all"]);
+    assert_eq!(r["tokens"]["tokens"], 12834, "{}", r["tokens"]);
+    assert_eq!(r["tokens"]["commits"], 2);
+    assert_eq!(r["tokens"]["lines"], 4.0);
+}
