@@ -187,6 +187,9 @@ pub struct ReportArgs {
     /// Prices per million tokens by model, as JSON (docs/report.md); none is built in.
     #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+    /// Also write the commits and line cohorts as Parquet and JSON Lines into DIR (docs/report.md).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
 }
 
 pub fn main() -> ExitCode {

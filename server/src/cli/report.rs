@@ -42,6 +42,17 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
         Some(text) => Some(text.parse::<GroupBy>().map_err(|e| e.to_string())?),
         None => None,
     };
+    // The export names each line's agent and model: its walk groups by model.
+    let (by, hide_groups) = match (by, &args.export) {
+        (None, Some(_)) => (Some(GroupBy::Model), true),
+        (Some(GroupBy::Author | GroupBy::Directory), Some(_)) => {
+            return Err(
+                "--export names each line's agent and model: use it without --by, or with --by agent or model"
+                    .to_string(),
+            )
+        }
+        (by, _) => (by, false),
+    };
     let options = ReportOptions {
         path: args.path.clone().unwrap_or_else(|| ".".into()),
         since,
@@ -69,6 +80,7 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
             }
             None => crate::blocks::FixPattern::default_pattern().clone(),
         },
+        export: args.export.clone(),
         prices: match &args.prices {
             Some(file) => Some(report::cost::Prices::read(file)?),
             None => None,
@@ -98,6 +110,11 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
     .map_err(|e| e.to_string())?;
     if let Some(b) = bar {
         b.finish_and_clear();
+    }
+    let mut report = report;
+    if hide_groups {
+        report.by = None;
+        report.groups.clear();
     }
 
     if let Some(file) = &args.html {

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 mod cache;
 mod classify;
 pub mod cost;
+mod export;
 pub mod figures;
 pub mod filter;
 mod hotspots;
@@ -50,6 +51,8 @@ pub enum ReportError {
     BadWhen { what: String },
     #[error("--by takes author, agent, model or directory, not {0:?}")]
     BadGroupBy(String),
+    #[error("cannot write the export to {path}: {message}")]
+    Export { path: PathBuf, message: String },
 }
 
 /// How figures are split with `--by`.
@@ -100,6 +103,8 @@ pub struct ReportOptions {
     pub fix: crate::blocks::FixPattern,
     /// The user's price table (`--prices FILE`); none is built in.
     pub prices: Option<cost::Prices>,
+    /// Write the commits and line cohorts to this folder (`--export DIR`).
+    pub export: Option<PathBuf>,
 }
 
 /// Parses `--since`: as `parse_when`, but a duration back from now starts
@@ -503,6 +508,20 @@ pub fn build(
         index.is_some().then_some(&spent as &dyn Fn(&str) -> _),
         options.prices.as_ref(),
     );
+    if let Some(dir) = &options.export {
+        let name = git.display_name();
+        let (commits, lines) = export::rows(
+            &name,
+            &collector,
+            &lives,
+            head,
+            index.is_some().then_some(&spent as &dyn Fn(&str) -> _),
+        );
+        export::write(dir, &commits, &lines).map_err(|e| ReportError::Export {
+            path: dir.clone(),
+            message: e.to_string(),
+        })?;
+    }
     report.name = git.display_name();
     report.human_authors = human_authors;
     // The riskiest files, split into blocks with the risk of docs/risk.md.

@@ -28,7 +28,7 @@ use super::{PerClass, Report, Survival, SurvivalPoint};
 pub(super) struct CommitRow {
     pub(super) id: String,
     pub(super) time: i64,
-    parents: Vec<String>,
+    pub(super) parents: Vec<String>,
     /// Its message matches the fix pattern.
     pub(super) fix: bool,
 }
@@ -48,7 +48,7 @@ struct CohortKey {
 pub struct Collector {
     #[serde(skip, default = "default_fix")]
     fix: FixPattern,
-    commits: Vec<CommitRow>,
+    pub(super) commits: Vec<CommitRow>,
     paths: Vec<String>,
     #[serde(skip)]
     path_index: HashMap<String, u32>,
@@ -273,6 +273,8 @@ pub struct Outcomes {
 
 /// One cohort of lines, resolved: for figures and the export.
 pub(super) struct Cohort {
+    /// The file the lines were in when they ended (or are in at the end).
+    pub(super) path: String,
     pub(super) origin: u32,
     pub(super) class: Class,
     pub(super) group: u32,
@@ -286,6 +288,7 @@ pub(super) fn cohorts(collector: &Collector, lives: &Lives) -> Vec<Cohort> {
         .ended
         .iter()
         .map(|(k, &n)| Cohort {
+            path: collector.paths[k.path as usize].clone(),
             origin: k.origin,
             class: Class::from_u8(k.class),
             group: k.group,
@@ -293,11 +296,11 @@ pub(super) fn cohorts(collector: &Collector, lives: &Lives) -> Vec<Cohort> {
             lines: n,
         })
         .collect();
-    let mut alive: HashMap<(u32, u8, u32), u64> = HashMap::new();
+    let mut alive: HashMap<(&str, u32, u8, u32), u64> = HashMap::new();
     let mut seen: HashSet<(u32, u32)> = HashSet::new();
     let several = lives.ends.len() > 1;
     for (_, files) in &lives.ends {
-        for lines in files.values() {
+        for (path, lines) in files {
             for line in lines.iter() {
                 if line.origin == lives::UNKNOWN || line.class == Class::Bot {
                     continue;
@@ -306,7 +309,7 @@ pub(super) fn cohorts(collector: &Collector, lives: &Lives) -> Vec<Cohort> {
                     continue;
                 }
                 *alive
-                    .entry((line.origin, line.class as u8, line.group))
+                    .entry((path.as_str(), line.origin, line.class as u8, line.group))
                     .or_default() += 1;
             }
         }
@@ -314,7 +317,8 @@ pub(super) fn cohorts(collector: &Collector, lives: &Lives) -> Vec<Cohort> {
     out.extend(
         alive
             .into_iter()
-            .map(|((origin, class, group), lines)| Cohort {
+            .map(|((path, origin, class, group), lines)| Cohort {
+                path: path.to_string(),
                 origin,
                 class: Class::from_u8(class),
                 group,
@@ -335,7 +339,7 @@ fn add(histogram: &mut Vec<u64>, bucket: usize, n: u64) {
 
 /// When each walked commit reached HEAD's first-parent line: (the index of
 /// the commit on that line that brought it, its time).
-fn landed(collector: &Collector, head: &str) -> Vec<(u32, i64)> {
+pub(super) fn landed(collector: &Collector, head: &str) -> Vec<(u32, i64)> {
     let index: HashMap<&str, u32> = collector
         .commits
         .iter()
