@@ -21,6 +21,9 @@ use crate::provenance::Usage;
 use super::figures::{Class, DAY, SURVIVAL_DAYS};
 use super::outcomes::{Cohort, CommitRow};
 
+/// What a commit's note says its assistant lines cost (`AttributionIndex::commit_usage`).
+pub type SpentOf<'a> = &'a dyn Fn(&str) -> Vec<RecordUsage>;
+
 /// USD per million tokens of each kind, for one model.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -208,7 +211,7 @@ impl Running {
 pub(super) fn tokens(
     commits: &[CommitRow],
     cohorts: &[Cohort],
-    spent: &dyn Fn(&str) -> Vec<RecordUsage>,
+    spent: SpentOf<'_>,
     prices: Option<&Prices>,
     until: i64,
 ) -> Option<Tokens> {

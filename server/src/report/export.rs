@@ -20,8 +20,6 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use serde::Serialize;
 
-use crate::attribution::RecordUsage;
-
 use super::figures::Class;
 use super::lives::Lives;
 use super::outcomes::{cohorts, landed, Collector};
@@ -78,13 +76,12 @@ fn origin_name(class: Class) -> Option<&'static str> {
 }
 
 /// The rows of both tables.
-#[allow(clippy::too_many_arguments)]
 pub fn rows(
     repository: &str,
     collector: &Collector,
     lives: &Lives,
     head: CommitId,
-    spent: Option<&dyn Fn(&str) -> Vec<RecordUsage>>,
+    spent: Option<super::cost::SpentOf<'_>>,
 ) -> (Vec<CommitRow>, Vec<LineRow>) {
     let commits = &collector.commits;
     let cohorts = cohorts(collector, lives);

@@ -669,7 +669,7 @@ fn fixes_section(page: &mut String, report: &Report) {
     };
     let _ = write!(
         page,
-        r#"<table><thead><tr><th></th><th class="ai">AI</th><th class="human">human</th><th class="none">no evidence</th></tr></thead><tbody><tr><td>lines fixed later</td><td>{}</td><td>{}</td><td>{}</td></tr><tr><td>fix commits</td><td>{}</td><td>{}</td><td>{}</td></tr><tr><td>days to fix: median / p90</td><td>{}</td><td>{}</td><td>{}</td></tr></tbody></table>"#,
+        r#"<table style="margin-top:14px"><thead><tr><th></th><th class="ai">AI</th><th class="human">human</th><th class="none">no evidence</th></tr></thead><tbody><tr><td>lines fixed later</td><td>{}</td><td>{}</td><td>{}</td></tr><tr><td>fix commits</td><td>{}</td><td>{}</td><td>{}</td></tr><tr><td>days to fix: median / p90</td><td>{}</td><td>{}</td><td>{}</td></tr></tbody></table>"#,
         f.fixed_lines.ai,
         f.fixed_lines.human,
         f.fixed_lines.no_evidence,

@@ -482,7 +482,7 @@ pub fn apply(
     lives: &Lives,
     head: CommitId,
     until: i64,
-    spent: Option<&dyn Fn(&str) -> Vec<crate::attribution::RecordUsage>>,
+    spent: Option<super::cost::SpentOf<'_>>,
     prices: Option<&super::cost::Prices>,
 ) {
     let cohorts = cohorts(collector, lives);
