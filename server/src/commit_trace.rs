@@ -20,8 +20,10 @@ use crate::provenance::{DocumentState, Region, Source, Usage};
 type Writer = (String, Option<String>, Option<String>);
 
 /// One record per assistant and session: Agent Trace names the writer in
-/// `tool`. A record whose lines came from marks with usage carries the sum
-/// of those marks' usage, each mark once however many lines it wrote.
+/// `tool`. A record whose lines came from marks with usage carries those
+/// marks' usage, each mark once however many lines it wrote, and in the
+/// share of the mark's lines this commit holds: a mark whose lines are
+/// committed in two commits is counted half in each, not twice.
 pub fn commit_traces(
     history: &History,
     commit: &str,
@@ -30,13 +32,26 @@ pub fn commit_traces(
 ) -> Vec<AgentTraceRecord> {
     // writer → path → 1-based committed lines
     let mut found: BTreeMap<Writer, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
-    // writer → mark id → that mark's usage
-    let mut spent: BTreeMap<Writer, BTreeMap<String, Usage>> = BTreeMap::new();
+    // writer → mark id → that mark's usage and its lines this commit holds
+    let mut spent: BTreeMap<Writer, BTreeMap<String, (Usage, u64)>> = BTreeMap::new();
     // path → 1-based committed lines typed in the editor
     let mut typed_found: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    for (path, state) in documents {
-        let written = assistant_lines(state);
-        let typed = typed_lines(state);
+    let written: Vec<_> = documents
+        .iter()
+        .map(|(path, state)| (*path, assistant_lines(state), typed_lines(state)))
+        .collect();
+    // mark id → the lines its regions hold as written, in every open document
+    let mut held: BTreeMap<String, u64> = BTreeMap::new();
+    for (_, lines, _) in &written {
+        for (_, _, usage) in lines {
+            if let Some(usage) = usage {
+                *held
+                    .entry(usage.mark.clone().unwrap_or_default())
+                    .or_default() += 1;
+            }
+        }
+    }
+    for (path, written, typed) in written {
         if written.is_empty() && typed.is_empty() {
             continue;
         }
@@ -61,7 +76,12 @@ pub fn commit_traces(
             {
                 if let Some(usage) = usage {
                     let mark = usage.mark.clone().unwrap_or_default();
-                    spent.entry(who.clone()).or_default().insert(mark, usage);
+                    spent
+                        .entry(who.clone())
+                        .or_default()
+                        .entry(mark)
+                        .or_insert((usage, 0))
+                        .1 += 1;
                 }
                 found
                     .entry(who)
@@ -89,8 +109,9 @@ pub fn commit_traces(
                     session: who.2.clone(),
                     ..Usage::default()
                 };
-                for usage in marks.values() {
-                    total.add(usage);
+                for (mark, (usage, lines)) in marks {
+                    let of = held.get(mark).copied().unwrap_or(*lines).max(*lines);
+                    total.add(&usage.share(*lines, of));
                 }
                 record.set_usage(&total);
             }

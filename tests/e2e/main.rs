@@ -18,6 +18,7 @@ mod lsp_soak;
 mod lsp_traces;
 mod lsp_transport;
 mod mark;
+mod outcomes;
 mod report;
 mod rewrites;
 mod support;

@@ -16,14 +16,14 @@ use provenance_ls::journal::read_marks;
 use crate::support::git::Repo;
 use crate::support::lsp::{file_uri, Client};
 
-const BLOCK: &str = "fn added() {\n    let x = 1;\n    x + 1\n}\n";
-const SESSION: &str = "6f1d2c3b-8a7e-4b5c-9d0e-1f2a3b4c5d6e";
-const MODEL: &str = "claude-opus-4-5-20251101";
+pub(crate) const BLOCK: &str = "fn added() {\n    let x = 1;\n    x + 1\n}\n";
+pub(crate) const SESSION: &str = "6f1d2c3b-8a7e-4b5c-9d0e-1f2a3b4c5d6e";
+pub(crate) const MODEL: &str = "claude-opus-4-5-20251101";
 
 /// One transcript line of an assistant response, shaped as Claude Code
 /// writes them: one line per content block, each repeating the response's
 /// `message.id` and `usage` (input, cache write, cache read, output).
-fn assistant(uuid: &str, id: &str, block: Value, usage: [u64; 4]) -> String {
+pub(crate) fn assistant(uuid: &str, id: &str, block: Value, usage: [u64; 4]) -> String {
     let line = json!({
         "parentUuid": null, "isSidechain": false, "userType": "external",
         "cwd": "/work/repo", "sessionId": SESSION, "version": "2.0.50", "gitBranch": "main",
@@ -42,7 +42,7 @@ fn assistant(uuid: &str, id: &str, block: Value, usage: [u64; 4]) -> String {
     format!("{line}\n")
 }
 
-fn user(uuid: &str, content: Value) -> String {
+pub(crate) fn user(uuid: &str, content: Value) -> String {
     let line = json!({
         "parentUuid": null, "isSidechain": false, "userType": "external",
         "cwd": "/work/repo", "sessionId": SESSION, "version": "2.0.50", "gitBranch": "main",
@@ -55,7 +55,7 @@ fn user(uuid: &str, content: Value) -> String {
 /// The session up to its first Write: a text response (6,030 tokens) and the
 /// Write's response (6,804 tokens, its two lines repeating the usage, the
 /// first written while the output was still streaming).
-fn transcript_to_first_write(file: &Path) -> String {
+pub(crate) fn transcript_to_first_write(file: &Path) -> String {
     let write = json!({"type": "tool_use", "id": "toolu_01", "name": "Write",
                        "input": {"file_path": file, "content": "…"}});
     [
@@ -97,7 +97,7 @@ fn transcript_to_second_write(file: &Path) -> String {
 }
 
 /// Claude Code's `PostToolUse` hook input for a Write of `file`.
-fn hook_input(transcript: &Path, cwd: &Path, file: &Path) -> String {
+pub(crate) fn hook_input(transcript: &Path, cwd: &Path, file: &Path) -> String {
     json!({
         "session_id": SESSION,
         "transcript_path": transcript,
@@ -113,7 +113,7 @@ fn hook_input(transcript: &Path, cwd: &Path, file: &Path) -> String {
 }
 
 /// Runs `provenance-ls mark ARGS` with `stdin`, isolated like the repo.
-fn mark(repo: &Repo, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn mark(repo: &Repo, args: &[&str], stdin: &str) -> Output {
     let home = repo.home();
     let mut child = Command::new(crate::support::binary())
         .arg("mark")
@@ -143,13 +143,13 @@ fn mark(repo: &Repo, args: &[&str], stdin: &str) -> Output {
     out
 }
 
-fn transcript_path(repo: &Repo) -> std::path::PathBuf {
+pub(crate) fn transcript_path(repo: &Repo) -> std::path::PathBuf {
     let dir = repo.home().join(".claude/projects/-work-repo");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(format!("{SESSION}.jsonl"))
 }
 
-fn append(path: &Path, text: &str) {
+pub(crate) fn append(path: &Path, text: &str) {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -158,7 +158,7 @@ fn append(path: &Path, text: &str) {
     file.write_all(text.as_bytes()).unwrap();
 }
 
-fn wait_for_note(repo: &Repo, rev: &str) -> String {
+pub(crate) fn wait_for_note(repo: &Repo, rev: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let out = repo.git_output(&["notes", "--ref=provenance", "show", rev]);

@@ -87,6 +87,8 @@ pub struct TraceRange {
 /// What a record's assistant lines cost ([`AgentTraceRecord::usage_of_lines`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordUsage {
+    /// The record's `id`.
+    pub record: String,
     pub assistant: Assistant,
     pub usage: Usage,
     /// (path, 1-based line) of every line the usage was spent on.
@@ -274,6 +276,7 @@ impl AgentTraceRecord {
             }
         }
         Some(RecordUsage {
+            record: self.id.clone(),
             assistant: assistant?,
             usage,
             lines,

@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::agent_trace::{AgentTraceRecord, METADATA_KEY};
+use super::agent_trace::{AgentTraceRecord, RecordUsage, METADATA_KEY};
 use super::notes::{self, write_provenance_note};
 use super::{AttributionError, AttributionIndex, DerivedLine};
+use crate::provenance::Usage;
 
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -79,7 +80,7 @@ pub fn reanchor(
         if derived.is_empty() {
             continue;
         }
-        let records = derived_records(commit, &derived, now);
+        let records = derived_records(commit, &derived, now, &|from| index.commit_usage(from));
         for record in &records {
             write_provenance_note(repo_path, commit, record)?;
         }
@@ -90,16 +91,19 @@ pub fn reanchor(
 
 /// One record per assistant, and one for typed lines, like a note written
 /// live, plus `metadata."dev.provenance-ls".derived_from`: the records the
-/// lines were found in.
+/// lines were found in. The usage those records carry comes along in the
+/// share of their lines found here (`usage_of(commit)`: a commit's records'
+/// usage).
 fn derived_records(
     commit: &str,
     derived: &[DerivedLine],
     now: SystemTime,
+    usage_of: &dyn Fn(&str) -> Vec<RecordUsage>,
 ) -> Vec<AgentTraceRecord> {
     /// `None`: typed in the editor.
     type Who = Option<(String, Option<String>)>;
-    /// path → lines, and the records they were found in.
-    type Found = (BTreeMap<String, Vec<u32>>, Vec<serde_json::Value>);
+    /// path → lines, and the records they were found in with how many lines each.
+    type Found = (BTreeMap<String, Vec<u32>>, Vec<(serde_json::Value, u64)>);
     let mut by_who: BTreeMap<Who, Found> = BTreeMap::new();
     for line in derived {
         let who = line
@@ -109,8 +113,9 @@ fn derived_records(
         let (files, sources) = by_who.entry(who).or_default();
         files.entry(line.path.clone()).or_default().push(line.line);
         let source = serde_json::json!({"commit": line.from_commit, "record": line.from_record});
-        if !sources.contains(&source) {
-            sources.push(source);
+        match sources.iter_mut().find(|(s, _)| *s == source) {
+            Some((_, n)) => *n += 1,
+            None => sources.push((source, 1)),
         }
     }
     // assistants first, typed lines last, as a note written live has them
@@ -124,12 +129,30 @@ fn derived_records(
                 lines.sort_unstable();
                 lines.dedup();
             }
+            let mut spent: Option<Usage> = None;
+            for (source, found) in &sources {
+                let (Some(from), Some(id)) = (source["commit"].as_str(), source["record"].as_str())
+                else {
+                    continue;
+                };
+                if let Some(r) = usage_of(from).into_iter().find(|r| r.record == id) {
+                    let part = r.usage.share(*found, r.lines.len() as u64);
+                    match &mut spent {
+                        Some(total) => total.add(&part),
+                        None => spent = Some(part),
+                    }
+                }
+            }
+            let sources: Vec<serde_json::Value> = sources.into_iter().map(|(s, _)| s).collect();
             let mut record = match who {
                 Some((agent, model)) => {
                     AgentTraceRecord::assistant_lines(commit, &agent, model, &files, now)
                 }
                 None => AgentTraceRecord::typed_lines(commit, &files, now),
             };
+            if let Some(usage) = &spent {
+                record.set_usage(usage);
+            }
             if let Some(ours) = record
                 .metadata
                 .as_mut()

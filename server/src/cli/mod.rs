@@ -181,6 +181,15 @@ pub struct ReportArgs {
     /// then its date, `YYYY-MM-DD`, an RFC 3339 time, `@SECONDS` or a revision.
     #[arg(long, value_name = "DATE|REV")]
     pub as_of: Option<String>,
+    /// What counts as a fix commit, as in `backtest`: a regular expression over the whole message.
+    #[arg(long, value_name = "REGEX")]
+    pub fix_pattern: Option<String>,
+    /// Prices per million tokens by model, as JSON (docs/report.md); none is built in.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Also write the commits and line cohorts as Parquet and JSON Lines into DIR (docs/report.md).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
 }
 
 pub fn main() -> ExitCode {

@@ -42,6 +42,17 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
         Some(text) => Some(text.parse::<GroupBy>().map_err(|e| e.to_string())?),
         None => None,
     };
+    // The export names each line's agent and model: its walk groups by model.
+    let (by, hide_groups) = match (by, &args.export) {
+        (None, Some(_)) => (Some(GroupBy::Model), true),
+        (Some(GroupBy::Author | GroupBy::Directory), Some(_)) => {
+            return Err(
+                "--export names each line's agent and model: use it without --by, or with --by agent or model"
+                    .to_string(),
+            )
+        }
+        (by, _) => (by, false),
+    };
     let options = ReportOptions {
         path: args.path.clone().unwrap_or_else(|| ".".into()),
         since,
@@ -63,6 +74,17 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
             exclude: args.exclude.clone(),
         },
         human_authors: args.human_author.clone(),
+        fix: match &args.fix_pattern {
+            Some(p) => {
+                crate::blocks::FixPattern::new(p).map_err(|e| format!("--fix-pattern: {e}"))?
+            }
+            None => crate::blocks::FixPattern::default_pattern().clone(),
+        },
+        export: args.export.clone(),
+        prices: match &args.prices {
+            Some(file) => Some(report::cost::Prices::read(file)?),
+            None => None,
+        },
     };
 
     // The bar appears only on long runs, and only when a person watches stderr.
@@ -87,6 +109,11 @@ fn run_inner(args: ReportArgs) -> Result<ExitCode, String> {
     .map_err(|e| e.to_string())?;
     if let Some((_, b)) = bar {
         b.finish_and_clear();
+    }
+    let mut report = report;
+    if hide_groups {
+        report.by = None;
+        report.groups.clear();
     }
 
     if let Some(file) = &args.html {
@@ -187,6 +214,22 @@ pub fn summary(r: &Report) -> String {
         "rework per line added",
         &texts(&f.rework_per_line, |x| num(*x)),
     );
+    row(&mut s, "lines fixed later", &count(&f.fixes.fixed_lines));
+    row(
+        &mut s,
+        "fixes per 1,000 lines",
+        &texts(&f.fixes.fixes_per1000_lines, |x| {
+            x.map_or_else(|| "–".to_string(), |v| format!("{v:.1}"))
+        }),
+    );
+    let days = |d: &Option<u32>| d.map_or_else(|| "–".to_string(), |d| format!("{d} d"));
+    row(
+        &mut s,
+        "days to fix: median / p90",
+        &texts(&f.fixes.days_to_fix, |d| {
+            format!("{} / {}", days(&d.median), days(&d.p90))
+        }),
+    );
     for (i, p) in f.survival.ai.iter().enumerate() {
         let label = format!(
             "alive after {} day{}",
@@ -203,6 +246,29 @@ pub fn summary(r: &Report) -> String {
                 unknown: String::new(),
             },
         );
+    }
+    let landed = &r.outcomes.landed;
+    if let Some(survival) = &landed.survival {
+        row(
+            &mut s,
+            "churn 14d after landing",
+            &percent(&landed.churn14d),
+        );
+        if let Some(p) = survival.ai.iter().position(|p| p.days == 21) {
+            row(
+                &mut s,
+                "alive 21 days after landing",
+                &PerClass {
+                    ai: pct(survival.ai[p].share),
+                    human: pct(survival.human[p].share),
+                    no_evidence: pct(survival.no_evidence[p].share),
+                    unknown: String::new(),
+                },
+            );
+        }
+    }
+    if let Some(t) = &r.outcomes.tokens {
+        s.push_str(&tokens_summary(t));
     }
     s.push_str(&format!(
         "\n  evidence: {} of the lines added say who wrote them (AI: trailers, notes, trace records; \
@@ -326,6 +392,34 @@ pub fn summary(r: &Report) -> String {
         s.push('\n');
     }
     s
+}
+
+/// What assistant lines cost, in two lines.
+fn tokens_summary(t: &report::cost::Tokens) -> String {
+    let usd = |x: Option<f64>| x.map_or_else(String::new, |v| format!(" (${v:.2})"));
+    let alive: Vec<String> = t
+        .total
+        .alive
+        .iter()
+        .map(|a| {
+            let per = a
+                .tokens_per_line
+                .map_or_else(|| "–".to_string(), |v| format!("{v:.0}"));
+            format!("{} d {per}", a.days)
+        })
+        .collect();
+    format!(
+        "\n  tokens: {}{} on {:.0} assistant lines of {} commits{}; per line still alive after {}\n  \
+         tokens spent on lines deleted or rewritten within 14 days: {:.0} ({})\n",
+        t.total.tokens,
+        usd(t.total.cost_usd),
+        t.total.lines,
+        t.commits,
+        if t.priced { "" } else { " (no --prices: tokens only)" },
+        alive.join(", "),
+        t.total.churned14d_tokens,
+        pct(t.total.churned14d_share),
+    )
 }
 
 #[cfg(test)]

@@ -66,6 +66,26 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// The part of this usage spent on `lines` of the `of` lines it was
+    /// spent on: each count in proportion, rounded to the nearest token.
+    pub fn share(&self, lines: u64, of: u64) -> Usage {
+        if lines >= of || of == 0 {
+            return self.clone();
+        }
+        let part = |n: u64| {
+            ((u128::from(n) * u128::from(lines) + u128::from(of) / 2) / u128::from(of)) as u64
+        };
+        Usage {
+            tokens: part(self.tokens),
+            input_tokens: part(self.input_tokens),
+            output_tokens: part(self.output_tokens),
+            cache_read_tokens: part(self.cache_read_tokens),
+            cache_write_tokens: part(self.cache_write_tokens),
+            cost_usd: self.cost_usd.map(|c| c * lines as f64 / of as f64),
+            ..self.clone()
+        }
+    }
+
     /// `self` plus `other`'s counts (the session and mark stay `self`'s).
     pub fn add(&mut self, other: &Usage) {
         self.tokens += other.tokens;

@@ -63,7 +63,14 @@ pub fn render_html(report: &Report) -> String {
         churn_chart(&report.churn_by_month)
     );
     page.push_str("</section>");
+    let _ = write!(
+        page,
+        r#"<p class="sub">Survival and churn above are counted from each line's commit (the commit clock). Counted from when a line reached the default branch (the landed clock): the table below.</p>"#
+    );
+    fixes_section(&mut page, report);
     figures_table(&mut page, &report.figures);
+    landed_table(&mut page, report);
+    tokens_table(&mut page, report);
     left_out(&mut page, report);
     hotspots(&mut page, report);
     let _ = write!(
@@ -574,6 +581,286 @@ fn hotspot_table(page: &mut String, what: &str, spots: &[super::Hotspot]) {
             pct(h.churn14d),
             h.lines
         );
+    }
+    page.push_str("</tbody></table>");
+}
+
+/// Fixes by origin: fixes per 1,000 lines added (bars) and the share of
+/// lines fixed N days after they were written (a step curve).
+fn fixes_section(page: &mut String, report: &Report) {
+    let f = &report.figures.fixes;
+    let _ = write!(
+        page,
+        r#"<h2>What the code needed afterwards: fix commits</h2><p class="sub">A fix commit is one whose message matches <code>{}</code> (as <code>backtest</code>; reverts included).</p><section class="grid2">"#,
+        esc(&report.outcomes.fix_pattern)
+    );
+    // Bars: fix commits per 1,000 lines added.
+    let bars = [
+        ("AI", AI, f.fixes_per1000_lines.ai, f.fixed_lines.ai),
+        (
+            "human",
+            HUMAN,
+            f.fixes_per1000_lines.human,
+            f.fixed_lines.human,
+        ),
+        (
+            "no evidence",
+            NO_EVIDENCE,
+            f.fixes_per1000_lines.no_evidence,
+            f.fixed_lines.no_evidence,
+        ),
+    ];
+    let (w, h) = (520.0, 300.0);
+    let (l, r, t, b) = (96.0, 60.0, 20.0, 20.0);
+    let max = bars
+        .iter()
+        .filter_map(|b| b.2)
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    let mut svg =
+        format!(r#"<svg viewBox="0 0 {w} {h}" role="img" aria-label="fixes per 1,000 lines">"#);
+    let step = (h - t - b) / bars.len() as f64;
+    for (i, (label, colour, value, fixed)) in bars.iter().enumerate() {
+        let y = t + step * i as f64 + step * 0.2;
+        let bar_h = step * 0.6;
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{:.1}" font-size="12" fill="{MUTED}" text-anchor="end">{label}</text>"#,
+            l - 8.0,
+            y + bar_h / 2.0 + 4.0
+        );
+        let text = match value {
+            Some(v) => {
+                let len = v / max * (w - l - r);
+                let _ = write!(
+                    svg,
+                    r#"<rect x="{l}" y="{y:.1}" width="{len:.1}" height="{bar_h:.1}" rx="3" fill="{colour}"><title>{label}: {fixed} lines fixed</title></rect>"#
+                );
+                format!("{v:.1}")
+            }
+            None => "–".to_string(),
+        };
+        let len = value.map_or(0.0, |v| v / max * (w - l - r));
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" font-size="12" fill="#111827">{text}</text>"##,
+            l + len + 6.0,
+            y + bar_h / 2.0 + 4.0
+        );
+    }
+    svg.push_str("</svg>");
+    let _ = write!(
+        page,
+        r#"<figure><figcaption><b>Fix commits per 1,000 lines added</b><span>fix commits that changed or deleted lines of each origin, per 1,000 lines it added</span></figcaption>{svg}</figure>"#
+    );
+    let curve = report
+        .outcomes
+        .time_to_fix_curve
+        .as_ref()
+        .map(fix_curve_chart)
+        .unwrap_or_default();
+    let _ = write!(
+        page,
+        r#"<figure><figcaption><b>Time to fix</b><span>share of added lines a fix commit had changed N days after they were written (Kaplan–Meier, lines deleted otherwise or alive are censored)</span></figcaption>{curve}</figure></section>"#
+    );
+    let days = |d: &super::outcomes::DaysToFix| {
+        let one = |x: Option<u32>| x.map_or_else(|| "–".to_string(), |d| format!("{d} d"));
+        format!("{} / {}", one(d.median), one(d.p90))
+    };
+    let _ = write!(
+        page,
+        r#"<table style="margin-top:14px"><thead><tr><th></th><th class="ai">AI</th><th class="human">human</th><th class="none">no evidence</th></tr></thead><tbody><tr><td>lines fixed later</td><td>{}</td><td>{}</td><td>{}</td></tr><tr><td>fix commits</td><td>{}</td><td>{}</td><td>{}</td></tr><tr><td>days to fix: median / p90</td><td>{}</td><td>{}</td><td>{}</td></tr></tbody></table>"#,
+        f.fixed_lines.ai,
+        f.fixed_lines.human,
+        f.fixed_lines.no_evidence,
+        f.fix_commits.ai,
+        f.fix_commits.human,
+        f.fix_commits.no_evidence,
+        days(&f.days_to_fix.ai),
+        days(&f.days_to_fix.human),
+        days(&f.days_to_fix.no_evidence),
+    );
+}
+
+/// Step curves of the share of lines fixed, scaled to the largest share.
+fn fix_curve_chart(curves: &super::Survival) -> String {
+    let sets = [
+        (&curves.no_evidence[..], NO_EVIDENCE, "no evidence"),
+        (&curves.human[..], HUMAN, "human"),
+        (&curves.ai[..], AI, "AI"),
+    ];
+    let (w, h) = (520.0, 300.0);
+    let (l, r, t, b) = (44.0, 14.0, 12.0, 34.0);
+    let last = |s: &[SurvivalPoint]| s.iter().rposition(|p| p.share.is_some()).unwrap_or(0);
+    let max_day = sets.iter().map(|s| last(s.0)).max().unwrap_or(0).max(30) as f64;
+    let top = sets
+        .iter()
+        .flat_map(|s| s.0.iter().filter_map(|p| p.share))
+        .fold(0.0f64, f64::max);
+    // The axis ends at the next 5 % above the highest curve.
+    let top = ((top * 20.0).ceil() / 20.0).max(0.05);
+    let x = |d: f64| l + (d / max_day).sqrt() * (w - l - r);
+    let y = |s: f64| t + (1.0 - s / top) * (h - t - b);
+    let mut svg = format!(r#"<svg viewBox="0 0 {w} {h}" role="img" aria-label="time to fix">"#);
+    for i in 0..=4 {
+        let s = top * i as f64 / 4.0;
+        let _ = write!(
+            svg,
+            r#"<line x1="{l}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="{GRID}"/><text x="{}" y="{:.1}" font-size="11" fill="{MUTED}" text-anchor="end">{:.1}%</text>"#,
+            w - r,
+            l - 6.0,
+            y(s) + 4.0,
+            s * 100.0,
+            y = y(s)
+        );
+    }
+    for d in [0.0, 1.0, 7.0, 21.0, 90.0, 180.0, 365.0] {
+        if d > max_day {
+            continue;
+        }
+        let _ = write!(
+            svg,
+            r#"<line x1="{x:.1}" x2="{x:.1}" y1="{t}" y2="{}" stroke="{GRID}"/><text x="{x:.1}" y="{}" font-size="11" fill="{MUTED}" text-anchor="middle">{d}d</text>"#,
+            h - b,
+            h - b + 16.0,
+            x = x(d)
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<text x="{}" y="{}" font-size="11" fill="{MUTED}" text-anchor="middle">days since the line was written</text>"#,
+        (l + w - r) / 2.0,
+        h - 4.0
+    );
+    for (points, colour, label) in sets {
+        let mut d = String::new();
+        let mut prev: Option<f64> = None;
+        for p in points {
+            let Some(s) = p.share else { break };
+            let px = x(f64::from(p.days));
+            match prev {
+                None => {
+                    let _ = write!(d, "M{px:.1},{:.1}", y(s));
+                }
+                Some(ps) => {
+                    let _ = write!(d, " L{px:.1},{:.1} L{px:.1},{:.1}", y(ps), y(s));
+                }
+            }
+            prev = Some(s);
+        }
+        if !d.is_empty() {
+            let _ = write!(
+                svg,
+                r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.5" stroke-linejoin="round"><title>{label}</title></path>"#
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg.push_str(&legend(&[
+        ("AI", AI),
+        ("human", HUMAN),
+        ("no evidence", NO_EVIDENCE),
+    ]));
+    svg
+}
+
+/// The landed clock: survival and churn from when lines reached the default branch.
+fn landed_table(page: &mut String, report: &Report) {
+    let landed = &report.outcomes.landed;
+    let Some(survival) = &landed.survival else {
+        return;
+    };
+    page.push_str(r#"<h2>After landing: counted from when lines reached the default branch</h2><p class="sub">The clock starts at the first-parent merge that brought a line's commit to HEAD's branch (or the commit, when made there). Lines rewritten on their branch before it was merged never landed.</p><table><thead><tr><th></th><th class="ai">AI</th><th class="human">human</th><th class="none">no evidence</th></tr></thead><tbody>"#);
+    let row = |page: &mut String, label: &str, v: [String; 3]| {
+        let _ = write!(
+            page,
+            "<tr><td>{label}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            v[0], v[1], v[2]
+        );
+    };
+    let n = |p: &PerClass<u64>| {
+        [
+            p.ai.to_string(),
+            p.human.to_string(),
+            p.no_evidence.to_string(),
+        ]
+    };
+    row(page, "lines that landed", n(&landed.lines_landed));
+    row(
+        page,
+        "lines ended before landing",
+        n(&landed.ended_before_landing),
+    );
+    row(
+        page,
+        "churn within 14 days of landing",
+        [
+            pct(landed.churn14d.ai),
+            pct(landed.churn14d.human),
+            pct(landed.churn14d.no_evidence),
+        ],
+    );
+    for ((a, h), none) in survival
+        .ai
+        .iter()
+        .zip(&survival.human)
+        .zip(&survival.no_evidence)
+    {
+        row(
+            page,
+            &format!(
+                "alive {} day{} after landing",
+                a.days,
+                if a.days == 1 { "" } else { "s" }
+            ),
+            [pct(a.share), pct(h.share), pct(none.share)],
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+/// Tokens and cost of assistant lines, per agent and model.
+fn tokens_table(page: &mut String, report: &Report) {
+    let Some(t) = &report.outcomes.tokens else {
+        return;
+    };
+    let _ = write!(
+        page,
+        r#"<h2>What the assistant lines cost</h2><p class="sub">The usage agents' hooks recorded ({} commits' notes), spread over the assistant lines each commit added{}. Tokens per line still alive N days after it was written, of the commits written at least N days ago.</p><table><thead><tr><th>agent / model</th><th>tokens</th><th>cost</th><th>lines</th>"#,
+        t.commits,
+        if t.priced {
+            ""
+        } else {
+            "; no price table given (<code>--prices</code>), so tokens only"
+        }
+    );
+    for a in &t.total.alive {
+        let _ = write!(page, "<th>per line alive {} d</th>", a.days);
+    }
+    page.push_str("<th>on lines gone within 14 d</th></tr></thead><tbody>");
+    let row = |page: &mut String, key: &str, s: &super::cost::Spend| {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0}</td>",
+            esc(key),
+            s.tokens,
+            s.cost_usd
+                .map_or_else(|| "–".to_string(), |c| format!("${c:.2}")),
+            s.lines
+        );
+        for a in &s.alive {
+            let _ = write!(
+                page,
+                "<td>{}</td>",
+                a.tokens_per_line
+                    .map_or_else(|| "–".to_string(), |v| format!("{v:.0}"))
+            );
+        }
+        let _ = write!(page, "<td>{}</td></tr>", pct(s.churned14d_share));
+    };
+    row(page, "all assistants", &t.total);
+    for k in &t.by_model {
+        row(page, &k.key, &k.spend);
     }
     page.push_str("</tbody></table>");
 }

@@ -132,8 +132,16 @@ fn assistant_group(assistant: &Assistant, by: Option<GroupBy>) -> String {
     }
 }
 
+/// Told of each commit as it is walked and of each line's end (once, when
+/// it counts), for the figures `super::outcomes` computes from them.
+pub trait LineEvents {
+    fn commit(&mut self, origin: u32, info: &CommitInfo, message: &str);
+    fn ended(&mut self, line: Line, path: &str);
+}
+
 pub struct Walker<'g> {
     git: &'g mut Git,
+    events: Option<&'g mut dyn LineEvents>,
     filter: &'g mut FileFilter,
     sources: super::classify::LineSources,
     rules: Rules,
@@ -171,6 +179,7 @@ impl<'g> Walker<'g> {
             .collect();
         Walker {
             git,
+            events: None,
             filter,
             sources,
             rules,
@@ -183,6 +192,12 @@ impl<'g> Walker<'g> {
             new: Vec::new(),
             side: Vec::new(),
         }
+    }
+
+    /// Tells `events` of every commit and line end of the walk.
+    pub fn observe(mut self, events: &'g mut dyn LineEvents) -> Walker<'g> {
+        self.events = Some(events);
+        self
     }
 
     /// Walks `commits` (parents first). The ends of an earlier run are the
@@ -343,6 +358,9 @@ impl<'g> Walker<'g> {
 
         let origin = self.lives.origins.len() as u32;
         self.lives.origins.push(info.time);
+        if let Some(events) = self.events.as_deref_mut() {
+            events.commit(origin, info, &text.message);
+        }
         let merge = info.parents.len() > 1;
         let first = info.parents.first().copied();
         // A parent outside the range has no state: its files are read lazily
@@ -675,6 +693,9 @@ impl<'g> Walker<'g> {
         }
         if line.class == Class::Bot {
             return true;
+        }
+        if let Some(events) = self.events.as_deref_mut() {
+            events.ended(line, path);
         }
         let born = (line.origin != UNKNOWN).then(|| self.lives.origins[line.origin as usize]);
         self.lives.total.class(line.class).ended(born, at);

@@ -19,11 +19,14 @@ use serde::{Deserialize, Serialize};
 
 mod cache;
 mod classify;
+pub mod cost;
+mod export;
 pub mod figures;
 pub mod filter;
 mod hotspots;
 mod html;
 mod lives;
+pub mod outcomes;
 mod walk;
 
 pub use html::render_html;
@@ -48,6 +51,8 @@ pub enum ReportError {
     BadWhen { what: String },
     #[error("--by takes author, agent, model or directory, not {0:?}")]
     BadGroupBy(String),
+    #[error("cannot write the export to {path}: {message}")]
+    Export { path: PathBuf, message: String },
 }
 
 /// How figures are split with `--by`.
@@ -94,6 +99,12 @@ pub struct ReportOptions {
     pub files: FileRules,
     /// Authors declared human (`--human-author`): names or emails.
     pub human_authors: Vec<String>,
+    /// What counts as a fix commit (`--fix-pattern`, as `backtest`).
+    pub fix: crate::blocks::FixPattern,
+    /// The user's price table (`--prices FILE`); none is built in.
+    pub prices: Option<cost::Prices>,
+    /// Write the commits and line cohorts to this folder (`--export DIR`).
+    pub export: Option<PathBuf>,
 }
 
 /// Parses `--since`: as `parse_when`, but a duration back from now starts
@@ -252,6 +263,9 @@ pub struct Figures {
     pub churn14d: PerClass<Option<f64>>,
     pub survival: Survival,
     pub rework_per_line: PerClass<Option<f64>>,
+    /// Fixes by origin (`outcomes`).
+    #[serde(flatten, default)]
+    pub fixes: outcomes::FixFigures,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -358,6 +372,9 @@ pub struct Report {
     /// The survival curve day by day (0..=365), for charts.
     pub survival_curve: Survival,
     pub churn_by_month: Vec<MonthChurn>,
+    /// The fix rule, the time-to-fix curve and the landed clock.
+    #[serde(flatten, default)]
+    pub outcomes: outcomes::Outcomes,
     pub hotspots: Vec<Hotspot>,
     /// The riskiest blocks of the riskiest files (`name` set).
     pub block_hotspots: Vec<Hotspot>,
@@ -494,7 +511,7 @@ pub fn build(
         .as_ref()
         .map(|c| c.wholesale.clone())
         .unwrap_or_default();
-    let mut resumed = cached.filter(|c| {
+    let resumed = cached.filter(|c| {
         let usable = c.inputs == key.inputs && git.is_ancestor(c.tip, head);
         if !usable {
             tracing::debug!(
@@ -506,11 +523,25 @@ pub fn build(
         }
         usable
     });
+    // The outcome figures resume from their own file beside the cache, or
+    // the walk starts again from the beginning of the range.
+    let outcomes_file = outcomes::saved_file(&cache_dir, &key, &options.fix);
+    let mut resumed_outcomes = None;
+    let mut resumed = resumed.filter(|c| {
+        resumed_outcomes = outcomes::load(
+            &outcomes_file,
+            c.tip,
+            c.inputs,
+            c.lives.processed,
+            &options.fix,
+        );
+        resumed_outcomes.is_some()
+    });
     tracing::debug!("report cache: resuming: {}", resumed.is_some());
     let workdir = git.workdir().unwrap_or_else(|| git.git_dir());
     let workdir = std::fs::canonicalize(&workdir).unwrap_or(workdir);
     let mut attempt = 0;
-    let (lives, walked, from_cache) = loop {
+    let (lives, walked, from_cache, collector) = loop {
         attempt += 1;
         let mut filter = FileFilter::new(options.files.clone(), at_head.clone(), wholesale.clone());
         let (lives, hidden, from_cache) = match resumed.take() {
@@ -523,7 +554,11 @@ pub fn build(
         let commits = git.commits(head, &hidden, options.since, options.until)?;
         let walked = commits.len() as u64;
         let sources = classify::LineSources::load(&workdir, git.has_line_sources());
-        let walker = Walker::new(&mut git, &mut filter, sources, rules.clone(), lives);
+        let mut collector = resumed_outcomes
+            .take()
+            .unwrap_or_else(|| outcomes::Collector::new(options.fix.clone()));
+        let walker = Walker::new(&mut git, &mut filter, sources, rules.clone(), lives)
+            .observe(&mut collector);
         let lives = walker.walk(&commits, &mut |done, total| {
             progress(Progress {
                 stage: Stage::Commits,
@@ -535,7 +570,7 @@ pub fn build(
         // the guess was wrong, walk again leaving out the ones found.
         let found = filter.wholesale_of(&lives.versions, |path| git.attributes(path));
         if found == wholesale || attempt == 3 {
-            break (lives, walked, from_cache);
+            break (lives, walked, from_cache, collector);
         }
         wholesale = found;
     };
@@ -545,8 +580,45 @@ pub fn build(
         if let Err(e) = cache::store(&cache_dir, &key, head, &wholesale, &lives) {
             tracing::debug!("report cache not written: {e}");
         }
+        let processed = lives.processed;
+        if let Err(e) = outcomes::store(&outcomes_file, head, key.inputs, processed, &collector) {
+            tracing::debug!("report outcomes not written: {e}");
+        }
     }
     let mut report = assemble(options, &workdir, head, &lives, walked, from_cache);
+    // What the assistant lines cost, from the usage their notes carry.
+    let index = git
+        .has_line_sources()
+        .then(|| crate::attribution::AttributionIndex::load_at(&workdir));
+    let spent = |commit: &str| {
+        index
+            .as_ref()
+            .map(|i| i.commit_usage(commit))
+            .unwrap_or_default()
+    };
+    outcomes::apply(
+        &mut report,
+        &collector,
+        &lives,
+        head,
+        options.until,
+        index.is_some().then_some(&spent as &dyn Fn(&str) -> _),
+        options.prices.as_ref(),
+    );
+    if let Some(dir) = &options.export {
+        let name = git.display_name();
+        let (commits, lines) = export::rows(
+            &name,
+            &collector,
+            &lives,
+            head,
+            index.is_some().then_some(&spent as &dyn Fn(&str) -> _),
+        );
+        export::write(dir, &commits, &lines).map_err(|e| ReportError::Export {
+            path: dir.clone(),
+            message: e.to_string(),
+        })?;
+    }
     report.name = git.display_name();
     report.human_authors = human_authors;
     // The riskiest files, split into blocks with the risk of docs/risk.md.
@@ -710,6 +782,7 @@ fn assemble(
         figures,
         survival_curve: curve,
         churn_by_month: churn_by_month(&lives.total, until),
+        outcomes: Default::default(),
         hotspots: hotspots::rank(&lives.paths, &alive_by_path, options.hotspots),
         block_hotspots: Vec::new(),
         by: options.by,
@@ -796,6 +869,7 @@ fn figures_of(tally: &Tally, censored: &[Vec<u64>; CLASSES], until: i64, days: &
             let t = tally.get(c);
             figures::rework_per_line(t, ended_of_added(t)).map(round4)
         }),
+        fixes: Default::default(),
     }
 }
 
