@@ -208,6 +208,16 @@ pub struct RiskModel {
     pub check_auc: Option<f64>,
     /// Fix rate of the riskiest tenth of blocks over that of the rest, at the check.
     pub high_vs_rest: Option<f64>,
+    /// The two baselines' AUC at the same check: commits that touched the block, and its size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commits_auc: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_auc: Option<f64>,
+    /// Blocks scored at the check, and how many of them a fix changed in the horizon.
+    #[serde(default)]
+    pub blocks: usize,
+    #[serde(default)]
+    pub fixed_blocks: usize,
 }
 
 impl RiskModel {
@@ -443,6 +453,10 @@ mod tests {
             horizon_days: 182,
             check_auc: Some(0.8),
             high_vs_rest: Some(3.1),
+            commits_auc: Some(0.7),
+            size_auc: None,
+            blocks: 120,
+            fixed_blocks: 12,
         };
         assert_eq!(model.weights(), DEFAULT_WEIGHTS);
         assert_eq!(

@@ -515,12 +515,15 @@ impl Insights {
             Ok(head) => head,
             Err(e) => return unavailable(e.to_string()),
         };
+        // Scored with the weights `backtest` fitted here, when it ran.
+        let weights = crate::backtest::cached_weights(repo.history.repo().git_dir());
         let indexed = blocks::block_reports_and_gaps(
             &repo.history,
             &repo.attribution,
             path,
             text,
             now_seconds(),
+            &weights,
         );
         match indexed {
             Ok((blocks, gaps)) => {

@@ -24,6 +24,7 @@ pub mod filter;
 mod hotspots;
 mod html;
 mod lives;
+pub mod risk_check;
 mod walk;
 
 pub use html::render_html;
@@ -268,6 +269,9 @@ pub struct Report {
     pub hotspots: Vec<Hotspot>,
     /// The riskiest blocks of the riskiest files (`name` set).
     pub block_hotspots: Vec<Hotspot>,
+    /// How well the risk score predicted fixes here (`backtest`'s last check); null before one.
+    #[serde(default)]
+    pub risk_check: Option<risk_check::RiskCheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<GroupBy>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
@@ -452,27 +456,24 @@ pub fn build(
     let mut report = assemble(options, &workdir, head, &lives, walked, from_cache);
     report.name = git.display_name();
     report.human_authors = human_authors;
-    // The riskiest files, split into blocks with the risk of docs/risk.md.
-    let mut texts = Vec::new();
+    // The riskiest files, split into blocks with the risk of docs/risk.md,
+    // as they were at the end of the range.
     let split = if options.block_hotspots {
         hotspots::FILES_SPLIT_INTO_BLOCKS
     } else {
         0
     };
-    for spot in report.hotspots.iter().take(split) {
-        let mut bytes = Vec::new();
-        if let Ok(Some(blob)) = git.blob_at(head, &spot.path) {
-            if git.blob(blob, &mut bytes).is_ok() {
-                if let Ok(text) = String::from_utf8(bytes) {
-                    texts.push((spot.path.clone(), text));
-                }
-            }
-        }
-    }
+    let files: Vec<String> = report
+        .hotspots
+        .iter()
+        .take(split)
+        .map(|spot| spot.path.clone())
+        .collect();
     let history_cache = options
         .use_cache
         .then(|| git.git_dir().join("provenance").join("cache"));
-    report.block_hotspots = hotspots::blocks(&workdir, history_cache, &texts, options.until);
+    report.block_hotspots = hotspots::blocks(&workdir, history_cache, &files, options.until);
+    report.risk_check = risk_check::for_report(&git.git_dir(), options.until);
     Ok(report)
 }
 
@@ -556,6 +557,7 @@ fn assemble(
         churn_by_month: churn_by_month(&lives.total, until),
         hotspots: hotspots::rank(&lives.paths, &alive_by_path, options.hotspots),
         block_hotspots: Vec::new(),
+        risk_check: None,
         by: options.by,
         groups,
         files: FilesInfo {
