@@ -223,8 +223,10 @@ fn backtest_labels_blocks_by_later_fix_commits() {
     assert_eq!(score("commits"), (Some(1.0), Some(0.5)));
     // size: b 3, c 3 (fixed) under big 6, d 4: every pair lost; the top slot is big.
     assert_eq!(score("size"), (Some(0.0), Some(0.0)));
-    // The risk ranks b (a fix before T, two changes) then c (one change) first.
-    assert_eq!(score("risk"), (Some(1.0), Some(0.5)));
+    // The risk ranks b (a recent fix before T) first; c's one change weighs less than
+    // the extra lines of big (6) and d (4): 37.7 × ln 4 / ln 2001 + 4.7 × ln 2 / ln 41 = 7.7
+    // against 9.7 and 8.0. Pairs won: b over big and d, c over neither: AUC 2/4.
+    assert_eq!(score("risk"), (Some(0.5), Some(0.5)));
     assert_eq!(result["model"]["source"], "default");
 
     // What counts as a fix is configurable: now only d's commit is one.

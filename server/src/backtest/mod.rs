@@ -207,7 +207,7 @@ pub fn run(
                     .map(|b| (blocks::factor_values(&b.inputs), b.fixed))
                     .collect();
                 if let Some(fitted) = fit::fit(&rows) {
-                    weights = fitted;
+                    weights = fit::blend(&fitted, &DEFAULT_WEIGHTS, fit_fixed);
                     source = "fitted";
                 }
             }

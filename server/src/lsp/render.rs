@@ -162,6 +162,7 @@ mod tests {
             age_days: 688,
             risk: assess(&RiskInputs {
                 authors: 2,
+                lines: 30,
                 ..Default::default()
             }),
             recent: Vec::new(),
