@@ -166,7 +166,7 @@ mod tests {
             auc: Some(0.781),
             commits_auc: Some(0.707),
             size_auc: Some(0.726),
-            top_tenth_lift: Some(3.14),
+            top_tenth_lift: Some(3.12),
         }
     }
 
