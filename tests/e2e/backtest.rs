@@ -223,8 +223,10 @@ fn backtest_labels_blocks_by_later_fix_commits() {
     assert_eq!(score("commits"), (Some(1.0), Some(0.5)));
     // size: b 3, c 3 (fixed) under big 6, d 4: every pair lost; the top slot is big.
     assert_eq!(score("size"), (Some(0.0), Some(0.0)));
-    // The risk ranks b (a fix before T, two changes) then c (one change) first.
-    assert_eq!(score("risk"), (Some(1.0), Some(0.5)));
+    // The risk ranks b (a recent fix before T) first; c's one change weighs less than
+    // the extra lines of big (6) and d (4): 37.7 × ln 4 / ln 2001 + 4.7 × ln 2 / ln 41 = 7.7
+    // against 9.7 and 8.0. Pairs won: b over big and d, c over neither: AUC 2/4.
+    assert_eq!(score("risk"), (Some(0.5), Some(0.5)));
     assert_eq!(result["model"]["source"], "default");
 
     // What counts as a fix is configurable: now only d's commit is one.
@@ -281,4 +283,130 @@ fn backtest_caches_its_model_and_blocks_scores_with_it() {
             assert_eq!(factor["weight"].as_f64(), Some(expected), "{factor}");
         }
     }
+}
+
+#[test]
+fn report_as_of_splits_the_files_as_they_were_then() {
+    let (mut repo, t) = before_t();
+    let as_of = format!("@{t}");
+    let args = ["report", ".", "--since", "all", "--as-of", &as_of, "--json"];
+    let then = json(&repo, &args);
+    after_t(&mut repo, t);
+    let again = json(&repo, &args);
+    assert_eq!(again["blockHotspots"], then["blockHotspots"]);
+    assert_eq!(again["hotspots"], then["hotspots"]);
+    // The blocks are those of app.py at T: b had 3 commits then (4 now).
+    let b = |report: &Value| -> Value {
+        report["blockHotspots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["name"] == "b")
+            .cloned()
+            .expect("b is a block hotspot")
+    };
+    assert_eq!(b(&then)["commits"], 3);
+    let now = json(&repo, &["report", ".", "--since", "all", "--json"]);
+    assert_eq!(b(&now)["commits"], 4);
+}
+
+#[test]
+fn report_says_how_well_risk_predicted_fixes() {
+    let (mut repo, t) = before_t();
+    after_t(&mut repo, t);
+    let report = ["report", ".", "--since", "all"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        report.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run_binary(&repo.path(), &repo.home(), &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let before: Value = serde_json::from_str(&run(with(&["--json"]))).unwrap();
+    assert_eq!(before["riskCheck"], Value::Null);
+    assert!(run(with(&[])).contains("not checked yet"));
+
+    // A backtest of the present (T = HEAD − 30 days) leaves its check with the history.
+    let check = json(&repo, &["backtest", ".", "--horizon", "30d", "--json"]);
+    let after: Value = serde_json::from_str(&run(with(&["--json"]))).unwrap();
+    let shown = &after["riskCheck"];
+    assert_eq!(shown["auc"], check["model"]["checkAuc"]);
+    assert_eq!(shown["commitsAuc"], check["scores"][1]["auc"]);
+    assert_eq!(shown["sizeAuc"], check["scores"][2]["auc"]);
+    assert_eq!(shown["blocks"], check["blocks"]);
+    assert_eq!(shown["fixedBlocks"], check["fixedBlocks"]);
+    assert_eq!(shown["horizonDays"], 30);
+    let at = check["at"].as_i64().unwrap();
+    let day = |s: &str| s[..10].to_string();
+    let expected_day = {
+        let out = std::process::Command::new("date")
+            .args(["-u", "-d", &format!("@{at}"), "+%Y-%m-%d"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(day(shown["checkedAt"].as_str().unwrap()), expected_day);
+
+    let summary = run(with(&[]));
+    assert!(
+        summary.contains("How well risk predicted fixes here"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("as of {expected_day}")),
+        "{summary}"
+    );
+    let page = repo.path().join("report.html");
+    run(with(&["--html", page.to_str().unwrap()]));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("How well risk predicted fixes here"));
+
+    // A report ending before the check's fixes were all counted does not show it.
+    let early = format!("@{}", t + 20 * DAY);
+    let early: Value = serde_json::from_str(&run(with(&["--as-of", &early, "--json"]))).unwrap();
+    assert_eq!(early["riskCheck"], Value::Null);
+}
+
+#[test]
+fn hover_scores_with_the_cached_model_and_says_how_it_did() {
+    use crate::support::lsp::{file_uri, Client};
+    let (mut repo, t) = before_t();
+    after_t(&mut repo, t);
+    json(&repo, &["backtest", ".", "--horizon", "30d", "--json"]);
+    // The cached model as a fitted one would be: every point on size, a known lift.
+    let cached = repo.git_dir().join("provenance/cache/risk-model.json");
+    let mut model: Value =
+        serde_json::from_str(&std::fs::read_to_string(&cached).unwrap()).unwrap();
+    for pair in model["weights"].as_array_mut().unwrap() {
+        pair[1] = Value::from(if pair[0] == "size" { 100.0 } else { 0.0 });
+    }
+    model["highVsRest"] = Value::from(3.1);
+    model["horizonDays"] = Value::from(182);
+    std::fs::write(&cached, model.to_string()).unwrap();
+
+    let mut client = Client::spawn(&repo.path(), &repo.home());
+    client.initialize(&repo.path(), serde_json::json!({}));
+    let uri = file_uri(&repo.file("app.py"));
+    client.open(&uri, "python", 1, &repo.read("app.py"));
+    // Line 8 is in `b`.
+    let hover = client.hover(&uri, 8, 4);
+    let text = hover["contents"]["value"].as_str().unwrap().to_string();
+    assert!(text.contains("`b`"), "{text}");
+    assert!(
+        text.contains(
+            "in this repository, the riskiest tenth of blocks got 3.1× more fixes than the rest over the last 6 months"
+        ),
+        "{text}"
+    );
+    // Scored with the cached weights: size is the only factor that adds points.
+    let risk_line = text.lines().find(|l| l.starts_with("**Risk")).unwrap();
+    assert!(risk_line.contains(": large +"), "{risk_line}");
+    assert!(!risk_line.contains(","), "one factor only: {risk_line}");
+    client.shutdown();
 }

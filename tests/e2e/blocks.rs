@@ -92,6 +92,7 @@ fn blocks_json_reports_history_per_block() {
         factors,
         [
             "prior_fixes",
+            "recent_fixes",
             "changes",
             "recent_changes",
             "relative_churn",

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -16,6 +17,9 @@ use crate::attribution::AttributionIndex;
 use crate::blocks::{self, FixPattern, RiskInputs, RiskModel, Weights, DEFAULT_WEIGHTS};
 use crate::history::{History, LineCommit};
 
+pub use cache::{cached_model, cached_weights, model_file, store_model};
+
+pub mod cache;
 pub mod fit;
 pub mod label;
 pub mod metrics;
@@ -89,6 +93,8 @@ pub struct Backtest {
     /// Blocks and fixed blocks in the fitting window (T − h, T].
     pub fit_blocks: usize,
     pub fit_fixed_blocks: usize,
+    /// Where the time went, in seconds, both samples together.
+    pub elapsed: Elapsed,
     /// Every scored block at T (only with `Options::rows`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<Vec<BlockRow>>,
@@ -104,7 +110,13 @@ struct Labelled {
     commits: u32,
     lines: u32,
     fixed: bool,
+    log: Vec<LoggedCommit>,
 }
+
+/// One commit of a block's history before T, as calibration reads it:
+/// `[days before T, lines added, lines deleted, 1 if a fix else 0, author]`
+/// (the author an index, distinct per block).
+pub type LoggedCommit = (u32, u32, u32, u8, u32);
 
 /// One scored block of `backtest --json --blocks` (what calibration pools).
 #[derive(Debug, Clone, Serialize)]
@@ -120,9 +132,45 @@ pub struct BlockRow {
     /// Factor values, in `crate::blocks::FACTORS` order.
     pub factors: Vec<f64>,
     pub risk: f64,
+    /// The block's commits up to T, newest first (what any factor is computed from).
+    pub log: Vec<LoggedCommit>,
+}
+
+/// Seconds spent on each part of a backtest (docs/risk.md, "Time").
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Elapsed {
+    /// Ranking the busiest files (the files each commit of a year changed).
+    pub busiest_files: f64,
+    /// Blame and range history of each file at the moment scored.
+    pub block_histories: f64,
+    /// The forward walk from the moment: later diffs of each file, and the labels.
+    pub labels: f64,
+    /// The fit of the weights.
+    pub fit: f64,
+}
+
+impl Elapsed {
+    fn add(&mut self, other: Elapsed) {
+        self.busiest_files += other.busiest_files;
+        self.block_histories += other.block_histories;
+        self.labels += other.labels;
+        self.fit += other.fit;
+    }
+
+    fn rounded(self) -> Elapsed {
+        let r = |x: f64| (x * 100.0).round() / 100.0;
+        Elapsed {
+            busiest_files: r(self.busiest_files),
+            block_histories: r(self.block_histories),
+            labels: r(self.labels),
+            fit: r(self.fit),
+        }
+    }
 }
 
 struct Sample {
+    elapsed: Elapsed,
     at_commit: String,
     files: Vec<String>,
     blocks: Vec<Labelled>,
@@ -142,11 +190,14 @@ pub fn run(
     let eval = sample(history, attribution, &line, at, until, options)?
         .ok_or(BacktestError::TooEarly(at))?;
 
+    let mut elapsed = eval.elapsed;
     let mut weights: Weights = DEFAULT_WEIGHTS;
     let mut source = "default";
     let (mut fit_blocks, mut fit_fixed) = (0, 0);
     if options.fit {
         if let Some(train) = sample(history, attribution, &line, at - horizon, at, options)? {
+            elapsed.add(train.elapsed);
+            let started = Instant::now();
             fit_blocks = train.blocks.len();
             fit_fixed = train.blocks.iter().filter(|b| b.fixed).count();
             if fit_fixed >= MIN_FIXED_TO_FIT {
@@ -156,10 +207,11 @@ pub fn run(
                     .map(|b| (blocks::factor_values(&b.inputs), b.fixed))
                     .collect();
                 if let Some(fitted) = fit::fit(&rows) {
-                    weights = fitted;
+                    weights = fit::blend(&fitted, &DEFAULT_WEIGHTS, fit_fixed);
                     source = "fitted";
                 }
             }
+            elapsed.fit = started.elapsed().as_secs_f64();
         }
     }
 
@@ -185,6 +237,10 @@ pub fn run(
         horizon_days: options.horizon_days,
         check_auc: scores[0].auc,
         high_vs_rest: top_tenth_ratio(&risk).map(|r| (r * 10.0).round() / 10.0),
+        commits_auc: scores[1].auc,
+        size_auc: scores[2].auc,
+        blocks: eval.blocks.len(),
+        fixed_blocks: eval.blocks.iter().filter(|b| b.fixed).count(),
     };
     Ok(Backtest {
         at,
@@ -200,6 +256,7 @@ pub fn run(
         model,
         fit_blocks,
         fit_fixed_blocks: fit_fixed,
+        elapsed: elapsed.rounded(),
         rows: options.rows.then(|| {
             eval.blocks
                 .iter()
@@ -212,6 +269,7 @@ pub fn run(
                     fixed: b.fixed,
                     factors: blocks::factor_values(&b.inputs).to_vec(),
                     risk: round3(blocks::raw_score(&b.inputs, &weights)),
+                    log: b.log.clone(),
                 })
                 .collect()
         }),
@@ -251,13 +309,17 @@ fn sample(
         .filter(|c| c.time <= until)
         .map(|c| c.commit.clone())
         .collect();
+    let mut elapsed = Elapsed::default();
+    let started = Instant::now();
     let files = busiest_files(history, &line[at_index..], at, options.files)?;
+    elapsed.busiest_files = started.elapsed().as_secs_f64();
     let workdir = history.repo().workdir().to_path_buf();
     let mut blocks_out = Vec::new();
     let mut fix_commits: std::collections::HashSet<String> = Default::default();
     let mut kept_files = Vec::new();
     for file in files {
         let path = workdir.join(&file);
+        let started = Instant::now();
         let histories = match blocks::block_histories_at(history, attribution, &path, &at_commit) {
             Ok(h) => h,
             // Binary, too large, not a file at T: not a file to score.
@@ -272,8 +334,11 @@ fn sample(
             .max()
             .unwrap_or(0)
             .max(history.file_text(&path, Some(&at_commit))?.lines().count() as u32);
+        let walked = Instant::now();
+        elapsed.block_histories += (walked - started).as_secs_f64();
         let changes = history.file_changes(&file, &later)?;
         let touches = label::fix_touches(line_count, &changes, &options.fix);
+        elapsed.labels += walked.elapsed().as_secs_f64();
         for h in histories {
             let stats = blocks::block_stats_with(&h.commits, &h.lines, at, &options.fix);
             let fixes = touches.in_block(h.block.start_line, h.block.end_line);
@@ -288,16 +353,47 @@ fn sample(
                 commits: stats.commits,
                 lines: h.block.end_line - h.block.start_line + 1,
                 fixed: !fixes.is_empty(),
+                log: commit_log(&h.commits, at, &options.fix),
             });
         }
         kept_files.push(file);
     }
     Ok(Some(Sample {
+        elapsed,
         at_commit,
         files: kept_files,
         blocks: blocks_out,
         fix_commits: fix_commits.len(),
     }))
+}
+
+/// A block's commits in the compact form of [`LoggedCommit`].
+fn commit_log(
+    commits: &[crate::history::RangeCommit],
+    at: i64,
+    fix: &FixPattern,
+) -> Vec<LoggedCommit> {
+    let mut authors: Vec<String> = Vec::new();
+    commits
+        .iter()
+        .map(|c| {
+            let email = c.author_email.to_lowercase();
+            let author = match authors.iter().position(|a| *a == email) {
+                Some(i) => i,
+                None => {
+                    authors.push(email);
+                    authors.len() - 1
+                }
+            };
+            (
+                ((at - c.time).max(0) / DAY) as u32,
+                c.lines_added,
+                c.lines_deleted,
+                u8::from(fix.is_fix(&c.message)),
+                author as u32,
+            )
+        })
+        .collect()
 }
 
 /// The `n` source files most often changed by the first-parent commits of

@@ -9,7 +9,6 @@
 use std::cell::RefCell;
 use std::path::Path;
 
-use super::block_reports_with;
 use super::stats::{BlockHistorySource, LineOrigin};
 use super::BlockReport;
 use super::BlocksError;
@@ -413,7 +412,7 @@ pub fn block_reports_at(
     super::block_reports_weighted(&source, path, &text, now, weights)
 }
 
-/// [`block_reports`], and the history of every run of lines outside all the
+/// [`block_reports_fitted`], and the history of every run of lines outside all the
 /// blocks, from the same walk: what an editor needs so that no hover, in a
 /// block or not, walks history on its own. A file without blocks is one run.
 pub fn block_reports_and_gaps(
@@ -422,6 +421,7 @@ pub fn block_reports_and_gaps(
     path: &Path,
     text: &str,
     now: i64,
+    weights: &super::Weights,
 ) -> Result<(Vec<BlockReport>, Vec<LinesHistory>), BlocksError> {
     let ranges = block_ranges(path, text);
     let mut source = GitHistory::new(history, attribution, path, text, &ranges, true)?;
@@ -429,7 +429,7 @@ pub fn block_reports_and_gaps(
         source.range_histories(path, &[])?;
         Vec::new()
     } else {
-        block_reports_with(&source, path, text, now)?
+        super::block_reports_weighted(&source, path, text, now, weights)?
     };
     let gaps = source
         .gaps

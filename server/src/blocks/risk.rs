@@ -22,6 +22,7 @@ impl RiskFactor {
     pub fn label(&self) -> &str {
         match self.name.as_str() {
             "prior_fixes" => "fixed before",
+            "recent_fixes" => "fixed lately",
             "changes" => "changed often",
             "recent_changes" => "changed often lately",
             "minor_ownership" => "no clear owner",
@@ -72,6 +73,8 @@ pub struct RiskInputs {
     pub changes_90d: u32,
     /// Commits that touched the block whose message says they fix something.
     pub prior_fixes: u32,
+    /// Those fix commits weighted by recency: each counts `0.5^(days ago / 180)`.
+    pub recent_fixes: f64,
     /// The main author's share of the block's commits (1 with one author or none).
     pub top_author_share: f64,
     /// Current lines.
@@ -90,13 +93,20 @@ pub struct RiskInputs {
     pub deleted_per_line: f64,
 }
 
+/// Lines at which `size` is full: large functions still differ (a file-sized
+/// block of 2,000 lines is not the same risk as one of 400).
+pub const SIZE_FULL: f64 = 2000.0;
+/// Half-life of a fix commit in `recent_fixes`, in days.
+pub const FIX_HALF_LIFE_DAYS: f64 = 180.0;
+
 /// Levels: low below 40, medium from 40, high from 70.
 pub const MEDIUM_FROM: u8 = 40;
 pub const HIGH_FROM: u8 = 70;
 
 /// The factors, in the order they are listed and weighted.
-pub const FACTORS: [&str; 10] = [
+pub const FACTORS: [&str; 11] = [
     "prior_fixes",
+    "recent_fixes",
     "changes",
     "recent_changes",
     "relative_churn",
@@ -116,7 +126,7 @@ pub type Weights = [f64; FACTORS.len()];
 /// too short or has too few fixes to fit its own. Public histories carry no
 /// AI attribution, so the AI factor keeps a prior 5 points and the fitted
 /// ones share the other 95.
-pub const DEFAULT_WEIGHTS: Weights = [24.5, 13.2, 6.5, 2.1, 0.0, 0.8, 7.0, 30.9, 10.0, 5.0];
+pub const DEFAULT_WEIGHTS: Weights = [5.7, 46.9, 4.7, 0.0, 0.0, 0.0, 0.0, 0.0, 37.7, 0.0, 5.0];
 
 /// Each factor's value, 0–1 (same order as [`FACTORS`]). Counts grow on a
 /// log scale: the tenth change says less than the second.
@@ -124,6 +134,7 @@ pub fn factor_values(inputs: &RiskInputs) -> Weights {
     let recent = log_scale(inputs.changes_90d, 8.0);
     [
         log_scale(inputs.prior_fixes, 8.0),
+        log_scale_f(inputs.recent_fixes, 4.0),
         log_scale(inputs.changes, 40.0),
         recent,
         scale(inputs.churned_per_line, 2.0),
@@ -134,7 +145,7 @@ pub fn factor_values(inputs: &RiskInputs) -> Weights {
         } else {
             clamp01(1.0 - inputs.top_author_share)
         },
-        log_scale(inputs.lines, 400.0),
+        log_scale(inputs.lines, SIZE_FULL),
         clamp01(1.0 - f64::from(inputs.age_days) / 730.0),
         // Unreviewed AI lines, or AI lines in a block that keeps being changed.
         clamp01(inputs.ai_unreviewed_share).max(clamp01(inputs.ai_share) * recent),
@@ -208,6 +219,16 @@ pub struct RiskModel {
     pub check_auc: Option<f64>,
     /// Fix rate of the riskiest tenth of blocks over that of the rest, at the check.
     pub high_vs_rest: Option<f64>,
+    /// The two baselines' AUC at the same check: commits that touched the block, and its size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commits_auc: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_auc: Option<f64>,
+    /// Blocks scored at the check, and how many of them a fix changed in the horizon.
+    #[serde(default)]
+    pub blocks: usize,
+    #[serde(default)]
+    pub fixed_blocks: usize,
 }
 
 impl RiskModel {
@@ -288,7 +309,14 @@ fn scale(value: f64, full: f64) -> f64 {
 }
 
 fn log_scale(count: u32, full: f64) -> f64 {
-    clamp01(f64::from(count).ln_1p() / full.ln_1p())
+    log_scale_f(f64::from(count), full)
+}
+
+fn log_scale_f(amount: f64, full: f64) -> f64 {
+    if amount.is_nan() || amount <= 0.0 {
+        return 0.0;
+    }
+    clamp01(amount.ln_1p() / full.ln_1p())
 }
 
 fn clamp01(value: f64) -> f64 {
@@ -310,6 +338,7 @@ mod tests {
         changes: 0,
         changes_90d: 0,
         prior_fixes: 0,
+        recent_fixes: 0.0,
         top_author_share: 1.0,
         lines: 10,
         age_days: 800,
@@ -339,6 +368,7 @@ mod tests {
             changes: 100,
             changes_90d: 20,
             prior_fixes: 20,
+            recent_fixes: 20.0,
             top_author_share: 0.0,
             lines: 2000,
             age_days: 0,
@@ -350,14 +380,17 @@ mod tests {
         };
         #[rustfmt::skip]
         let cases: &[(&str, RiskInputs, (u8, RiskLevel))] = &[
-            // Only size speaks: 30.9 × ln 11 / ln 401 = 12.4.
+            // Only size speaks: 37.7 × ln 11 / ln 2001 = 11.9.
             ("an old block written once", CALM, (12, RiskLevel::Low)),
             ("everything saturated", worst, (100, RiskLevel::High)),
             ("one author is no spread", RiskInputs { authors: 1, ..CALM }, (12, RiskLevel::Low)),
-            // + 0.8 for the spread.
-            ("five authors saturate the spread", RiskInputs { authors: 5, ..CALM }, (13, RiskLevel::Low)),
-            // + 24.5 × ln 4 / ln 9 = 15.5: 27.8.
-            ("three earlier fixes", RiskInputs { prior_fixes: 3, ..CALM }, (28, RiskLevel::Low)),
+            // The spread has no points in the defaults (the pooled fit gave it none).
+            ("five authors saturate the spread", RiskInputs { authors: 5, ..CALM }, (12, RiskLevel::Low)),
+            // + 5.7 × ln 4 / ln 9 = 3.6: 15.5, all long ago.
+            ("three old fixes", RiskInputs { prior_fixes: 3, ..CALM }, (15, RiskLevel::Low)),
+            // + 46.9 × ln 3 / ln 5 = 32.0 when they are recent (weighing 2 in all after
+            // halving for their age): 47.5.
+            ("three recent fixes", RiskInputs { prior_fixes: 3, recent_fixes: 2.0, ..CALM }, (48, RiskLevel::Medium)),
             (
                 "NaN and negatives count as nothing",
                 RiskInputs { churn_14d: f64::NAN, churned_per_line: -3.0, ..CALM },
@@ -382,6 +415,7 @@ mod tests {
             let s = raw_score(
                 &RiskInputs {
                     prior_fixes: n,
+                    recent_fixes: f64::from(n) / 2.0,
                     changes: n * 2,
                     changes_90d: n / 3,
                     ..CALM
@@ -401,6 +435,7 @@ mod tests {
             changes: 4,
             changes_90d: 2,
             prior_fixes: 1,
+            recent_fixes: 0.5,
             top_author_share: 0.6,
             lines: 40,
             age_days: 365,
@@ -413,7 +448,7 @@ mod tests {
         let sum: f64 = risk.factors.iter().map(|f| f.value * f.weight).sum();
         assert_eq!(risk.score, sum.round() as u8);
         expect_test::expect![[r#"
-            {"score":46,"level":"medium","factors":[{"name":"prior_fixes","value":0.315,"weight":24.5},{"name":"changes","value":0.433,"weight":13.2},{"name":"recent_changes","value":0.5,"weight":6.5},{"name":"relative_churn","value":0.5,"weight":2.1},{"name":"recent_churn","value":0.4,"weight":0.0},{"name":"author_spread","value":0.5,"weight":0.8},{"name":"minor_ownership","value":0.4,"weight":7.0},{"name":"size","value":0.62,"weight":30.9},{"name":"newness","value":0.5,"weight":10.0},{"name":"ai_unreviewed_or_reworked","value":0.25,"weight":5.0}]}
+            {"score":35,"level":"low","factors":[{"name":"prior_fixes","value":0.315,"weight":5.7},{"name":"recent_fixes","value":0.252,"weight":46.9},{"name":"changes","value":0.433,"weight":4.7},{"name":"recent_changes","value":0.5,"weight":0.0},{"name":"relative_churn","value":0.5,"weight":0.0},{"name":"recent_churn","value":0.4,"weight":0.0},{"name":"author_spread","value":0.5,"weight":0.0},{"name":"minor_ownership","value":0.4,"weight":0.0},{"name":"size","value":0.489,"weight":37.7},{"name":"newness","value":0.5,"weight":0.0},{"name":"ai_unreviewed_or_reworked","value":0.25,"weight":5.0}]}
         "#]]
         .assert_eq(&format!("{}\n", serde_json::to_string(&risk).unwrap()));
     }
@@ -443,6 +478,10 @@ mod tests {
             horizon_days: 182,
             check_auc: Some(0.8),
             high_vs_rest: Some(3.1),
+            commits_auc: Some(0.7),
+            size_auc: None,
+            blocks: 120,
+            fixed_blocks: 12,
         };
         assert_eq!(model.weights(), DEFAULT_WEIGHTS);
         assert_eq!(

@@ -140,6 +140,14 @@ pub fn block_stats_with(
 
     let churn_14d = churn_14d(commits, window_start);
     let fixes = commits.iter().filter(|c| fix.is_fix(&c.message)).count() as u32;
+    // Recent fixes say more than old ones (FixCache's recency): each halves every 180 days.
+    let recent_fixes: f64 = commits
+        .iter()
+        .filter(|c| fix.is_fix(&c.message))
+        .map(|c| {
+            0.5f64.powf((now - c.time).max(0) as f64 / DAY as f64 / super::risk::FIX_HALF_LIFE_DAYS)
+        })
+        .sum();
     // Ownership (Bird et al.): the share of the block's commits by its main author.
     let mut by_author: std::collections::HashMap<String, u32> = Default::default();
     for c in commits
@@ -168,6 +176,7 @@ pub fn block_stats_with(
             changes: changes as u32,
             changes_90d: recent_changes.len() as u32,
             prior_fixes: fixes,
+            recent_fixes,
             top_author_share,
             lines: lines.len() as u32,
             age_days,

@@ -2,16 +2,15 @@
 //! [--files N] [--fix-pattern REGEX] [--json]`: how well the risk score
 //! predicted fix commits in this repository's past (`crate::backtest`).
 //! Also keeps the fitted weights and their check in the history cache
-//! (`<git dir>/provenance/cache/risk-model.json`) when T is the default
-//! (one horizon before HEAD), where `blocks` and hover read them.
+//! (`crate::backtest::cache`) when T is the default (one horizon before
+//! HEAD), where `blocks`, the report and hover read them.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::attribution::AttributionIndex;
 use crate::backtest::{self, Backtest, Options};
-use crate::blocks::{FixPattern, RiskModel, Weights, DEFAULT_WEIGHTS};
+use crate::blocks::FixPattern;
 use crate::history::History;
 
 use super::BacktestArgs;
@@ -58,7 +57,7 @@ fn run_inner(args: &BacktestArgs) -> Result<String, String> {
     let result = backtest::run(&history, &attribution, &options).map_err(|e| e.to_string())?;
     if args.as_of.is_none() && !args.default_weights && args.fix_pattern.is_none() {
         // The last check of the present: what `blocks` and hover show.
-        if let Err(e) = store_model(&history, &result.model) {
+        if let Err(e) = backtest::store_model(history.repo().git_dir(), &result.model) {
             tracing::warn!("could not cache the risk model: {e}");
         }
     }
@@ -69,45 +68,6 @@ fn run_inner(args: &BacktestArgs) -> Result<String, String> {
     } else {
         Ok(table(&result))
     }
-}
-
-fn model_path(history: &History) -> PathBuf {
-    model_file(history.repo().git_dir())
-}
-
-/// Where the model of the repository whose git directory is `git_dir` is cached.
-pub fn model_file(git_dir: &std::path::Path) -> PathBuf {
-    git_dir
-        .join("provenance")
-        .join("cache")
-        .join("risk-model.json")
-}
-
-/// The cached model of the repository whose git directory is `git_dir`,
-/// if `backtest` stored one. Hover's line is
-/// `cached_model_at(git_dir).and_then(|m| m.hover_line())`.
-pub fn cached_model_at(git_dir: &std::path::Path) -> Option<RiskModel> {
-    let text = std::fs::read_to_string(model_file(git_dir)).ok()?;
-    serde_json::from_str(&text).ok()
-}
-
-fn store_model(history: &History, model: &RiskModel) -> std::io::Result<()> {
-    let path = model_path(history);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let text = serde_json::to_string_pretty(model).map_err(std::io::Error::other)?;
-    std::fs::write(path, text)
-}
-
-/// The cached model of the repository, if `backtest` stored one.
-pub(crate) fn cached_model(history: &History) -> Option<RiskModel> {
-    cached_model_at(history.repo().git_dir())
-}
-
-/// The cached fitted weights, or the defaults.
-pub(crate) fn cached_weights(history: &History) -> Weights {
-    cached_model(history).map_or(DEFAULT_WEIGHTS, |m| m.weights())
 }
 
 fn date(t: i64) -> String {

@@ -36,7 +36,7 @@ fn reports(path: &Path, as_of: Option<&str>) -> Result<Vec<BlockReport>, String>
     let history = History::discover(path, super::blame::cache_dir()).map_err(|e| e.to_string())?;
     let index = AttributionIndex::load(history.repo());
     let moment = super::moment(&history, as_of)?;
-    let weights = super::backtest::cached_weights(&history);
+    let weights = crate::backtest::cached_weights(history.repo().git_dir());
     if let Some(commit) = &moment.commit {
         // As of T: the file as committed then, its history up to then.
         return blocks::block_reports_at(&history, &index, path, commit, moment.now, &weights)

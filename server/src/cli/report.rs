@@ -371,6 +371,7 @@ pub fn summary(r: &Report) -> String {
             ));
         }
     }
+    s.push_str(&crate::report::risk_check::terminal(r.risk_check.as_ref()));
     for g in &r.groups {
         let f = &g.figures;
         s.push_str(&format!(

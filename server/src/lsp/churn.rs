@@ -172,6 +172,7 @@ pub async fn churn_markdown(
                 None,
                 &[],
                 now_seconds(),
+                None,
             ))
         }
         // Outside every block: the run of lines between blocks it is in,
@@ -186,6 +187,11 @@ pub async fn churn_markdown(
             None => (line, line, format!("line {}", line + 1)),
         },
     };
+    // How the score did on this repository's past, from `backtest`'s cached model.
+    let risk_note = block.as_ref().and_then(|_| {
+        let repo = state.insights.repo_for(&path).ok()?;
+        crate::backtest::cached_model(repo.history.repo().git_dir())?.hover_line()
+    });
     let commits = match found.recent.get(&(start, end)).map(|c| c.clone()) {
         Some(commits) => commits,
         None => match recent_commits(state, &found, path, start, end).await {
@@ -193,7 +199,13 @@ pub async fn churn_markdown(
             Err(markdown) => return Some(markdown),
         },
     };
-    let mut markdown = render::churn_history(&title, block.as_ref(), &commits, now_seconds());
+    let mut markdown = render::churn_history(
+        &title,
+        block.as_ref(),
+        &commits,
+        now_seconds(),
+        risk_note.as_deref(),
+    );
     if fresh {
         markdown.push_str(&format!("\n\nLine {} is not committed yet.", line + 1));
     }

@@ -562,6 +562,8 @@ impl Insights {
             Err(e) => return unavailable(e.to_string()),
         };
         let reporting = repo.history.with_progress(progress);
+        // Scored with the weights `backtest` fitted here, when it ran.
+        let weights = crate::backtest::cached_weights(repo.history.repo().git_dir());
         // One index at a time: walks running side by side on two cores end
         // no sooner, and each holds its own commits, versions, delta cache
         // and pack maps (twelve files opened at once peaked at 2.9 GB).
@@ -573,6 +575,7 @@ impl Insights {
                 path,
                 text,
                 now_seconds(),
+                &weights,
             );
             release_freed_memory();
             indexed

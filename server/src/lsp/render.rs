@@ -67,12 +67,15 @@ pub fn ago(seconds: i64) -> String {
 /// and the hover.
 pub const SUMMARY_LEGEND: &str = "↻ commits that changed the block · share of its committed lines written by an AI assistant (completion or agent) · maintenance risk 0–100";
 
-/// The churn history of a block (or a line) under the cursor.
+/// The churn history of a block (or a line) under the cursor. `risk_note`
+/// is how the score did on this repository's past (the cached model's
+/// `RiskModel::hover_line`), said under the risk when there is one.
 pub fn churn_history(
     title: &str,
     report: Option<&BlockReport>,
     commits: &[ShownCommit],
     now: i64,
+    risk_note: Option<&str>,
 ) -> String {
     let mut out = format!("**Churn history** · {title}\n\n");
     if commits.is_empty() {
@@ -131,6 +134,9 @@ pub fn churn_history(
             format!(": {}", top.join(", "))
         }
     ));
+    if let Some(note) = risk_note {
+        out.push_str(&format!("\n\n_{}_", escape(note)));
+    }
     out
 }
 
@@ -191,6 +197,7 @@ mod tests {
             age_days: 688,
             risk: assess(&RiskInputs {
                 authors: 2,
+                lines: 30,
                 ..Default::default()
             }),
             recent: Vec::new(),
@@ -211,11 +218,11 @@ mod tests {
 
     #[test]
     fn uncommitted_code_says_so_instead_of_empty_statistics() {
-        let text = churn_history("`total`", Some(&report(0)), &[], 100);
+        let text = churn_history("`total`", Some(&report(0)), &[], 100, Some("a note"));
         assert!(text.contains("Not committed yet"), "{text}");
         assert!(!text.contains("Rewritten never"), "{text}");
         assert!(!text.contains("0 authors"), "{text}");
-        assert!(!text.contains("Risk"), "{text}");
+        assert!(!text.contains("Risk") && !text.contains("a note"), "{text}");
     }
 
     fn insight(fresh: &[(u32, u32)]) -> FileInsight {
@@ -254,7 +261,7 @@ mod tests {
     #[test]
     fn risk_factors_read_as_words_with_their_points() {
         let block = report(2);
-        let text = churn_history("`total`", Some(&block), &[commit()], 100);
+        let text = churn_history("`total`", Some(&block), &[commit()], 100, None);
         let top = block
             .risk
             .factors

@@ -79,15 +79,18 @@ pub const FILES_SPLIT_INTO_BLOCKS: usize = 5;
 /// How many blocks are listed.
 pub const BLOCKS_LISTED: usize = 15;
 
-/// The riskiest blocks of `files` (paths relative to `workdir`, with their
-/// text at HEAD), by the block risk of docs/risk.md as of `now`.
-/// `history_cache` is the history engine's disk cache (`<git-dir>/provenance/cache`), so
-/// that a second run does not blame again what did not change.
+/// The riskiest blocks of `files` (paths relative to `workdir`) as a user
+/// at `now` saw them: each file as committed in the commit of HEAD's
+/// first-parent line they had then, its history up to that commit only,
+/// scored with the risk of docs/risk.md (the weights `backtest` cached, or
+/// the defaults). `history_cache` is the history engine's disk cache
+/// (`<git-dir>/provenance/cache`), so that a second run does not blame
+/// again what did not change.
 /// `progress` is told how many files are done after each.
 pub fn blocks(
     workdir: &Path,
     history_cache: Option<std::path::PathBuf>,
-    files: &[(String, String)],
+    files: &[String],
     now: i64,
     progress: &mut dyn FnMut(u64),
 ) -> Vec<Hotspot> {
@@ -101,16 +104,26 @@ pub fn blocks(
             return Vec::new();
         }
     };
+    let at = match history.commit_as_of(now) {
+        Ok(Some(at)) => at.commit,
+        Ok(None) => return Vec::new(),
+        Err(e) => {
+            tracing::debug!("report: no block hotspots: {e}");
+            return Vec::new();
+        }
+    };
+    let weights = crate::backtest::cached_weights(history.repo().git_dir());
     let attribution = crate::attribution::AttributionIndex::load_at(workdir);
     let mut spots = Vec::new();
-    for (done, (path, text)) in files.iter().enumerate() {
+    for (done, path) in files.iter().enumerate() {
         progress(done as u64);
-        let reports = match crate::blocks::block_reports(
+        let reports = match crate::blocks::block_reports_at(
             &history,
             &attribution,
             &workdir.join(path),
-            text,
+            &at,
             now,
+            &weights,
         ) {
             Ok(r) => r,
             Err(e) => {

@@ -73,6 +73,7 @@ pub fn render_html(report: &Report) -> String {
     tokens_table(&mut page, report);
     left_out(&mut page, report);
     hotspots(&mut page, report);
+    super::risk_check::html(&mut page, report.risk_check.as_ref());
     let _ = write!(
         page,
         r#"<footer>{merges} merge commits were not counted again (their changes come from their own commits); {bots} bot commits {bot_note}.
@@ -133,7 +134,7 @@ td.path{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-brea
 footer{color:#6b7280;font-size:12.5px;margin-top:26px}
 "#;
 
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

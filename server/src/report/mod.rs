@@ -27,6 +27,7 @@ mod hotspots;
 mod html;
 mod lives;
 pub mod outcomes;
+pub mod risk_check;
 mod walk;
 
 pub use html::render_html;
@@ -378,6 +379,9 @@ pub struct Report {
     pub hotspots: Vec<Hotspot>,
     /// The riskiest blocks of the riskiest files (`name` set).
     pub block_hotspots: Vec<Hotspot>,
+    /// How well the risk score predicted fixes here (`backtest`'s last check); null before one.
+    #[serde(default)]
+    pub risk_check: Option<risk_check::RiskCheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<GroupBy>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
@@ -621,13 +625,19 @@ pub fn build(
     }
     report.name = git.display_name();
     report.human_authors = human_authors;
-    // The riskiest files, split into blocks with the risk of docs/risk.md.
+    // The riskiest files, split into blocks with the risk of docs/risk.md,
+    // as they were at the end of the range.
     let split = if options.block_hotspots {
         hotspots::FILES_SPLIT_INTO_BLOCKS
     } else {
         0
     };
-    let texts = texts_at(&mut git, head, report.hotspots.iter().take(split));
+    let files: Vec<String> = report
+        .hotspots
+        .iter()
+        .take(split)
+        .map(|spot| spot.path.clone())
+        .collect();
     let git_dir = git.git_dir();
     // The walk's state (lines alive, object caches) is not needed any more:
     // freed before the block histories are read, so that the peak is the
@@ -641,37 +651,18 @@ pub fn build(
     report.block_hotspots = hotspots::blocks(
         &workdir,
         history_cache,
-        &texts,
+        &files,
         options.until,
         &mut |done| {
             progress(Progress {
                 stage: Stage::BlockFiles,
                 done,
-                total: texts.len() as u64,
+                total: files.len() as u64,
             })
         },
     );
+    report.risk_check = risk_check::for_report(&git_dir, options.until);
     Ok(report)
-}
-
-/// The text at `head` of each hotspot's file (those that are not UTF-8 are left out).
-fn texts_at<'a>(
-    git: &mut walk::Git,
-    head: walk::CommitId,
-    spots: impl Iterator<Item = &'a Hotspot>,
-) -> Vec<(String, String)> {
-    let mut texts = Vec::new();
-    for spot in spots {
-        let mut bytes = Vec::new();
-        if let Ok(Some(blob)) = git.blob_at(head, &spot.path) {
-            if git.blob(blob, &mut bytes).is_ok() {
-                if let Ok(text) = String::from_utf8(bytes) {
-                    texts.push((spot.path.clone(), text));
-                }
-            }
-        }
-    }
-    texts
 }
 
 /// Hands the memory the walk freed back to the system: glibc keeps freed
@@ -785,6 +776,7 @@ fn assemble(
         outcomes: Default::default(),
         hotspots: hotspots::rank(&lives.paths, &alive_by_path, options.hotspots),
         block_hotspots: Vec::new(),
+        risk_check: None,
         by: options.by,
         groups,
         files: FilesInfo {
