@@ -406,7 +406,7 @@ fn hover_scores_with_the_cached_model_and_says_how_it_did() {
     );
     // Scored with the cached weights: size is the only factor that adds points.
     let risk_line = text.lines().find(|l| l.starts_with("**Risk")).unwrap();
-    assert!(risk_line.contains(": large +"), "{risk_line}");
+    assert!(risk_line.contains(": its size in lines +"), "{risk_line}");
     assert!(!risk_line.contains(","), "one factor only: {risk_line}");
     client.shutdown();
 }

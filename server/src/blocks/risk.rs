@@ -26,7 +26,9 @@ impl RiskFactor {
             "changes" => "changed often",
             "recent_changes" => "changed often lately",
             "minor_ownership" => "no clear owner",
-            "size" => "large",
+            // Points grow with size from the first line on: "large" would be
+            // false of a 3-line block.
+            "size" => "its size in lines",
             "newness" => "new code",
             "recent_churn" => "lines reworked within 14 days",
             "fast_rework" => "rewritten often in 90 days",
