@@ -821,6 +821,30 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// Runs git in `dir` as a test user, with no system or user config and
+    /// its output dropped; panics when it fails.
+    fn git_in(dir: &Path) -> impl Fn(&[&str]) + '_ {
+        move |args| {
+            let ok = std::process::Command::new("git")
+                .current_dir(dir)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir)
+                .args(["-c", "user.name=T", "-c", "user.email=t@x"])
+                .args([
+                    "-c",
+                    "commit.gpgsign=false",
+                    "-c",
+                    "init.defaultBranch=main",
+                ])
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(ok.success(), "git {args:?}");
+        }
+    }
+
     /// The language server shares these across its blocking pool.
     #[test]
     fn history_can_be_shared_between_threads() {
@@ -845,24 +869,7 @@ mod tests {
     #[test]
     fn a_set_flag_cancels_the_walk() {
         let dir = tempfile::tempdir().unwrap();
-        let git = |args: &[&str]| {
-            let ok = std::process::Command::new("git")
-                .current_dir(dir.path())
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("HOME", dir.path())
-                .args([
-                    "-c",
-                    "user.name=T",
-                    "-c",
-                    "user.email=t@x",
-                    "-c",
-                    "commit.gpgsign=false",
-                ])
-                .args(args)
-                .status()
-                .unwrap();
-            assert!(ok.success());
-        };
+        let git = git_in(dir.path());
         git(&["init", "-q"]);
         std::fs::write(dir.path().join("f"), "a\n").unwrap();
         git(&["add", "f"]);
@@ -889,25 +896,7 @@ mod tests {
     #[test]
     fn one_walk_for_many_ranges_matches_one_walk_each() {
         let dir = tempfile::tempdir().unwrap();
-        let git = |args: &[&str]| {
-            let ok = std::process::Command::new("git")
-                .current_dir(dir.path())
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("HOME", dir.path())
-                .args(["-c", "user.name=T", "-c", "user.email=t@x"])
-                .args([
-                    "-c",
-                    "commit.gpgsign=false",
-                    "-c",
-                    "init.defaultBranch=main",
-                ])
-                .args(args)
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status()
-                .unwrap();
-            assert!(ok.success());
-        };
+        let git = git_in(dir.path());
         let write = |name: &str, lines: &[&str]| {
             std::fs::write(dir.path().join(name), lines.join("\n") + "\n").unwrap();
         };
@@ -1130,24 +1119,7 @@ mod tests {
     #[test]
     fn a_new_commit_extends_the_kept_range_histories() {
         let dir = tempfile::tempdir().unwrap();
-        let git = |args: &[&str]| {
-            let ok = std::process::Command::new("git")
-                .current_dir(dir.path())
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("HOME", dir.path())
-                .args(["-c", "user.name=T", "-c", "user.email=t@x"])
-                .args([
-                    "-c",
-                    "commit.gpgsign=false",
-                    "-c",
-                    "init.defaultBranch=main",
-                ])
-                .args(args)
-                .stdout(std::process::Stdio::null())
-                .status()
-                .unwrap();
-            assert!(ok.success());
-        };
+        let git = git_in(dir.path());
         let write = |lines: &[&str]| {
             std::fs::write(dir.path().join("f"), lines.join("\n") + "\n").unwrap();
         };

@@ -258,23 +258,53 @@ fn left_out(page: &mut String, report: &Report) {
 /// Survival curves as step lines, x in days on a square-root scale so the
 /// first weeks (where most churn happens) get room, y from 0 to 100 %.
 fn survival_chart(curves: &super::Survival) -> String {
-    let (ai, human, none) = (&curves.ai[..], &curves.human[..], &curves.no_evidence[..]);
+    curve_chart(curves, "survival curves", Some(1.0))
+}
+
+/// Share of added lines a fix commit had changed N days after they were
+/// written, by origin; the axis ends at the next 5 % above the highest curve.
+fn fix_curve_chart(curves: &super::Survival) -> String {
+    curve_chart(curves, "time to fix", None)
+}
+
+/// Step curves of the three origins against days on a square-root axis:
+/// the survival curves (`top` 1.0) and the time-to-fix curves (`top` from
+/// the data).
+fn curve_chart(curves: &super::Survival, aria: &str, top: Option<f64>) -> String {
+    let sets = [
+        (&curves.no_evidence[..], NO_EVIDENCE, "no evidence"),
+        (&curves.human[..], HUMAN, "human"),
+        (&curves.ai[..], AI, "AI"),
+    ];
     let (w, h) = (520.0, 300.0);
     let (l, r, t, b) = (44.0, 14.0, 12.0, 34.0);
     let last = |s: &[SurvivalPoint]| s.iter().rposition(|p| p.share.is_some()).unwrap_or(0);
-    let max_day = last(ai).max(last(human)).max(last(none)).max(30) as f64;
+    let last_day = sets.iter().map(|s| last(s.0)).max().unwrap_or(0);
+    let max_day = last_day.max(30) as f64;
+    let whole = top.is_some();
+    let top = top.unwrap_or_else(|| {
+        let highest = sets
+            .iter()
+            .flat_map(|s| s.0.iter().filter_map(|p| p.share))
+            .fold(0.0f64, f64::max);
+        ((highest * 20.0).ceil() / 20.0).max(0.05)
+    });
     let x = |d: f64| l + (d / max_day).sqrt() * (w - l - r);
-    let y = |s: f64| t + (1.0 - s) * (h - t - b);
-    let mut svg = format!(r#"<svg viewBox="0 0 {w} {h}" role="img" aria-label="survival curves">"#);
+    let y = |s: f64| t + (1.0 - s / top) * (h - t - b);
+    let mut svg = format!(r#"<svg viewBox="0 0 {w} {h}" role="img" aria-label="{aria}">"#);
     for i in 0..=4 {
-        let s = i as f64 / 4.0;
+        let s = top * i as f64 / 4.0;
+        let percent = if whole {
+            format!("{}", (s * 100.0) as u32)
+        } else {
+            format!("{:.1}", s * 100.0)
+        };
         let _ = write!(
             svg,
-            r#"<line x1="{l}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="{GRID}"/><text x="{}" y="{:.1}" font-size="11" fill="{MUTED}" text-anchor="end">{}%</text>"#,
+            r#"<line x1="{l}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="{GRID}"/><text x="{}" y="{:.1}" font-size="11" fill="{MUTED}" text-anchor="end">{percent}%</text>"#,
             w - r,
             l - 6.0,
             y(s) + 4.0,
-            (s * 100.0) as u32,
             y = y(s)
         );
     }
@@ -301,11 +331,7 @@ fn survival_chart(curves: &super::Survival) -> String {
         (l + w - r) / 2.0,
         h - 4.0
     );
-    for (points, colour, label) in [
-        (none, NO_EVIDENCE, "no evidence"),
-        (human, HUMAN, "human"),
-        (ai, AI, "AI"),
-    ] {
+    for (points, colour, label) in sets {
         let mut d = String::new();
         let mut prev: Option<f64> = None;
         for p in points {
@@ -328,7 +354,7 @@ fn survival_chart(curves: &super::Survival) -> String {
             );
         }
     }
-    if last(ai).max(last(human)).max(last(none)) == 0 {
+    if last_day == 0 {
         let _ = write!(
             svg,
             r#"<text x="{}" y="{}" font-size="13" fill="{MUTED}" text-anchor="middle">No added line has been watched for a whole day yet.</text>"#,
@@ -681,88 +707,6 @@ fn fixes_section(page: &mut String, report: &Report) {
         days(&f.days_to_fix.human),
         days(&f.days_to_fix.no_evidence),
     );
-}
-
-/// Step curves of the share of lines fixed, scaled to the largest share.
-fn fix_curve_chart(curves: &super::Survival) -> String {
-    let sets = [
-        (&curves.no_evidence[..], NO_EVIDENCE, "no evidence"),
-        (&curves.human[..], HUMAN, "human"),
-        (&curves.ai[..], AI, "AI"),
-    ];
-    let (w, h) = (520.0, 300.0);
-    let (l, r, t, b) = (44.0, 14.0, 12.0, 34.0);
-    let last = |s: &[SurvivalPoint]| s.iter().rposition(|p| p.share.is_some()).unwrap_or(0);
-    let max_day = sets.iter().map(|s| last(s.0)).max().unwrap_or(0).max(30) as f64;
-    let top = sets
-        .iter()
-        .flat_map(|s| s.0.iter().filter_map(|p| p.share))
-        .fold(0.0f64, f64::max);
-    // The axis ends at the next 5 % above the highest curve.
-    let top = ((top * 20.0).ceil() / 20.0).max(0.05);
-    let x = |d: f64| l + (d / max_day).sqrt() * (w - l - r);
-    let y = |s: f64| t + (1.0 - s / top) * (h - t - b);
-    let mut svg = format!(r#"<svg viewBox="0 0 {w} {h}" role="img" aria-label="time to fix">"#);
-    for i in 0..=4 {
-        let s = top * i as f64 / 4.0;
-        let _ = write!(
-            svg,
-            r#"<line x1="{l}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="{GRID}"/><text x="{}" y="{:.1}" font-size="11" fill="{MUTED}" text-anchor="end">{:.1}%</text>"#,
-            w - r,
-            l - 6.0,
-            y(s) + 4.0,
-            s * 100.0,
-            y = y(s)
-        );
-    }
-    for d in [0.0, 1.0, 7.0, 21.0, 90.0, 180.0, 365.0] {
-        if d > max_day {
-            continue;
-        }
-        let _ = write!(
-            svg,
-            r#"<line x1="{x:.1}" x2="{x:.1}" y1="{t}" y2="{}" stroke="{GRID}"/><text x="{x:.1}" y="{}" font-size="11" fill="{MUTED}" text-anchor="middle">{d}d</text>"#,
-            h - b,
-            h - b + 16.0,
-            x = x(d)
-        );
-    }
-    let _ = write!(
-        svg,
-        r#"<text x="{}" y="{}" font-size="11" fill="{MUTED}" text-anchor="middle">days since the line was written</text>"#,
-        (l + w - r) / 2.0,
-        h - 4.0
-    );
-    for (points, colour, label) in sets {
-        let mut d = String::new();
-        let mut prev: Option<f64> = None;
-        for p in points {
-            let Some(s) = p.share else { break };
-            let px = x(f64::from(p.days));
-            match prev {
-                None => {
-                    let _ = write!(d, "M{px:.1},{:.1}", y(s));
-                }
-                Some(ps) => {
-                    let _ = write!(d, " L{px:.1},{:.1} L{px:.1},{:.1}", y(ps), y(s));
-                }
-            }
-            prev = Some(s);
-        }
-        if !d.is_empty() {
-            let _ = write!(
-                svg,
-                r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="2.5" stroke-linejoin="round"><title>{label}</title></path>"#
-            );
-        }
-    }
-    svg.push_str("</svg>");
-    svg.push_str(&legend(&[
-        ("AI", AI),
-        ("human", HUMAN),
-        ("no evidence", NO_EVIDENCE),
-    ]));
-    svg
 }
 
 /// The landed clock: survival and churn from when lines reached the default branch.
