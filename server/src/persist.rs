@@ -44,16 +44,22 @@ struct Entry {
 struct Candidate {
     state: DocumentState,
     at_ms: u64,
-    /// Every region the writer's records held for the document, kept or
-    /// not: a region it saw and no longer has, it deleted (or its text
-    /// went), so the merge never brings that region back onto its text.
+    /// Every region (shown or typed) the writer's records held for the
+    /// document, kept or not: a region it saw and no longer has, it deleted
+    /// (or its text went), so the merge never brings that region back onto
+    /// its text.
     saw: HashSet<RegionKey>,
 }
 
 impl Candidate {
     /// A state whose writer saw only the regions it has.
     fn of(state: DocumentState, at_ms: u64) -> Candidate {
-        let saw = state.regions.iter().map(region_key).collect();
+        let saw = state
+            .regions
+            .iter()
+            .chain(&state.typed)
+            .map(region_key)
+            .collect();
         Candidate { state, at_ms, saw }
     }
 }
@@ -821,14 +827,17 @@ fn replay_stream(entries: &[Entry]) -> HashMap<String, Candidate> {
     let mut out = HashMap::new();
     for entry in entries {
         let doc = entry.record.doc();
-        let held = match &entry.record {
-            Record::Snapshot { regions, .. }
-            | Record::Edit { regions, .. }
-            | Record::Regions { regions, .. } => regions.as_slice(),
-            Record::Closed { .. } => &[],
+        let (held, typed): (&[Region], &[Region]) = match &entry.record {
+            Record::Snapshot { regions, typed, .. } | Record::Edit { regions, typed, .. } => {
+                (regions, typed)
+            }
+            Record::Regions { regions, typed, .. } => {
+                (regions, typed.as_deref().unwrap_or_default())
+            }
+            Record::Closed { .. } => (&[], &[]),
         };
         let doc_saw = saw.entry(doc.to_string()).or_default();
-        doc_saw.extend(held.iter().map(region_key));
+        doc_saw.extend(held.iter().chain(typed).map(region_key));
         if let Record::Closed { .. } = entry.record {
             if let Some(state) = scratch.document(doc) {
                 out.insert(
@@ -907,7 +916,9 @@ fn merge_candidates(by_doc: HashMap<String, Vec<Ranked>>) -> HashMap<String, Can
 /// longer has it, it deleted it (or the text it stood on), and bringing it
 /// back would undo that, over whatever took its place. Carried regions
 /// keep their id unless the primary uses it, so a writer that opens the
-/// merge knows them as what they are.
+/// merge knows them as what they are. Typed regions are carried by the
+/// same rules, after the shown ones and where they overlap no region kept
+/// (a shown guess gives way, as to a shown region): no char is both.
 fn merge_onto(
     doc: &str,
     mut primary: Candidate,
@@ -916,20 +927,45 @@ fn merge_onto(
     let others: Vec<Candidate> = others.collect();
     let mut next_id = std::iter::once(&primary)
         .chain(&others)
-        .flat_map(|c| c.state.regions.iter().map(|r| r.id))
+        .flat_map(|c| c.state.regions.iter().chain(&c.state.typed).map(|r| r.id))
         .max()
         .unwrap_or(0)
         + 1;
     let text = primary.state.text.to_string();
-    for other in &others {
-        for region in carried(doc, &other.state, &primary.state, &text) {
+    let moved: Vec<(Vec<Region>, Vec<Region>)> = others
+        .iter()
+        .map(|other| carried(doc, &other.state, &primary.state, &text))
+        .collect();
+    for (regions, _) in &moved {
+        for region in regions {
+            if primary.saw.contains(&region_key(region)) {
+                continue;
+            }
+            let state = &mut primary.state;
+            add_carried(
+                &mut state.regions,
+                &state.typed,
+                region.clone(),
+                &mut next_id,
+            );
+        }
+    }
+    for (_, typed) in moved {
+        for region in typed {
             if primary.saw.contains(&region_key(&region)) {
                 continue;
             }
-            add_carried(&mut primary.state.regions, region, &mut next_id);
+            let state = &mut primary.state;
+            add_carried_typed(&mut state.regions, &mut state.typed, region, &mut next_id);
         }
     }
-    let kept: Vec<RegionKey> = primary.state.regions.iter().map(region_key).collect();
+    let kept: Vec<RegionKey> = primary
+        .state
+        .regions
+        .iter()
+        .chain(&primary.state.typed)
+        .map(region_key)
+        .collect();
     primary.saw.extend(kept);
     primary
 }
@@ -943,10 +979,11 @@ fn guessed(region: &Region) -> bool {
 /// Adds a region another writer recorded to `regions`, where it overlaps
 /// nothing, or only guesses: a server that saw the paste knows better than
 /// one that saw the same lines arrive when its editor reloaded the file.
-/// The guesses keep what lies outside it.
-fn add_carried(regions: &mut Vec<Region>, mut region: Region, next_id: &mut u64) {
+/// The guesses keep what lies outside it. Never over `typed` (the typed
+/// regions): no char is both typed and shown.
+fn add_carried(regions: &mut Vec<Region>, typed: &[Region], mut region: Region, next_id: &mut u64) {
     let range = region.range();
-    if region.is_empty() {
+    if region.is_empty() || typed.iter().any(|r| r.overlaps(&range)) {
         return;
     }
     let overlapping: Vec<usize> = (0..regions.len())
@@ -957,6 +994,32 @@ fn add_carried(regions: &mut Vec<Region>, mut region: Region, next_id: &mut u64)
     {
         return;
     }
+    let mut pieces = cut_guesses(regions, &overlapping, &range, next_id);
+    if regions
+        .iter()
+        .chain(&pieces)
+        .chain(typed)
+        .any(|r| r.id == region.id)
+    {
+        region.id = *next_id;
+        *next_id += 1;
+    }
+    pieces.push(region);
+    for piece in pieces {
+        let at = regions.partition_point(|r| r.start < piece.start);
+        regions.insert(at, piece);
+    }
+}
+
+/// Takes the guesses at `overlapping` (indexes into `regions`, ascending)
+/// out of `regions`, and returns what of them lies outside `range`, each
+/// piece with an id of its own.
+fn cut_guesses(
+    regions: &mut Vec<Region>,
+    overlapping: &[usize],
+    range: &std::ops::Range<usize>,
+    next_id: &mut u64,
+) -> Vec<Region> {
     let mut pieces = Vec::new();
     for &i in overlapping.iter().rev() {
         let guess = regions.remove(i);
@@ -970,28 +1033,61 @@ fn add_carried(regions: &mut Vec<Region>, mut region: Region, next_id: &mut u64)
             }
         }
     }
-    if regions.iter().chain(&pieces).any(|r| r.id == region.id) {
-        region.id = *next_id;
-        *next_id += 1;
+    pieces
+}
+
+/// A typed region another writer recorded, added to `typed` where it
+/// overlaps no typed region and no shown one but guesses, which keep what
+/// lies outside it (see [`add_carried`]). Its id stays distinct from every
+/// region's, shown or typed.
+fn add_carried_typed(
+    regions: &mut Vec<Region>,
+    typed: &mut Vec<Region>,
+    mut region: Region,
+    next_id: &mut u64,
+) {
+    let range = region.range();
+    if region.is_empty() || typed.iter().any(|r| r.overlaps(&range)) {
+        return;
     }
-    pieces.push(region);
-    for piece in pieces {
+    let overlapping: Vec<usize> = (0..regions.len())
+        .filter(|&i| regions[i].overlaps(&range))
+        .collect();
+    if !overlapping.iter().all(|&i| guessed(&regions[i])) {
+        return;
+    }
+    for piece in cut_guesses(regions, &overlapping, &range, next_id) {
         let at = regions.partition_point(|r| r.start < piece.start);
         regions.insert(at, piece);
     }
+    if regions
+        .iter()
+        .chain(typed.iter())
+        .any(|r| r.id == region.id)
+    {
+        region.id = *next_id;
+        *next_id += 1;
+    }
+    let at = typed.partition_point(|r| r.start < region.start);
+    typed.insert(at, region);
 }
 
-/// `other`'s regions moved onto `onto`'s text (`text`), line by line, as a
-/// reopened document's are.
-fn carried(doc: &str, other: &DocumentState, onto: &DocumentState, text: &str) -> Vec<Region> {
+/// `other`'s regions and typed regions moved onto `onto`'s text (`text`),
+/// line by line, as a reopened document's are.
+fn carried(
+    doc: &str,
+    other: &DocumentState,
+    onto: &DocumentState,
+    text: &str,
+) -> (Vec<Region>, Vec<Region>) {
     if other.text == onto.text {
-        return other.regions.clone();
+        return (other.regions.clone(), other.typed.clone());
     }
     let mut scratch = Workspace::new(Thresholds::default());
     scratch.open_with_known(doc, other.version, text, other.clone(), 0, None);
     scratch
         .document(doc)
-        .map(|state| state.regions.clone())
+        .map(|state| (state.regions.clone(), state.typed.clone()))
         .unwrap_or_default()
 }
 
@@ -1075,6 +1171,12 @@ mod tests {
                     .regions
                     .iter()
                     .map(|r| format!("{:?} {}..{}", r.source, r.start, r.end))
+                    .chain(
+                        c.state
+                            .typed
+                            .iter()
+                            .map(|r| format!("typed {}..{}", r.start, r.end)),
+                    )
                     .collect();
                 format!(
                     "{doc} @{} {:?}: {}",
@@ -1176,6 +1278,95 @@ mod tests {
         // A writer that never saw the paste still gets it where its text stands.
         let other = writer("other", 20, "L2\nx\n", &[]);
         expect_test::expect![[r#"f @20 "L2\nx\n": Pasted 0..3"#]]
+            .assert_eq(&render(&merge(&[&base, &other])));
+    }
+
+    /// `state` with typed regions over `typed`, ids after its regions'.
+    fn with_typed(mut state: DocumentState, typed: &[(usize, usize)], at_ms: u64) -> DocumentState {
+        let attribution = Attribution {
+            source: Source::Typed,
+            agent: None,
+            model: None,
+            usage: None,
+        };
+        let first = state.regions.len() as u64 + 1;
+        for (i, (start, end)) in typed.iter().enumerate() {
+            let region = Region::new(first + i as u64, *start..*end, &attribution, at_ms);
+            state.typed.push(region);
+        }
+        state
+    }
+
+    fn closed(name: &str, state: &DocumentState, at_ms: u64) -> Stream<Entry> {
+        Stream {
+            writer: name.to_string(),
+            live: false,
+            records: closed_entries("f", state, at_ms).to_vec(),
+        }
+    }
+
+    #[test]
+    fn typed_regions_of_other_writers_are_carried_over_guesses_with_ids_of_their_own() {
+        // The first server saw "T1" typed (typed region id 2, after its
+        // paste's id 1); the second saw it arrive from disk (`external`),
+        // and pasted "P" (id 2) after it.
+        let a = closed(
+            "a",
+            &with_typed(
+                state("Q\nT1\nx\n", &[(0, 2, Source::Pasted)], 10),
+                &[(2, 5)],
+                10,
+            ),
+            10,
+        );
+        let b = closed(
+            "b",
+            &state(
+                "Q\nT1\nx\nP\n",
+                &[(0, 5, Source::External), (7, 9, Source::Pasted)],
+                20,
+            ),
+            20,
+        );
+        let merged = merge(&[&a, &b]);
+        expect_test::expect![[r#"f @20 "Q\nT1\nx\nP\n": Pasted 0..2, Pasted 7..9, typed 2..5"#]]
+            .assert_eq(&render(&merged));
+        let kept = &merged["f"].state;
+        let mut ids: Vec<u64> = kept
+            .regions
+            .iter()
+            .chain(&kept.typed)
+            .map(|r| r.id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 3, "{kept:?}");
+        assert_eq!(kept.typed[0].source, Source::Typed);
+        // Order of streams, and a stream read twice, change nothing.
+        assert_eq!(render(&merge(&[&b, &a])), render(&merged));
+        assert_eq!(render(&merge(&[&a, &b, &a, &b])), render(&merged));
+        // Typed text another writer pasted over stays the paste.
+        let c = closed(
+            "c",
+            &state("Q\nT1\nx\nP\n", &[(2, 5, Source::Pasted)], 30),
+            30,
+        );
+        expect_test::expect![[r#"f @30 "Q\nT1\nx\nP\n": Pasted 0..2, Pasted 2..5, Pasted 7..9"#]]
+            .assert_eq(&render(&merge(&[&a, &b, &c])));
+    }
+
+    #[test]
+    fn a_typed_region_the_later_writer_saw_and_deleted_does_not_come_back() {
+        // The base typed "T1"; the next server opened it, deleted the line
+        // and had it back by an undo (not typing): no typed region.
+        let from = with_typed(DocumentState::new("T1\nx\n", 1), &[(0, 3)], 10);
+        let base = closed("base", &from, 10);
+        let undone = descendant(&from, 20, "T1\nx\n", &[]);
+        expect_test::expect![[r#"f @20 "T1\nx\n": "#]]
+            .assert_eq(&render(&merge(&[&base, &undone])));
+        // A writer that never saw it still gets it.
+        let other = writer("other", 20, "T1\nx\n", &[]);
+        expect_test::expect![[r#"f @20 "T1\nx\n": typed 0..3"#]]
             .assert_eq(&render(&merge(&[&base, &other])));
     }
 

@@ -546,3 +546,86 @@ fn two_servers_editing_one_file_in_turn_keep_every_paste_through_kills_and_the_f
     next.open(&shared, "rust", 1, &text);
     assert_eq!(lines(&next.regions(&shared)), pasted(&want));
 }
+
+/// Types `text` at the end of `text_before` in the open document, one char
+/// per `didChange` from `version` + 1 on; returns the last version.
+fn type_at_end(client: &mut Client, uri: &str, mut version: i32, before: &str, text: &str) -> i32 {
+    let mut line = before.matches('\n').count() as u32;
+    let mut col = before.rsplit('\n').next().unwrap_or("").chars().count() as u32;
+    for c in text.chars() {
+        version += 1;
+        client.change(uri, version, ((line, col), (line, col)), &c.to_string());
+        if c == '\n' {
+            (line, col) = (line + 1, 0);
+        } else {
+            col += 1;
+        }
+    }
+    version
+}
+
+/// Two editors on one file: the first types two functions and saves, the
+/// second reloads the file (it sees the lines arrive from disk) and so
+/// writes last. Both gone, the next server's merge still holds the first's
+/// typed text, and the commit shows it as the typist's in `blame --json`.
+#[test]
+fn text_one_editor_typed_while_another_ran_is_human_evidence_after_both_end_and_a_commit() {
+    const TYPED: &str = "fn typed() -> u32 {\n    7\n}\n";
+    let mut repo = repo();
+    let a = file_uri(&repo.file("src/a.rs"));
+    let mut first = server(&repo, json!({}));
+    let mut second = server(&repo, json!({}));
+    first.open(&a, "rust", 1, START);
+    second.open(&a, "rust", 1, START);
+
+    type_at_end(&mut first, &a, 1, START, TYPED);
+    // Answered: the typing is durable.
+    assert_eq!(lines(&first.regions(&a)), [], "typed text shows no region");
+    let saved = format!("{START}{TYPED}");
+    repo.write("src/a.rs", &saved);
+    reload(&mut second, &a, 2, &saved);
+    assert_eq!(
+        lines(&second.regions(&a)),
+        [("external".to_string(), 2, 5)],
+        "the second sees the lines arrive from disk"
+    );
+    first.kill9();
+    second.shutdown();
+
+    // The editor restarts; the file is committed as saved.
+    let mut third = server(&repo, json!({}));
+    third.open(&a, "rust", 1, &saved);
+    assert_eq!(lines(&third.regions(&a)), []);
+    std::thread::sleep(Duration::from_millis(1500));
+    repo.commit("Type a function");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !repo
+        .git_output(&["notes", "--ref=provenance", "show", "HEAD"])
+        .status
+        .success()
+    {
+        assert!(Instant::now() < deadline, "no provenance note on HEAD");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let blame: Vec<String> = crate::attribution::blame_json(&repo, "src/a.rs")
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {}",
+                l["authorship"].as_str().unwrap(),
+                l["evidence"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        blame,
+        [
+            "untracked -",
+            "untracked -",
+            "human typed",
+            "human typed",
+            "human typed"
+        ]
+    );
+    third.shutdown();
+}
