@@ -1,5 +1,5 @@
 //! Block reports from the real history: [`BlockHistorySource`] over
-//! `crate::history` (blame, range history, with its caches) and
+//! `crate::history` (blame and range histories from one walk, with its caches) and
 //! `crate::attribution` (who wrote each line). The text asked about may
 //! differ from HEAD (an editor buffer): blame of the buffer and of HEAD are
 //! joined on each line's origin (commit, path, line there), which maps the
@@ -295,28 +295,33 @@ pub fn block_reports_fitted(
 }
 
 /// A file as committed at a revision: a user who had that commit checked out.
+/// Its blame and the histories of its blocks come from one walk.
 struct AtRevision<'a> {
     history: &'a History,
     rev: &'a str,
     origins: Vec<LineOrigin>,
+    /// The ranges (1-based, inclusive) walked with the blame, and their histories.
+    walked: Vec<(u32, u32)>,
+    histories: RefCell<Option<Vec<Vec<RangeCommit>>>>,
 }
 
 impl<'a> AtRevision<'a> {
+    /// `blocks`: the ranges (1-based, inclusive) whose histories the blame's walk reads.
     fn new(
         history: &'a History,
         attribution: &AttributionIndex,
         path: &Path,
         rev: &'a str,
+        blocks: &[(u32, u32)],
     ) -> Result<AtRevision<'a>, BlocksError> {
-        let origins = history
-            .blame(path, Some(rev))?
-            .iter()
-            .map(|l| origin(l, attribution))
-            .collect();
+        let (blame, histories) = history.blame_with_ranges(path, Some(rev), blocks)?;
+        let origins = blame.iter().map(|l| origin(l, attribution)).collect();
         Ok(AtRevision {
             history,
             rev,
             origins,
+            walked: blocks.to_vec(),
+            histories: RefCell::new(Some(histories)),
         })
     }
 }
@@ -338,7 +343,11 @@ impl BlockHistorySource for AtRevision<'_> {
         path: &Path,
         ranges: &[(u32, u32)],
     ) -> Result<Vec<Vec<RangeCommit>>, BlocksError> {
-        Ok(self.history.range_histories(path, ranges, Some(self.rev))?)
+        match self.histories.borrow_mut().take() {
+            // What the blame's walk read.
+            Some(histories) if ranges == self.walked => Ok(histories),
+            _ => Ok(self.history.range_histories(path, ranges, Some(self.rev))?),
+        }
     }
 
     fn line_origins(&self, _path: &Path, _text: &str) -> Result<Vec<LineOrigin>, BlocksError> {
@@ -369,11 +378,11 @@ pub fn block_histories_at(
     if blocks.is_empty() {
         return Ok(Vec::new());
     }
-    let source = AtRevision::new(history, attribution, path, rev)?;
     let ranges: Vec<(u32, u32)> = blocks
         .iter()
         .map(|b| (b.start_line + 1, b.end_line + 1))
         .collect();
+    let source = AtRevision::new(history, attribution, path, rev, &ranges)?;
     let histories = source.range_histories(path, &ranges)?;
     let origins = &source.origins;
     Ok(blocks
@@ -405,10 +414,11 @@ pub fn block_reports_at(
     weights: &super::Weights,
 ) -> Result<Vec<BlockReport>, BlocksError> {
     let text = history.file_text(path, Some(rev))?;
-    if super::split_blocks(path, &text).is_empty() {
+    let ranges = block_ranges(path, &text);
+    if ranges.is_empty() {
         return Ok(Vec::new());
     }
-    let source = AtRevision::new(history, attribution, path, rev)?;
+    let source = AtRevision::new(history, attribution, path, rev, &ranges)?;
     super::block_reports_weighted(&source, path, &text, now, weights)
 }
 
