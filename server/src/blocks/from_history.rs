@@ -452,6 +452,112 @@ pub fn block_reports_and_gaps(
 #[cfg(test)]
 mod tests {
     use super::uncovered;
+    use crate::attribution::AttributionIndex;
+    use crate::history::History;
+
+    /// The blocks of a file at a revision (one walk for the blame and every
+    /// block's history) list what `git log -L` lists for each block there,
+    /// and their lines carry what `git blame --porcelain` says at that revision.
+    #[test]
+    fn blocks_at_a_revision_agree_with_git_log_l_and_git_blame() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str], date: Option<i64>| -> String {
+            let mut command = std::process::Command::new("git");
+            command
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .args(["-c", "user.name=T", "-c", "user.email=t@x"])
+                .args([
+                    "-c",
+                    "commit.gpgsign=false",
+                    "-c",
+                    "init.defaultBranch=main",
+                ]);
+            if let Some(date) = date {
+                let date = format!("{date} +0000");
+                command
+                    .env("GIT_AUTHOR_DATE", &date)
+                    .env("GIT_COMMITTER_DATE", &date);
+            }
+            let out = command.args(args).output().unwrap();
+            assert!(out.status.success(), "git {args:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        git(&["init", "-q"], None);
+        let mut v = vec![
+            "import os",
+            "",
+            "def f():",
+            "    return 1",
+            "",
+            "def g(x):",
+            "    y = x",
+            "    return y",
+            "",
+            "X = 3",
+        ];
+        let edits: [(usize, &str); 5] = [
+            (3, "    return 2"),
+            (6, "    y = x * 2"),
+            (0, "import sys"),
+            (7, "    return y + 1"),
+            (3, "    return 3"),
+        ];
+        let mut clock = 1_700_000_000;
+        for (i, edit) in std::iter::once(None)
+            .chain(edits.iter().map(Some))
+            .enumerate()
+        {
+            if let Some(&(line, text)) = edit {
+                v[line] = text;
+            }
+            std::fs::write(dir.path().join("a.py"), v.join("\n") + "\n").unwrap();
+            git(&["add", "a.py"], None);
+            clock += 3600;
+            git(&["commit", "-qm", &format!("c{i}")], Some(clock));
+        }
+        let path = dir.path().join("a.py");
+        let history = History::discover(&path, None).unwrap();
+        let attribution = AttributionIndex::load(history.repo());
+        let rev = git(&["rev-parse", "HEAD~1"], None).trim().to_string();
+        let blocks = super::block_histories_at(&history, &attribution, &path, &rev).unwrap();
+        assert_eq!(blocks.len(), 2, "f and g");
+        let blame = git(&["blame", "--porcelain", &rev, "--", "a.py"], None);
+        let blamed: Vec<String> = blame
+            .lines()
+            .filter(|l| {
+                l.len() > 40
+                    && l.as_bytes()[40] == b' '
+                    && l[..40].bytes().all(|b| b.is_ascii_hexdigit())
+            })
+            .map(|l| l[..40].to_string())
+            .collect();
+        assert_eq!(blamed.len(), v.len());
+        for block in &blocks {
+            let (start, end) = (block.block.start_line + 1, block.block.end_line + 1);
+            let range = format!("-L{start},{end}:a.py");
+            let listed: Vec<String> = git(&["log", &range, "--format=%H", "-s", &rev], None)
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect();
+            let ours: Vec<String> = block.commits.iter().map(|c| c.commit.clone()).collect();
+            assert_eq!(ours, listed, "block {}", block.block.name);
+            assert!(ours.len() >= 2, "each block changed at least once");
+            let lines: Vec<String> = block
+                .lines
+                .iter()
+                .map(|l| l.commit.clone().unwrap())
+                .collect();
+            assert_eq!(
+                lines,
+                blamed[start as usize - 1..end as usize],
+                "block {}",
+                block.block.name
+            );
+        }
+    }
 
     #[test]
     fn runs_outside_every_range() {
