@@ -1,5 +1,5 @@
 //! Block reports from the real history: [`BlockHistorySource`] over
-//! `crate::history` (blame, range history, with its caches) and
+//! `crate::history` (blame and range histories from one walk, with its caches) and
 //! `crate::attribution` (who wrote each line). The text asked about may
 //! differ from HEAD (an editor buffer): blame of the buffer and of HEAD are
 //! joined on each line's origin (commit, path, line there), which maps the
@@ -295,28 +295,33 @@ pub fn block_reports_fitted(
 }
 
 /// A file as committed at a revision: a user who had that commit checked out.
+/// Its blame and the histories of its blocks come from one walk.
 struct AtRevision<'a> {
     history: &'a History,
     rev: &'a str,
     origins: Vec<LineOrigin>,
+    /// The ranges (1-based, inclusive) walked with the blame, and their histories.
+    walked: Vec<(u32, u32)>,
+    histories: RefCell<Option<Vec<Vec<RangeCommit>>>>,
 }
 
 impl<'a> AtRevision<'a> {
+    /// `blocks`: the ranges (1-based, inclusive) whose histories the blame's walk reads.
     fn new(
         history: &'a History,
         attribution: &AttributionIndex,
         path: &Path,
         rev: &'a str,
+        blocks: &[(u32, u32)],
     ) -> Result<AtRevision<'a>, BlocksError> {
-        let origins = history
-            .blame(path, Some(rev))?
-            .iter()
-            .map(|l| origin(l, attribution))
-            .collect();
+        let (blame, histories) = history.blame_with_ranges(path, Some(rev), blocks)?;
+        let origins = blame.iter().map(|l| origin(l, attribution)).collect();
         Ok(AtRevision {
             history,
             rev,
             origins,
+            walked: blocks.to_vec(),
+            histories: RefCell::new(Some(histories)),
         })
     }
 }
@@ -338,7 +343,11 @@ impl BlockHistorySource for AtRevision<'_> {
         path: &Path,
         ranges: &[(u32, u32)],
     ) -> Result<Vec<Vec<RangeCommit>>, BlocksError> {
-        Ok(self.history.range_histories(path, ranges, Some(self.rev))?)
+        match self.histories.borrow_mut().take() {
+            // What the blame's walk read.
+            Some(histories) if ranges == self.walked => Ok(histories),
+            _ => Ok(self.history.range_histories(path, ranges, Some(self.rev))?),
+        }
     }
 
     fn line_origins(&self, _path: &Path, _text: &str) -> Result<Vec<LineOrigin>, BlocksError> {
@@ -369,11 +378,11 @@ pub fn block_histories_at(
     if blocks.is_empty() {
         return Ok(Vec::new());
     }
-    let source = AtRevision::new(history, attribution, path, rev)?;
     let ranges: Vec<(u32, u32)> = blocks
         .iter()
         .map(|b| (b.start_line + 1, b.end_line + 1))
         .collect();
+    let source = AtRevision::new(history, attribution, path, rev, &ranges)?;
     let histories = source.range_histories(path, &ranges)?;
     let origins = &source.origins;
     Ok(blocks
@@ -405,10 +414,11 @@ pub fn block_reports_at(
     weights: &super::Weights,
 ) -> Result<Vec<BlockReport>, BlocksError> {
     let text = history.file_text(path, Some(rev))?;
-    if super::split_blocks(path, &text).is_empty() {
+    let ranges = block_ranges(path, &text);
+    if ranges.is_empty() {
         return Ok(Vec::new());
     }
-    let source = AtRevision::new(history, attribution, path, rev)?;
+    let source = AtRevision::new(history, attribution, path, rev, &ranges)?;
     super::block_reports_weighted(&source, path, &text, now, weights)
 }
 
@@ -442,6 +452,112 @@ pub fn block_reports_and_gaps(
 #[cfg(test)]
 mod tests {
     use super::uncovered;
+    use crate::attribution::AttributionIndex;
+    use crate::history::History;
+
+    /// The blocks of a file at a revision (one walk for the blame and every
+    /// block's history) list what `git log -L` lists for each block there,
+    /// and their lines carry what `git blame --porcelain` says at that revision.
+    #[test]
+    fn blocks_at_a_revision_agree_with_git_log_l_and_git_blame() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str], date: Option<i64>| -> String {
+            let mut command = std::process::Command::new("git");
+            command
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .args(["-c", "user.name=T", "-c", "user.email=t@x"])
+                .args([
+                    "-c",
+                    "commit.gpgsign=false",
+                    "-c",
+                    "init.defaultBranch=main",
+                ]);
+            if let Some(date) = date {
+                let date = format!("{date} +0000");
+                command
+                    .env("GIT_AUTHOR_DATE", &date)
+                    .env("GIT_COMMITTER_DATE", &date);
+            }
+            let out = command.args(args).output().unwrap();
+            assert!(out.status.success(), "git {args:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        git(&["init", "-q"], None);
+        let mut v = vec![
+            "import os",
+            "",
+            "def f():",
+            "    return 1",
+            "",
+            "def g(x):",
+            "    y = x",
+            "    return y",
+            "",
+            "X = 3",
+        ];
+        let edits: [(usize, &str); 5] = [
+            (3, "    return 2"),
+            (6, "    y = x * 2"),
+            (0, "import sys"),
+            (7, "    return y + 1"),
+            (3, "    return 3"),
+        ];
+        let mut clock = 1_700_000_000;
+        for (i, edit) in std::iter::once(None)
+            .chain(edits.iter().map(Some))
+            .enumerate()
+        {
+            if let Some(&(line, text)) = edit {
+                v[line] = text;
+            }
+            std::fs::write(dir.path().join("a.py"), v.join("\n") + "\n").unwrap();
+            git(&["add", "a.py"], None);
+            clock += 3600;
+            git(&["commit", "-qm", &format!("c{i}")], Some(clock));
+        }
+        let path = dir.path().join("a.py");
+        let history = History::discover(&path, None).unwrap();
+        let attribution = AttributionIndex::load(history.repo());
+        let rev = git(&["rev-parse", "HEAD~1"], None).trim().to_string();
+        let blocks = super::block_histories_at(&history, &attribution, &path, &rev).unwrap();
+        assert_eq!(blocks.len(), 2, "f and g");
+        let blame = git(&["blame", "--porcelain", &rev, "--", "a.py"], None);
+        let blamed: Vec<String> = blame
+            .lines()
+            .filter(|l| {
+                l.len() > 40
+                    && l.as_bytes()[40] == b' '
+                    && l[..40].bytes().all(|b| b.is_ascii_hexdigit())
+            })
+            .map(|l| l[..40].to_string())
+            .collect();
+        assert_eq!(blamed.len(), v.len());
+        for block in &blocks {
+            let (start, end) = (block.block.start_line + 1, block.block.end_line + 1);
+            let range = format!("-L{start},{end}:a.py");
+            let listed: Vec<String> = git(&["log", &range, "--format=%H", "-s", &rev], None)
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect();
+            let ours: Vec<String> = block.commits.iter().map(|c| c.commit.clone()).collect();
+            assert_eq!(ours, listed, "block {}", block.block.name);
+            assert!(ours.len() >= 2, "each block changed at least once");
+            let lines: Vec<String> = block
+                .lines
+                .iter()
+                .map(|l| l.commit.clone().unwrap())
+                .collect();
+            assert_eq!(
+                lines,
+                blamed[start as usize - 1..end as usize],
+                "block {}",
+                block.block.name
+            );
+        }
+    }
 
     #[test]
     fn runs_outside_every_range() {
