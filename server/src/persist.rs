@@ -982,33 +982,43 @@ fn guessed(region: &Region) -> bool {
 /// The guesses keep what lies outside it. Never over `typed` (the typed
 /// regions): no char is both typed and shown.
 fn add_carried(regions: &mut Vec<Region>, typed: &[Region], mut region: Region, next_id: &mut u64) {
+    if make_room(regions, typed, &mut region, next_id) {
+        let at = regions.partition_point(|r| r.start < region.start);
+        regions.insert(at, region);
+    }
+}
+
+/// Whether a carried `region` (shown or typed) may go where it lies: not
+/// over typed text, and over shown regions only where they are guesses and
+/// it is not one itself. If so, the guesses it covers are cut back to what
+/// lies outside it, and its id is made distinct from every region's.
+fn make_room(
+    regions: &mut Vec<Region>,
+    typed: &[Region],
+    region: &mut Region,
+    next_id: &mut u64,
+) -> bool {
     let range = region.range();
     if region.is_empty() || typed.iter().any(|r| r.overlaps(&range)) {
-        return;
+        return false;
     }
     let overlapping: Vec<usize> = (0..regions.len())
         .filter(|&i| regions[i].overlaps(&range))
         .collect();
     if !overlapping.is_empty()
-        && (guessed(&region) || !overlapping.iter().all(|&i| guessed(&regions[i])))
+        && (guessed(region) || !overlapping.iter().all(|&i| guessed(&regions[i])))
     {
-        return;
+        return false;
     }
-    let mut pieces = cut_guesses(regions, &overlapping, &range, next_id);
-    if regions
-        .iter()
-        .chain(&pieces)
-        .chain(typed)
-        .any(|r| r.id == region.id)
-    {
-        region.id = *next_id;
-        *next_id += 1;
-    }
-    pieces.push(region);
-    for piece in pieces {
+    for piece in cut_guesses(regions, &overlapping, &range, next_id) {
         let at = regions.partition_point(|r| r.start < piece.start);
         regions.insert(at, piece);
     }
+    if regions.iter().chain(typed).any(|r| r.id == region.id) {
+        region.id = *next_id;
+        *next_id += 1;
+    }
+    true
 }
 
 /// Takes the guesses at `overlapping` (indexes into `regions`, ascending)
@@ -1046,30 +1056,10 @@ fn add_carried_typed(
     mut region: Region,
     next_id: &mut u64,
 ) {
-    let range = region.range();
-    if region.is_empty() || typed.iter().any(|r| r.overlaps(&range)) {
-        return;
+    if make_room(regions, typed, &mut region, next_id) {
+        let at = typed.partition_point(|r| r.start < region.start);
+        typed.insert(at, region);
     }
-    let overlapping: Vec<usize> = (0..regions.len())
-        .filter(|&i| regions[i].overlaps(&range))
-        .collect();
-    if !overlapping.iter().all(|&i| guessed(&regions[i])) {
-        return;
-    }
-    for piece in cut_guesses(regions, &overlapping, &range, next_id) {
-        let at = regions.partition_point(|r| r.start < piece.start);
-        regions.insert(at, piece);
-    }
-    if regions
-        .iter()
-        .chain(typed.iter())
-        .any(|r| r.id == region.id)
-    {
-        region.id = *next_id;
-        *next_id += 1;
-    }
-    let at = typed.partition_point(|r| r.start < region.start);
-    typed.insert(at, region);
 }
 
 /// `other`'s regions and typed regions moved onto `onto`'s text (`text`),
