@@ -256,11 +256,7 @@ impl History {
         let _span = tracing::debug_span!("blame_buffer", path = %relative).entered();
         check_content(path, buffer)?;
         let mut objects = self.repo.objects()?;
-        let head = match objects.head() {
-            Ok(head) => Some(head),
-            Err(HistoryError::Unborn { .. }) => None,
-            Err(err) => return Err(err),
-        };
+        let head = objects.head_if_born()?;
         let committed = match head {
             Some(head) => match self.file_blame(&mut objects, head, &relative, path) {
                 Ok(blame) => Some((head, blame)),
@@ -358,11 +354,7 @@ impl History {
         let _span = tracing::debug_span!("buffer_history", path = %relative).entered();
         check_content(path, buffer)?;
         let mut objects = self.repo.objects()?;
-        let head = match objects.head() {
-            Ok(head) => Some(head),
-            Err(HistoryError::Unborn { .. }) => None,
-            Err(err) => return Err(err),
-        };
+        let head = objects.head_if_born()?;
         let committed = match head {
             Some(head) => {
                 let tree = objects.commit(head)?.tree;

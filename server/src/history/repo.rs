@@ -269,6 +269,15 @@ impl Objects {
         Ok(object.id)
     }
 
+    /// The commit HEAD points at, or `None` before the first commit.
+    pub fn head_if_born(&mut self) -> Result<Option<ObjectId>, HistoryError> {
+        match self.head() {
+            Ok(head) => Ok(Some(head)),
+            Err(HistoryError::Unborn { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
     /// The commit HEAD points at, or `Unborn` before the first commit.
     pub fn head(&mut self) -> Result<ObjectId, HistoryError> {
         let head = self.repo.head().map_err(objects_error)?;
